@@ -1,0 +1,228 @@
+/*
+ * core.h: arena, errors, configuration, logging, time and small helpers
+ * shared by every layer of libholdfast.
+ */
+#ifndef HOLDFAST_CORE_H
+#define HOLDFAST_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Arena: one per request (nginx's pool). Allocations live until
+ * arena_reset(); cleanup callbacks release what is not memory (JSON trees,
+ * result sets) in reverse order of registration.
+ */
+struct arena_chunk;
+struct arena_cleanup;
+
+struct arena {
+	struct arena_chunk	*head;		/* newest chunk first */
+	struct arena_cleanup	*cleanups;
+	size_t			 total;		/* bytes handed out */
+	size_t			 cap;		/* hard cap, 0 = none */
+};
+
+void	 arena_init(struct arena *, size_t cap);
+void	*arena_alloc(struct arena *, size_t);
+void	*arena_calloc(struct arena *, size_t nmemb, size_t size);
+char	*arena_strdup(struct arena *, const char *);
+char	*arena_strndup(struct arena *, const char *, size_t);
+char	*arena_printf(struct arena *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 arena_on_reset(struct arena *, void (*)(void *), void *);
+void	 arena_reset(struct arena *);
+void	 arena_free(struct arena *);
+
+/*
+ * Errors: every failure that can reach a client. One table (errors.c) maps
+ * each to its HTTP status, stable code and default message.
+ */
+enum hf_err {
+	HF_OK = 0,
+	HF_E_INV_NOT_FOUND,	/* INV_001 404 */
+	HF_E_INV_INSUFFICIENT,	/* INV_002 400 */
+	HF_E_INV_EXPIRED,	/* INV_003 400 */
+	HF_E_INV_CONFLICT,	/* INV_004 409 */
+	HF_E_INV_PARAM,		/* INV_005 422 */
+	HF_E_DB,		/* INV_006 500 */
+	HF_E_INV_NOT_ACTIVE,	/* INV_007 409 */
+	HF_E_AUTH_MISSING,	/* AUTH_001 401 */
+	HF_E_AUTH_INVALID,	/* AUTH_002 401 */
+	HF_E_AUTH_EXPIRED,	/* AUTH_003 401 */
+	HF_E_AUTH_CREDENTIALS,	/* AUTH_004 401 */
+	HF_E_AUTH_FORBIDDEN,	/* AUTH_005 403 */
+	HF_E_AUTH_EMAIL_TAKEN,	/* AUTH_006 409 */
+	HF_E_AUTH_CODE,		/* AUTH_007 400 */
+	HF_E_AUTH_NOT_ACTIVE,	/* AUTH_008 403 */
+	HF_E_REQ_JSON,		/* REQ_001 400 */
+	HF_E_REQ_TOO_LARGE,	/* REQ_002 413 */
+	HF_E_REQ_MEDIA_TYPE,	/* REQ_003 415 */
+	HF_E_REQ_NO_ROUTE,	/* REQ_004 404 */
+	HF_E_REQ_METHOD,	/* REQ_005 405 */
+	HF_E_REQ_RATE,		/* REQ_006 429 */
+	HF_E_REQ_IDEM_MISMATCH,	/* REQ_007 422 */
+	HF_E_REQ_IDEM_RUNNING,	/* REQ_008 409 */
+	HF_E_REQ_UNKNOWN_FIELD,	/* REQ_009 400 */
+	HF_E_REQ_FIELD,		/* REQ_010 422 */
+	HF_E_SYS_UNAVAILABLE,	/* SYS_001 503 */
+	HF_E_SYS_INTERNAL,	/* SYS_002 500 */
+	/* internal: never sent as such, mapped by the caller or to INV_006 */
+	HF_E_DEADLOCK,
+	HF_E_LOCK_TIMEOUT,
+	HF_E_DUPLICATE,
+	HF_E_CHECK,
+	HF_E_NOT_FOUND,
+	HF_E__MAX
+};
+
+int		 hf_err_status(enum hf_err);
+const char	*hf_err_code(enum hf_err);
+const char	*hf_err_message(enum hf_err);
+
+/*
+ * Configuration: holdfast.conf (key = value) plus HOLDFAST_<KEY>
+ * environment overrides. See docs/internals.md for every key.
+ */
+enum hf_mode {
+	HF_MODE_PRODUCTION = 0,
+	HF_MODE_DEVELOPMENT,
+	HF_MODE__MAX
+};
+
+enum hf_log_level {
+	HF_LOG_DEBUG = 0,
+	HF_LOG_INFO,
+	HF_LOG_WARN,
+	HF_LOG_ERROR,
+	HF_LOG__MAX
+};
+
+struct hf_config {
+	int	 mode;			/* enum hf_mode */
+	char	 db_host[256];
+	int	 db_port;
+	char	 db_socket[256];
+	char	 db_name[64];
+	char	 db_user[80];
+	char	 db_password[256];
+	int	 db_connect_timeout;
+	int	 db_deadlock_retries;
+	char	 redis_host[256];
+	int	 redis_port;
+	char	 redis_socket[256];
+	char	 redis_password[256];
+	int	 redis_connect_timeout_ms;
+	int	 redis_timeout_ms;
+	int	 redis_backoff_ms;
+	char	 log_file[256];
+	int	 log_level;		/* enum hf_log_level */
+	int	 max_body_bytes;
+	char	 sql_dir[256];
+	char	 jwt_secret[512];
+	char	 jwt_issuer[128];
+	char	 jwt_audience[128];
+	int	 access_token_ttl;
+	int	 refresh_token_ttl;
+	char	 smtp_url[256];
+	char	 smtp_from[256];
+	char	 smtp_user[128];
+	char	 smtp_password[256];
+	int	 smtp_timeout_ms;
+	int	 notify_max_attempts;
+	int	 rate_login_max;
+	int	 rate_login_ip_max;
+	int	 rate_auth_window;
+	int	 rate_signup_max;
+	int	 rate_general_max;
+	int	 rate_general_window;
+	char	 trusted_proxies[512];
+};
+
+void	 config_defaults(struct hf_config *);
+int	 config_set(struct hf_config *, const char *key, const char *value,
+	    char *err, size_t errlen);
+int	 config_load(struct hf_config *, const char *path, char *err,
+	    size_t errlen);
+int	 config_is_secret(const char *key);
+const char *config_path(void);
+
+/* Logging: one line per event, with the request id when there is one. */
+int	 log_open(const char *path, int level);
+void	 log_close(void);
+void	 log_msg(int level, const char *rid, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 log_access(const char *method, const char *path, int status,
+	    int64_t usec, const char *rid);
+
+#define log_debug(rid, ...)	log_msg(HF_LOG_DEBUG, (rid), __VA_ARGS__)
+#define log_info(rid, ...)	log_msg(HF_LOG_INFO, (rid), __VA_ARGS__)
+#define log_warn(rid, ...)	log_msg(HF_LOG_WARN, (rid), __VA_ARGS__)
+#define log_error(rid, ...)	log_msg(HF_LOG_ERROR, (rid), __VA_ARGS__)
+
+/* Time and small helpers (util.c). */
+int64_t	 hf_now_us(void);		/* monotonic microseconds */
+int64_t	 hf_now_ms(void);		/* monotonic milliseconds */
+int64_t	 hf_unix_time(void);		/* wall clock seconds */
+int	 hf_random(void *, size_t);	/* 0 or -1 */
+void	 hf_hex(char *out, const unsigned char *, size_t);
+int	 hf_parse_ll(const char *, long long min, long long max,
+	    long long *out);
+int	 hf_ct_equal(const void *, const void *, size_t);
+
+/* Roles and the principal a request acts as (design.md section 4). */
+enum hf_role {
+	ROLE_GUEST = 0,
+	ROLE_USER,
+	ROLE_BUSINESS,
+	ROLE_ADMIN,
+	ROLE__MAX
+};
+
+struct principal {
+	enum hf_role	 role;
+	uint64_t	 user_id;	/* 0 for guests and API keys */
+	uint64_t	 key_id;	/* 0 unless an API key */
+	char		 actor[48];	/* "user:12", "key:3", "guest" */
+};
+
+const char	*hf_role_name(enum hf_role);
+int		 hf_role_parse(const char *);	/* -1 if unknown */
+void		 principal_guest(struct principal *);
+
+/* Hashes and encodings (crypto.c, OpenSSL). */
+#define HF_SHA256_HEX	65
+void	 hf_sha256_hex(char out[HF_SHA256_HEX], const void *, size_t);
+int	 hf_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
+	    const void *, size_t);
+size_t	 hf_b64url_encode(char *out, size_t outlen, const unsigned char *,
+	    size_t);
+int	 hf_b64url_decode(unsigned char *out, size_t outlen, const char *,
+	    size_t, size_t *decoded);
+int	 hf_random_hex(char *out, size_t nbytes);	/* 2n+1 bytes out */
+
+/*
+ * JWT HS256 (jwt.c). The algorithm is pinned: a token's own "alg" never
+ * chooses it. exp is required; iss and aud must match; leeway in seconds.
+ */
+struct jwt_claims {
+	uint64_t	 sub;
+	enum hf_role	 role;
+	int64_t		 exp;
+};
+
+int	 jwt_sign(char *out, size_t outlen, const char *key, const char *iss,
+	    const char *aud, uint64_t sub, enum hf_role, int64_t iat,
+	    int64_t exp);
+int	 jwt_verify(const char *token, const char *key, const char *iss,
+	    const char *aud, int64_t now, int leeway, struct jwt_claims *);
+
+/* Passwords: bcrypt through libcrypt (password.c). */
+#define HF_PASSWORD_MIN		8
+#define HF_PASSWORD_MAX		72
+#define HF_PASSWORD_HASH_MAX	128
+int	 password_hash(const char *, char out[HF_PASSWORD_HASH_MAX]);
+int	 password_verify(const char *, const char *hash);
+
+#endif /* HOLDFAST_CORE_H */

@@ -1,0 +1,102 @@
+/*
+ * db.h: the only door to MariaDB. Every statement is a constant with ?
+ * parameters, defined in src/db/sql_*.c (one file per domain) and
+ * prepared once per connection on first use. Results come back as strings
+ * copied into the caller's arena.
+ */
+#ifndef HOLDFAST_DB_H
+#define HOLDFAST_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "holdfast/core.h"
+
+struct db;
+
+/*
+ * One prepared statement: its constant text and the slot the db layer
+ * gives it on first use (per process; each connection prepares it once).
+ */
+struct db_sql {
+	const char	*text;
+	int		 slot;		/* 0 until first use */
+};
+
+#define DB_SQL(text)	{ (text), 0 }
+#define DB_MAX_SQL	512
+
+/* A DATETIME(3) column as ISO 8601 UTC with milliseconds. */
+#define DB_ISO(col) "CONCAT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.'), " \
+	"LPAD(MICROSECOND(" col ") DIV 1000, 3, '0'), 'Z')"
+
+/* sql_system.c */
+extern struct db_sql	db_sql_now;
+
+/* sql_accounts.c */
+extern struct db_sql	db_sql_user_insert, db_sql_user_by_email,
+			db_sql_user_by_id, db_sql_user_activate,
+			db_sql_user_set_password, db_sql_user_set_profile,
+			db_sql_user_set_role_status, db_sql_user_touch_login,
+			db_sql_users_list, db_sql_users_count;
+extern struct db_sql	db_sql_refresh_insert, db_sql_refresh_lock,
+			db_sql_refresh_mark_used, db_sql_refresh_revoke_family,
+			db_sql_refresh_revoke_user;
+extern struct db_sql	db_sql_key_insert, db_sql_key_auth, db_sql_key_by_id,
+			db_sql_keys_list, db_sql_key_revoke;
+extern struct db_sql	db_sql_audit_insert, db_sql_audit_list,
+			db_sql_audit_count;
+
+enum db_ptype {
+	DB_P_NULL = 0,
+	DB_P_INT,
+	DB_P_STR,
+	DB_P__MAX
+};
+
+struct db_param {
+	enum db_ptype	 type;
+	long long	 i;
+	const char	*s;
+	size_t		 len;
+};
+
+#define DB_INT(v)	((struct db_param){ .type = DB_P_INT, .i = (v) })
+#define DB_STR(v)	((struct db_param){ .type = DB_P_STR, .s = (v), \
+			    .len = (v) != NULL ? strlen(v) : 0 })
+#define DB_STRN(v, n)	((struct db_param){ .type = DB_P_STR, .s = (v), \
+			    .len = (n) })
+#define DB_NULL		((struct db_param){ .type = DB_P_NULL })
+
+struct db_result {
+	size_t		  nrows;
+	size_t		  ncols;
+	char		**cells;	/* nrows * ncols; NULL for SQL NULL */
+	size_t		 *lens;
+};
+
+#define DB_CELL(r, row, col)	((r)->cells[(row) * (r)->ncols + (col)])
+
+struct db	*db_new(const struct hf_config *);
+void		 db_free(struct db *);
+int		 db_connect(struct db *);
+void		 db_disconnect(struct db *);
+int		 db_ensure(struct db *);
+int		 db_ping(struct db *);
+const char	*db_last_error(const struct db *);
+
+int	 db_query(struct db *, struct arena *, struct db_sql *,
+	    const struct db_param *, size_t nparams, struct db_result *);
+int	 db_exec(struct db *, struct db_sql *, const struct db_param *,
+	    size_t nparams, uint64_t *affected, uint64_t *insert_id);
+
+typedef int (*db_txn_fn)(struct db *, void *ctx);
+int	 db_txn(struct db *, db_txn_fn, void *ctx);
+unsigned db_deadlock_retries_total(const struct db *);
+
+/* Administration (holdfast-admin): multi-statement scripts. */
+int	 db_migrate(struct db *, const char *sql_dir, int dry_run);
+int	 db_grant(struct db *, const char *user, const char *host);
+
+#endif /* HOLDFAST_DB_H */

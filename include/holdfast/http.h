@@ -1,0 +1,187 @@
+/*
+ * http.h: the FastCGI front door. Request parsing, the router (which
+ * answers 404/405/413/415/401/403 before any handler runs), and the one
+ * writer of every response envelope.
+ */
+#ifndef HOLDFAST_HTTP_H
+#define HOLDFAST_HTTP_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "holdfast/core.h"
+
+struct app;
+struct http_request;
+
+enum http_method {
+	HTTP_GET = 0,
+	HTTP_HEAD,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_METHOD__MAX
+};
+
+/* Who may call a route (design.md section 4). */
+enum hf_perm {
+	PERM_PUBLIC = 0,	/* anyone, guest included */
+	PERM_USER,		/* any signed-in principal */
+	PERM_BUSINESS,		/* business or admin */
+	PERM_ADMIN,		/* admin only */
+	PERM_LOCAL,		/* loopback clients, or admin */
+	PERM__MAX
+};
+
+/* Body kinds a route accepts. */
+enum route_body {
+	ROUTE_BODY_NONE = 0,	/* a body is ignored */
+	ROUTE_BODY_JSON,	/* application/json, parsed before the handler */
+	ROUTE_BODY_RAW,		/* any type, handler reads req->body */
+	ROUTE_BODY__MAX
+};
+
+typedef void (*http_handler)(struct http_request *);
+
+/*
+ * Body schemas (kcgi's validators): a table of fields per route. The front
+ * door rejects unknown fields (REQ_009) and missing or invalid ones
+ * (REQ_010) before the handler runs; the handler reads req->fv[i] for
+ * field i of its table, which passed.
+ */
+enum field_type {
+	FIELD_STRING = 0,	/* min/max: length in bytes */
+	FIELD_INT,		/* min/max: value */
+	FIELD_BOOL,
+	FIELD_EMAIL,		/* lower-cased copy in .s */
+	FIELD_OBJECT,
+	FIELD_ARRAY,		/* min/max: number of elements */
+	FIELD_MONEY,		/* "12.34" string or number, >= 0 */
+	FIELD__MAX
+};
+
+#define FIELD_REQUIRED	0x01
+#define FIELD_NULLABLE	0x02
+
+struct field {
+	const char		*name;
+	enum field_type		 type;
+	unsigned		 flags;
+	long long		 min, max;	/* both 0: no limit */
+	const char *const	*values;	/* FIELD_STRING: allowed */
+};
+
+struct body_schema {
+	const struct field	*fields;
+	size_t			 nfields;
+};
+
+#define SCHEMA(f)	{ (f), sizeof(f) / sizeof((f)[0]) }
+
+struct field_value {
+	int		 present;
+	int		 null;
+	long long	 i;		/* FIELD_INT, FIELD_BOOL, FIELD_MONEY cents */
+	const char	*s;		/* strings (arena copy), money text */
+	size_t		 len;
+	json_object	*j;		/* the value itself */
+};
+
+struct route {
+	enum http_method	 method;
+	const char		*pattern;	/* "/api/v1/stock/{sku}" */
+	http_handler		 handler;
+	enum hf_perm		 perm;
+	enum route_body		 body;
+	size_t			 max_body;	/* 0: max_body_bytes */
+	const struct body_schema *schema;	/* ROUTE_BODY_JSON */
+};
+
+#define HTTP_MAX_ARGS	4
+
+struct http_param {
+	const char	*name;
+	const char	*value;
+};
+
+struct http_request {
+	struct app		*app;
+	struct arena		*arena;
+	enum http_method	 method;
+	const char		*method_name;
+	const char		*raw_uri;	/* as sent, for the access log */
+	const char		*path;		/* decoded, no query */
+	const char		*content_type;
+	const char		*remote_addr;
+	const char		*user_agent;
+	const char		*authorization;
+	const char		*body;		/* NUL-terminated copy */
+	size_t			 body_len;
+	json_object		*json;		/* parsed body (ROUTE_BODY_JSON) */
+	struct http_param	*query;
+	size_t			 nquery;
+	const char		*args[HTTP_MAX_ARGS];	/* {name} captures */
+	size_t			 nargs;
+	const struct route	*route;
+	struct field_value	*fv;		/* one per schema field */
+	struct principal	 who;
+	char			 request_id[65];
+	int64_t			 started_us;
+	int			 status;	/* set when the reply is written */
+	int			 replied;
+	void			*io;		/* FCGX_Request, private */
+	struct http_header	*headers_out;
+};
+
+/* Router (router.c): pure, unit tested. */
+enum route_match {
+	ROUTE_FOUND = 0,
+	ROUTE_NO_PATH,		/* 404 */
+	ROUTE_NO_METHOD,	/* 405: allow[] says which methods would */
+	ROUTE_MATCH__MAX
+};
+
+enum route_match router_match(const struct route *, size_t nroutes,
+	    enum http_method, const char *path, const struct route **found,
+	    const char **args, size_t *nargs, int allow[HTTP_METHOD__MAX],
+	    char *scratch, size_t scratchlen);
+int	 http_method_parse(const char *);
+const char *http_method_name(enum http_method);
+
+/* Body validation (validate.c): pure, unit tested. */
+int	 schema_check(const struct body_schema *, json_object *,
+	    struct arena *, struct field_value *, const char **field,
+	    const char **reason);
+int	 field_email_valid(const char *, size_t);
+
+/* The guard (auth.c): 401/403/429 before any handler. */
+int	 http_guard(struct http_request *);
+const char *http_client_ip(struct http_request *);
+
+/* Request helpers (request.c). */
+const char *http_query(const struct http_request *, const char *name);
+const char *http_env(const struct http_request *, const char *name);
+int	 http_url_decode(char *dst, const char *src, size_t len, int plus);
+int	 http_request_id_valid(const char *);
+
+/* Replies (reply.c). Each writes the whole response once. */
+void	 http_header(struct http_request *, const char *name,
+	    const char *value);
+void	 http_reply(struct http_request *, int status, json_object *data);
+void	 http_reply_err(struct http_request *, enum hf_err,
+	    const char *message, json_object *details);
+void	 http_reply_errf(struct http_request *, enum hf_err,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void	 http_reply_raw(struct http_request *, int status,
+	    const char *content_type, const char *body, size_t len);
+char	*http_envelope(struct arena *, int status, const char *error,
+	    const char *message, json_object *data, json_object *details,
+	    int64_t timestamp, const char *request_id, size_t *len);
+
+/* The accept loop (serve.c). Returns when the worker should exit. */
+int	 http_serve(struct app *, const struct route *, size_t nroutes);
+
+#endif /* HOLDFAST_HTTP_H */

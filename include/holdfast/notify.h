@@ -1,0 +1,48 @@
+/*
+ * notify.h: the only door to libcurl. One notifier per process holds one
+ * curl easy handle, created before the accept loop and reused (reset)
+ * for every delivery. Today: e-mail over SMTP; webhooks join later.
+ */
+#ifndef HOLDFAST_NOTIFY_H
+#define HOLDFAST_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "holdfast/core.h"
+
+struct notifier;
+
+/* What a failed delivery says about retrying it. */
+#define NOTIFY_RETRY		(-1)	/* transient: try again later */
+#define NOTIFY_PERMANENT	(-2)	/* the message itself is unusable */
+
+/* Hard cap on one built message (headers and encoded body). */
+#define NOTIFY_MAIL_MAX		(4 * 1024 * 1024)
+
+struct notifier	*notify_new(const struct hf_config *);
+void		 notify_free(struct notifier *);
+
+int	 notify_smtp_send(struct notifier *, const char *to,
+	    const char *subject, const char *body, char *err, size_t errlen);
+
+/*
+ * The pure part (mail.c): checks and builds one plain-text message, so
+ * it can be tested without a server.
+ */
+struct notify_mail {
+	const char	*from;		/* From header, as configured */
+	const char	*to;		/* one bare address */
+	const char	*subject;	/* UTF-8, no CR or LF */
+	const char	*body;		/* UTF-8, any line ends */
+	int64_t		 date;		/* unix seconds, for the Date header */
+	const char	*message_id;	/* without the angle brackets */
+};
+
+int	 notify_addr_ok(const char *);
+int	 notify_header_ok(const char *);
+int	 notify_from_addr(const char *from, char *out, size_t outlen);
+int	 notify_mail_build(const struct notify_mail *, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+
+#endif /* HOLDFAST_NOTIFY_H */

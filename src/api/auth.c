@@ -1,0 +1,192 @@
+/*
+ * auth.c: register, verify, resend, login, refresh, logout, forgot, reset.
+ */
+#include "holdfast/api.h"
+
+static const struct field f_register[] = {
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL },
+	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL },
+};
+static const struct field f_verify[] = {
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL },
+};
+static const struct field f_email[] = {
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+};
+static const struct field f_login[] = {
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 1, 1024, NULL },
+};
+static const struct field f_refresh[] = {
+	{ "refresh_token", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL },
+};
+static const struct field f_reset[] = {
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL },
+};
+
+const struct body_schema schema_register = SCHEMA(f_register);
+const struct body_schema schema_verify = SCHEMA(f_verify);
+const struct body_schema schema_email = SCHEMA(f_email);
+const struct body_schema schema_login = SCHEMA(f_login);
+const struct body_schema schema_refresh = SCHEMA(f_refresh);
+const struct body_schema schema_reset = SCHEMA(f_reset);
+
+static void
+reply_user(struct http_request *req, int status, const struct user *u)
+{
+	json_object	*data = json_object_new_object();
+
+	json_object_object_add(data, "user", api_user_json(u));
+	http_reply(req, status, data);
+}
+
+static void
+reply_tokens(struct http_request *req, const struct tokens *t)
+{
+	json_object	*data = json_object_new_object();
+
+	json_object_object_add(data, "access_token",
+	    json_object_new_string(t->access));
+	json_object_object_add(data, "refresh_token",
+	    json_object_new_string(t->refresh));
+	json_object_object_add(data, "token_type",
+	    json_object_new_string("Bearer"));
+	json_object_object_add(data, "expires_in",
+	    json_object_new_int(t->expires_in));
+	json_object_object_add(data, "user", api_user_json(&t->user));
+	http_reply(req, 200, data);
+}
+
+/* The same answer whether or not the e-mail exists. */
+static void
+reply_accepted(struct http_request *req)
+{
+	json_object	*data = json_object_new_object();
+
+	json_object_object_add(data, "message", json_object_new_string(
+	    "if the address can receive a code, one is on its way"));
+	http_reply(req, 202, data);
+}
+
+void
+api_register(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct user	u;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	rc = svc_register(&ctx, req->fv[0].s, req->fv[1].s,
+	    req->fv[2].present && !req->fv[2].null ? req->fv[2].s : NULL, &u);
+	if (rc != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_user(req, 201, &u);
+}
+
+void
+api_verify(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct user	u;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_verify(&ctx, req->fv[0].s, req->fv[1].s, &u)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_user(req, 200, &u);
+}
+
+void
+api_resend(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_resend(&ctx, req->fv[0].s)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_accepted(req);
+}
+
+void
+api_forgot(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_forgot(&ctx, req->fv[0].s)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_accepted(req);
+}
+
+void
+api_reset(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_reset(&ctx, req->fv[0].s, req->fv[1].s, req->fv[2].s)) !=
+	    HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, NULL);
+}
+
+void
+api_login(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct tokens	t;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_login(&ctx, req->fv[0].s, req->fv[1].s, &t)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_tokens(req, &t);
+}
+
+void
+api_refresh(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct tokens	t;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_refresh(&ctx, req->fv[0].s, &t)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	reply_tokens(req, &t);
+}
+
+void
+api_logout(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	int		rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_logout(&ctx, req->fv[0].s)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, NULL);
+}

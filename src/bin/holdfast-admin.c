@@ -1,0 +1,139 @@
+/*
+ * holdfast-admin: schema migrations and grants; users, API keys and the
+ * ledger reconciliation join as their issues land.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/app.h"
+#include "holdfast/db.h"
+#include "holdfast/svc.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: holdfast-admin migrate [--sql-dir DIR] [--dry-run]\n"
+	    "       holdfast-admin grant USER HOST\n"
+	    "       holdfast-admin user add --email E --role user|business|admin"
+	    " --password-stdin [--name NAME]\n"
+	    "configuration: $HOLDFAST_CONF (default "
+	    "/etc/holdfast/holdfast.conf) and HOLDFAST_* variables\n");
+}
+
+static int
+cmd_migrate(struct app *app, int argc, char **argv)
+{
+	const char	*dir = app->cfg.sql_dir;
+	int		 dry_run = 0, i, n;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--sql-dir") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			dry_run = 1;
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if ((n = db_migrate(app->db, dir, dry_run)) < 0)
+		return 1;
+	printf("migrate: %d %s\n", n, dry_run ? "pending" : "applied");
+	return 0;
+}
+
+/* Reads one line from stdin as the password, without its newline. */
+static int
+read_password(char *buf, size_t len)
+{
+	size_t	n;
+
+	if (fgets(buf, (int)len, stdin) == NULL)
+		return -1;
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int
+cmd_user_add(struct app *app, int argc, char **argv)
+{
+	const char	*email = NULL, *role = NULL, *name = NULL;
+	char		 pw[256];
+	int		 i, from_stdin = 0, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--email") == 0 && i + 1 < argc)
+			email = argv[++i];
+		else if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			role = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			from_stdin = 1;
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (email == NULL || role == NULL || !from_stdin ||
+	    hf_role_parse(role) <= ROLE_GUEST) {
+		usage();
+		return 2;
+	}
+	if (read_password(pw, sizeof(pw)) != 0) {
+		fprintf(stderr, "holdfast-admin: no password on stdin\n");
+		return 1;
+	}
+	rc = svc_admin_user_add(app, email, pw, role, name);
+	explicit_bzero(pw, sizeof(pw));
+	if (rc == HF_E_AUTH_EMAIL_TAKEN) {
+		fprintf(stderr, "holdfast-admin: %s already exists\n", email);
+		return 3;
+	}
+	if (rc != HF_OK) {
+		fprintf(stderr, "holdfast-admin: user add failed: %s%s%s\n",
+		    hf_err_message(rc), rc == HF_E_REQ_FIELD ?
+		    " (password: 8 to 72 bytes)" : "",
+		    hf_err_status(rc) >= 500 ? db_last_error(app->db) : "");
+		return 1;
+	}
+	printf("user %s created with role %s\n", email, role);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app	app;
+	char		err[512];
+	int		rc;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		usage();
+		return argc < 2 ? 2 : 0;
+	}
+	if (app_init(&app, config_path(), err, sizeof(err)) != 0) {
+		fprintf(stderr, "holdfast-admin: %s\n", err);
+		return 1;
+	}
+	if (strcmp(argv[1], "migrate") == 0)
+		rc = cmd_migrate(&app, argc - 2, argv + 2);
+	else if (strcmp(argv[1], "user") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "add") == 0)
+		rc = cmd_user_add(&app, argc - 3, argv + 3);
+	else if (strcmp(argv[1], "grant") == 0 && argc == 4)
+		rc = db_grant(app.db, argv[2], argv[3]) == 0 ? 0 : 1;
+	else {
+		usage();
+		rc = 2;
+	}
+	app_free(&app);
+	return rc;
+}

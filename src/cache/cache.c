@@ -1,0 +1,242 @@
+/*
+ * cache.c: one Redis connection per process with short connect and
+ * command timeouts, reopened lazily after a back-off.
+ */
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "holdfast/cache.h"
+
+struct cache {
+	const struct hf_config	*cfg;
+	redisContext		*ctx;
+	int64_t			 retry_at_ms;	/* no attempt before this */
+	char			 err[256];
+};
+
+struct cache *
+cache_new(const struct hf_config *cfg)
+{
+	struct cache	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->cfg = cfg;
+	return c;
+}
+
+static void
+cache_drop(struct cache *c, const char *why)
+{
+	snprintf(c->err, sizeof(c->err), "%s", why);
+	if (c->ctx != NULL) {
+		redisFree(c->ctx);
+		c->ctx = NULL;
+	}
+	c->retry_at_ms = hf_now_ms() + c->cfg->redis_backoff_ms;
+}
+
+void
+cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ctx != NULL)
+		redisFree(c->ctx);
+	free(c);
+}
+
+const char *
+cache_last_error(const struct cache *c)
+{
+	return c->err;
+}
+
+static struct timeval
+ms_to_tv(int ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/* Opens the connection unless it is open or backing off. */
+static int
+cache_connect(struct cache *c)
+{
+	const struct hf_config	*cfg = c->cfg;
+	redisReply		*r;
+
+	if (c->ctx != NULL)
+		return HF_OK;
+	if (hf_now_ms() < c->retry_at_ms)
+		return HF_E_SYS_UNAVAILABLE;
+	if (cfg->redis_socket[0] != '\0')
+		c->ctx = redisConnectUnixWithTimeout(cfg->redis_socket,
+		    ms_to_tv(cfg->redis_connect_timeout_ms));
+	else
+		c->ctx = redisConnectWithTimeout(cfg->redis_host,
+		    cfg->redis_port, ms_to_tv(cfg->redis_connect_timeout_ms));
+	if (c->ctx == NULL || c->ctx->err) {
+		cache_drop(c, c->ctx != NULL ? c->ctx->errstr : "oom");
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	if (redisSetTimeout(c->ctx, ms_to_tv(cfg->redis_timeout_ms)) !=
+	    REDIS_OK) {
+		cache_drop(c, "cannot set timeout");
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	if (cfg->redis_password[0] != '\0') {
+		r = redisCommand(c->ctx, "AUTH %s", cfg->redis_password);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			if (r != NULL)
+				freeReplyObject(r);
+			cache_drop(c, "authentication failed");
+			return HF_E_SYS_UNAVAILABLE;
+		}
+		freeReplyObject(r);
+	}
+	return HF_OK;
+}
+
+/*
+ * Sends one command. Returns the reply (the caller frees it with
+ * freeReplyObject) or NULL when Redis is unavailable; a failure drops the
+ * connection and starts the back-off.
+ */
+static redisReply *
+cache_command(struct cache *c, const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+
+	if (cache_connect(c) != HF_OK)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(c->ctx, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		cache_drop(c, c->ctx->errstr[0] != '\0' ? c->ctx->errstr :
+		    "no reply");
+		return NULL;
+	}
+	return r;
+}
+
+int
+cache_ping(struct cache *c)
+{
+	redisReply	*r;
+	int		 ok;
+
+	if ((r = cache_command(c, "PING")) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	ok = r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+	freeReplyObject(r);
+	return ok ? HF_OK : HF_E_SYS_UNAVAILABLE;
+}
+
+/* INCR and PEXPIRE on the first hit, atomically, in one round trip. */
+static const char rate_script[] =
+    "local c = redis.call('INCR', KEYS[1]) "
+    "if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
+    "local t = redis.call('PTTL', KEYS[1]) "
+    "if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = ARGV[1] end "
+    "return {c, tonumber(t)}";
+
+int
+cache_rate_hit(struct cache *c, const char *key, int window_s,
+    long long *count, long long *ttl_ms)
+{
+	redisReply	*r;
+	int		 rc = HF_E_SYS_UNAVAILABLE;
+
+	r = cache_command(c, "EVAL %s 1 %s %d", rate_script, key,
+	    window_s * 1000);
+	if (r == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_INTEGER) {
+		*count = r->element[0]->integer;
+		*ttl_ms = r->element[1]->integer;
+		rc = HF_OK;
+	} else
+		snprintf(c->err, sizeof(c->err), "rate script: unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+cache_code_put(struct cache *c, const char *key, const char *hash, int ttl_s)
+{
+	redisReply	*r;
+	int		 rc;
+
+	r = cache_command(c, "SET %s %s EX %d", key, hash, ttl_s);
+	if (r == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	rc = r->type == REDIS_REPLY_STATUS ? HF_OK : HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	if (rc == HF_OK) {
+		/* a new code starts with no tries */
+		r = cache_command(c, "DEL %s:tries", key);
+		if (r != NULL)
+			freeReplyObject(r);
+	}
+	return rc;
+}
+
+/*
+ * Counts the try first, so a burst of guesses cannot outrun the limit;
+ * the try counter lives as long as the code.
+ */
+static const char code_script[] =
+    "local h = redis.call('GET', KEYS[1]) "
+    "if not h then return 0 end "
+    "local t = redis.call('INCR', KEYS[2]) "
+    "redis.call('PEXPIRE', KEYS[2], math.max(redis.call('PTTL', KEYS[1]), 1)) "
+    "if t > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1], KEYS[2]) "
+    "return -1 end "
+    "if h == ARGV[1] then redis.call('DEL', KEYS[1], KEYS[2]) return 1 end "
+    "if t == tonumber(ARGV[2]) then redis.call('DEL', KEYS[1], KEYS[2]) "
+    "return -1 end "
+    "return 0";
+
+int
+cache_code_check(struct cache *c, const char *key, const char *hash,
+    int max_tries, int *rc)
+{
+	redisReply	*r;
+	int		 v = 0;
+
+	*rc = HF_OK;
+	r = cache_command(c, "EVAL %s 2 %s %s:tries %s %d", code_script, key,
+	    key, hash, max_tries);
+	if (r == NULL) {
+		*rc = HF_E_SYS_UNAVAILABLE;
+		return 0;
+	}
+	if (r->type == REDIS_REPLY_INTEGER)
+		v = (int)r->integer;
+	else
+		*rc = HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return v;
+}
+
+int
+cache_del(struct cache *c, const char *key)
+{
+	redisReply	*r;
+
+	if ((r = cache_command(c, "DEL %s %s:tries", key, key)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return HF_OK;
+}

@@ -1,0 +1,439 @@
+/*
+ * db.c: one MariaDB connection per process, its prepared statements and
+ * the transaction helper. Auto-reconnect stays off: a lost connection is
+ * dropped here and reopened by db_ensure() between requests, never inside
+ * a transaction.
+ */
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/db.h"
+#include "db_int.h"
+
+#define DB_MAX_PARAMS	32
+
+struct db *
+db_new(const struct hf_config *cfg)
+{
+	struct db	*db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	db->cfg = cfg;
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+const char *
+db_last_error(const struct db *db)
+{
+	return db->err;
+}
+
+unsigned
+db_deadlock_retries_total(const struct db *db)
+{
+	return db->deadlock_retries;
+}
+
+void
+db_disconnect(struct db *db)
+{
+	size_t	i;
+
+	for (i = 0; i <= DB_MAX_SQL; i++)
+		if (db->stmts[i] != NULL) {
+			mysql_stmt_close(db->stmts[i]);
+			db->stmts[i] = NULL;
+		}
+	if (db->conn != NULL) {
+		mysql_close(db->conn);
+		db->conn = NULL;
+	}
+	db->in_txn = 0;
+}
+
+/*
+ * Maps a server or client error number to an internal error. Connection
+ * errors also drop the connection so the next request reconnects.
+ */
+int
+db_map_errno(struct db *db, unsigned e, const char *msg)
+{
+	snprintf(db->err, sizeof(db->err), "%u: %s", e, msg);
+	switch (e) {
+	case ER_LOCK_DEADLOCK:
+		return HF_E_DEADLOCK;
+	case ER_LOCK_WAIT_TIMEOUT:
+		return HF_E_LOCK_TIMEOUT;
+	case ER_DUP_ENTRY:
+		return HF_E_DUPLICATE;
+	case 4025:	/* ER_CONSTRAINT_FAILED: a CHECK refused the row */
+		return HF_E_CHECK;
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case ER_SERVER_SHUTDOWN:
+	case ER_CONNECTION_KILLED:
+	case ER_CON_COUNT_ERROR:
+		db_disconnect(db);
+		return HF_E_SYS_UNAVAILABLE;
+	default:
+		return HF_E_DB;
+	}
+}
+
+/* Opens the connection. Returns HF_OK or HF_E_SYS_UNAVAILABLE. */
+int
+db_connect(struct db *db)
+{
+	const struct hf_config	*c = db->cfg;
+	unsigned		 timeout = (unsigned)c->db_connect_timeout;
+	unsigned		 rw_timeout = 30;
+	my_bool			 off = 0;
+	const char		*init = "SET SESSION time_zone = '+00:00', "
+	    "SESSION tx_isolation = 'READ-COMMITTED', "
+	    "SESSION innodb_lock_wait_timeout = 5";
+
+	db_disconnect(db);
+	if ((db->conn = mysql_init(NULL)) == NULL) {
+		snprintf(db->err, sizeof(db->err), "mysql_init failed");
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	mysql_options(db->conn, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
+	mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+	mysql_options(db->conn, MYSQL_OPT_RECONNECT, &off);
+	mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_options(db->conn, MYSQL_INIT_COMMAND, init);
+	if (mysql_real_connect(db->conn,
+	    c->db_socket[0] != '\0' ? NULL : c->db_host, c->db_user,
+	    c->db_password, c->db_name, (unsigned)c->db_port,
+	    c->db_socket[0] != '\0' ? c->db_socket : NULL, 0) == NULL) {
+		snprintf(db->err, sizeof(db->err), "connect: %u: %s",
+		    mysql_errno(db->conn), mysql_error(db->conn));
+		mysql_close(db->conn);
+		db->conn = NULL;
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	return HF_OK;
+}
+
+/* Reconnects when the last request lost the connection. */
+int
+db_ensure(struct db *db)
+{
+	if (db->in_txn)
+		return HF_E_DB;
+	if (db->conn != NULL)
+		return HF_OK;
+	return db_connect(db);
+}
+
+/*
+ * Checks the server answers, reconnecting once if the connection was lost
+ * since it was last used. Returns HF_OK or HF_E_SYS_UNAVAILABLE.
+ */
+int
+db_ping(struct db *db)
+{
+	int	rc;
+
+	if ((rc = db_ensure(db)) != HF_OK)
+		return rc;
+	if (mysql_ping(db->conn) == 0)
+		return HF_OK;
+	db_map_errno(db, mysql_errno(db->conn), mysql_error(db->conn));
+	if ((rc = db_connect(db)) != HF_OK)
+		return rc;
+	if (mysql_ping(db->conn) == 0)
+		return HF_OK;
+	db_map_errno(db, mysql_errno(db->conn), mysql_error(db->conn));
+	db_disconnect(db);
+	return HF_E_SYS_UNAVAILABLE;
+}
+
+/* Slots are handed out once per process, in order of first use. */
+static int
+db_slot(struct db_sql *q)
+{
+	static int	next_slot = 1;
+
+	if (q->slot == 0) {
+		if (next_slot > DB_MAX_SQL)
+			return -1;
+		q->slot = next_slot++;
+	}
+	return q->slot;
+}
+
+static MYSQL_STMT *
+db_prepared(struct db *db, struct db_sql *q, int *rc)
+{
+	MYSQL_STMT	*st;
+	const char	*sql = q->text;
+	my_bool		 on = 1;
+	int		 id;
+
+	*rc = HF_OK;
+	if ((id = db_slot(q)) < 0) {
+		*rc = HF_E_SYS_INTERNAL;
+		return NULL;
+	}
+	if (db->conn == NULL && (*rc = db_ensure(db)) != HF_OK)
+		return NULL;
+	if ((st = db->stmts[id]) != NULL)
+		return st;
+	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+		*rc = db_map_errno(db, mysql_errno(db->conn),
+		    mysql_error(db->conn));
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		*rc = db_map_errno(db, mysql_stmt_errno(st),
+		    mysql_stmt_error(st));
+		log_error(NULL, "prepare \"%.80s\": %s", sql, db->err);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
+	db->stmts[id] = st;
+	return st;
+}
+
+static int
+db_execute(struct db *db, struct db_sql *id, const struct db_param *p,
+    size_t n, MYSQL_STMT **out)
+{
+	MYSQL_BIND	 bind[DB_MAX_PARAMS];
+	long long	 ints[DB_MAX_PARAMS];
+	MYSQL_STMT	*st;
+	size_t		 i;
+	int		 rc;
+
+	if (n > DB_MAX_PARAMS)
+		return HF_E_SYS_INTERNAL;
+	if ((st = db_prepared(db, id, &rc)) == NULL)
+		return rc;
+	if (mysql_stmt_param_count(st) != n) {
+		snprintf(db->err, sizeof(db->err),
+		    "\"%.80s\" wants %lu parameters, got %zu", id->text,
+		    mysql_stmt_param_count(st), n);
+		log_error(NULL, "%s", db->err);
+		return HF_E_SYS_INTERNAL;
+	}
+	memset(bind, 0, sizeof(bind));
+	for (i = 0; i < n; i++) {
+		switch (p[i].type) {
+		case DB_P_INT:
+			ints[i] = p[i].i;
+			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[i].buffer = &ints[i];
+			break;
+		case DB_P_STR:
+			bind[i].buffer_type = MYSQL_TYPE_STRING;
+			bind[i].buffer = (void *)(uintptr_t)p[i].s;
+			bind[i].buffer_length = (unsigned long)p[i].len;
+			break;
+		default:
+			bind[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		}
+	}
+	if ((n > 0 && mysql_stmt_bind_param(st, bind) != 0) ||
+	    mysql_stmt_execute(st) != 0) {
+		rc = db_map_errno(db, mysql_stmt_errno(st),
+		    mysql_stmt_error(st));
+		if (rc == HF_E_SYS_UNAVAILABLE)
+			return rc;	/* the statement is gone with the link */
+		mysql_stmt_reset(st);
+		return rc;
+	}
+	*out = st;
+	return HF_OK;
+}
+
+/*
+ * Runs a statement that returns rows and copies them into the arena as
+ * NUL-terminated strings. Returns HF_OK or an internal error.
+ */
+int
+db_query(struct db *db, struct arena *a, struct db_sql *id,
+    const struct db_param *p, size_t n, struct db_result *res)
+{
+	MYSQL_STMT	*st;
+	MYSQL_RES	*meta;
+	MYSQL_FIELD	*fields;
+	MYSQL_BIND	*bind;
+	unsigned long	*lens;
+	my_bool		*nulls;
+	size_t		 c, row, ncols, nrows;
+	int		 rc, f;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = db_execute(db, id, p, n, &st)) != HF_OK)
+		return rc;
+	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
+		mysql_stmt_free_result(st);
+		return HF_OK;
+	}
+	rc = HF_E_SYS_INTERNAL;
+	if (mysql_stmt_store_result(st) != 0) {
+		rc = db_map_errno(db, mysql_stmt_errno(st),
+		    mysql_stmt_error(st));
+		goto free_meta;
+	}
+	ncols = mysql_num_fields(meta);
+	nrows = (size_t)mysql_stmt_num_rows(st);
+	fields = mysql_fetch_fields(meta);
+	bind = arena_calloc(a, ncols, sizeof(*bind));
+	lens = arena_calloc(a, ncols, sizeof(*lens));
+	nulls = arena_calloc(a, ncols, sizeof(*nulls));
+	res->cells = arena_calloc(a, nrows * ncols + 1, sizeof(char *));
+	res->lens = arena_calloc(a, nrows * ncols + 1, sizeof(size_t));
+	if (bind == NULL || lens == NULL || nulls == NULL ||
+	    res->cells == NULL || res->lens == NULL)
+		goto free_result;
+	for (c = 0; c < ncols; c++) {
+		unsigned long	size = fields[c].max_length;
+
+		if (size < 64)
+			size = 64;	/* numbers report their binary size */
+		bind[c].buffer_type = MYSQL_TYPE_STRING;
+		bind[c].buffer_length = size + 1;
+		if ((bind[c].buffer = arena_alloc(a, size + 1)) == NULL)
+			goto free_result;
+		bind[c].length = &lens[c];
+		bind[c].is_null = &nulls[c];
+	}
+	if (mysql_stmt_bind_result(st, bind) != 0)
+		goto free_result;
+	for (row = 0; row < nrows; row++) {
+		f = mysql_stmt_fetch(st);
+		if (f == MYSQL_NO_DATA)
+			break;
+		if (f == 1) {
+			rc = db_map_errno(db, mysql_stmt_errno(st),
+			    mysql_stmt_error(st));
+			goto free_result;
+		}
+		for (c = 0; c < ncols; c++) {
+			char		*cell;
+			MYSQL_BIND	 one;
+
+			if (nulls[c])
+				continue;
+			if ((cell = arena_alloc(a, lens[c] + 1)) == NULL)
+				goto free_result;
+			if (lens[c] < bind[c].buffer_length)
+				memcpy(cell, bind[c].buffer, lens[c]);
+			else {
+				/* truncated: fetch this column again whole */
+				memset(&one, 0, sizeof(one));
+				one.buffer_type = MYSQL_TYPE_STRING;
+				one.buffer = cell;
+				one.buffer_length = lens[c] + 1;
+				if (mysql_stmt_fetch_column(st, &one,
+				    (unsigned)c, 0) != 0)
+					goto free_result;
+			}
+			cell[lens[c]] = '\0';
+			res->cells[row * ncols + c] = cell;
+			res->lens[row * ncols + c] = lens[c];
+		}
+	}
+	res->nrows = row;
+	res->ncols = ncols;
+	rc = HF_OK;
+free_result:
+	mysql_stmt_free_result(st);
+free_meta:
+	mysql_free_result(meta);
+	return rc;
+}
+
+/* Runs a statement that returns no rows. */
+int
+db_exec(struct db *db, struct db_sql *id, const struct db_param *p, size_t n,
+    uint64_t *affected, uint64_t *insert_id)
+{
+	MYSQL_STMT	*st;
+	int		 rc;
+
+	if ((rc = db_execute(db, id, p, n, &st)) != HF_OK)
+		return rc;
+	if (affected != NULL)
+		*affected = (uint64_t)mysql_stmt_affected_rows(st);
+	if (insert_id != NULL)
+		*insert_id = (uint64_t)mysql_stmt_insert_id(st);
+	mysql_stmt_free_result(st);
+	return HF_OK;
+}
+
+static int
+db_simple(struct db *db, const char *sql)
+{
+	if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
+		return db_map_errno(db, mysql_errno(db->conn),
+		    mysql_error(db->conn));
+	return HF_OK;
+}
+
+/*
+ * Runs fn inside one transaction: COMMIT when it returns HF_OK, ROLLBACK
+ * otherwise. A deadlock (1213) retries the whole transaction up to
+ * db_deadlock_retries times; a lock wait timeout (1205) is rolled back
+ * explicitly, since InnoDB only undoes the statement that waited. Returns
+ * fn's result or the commit's failure.
+ */
+int
+db_txn(struct db *db, db_txn_fn fn, void *ctx)
+{
+	int	rc, attempt;
+
+	for (attempt = 0;; attempt++) {
+		if ((rc = db_ensure(db)) != HF_OK)
+			return rc;
+		if ((rc = db_simple(db, "START TRANSACTION")) != HF_OK)
+			return rc;
+		db->in_txn = 1;
+		rc = fn(db, ctx);
+		if (db->conn == NULL) {
+			/* the link went down mid-way: the server rolled back */
+			db->in_txn = 0;
+			return HF_E_SYS_UNAVAILABLE;
+		}
+		if (rc == HF_OK) {
+			if (mysql_commit(db->conn) != 0)
+				rc = db_map_errno(db, mysql_errno(db->conn),
+				    mysql_error(db->conn));
+		}
+		if (rc != HF_OK && db->conn != NULL &&
+		    mysql_rollback(db->conn) != 0)
+			db_map_errno(db, mysql_errno(db->conn),
+			    mysql_error(db->conn));
+		db->in_txn = 0;
+		if (db->conn == NULL)
+			return HF_E_SYS_UNAVAILABLE;
+		if (rc == HF_E_DEADLOCK &&
+		    attempt < db->cfg->db_deadlock_retries) {
+			db->deadlock_retries++;
+			continue;
+		}
+		return rc;
+	}
+}

@@ -1,0 +1,9 @@
+/*
+ * sql_system.c: statements about the server itself. One statement per
+ * definition; values travel as ? parameters, never inside the text.
+ */
+#include "holdfast/db.h"
+
+/* the database's clock, so every program agrees on "now" */
+struct db_sql db_sql_now = DB_SQL(
+    "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%fZ')");

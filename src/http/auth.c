@@ -1,0 +1,165 @@
+/*
+ * auth.c: the front door's guard. Resolves the bearer (JWT access token
+ * or API key) to a principal, then checks the route's permission and the
+ * general rate limit. Answers 401/403/429 itself.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "holdfast/app.h"
+#include "holdfast/http.h"
+#include "holdfast/svc.h"
+
+#define AUTH_LEEWAY	60
+#define API_KEY_PREFIX	"hfk_"
+
+static int
+is_loopback(const char *addr)
+{
+	return addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
+	    strcmp(addr, "::1") == 0);
+}
+
+static int
+in_list(const char *list, const char *item, size_t len)
+{
+	const char	*p = list, *end;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		end = p;
+		while (*end != '\0' && *end != ',' && *end != ' ')
+			end++;
+		if ((size_t)(end - p) == len && len > 0 &&
+		    strncmp(p, item, len) == 0)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/*
+ * The client's address: REMOTE_ADDR, or the last X-Forwarded-For hop
+ * that is not itself a trusted proxy when REMOTE_ADDR is one.
+ */
+const char *
+http_client_ip(struct http_request *req)
+{
+	const char	*ra = req->remote_addr, *xff, *p, *end;
+	const char	*list = req->app->cfg.trusted_proxies;
+	char		*hop;
+
+	if (ra == NULL)
+		return "-";
+	if (list[0] == '\0' || !in_list(list, ra, strlen(ra)) ||
+	    (xff = http_env(req, "HTTP_X_FORWARDED_FOR")) == NULL)
+		return ra;
+	end = xff + strlen(xff);
+	while (end > xff) {
+		p = end;
+		while (p > xff && p[-1] != ',')
+			p--;
+		while (p < end && *p == ' ')
+			p++;
+		if (!in_list(list, p, (size_t)(end - p))) {
+			if (end - p == 0 || end - p > 45)
+				return ra;
+			hop = arena_strndup(req->arena, p, (size_t)(end - p));
+			return hop != NULL ? hop : ra;
+		}
+		end = p > xff ? p - 1 : xff;
+		while (end > xff && (end[-1] == ',' || end[-1] == ' '))
+			end--;
+	}
+	return ra;
+}
+
+static int
+auth_bearer(struct http_request *req)
+{
+	const struct hf_config	*cfg = &req->app->cfg;
+	const char		*h = req->authorization, *tok;
+	struct jwt_claims	 c;
+	int			 rc;
+
+	principal_guest(&req->who);
+	if (h == NULL || *h == '\0')
+		return HF_OK;
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return HF_E_AUTH_INVALID;
+	tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	if (strncmp(tok, API_KEY_PREFIX, strlen(API_KEY_PREFIX)) == 0)
+		return svc_auth_key(req->app, tok, &req->who);
+	rc = jwt_verify(tok, cfg->jwt_secret, cfg->jwt_issuer,
+	    cfg->jwt_audience, hf_unix_time(), AUTH_LEEWAY, &c);
+	if (rc != HF_OK)
+		return rc;
+	req->who.role = c.role;
+	req->who.user_id = c.sub;
+	snprintf(req->who.actor, sizeof(req->who.actor), "user:%llu",
+	    (unsigned long long)c.sub);
+	return HF_OK;
+}
+
+static int
+auth_allowed(const struct http_request *req)
+{
+	enum hf_role	r = req->who.role;
+
+	switch (req->route->perm) {
+	case PERM_PUBLIC:
+		return 1;
+	case PERM_USER:
+		return r >= ROLE_USER;
+	case PERM_BUSINESS:
+		return r >= ROLE_BUSINESS;
+	case PERM_ADMIN:
+		return r == ROLE_ADMIN;
+	case PERM_LOCAL:
+		return is_loopback(req->remote_addr) || r == ROLE_ADMIN;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Authenticates, authorises and counts the request. Returns 0 to go on,
+ * or -1 after replying 401, 403, 429 or 503.
+ */
+int
+http_guard(struct http_request *req)
+{
+	const struct hf_config	*cfg = &req->app->cfg;
+	char			 key[96], ra[16];
+	int			 rc, retry = 0;
+
+	if ((rc = auth_bearer(req)) != HF_OK) {
+		principal_guest(&req->who);
+		http_reply_err(req, rc, NULL, NULL);
+		return -1;
+	}
+	if (!auth_allowed(req)) {
+		if (req->who.role == ROLE_GUEST &&
+		    req->route->perm != PERM_LOCAL)
+			http_reply_err(req, HF_E_AUTH_MISSING, NULL, NULL);
+		else
+			http_reply_err(req, HF_E_AUTH_FORBIDDEN, NULL, NULL);
+		return -1;
+	}
+	if (req->who.role != ROLE_GUEST)
+		snprintf(key, sizeof(key), "g:%s", req->who.actor);
+	else
+		snprintf(key, sizeof(key), "g:ip:%.64s", http_client_ip(req));
+	if (svc_rate(req->app, RATE_GENERAL, key, cfg->rate_general_max,
+	    cfg->rate_general_window, &retry) != HF_OK) {
+		snprintf(ra, sizeof(ra), "%d", retry);
+		http_header(req, "Retry-After", ra);
+		http_reply_err(req, HF_E_REQ_RATE, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * request.c: pure helpers over a request: percent-decoding, the query
+ * string, the request id rule.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "holdfast/http.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes len bytes of src into dst (at least len + 1 bytes), turning '+'
+ * into a space when plus is set. Returns 0, or -1 for a bad escape or an
+ * encoded NUL.
+ */
+int
+http_url_decode(char *dst, const char *src, size_t len, int plus)
+{
+	size_t	i, o = 0;
+	int	hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (src[i] == '%') {
+			if (i + 2 >= len)
+				return -1;
+			hi = hexval((unsigned char)src[i + 1]);
+			lo = hexval((unsigned char)src[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			dst[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (plus && src[i] == '+')
+			dst[o++] = ' ';
+		else if (src[i] == '\0')
+			return -1;
+		else
+			dst[o++] = src[i];
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* A client's X-Request-Id is kept when it is 1-64 of [A-Za-z0-9._-]. */
+int
+http_request_id_valid(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++) {
+		if (n >= 64)
+			return 0;
+		if (!isalnum((unsigned char)s[n]) && s[n] != '.' &&
+		    s[n] != '_' && s[n] != '-')
+			return 0;
+	}
+	return n > 0;
+}
+
+/* The first value of a query parameter, decoded, or NULL. */
+const char *
+http_query(const struct http_request *req, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].name, name) == 0)
+			return req->query[i].value;
+	return NULL;
+}

@@ -1,0 +1,455 @@
+/*
+ * serve.c: the FastCGI accept loop. spawn-fcgi hands the listening socket
+ * over as fd 0; each accepted request gets the worker's one arena, which
+ * is reset when the request ends. The front door answers 413, 404, 405,
+ * 415, 401/403 and malformed JSON before any handler runs.
+ */
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "holdfast/app.h"
+#include "holdfast/http.h"
+#include "http_int.h"
+
+#define HTTP_ARENA_SLACK	(8 * 1024 * 1024)
+#define HTTP_JSON_DEPTH		32
+
+static volatile sig_atomic_t	serve_busy;
+static volatile sig_atomic_t	serve_stopping;
+
+/* SIGTERM: leave now when idle, else after the current request. */
+static void
+serve_on_term(int sig)
+{
+	(void)sig;
+	if (!serve_busy)
+		_exit(0);
+	serve_stopping = 1;
+}
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+const char *
+http_env(const struct http_request *req, const char *name)
+{
+	const FCGX_Request	*fr = req->io;
+
+	return FCGX_GetParam(name, fr->envp);
+}
+
+/*
+ * libfcgi's own printf knows no %zu, so headers are formatted here and
+ * written as plain bytes.
+ */
+void
+http_write(struct http_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	FCGX_Request		*fr = req->io;
+	struct http_header	*h;
+	char			 head[1024];
+	int			 n;
+
+	req->replied = 1;
+	req->status = status;
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "X-Request-Id: %s\r\n"
+	    "Cache-Control: no-store\r\n", status, http_reason(status),
+	    content_type, len, req->request_id);
+	if (n > 0 && (size_t)n < sizeof(head))
+		FCGX_PutStr(head, n, fr->out);
+	for (h = req->headers_out; h != NULL; h = h->next) {
+		n = snprintf(head, sizeof(head), "%s: %s\r\n", h->name,
+		    h->value);
+		if (n > 0 && (size_t)n < sizeof(head))
+			FCGX_PutStr(head, n, fr->out);
+	}
+	FCGX_PutStr("\r\n", 2, fr->out);
+	if (req->method != HTTP_HEAD && len > 0)
+		FCGX_PutStr(body, (int)len, fr->out);
+}
+
+static void
+serve_request_id(struct http_request *req)
+{
+	const char	*given = http_env(req, "HTTP_X_REQUEST_ID");
+	unsigned char	 rnd[12];
+
+	if (http_request_id_valid(given)) {
+		snprintf(req->request_id, sizeof(req->request_id), "%s",
+		    given);
+		return;
+	}
+	if (hf_random(rnd, sizeof(rnd)) != 0)
+		memset(rnd, 0, sizeof(rnd));
+	hf_hex(req->request_id, rnd, sizeof(rnd));
+}
+
+/* The decoded path without the query, from REQUEST_URI (nginx, Apache). */
+static int
+serve_path(struct http_request *req)
+{
+	const char	*uri = http_env(req, "REQUEST_URI");
+	const char	*q;
+	size_t		 n;
+	char		*path;
+
+	if (uri == NULL || *uri == '\0')
+		uri = http_env(req, "DOCUMENT_URI");
+	if (uri == NULL || *uri == '\0')
+		uri = http_env(req, "SCRIPT_NAME");
+	if (uri == NULL || *uri != '/')
+		return -1;
+	req->raw_uri = uri;
+	q = strchr(uri, '?');
+	n = q != NULL ? (size_t)(q - uri) : strlen(uri);
+	if ((path = arena_alloc(req->arena, n + 1)) == NULL ||
+	    http_url_decode(path, uri, n, 0) != 0)
+		return -1;
+	n = strlen(path);
+	if (n > 1 && path[n - 1] == '/')
+		path[n - 1] = '\0';
+	req->path = path;
+	return 0;
+}
+
+/* Splits QUERY_STRING into decoded pairs; -1 for a bad escape. */
+static int
+serve_query(struct http_request *req)
+{
+	const char	*qs = http_env(req, "QUERY_STRING");
+	const char	*p, *amp, *eq;
+	size_t		 n = 1, i = 0, klen, vlen;
+	char		*k, *v;
+
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	for (p = qs; *p != '\0'; p++)
+		if (*p == '&')
+			n++;
+	if ((req->query = arena_calloc(req->arena, n, sizeof(*req->query)))
+	    == NULL)
+		return -1;
+	for (p = qs; *p != '\0' && i < n; p = *amp != '\0' ? amp + 1 : amp) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		if (amp == p)
+			continue;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = (size_t)((eq != NULL ? eq : amp) - p);
+		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
+		k = arena_alloc(req->arena, klen + 1);
+		v = arena_alloc(req->arena, vlen + 1);
+		if (k == NULL || v == NULL ||
+		    http_url_decode(k, p, klen, 1) != 0 ||
+		    http_url_decode(v, eq != NULL ? eq + 1 : "", vlen, 1) != 0)
+			return -1;
+		req->query[i].name = k;
+		req->query[i].value = v;
+		i++;
+	}
+	req->nquery = i;
+	return 0;
+}
+
+static int
+is_json_type(const char *ct)
+{
+	size_t	n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static int
+serve_read_body(struct http_request *req, size_t len)
+{
+	FCGX_Request	*fr = req->io;
+	char		*buf;
+	int		 got;
+
+	if ((buf = arena_alloc(req->arena, len + 1)) == NULL)
+		return -1;
+	got = len > 0 ? FCGX_GetStr(buf, (int)len, fr->in) : 0;
+	if (got < 0 || (size_t)got != len)
+		return -1;
+	buf[len] = '\0';
+	req->body = buf;
+	req->body_len = len;
+	return 0;
+}
+
+static void
+put_json(void *obj)
+{
+	json_object_put(obj);
+}
+
+/* Parses the body as one JSON object. Replies and returns -1 if not. */
+static int
+serve_parse_json(struct http_request *req)
+{
+	struct json_tokener	*tok;
+	json_object		*obj;
+	enum json_tokener_error	 jerr;
+
+	if (req->body_len == 0) {
+		req->json = json_object_new_object();
+		arena_on_reset(req->arena, put_json, req->json);
+		return 0;
+	}
+	if ((tok = json_tokener_new_ex(HTTP_JSON_DEPTH)) == NULL) {
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	jerr = json_tokener_get_error(tok);
+	if (obj != NULL && jerr == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) < req->body_len) {
+		/* trailing bytes after the value: only white space may stay */
+		size_t	i;
+
+		for (i = json_tokener_get_parse_end(tok); i < req->body_len;
+		    i++)
+			if (req->body[i] != ' ' && req->body[i] != '\n' &&
+			    req->body[i] != '\r' && req->body[i] != '\t')
+				jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (obj == NULL || jerr != json_tokener_success) {
+		json_object_put(obj);
+		http_reply_errf(req, HF_E_REQ_JSON, "malformed JSON: %s",
+		    obj == NULL && jerr == json_tokener_success ?
+		    "incomplete" : json_tokener_error_desc(jerr));
+		return -1;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		http_reply_err(req, HF_E_REQ_JSON,
+		    "the body must be a JSON object", NULL);
+		return -1;
+	}
+	if (arena_on_reset(req->arena, put_json, obj) != 0) {
+		json_object_put(obj);
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	req->json = obj;
+	return 0;
+}
+
+static void
+serve_allow(struct http_request *req, const int allow[HTTP_METHOD__MAX])
+{
+	char	buf[128] = "";
+	size_t	n = 0;
+	int	m;
+
+	for (m = 0; m < HTTP_METHOD__MAX; m++) {
+		if (!allow[m])
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+		    n > 0 ? ", " : "", http_method_name(m));
+		if (m == HTTP_GET)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    ", HEAD");
+		if (n >= sizeof(buf))
+			break;
+	}
+	http_header(req, "Allow", buf);
+}
+
+/* Checks the parsed body against the route's schema; replies if bad. */
+static int
+serve_schema(struct http_request *req)
+{
+	const struct body_schema	*sc = req->route->schema;
+	const char			*field = NULL, *reason = NULL;
+	json_object			*details;
+	int				 rc;
+
+	if (sc == NULL)
+		return 0;
+	req->fv = arena_calloc(req->arena, sc->nfields + 1,
+	    sizeof(*req->fv));
+	if (req->fv == NULL) {
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	rc = schema_check(sc, req->json, req->arena, req->fv, &field, &reason);
+	if (rc == HF_OK)
+		return 0;
+	details = json_object_new_object();
+	json_object_object_add(details, "field", json_object_new_string(field));
+	json_object_object_add(details, "reason",
+	    json_object_new_string(reason));
+	http_reply_err(req, rc, arena_printf(req->arena, "%s: %s", field,
+	    reason), details);
+	return -1;
+}
+
+static void
+serve_one(struct http_request *req, const struct route *routes,
+    size_t nroutes)
+{
+	const char		*cl, *args[HTTP_MAX_ARGS];
+	int			 allow[HTTP_METHOD__MAX], m;
+	long long		 content_length = 0;
+	size_t			 cap, nargs = 0, i;
+	enum route_match	 match = ROUTE_NO_PATH;
+	char			 scratch[1024];
+
+	serve_request_id(req);
+	req->method_name = http_env(req, "REQUEST_METHOD");
+	if (req->method_name == NULL)
+		req->method_name = "GET";
+	m = http_method_parse(req->method_name);
+	req->method = m >= 0 ? (enum http_method)m : HTTP_METHOD__MAX;
+	req->content_type = http_env(req, "CONTENT_TYPE");
+	req->remote_addr = http_env(req, "REMOTE_ADDR");
+	req->user_agent = http_env(req, "HTTP_USER_AGENT");
+	req->authorization = http_env(req, "HTTP_AUTHORIZATION");
+	req->raw_uri = "-";
+
+	if (serve_path(req) != 0) {
+		http_reply_err(req, HF_E_REQ_NO_ROUTE, NULL, NULL);
+		return;
+	}
+	memset(allow, 0, sizeof(allow));
+	match = router_match(routes, nroutes, req->method, req->path,
+	    &req->route, args, &nargs, allow, scratch, sizeof(scratch));
+
+	cl = http_env(req, "CONTENT_LENGTH");
+	if (cl != NULL && *cl != '\0' &&
+	    hf_parse_ll(cl, 0, 1LL << 40, &content_length) != 0) {
+		http_reply_err(req, HF_E_REQ_JSON, "bad Content-Length", NULL);
+		return;
+	}
+	cap = (size_t)req->app->cfg.max_body_bytes;
+	if (match == ROUTE_FOUND && req->route->max_body > 0)
+		cap = req->route->max_body;
+	if ((unsigned long long)content_length > cap) {
+		http_reply_errf(req, HF_E_REQ_TOO_LARGE,
+		    "request body too large: %lld bytes, at most %zu",
+		    content_length, cap);
+		return;
+	}
+	if (match == ROUTE_NO_PATH) {
+		http_reply_err(req, HF_E_REQ_NO_ROUTE, NULL, NULL);
+		return;
+	}
+	if (match == ROUTE_NO_METHOD) {
+		serve_allow(req, allow);
+		http_reply_errf(req, HF_E_REQ_METHOD,
+		    "method %.16s not allowed here", req->method_name);
+		return;
+	}
+	for (i = 0; i < nargs; i++)
+		req->args[i] = arena_strdup(req->arena, args[i]);
+	req->nargs = nargs;
+	if (serve_query(req) != 0) {
+		http_reply_err(req, HF_E_REQ_FIELD,
+		    "malformed query string", NULL);
+		return;
+	}
+	if (req->route->body == ROUTE_BODY_JSON && content_length > 0 &&
+	    !is_json_type(req->content_type)) {
+		http_reply_err(req, HF_E_REQ_MEDIA_TYPE,
+		    "expected Content-Type: application/json", NULL);
+		return;
+	}
+	if (req->route->body != ROUTE_BODY_NONE &&
+	    serve_read_body(req, (size_t)content_length) != 0) {
+		http_reply_err(req, HF_E_REQ_JSON, "incomplete request body",
+		    NULL);
+		return;
+	}
+	if (http_guard(req) != 0)
+		return;
+	if (req->route->body == ROUTE_BODY_JSON &&
+	    (serve_parse_json(req) != 0 || serve_schema(req) != 0))
+		return;
+	req->route->handler(req);
+	if (!req->replied) {
+		log_error(req->request_id, "handler for %s %s wrote no reply",
+		    req->method_name, req->route->pattern);
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+	}
+}
+
+/*
+ * Accepts and serves requests until SIGTERM or a fatal accept error.
+ * Returns 0 on a clean stop, -1 otherwise.
+ */
+int
+http_serve(struct app *app, const struct route *routes, size_t nroutes)
+{
+	FCGX_Request		 fr;
+	struct arena		 arena;
+	struct http_request	 req;
+	struct sigaction	 sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = serve_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		log_error(NULL, "FastCGI initialisation failed");
+		return -1;
+	}
+	arena_init(&arena, (size_t)app->cfg.max_body_bytes * 4 +
+	    HTTP_ARENA_SLACK);
+	while (!serve_stopping) {
+		if (FCGX_Accept_r(&fr) < 0)
+			break;
+		serve_busy = 1;
+		memset(&req, 0, sizeof(req));
+		req.app = app;
+		req.arena = &arena;
+		req.io = &fr;
+		req.started_us = hf_now_us();
+		serve_one(&req, routes, nroutes);
+		log_access(req.method_name, req.raw_uri, req.status,
+		    hf_now_us() - req.started_us, req.request_id);
+		FCGX_Finish_r(&fr);
+		arena_reset(&arena);
+		serve_busy = 0;
+	}
+	arena_free(&arena);
+	FCGX_Free(&fr, 1);
+	return serve_stopping ? 0 : -1;
+}

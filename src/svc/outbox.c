@@ -1,0 +1,380 @@
+/*
+ * outbox.c: writing messages into the outbox inside the caller's
+ * transaction, and delivering them: once at once after the COMMIT
+ * (outbox_deliver_now, in the worker), then by holdfast-notify
+ * (outbox_run) for whatever failed, with exponential backoff.
+ *
+ * Every delivery starts with a claim (db_outbox.h): a lease on the row
+ * taken by one UPDATE, so concurrent senders never send a row twice at
+ * the same time. Delivery is at least once: a message sent whose row
+ * could not then be marked (database lost right after the SMTP reply) is
+ * sent again once the lease has passed.
+ */
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/db.h"
+#include "holdfast/db_outbox.h"
+#include "holdfast/notify.h"
+#include "holdfast/outbox.h"
+
+#define OUTBOX_ARENA_CAP	(16 * 1024 * 1024)
+#define OUTBOX_BODY_MAX		(1024 * 1024)
+#define OUTBOX_EVENT_MAX	64	/* outbox.event_type */
+#define OUTBOX_BATCH_MAX	1000
+#define OUTBOX_MAX_ROUNDS	100	/* batches per run */
+#define OUTBOX_DOWN_AFTER	5	/* retryable failures in a row */
+#define OUTBOX_LEASE_MIN_S	60
+
+enum outbox_channel {
+	OUTBOX_EMAIL = 0,
+	OUTBOX_WEBHOOK,
+	OUTBOX__MAX
+};
+
+/* outbox.channel, indexed by enum outbox_channel */
+static const char *const outbox_channels[OUTBOX__MAX] = {
+	"email",	/* OUTBOX_EMAIL */
+	"webhook",	/* OUTBOX_WEBHOOK: a later issue delivers these */
+};
+
+enum outbox_result {
+	OUTBOX_BUSY = 0,	/* another sender holds it, or it is done */
+	OUTBOX_SENT,
+	OUTBOX_FAILED,
+	OUTBOX_DEAD,
+};
+
+/*
+ * Seconds to wait after the attempts-th failed attempt: 30, 60, 120...
+ * capped at one hour.
+ */
+unsigned
+outbox_backoff_s(unsigned attempts)
+{
+	unsigned	d = OUTBOX_BACKOFF_BASE_S;
+
+	while (attempts > 1 && d < OUTBOX_BACKOFF_MAX_S) {
+		d *= 2;
+		attempts--;
+	}
+	return d > OUTBOX_BACKOFF_MAX_S ? OUTBOX_BACKOFF_MAX_S : d;
+}
+
+/*
+ * How long a claim holds: well past the longest a send can take (libcurl
+ * stops the whole transfer at smtp_timeout_ms), so a lease never ends
+ * while its holder is still sending.
+ */
+static long long
+outbox_lease_s(const struct hf_config *c)
+{
+	long long	s = 2 * (((long long)c->smtp_timeout_ms + 999) / 1000) +
+			    30;
+
+	return s < OUTBOX_LEASE_MIN_S ? OUTBOX_LEASE_MIN_S : s;
+}
+
+static int
+event_type_ok(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > OUTBOX_EVENT_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+static int
+json_add_str(struct json_object *o, const char *key, const char *value)
+{
+	struct json_object	*v;
+
+	if ((v = json_object_new_string(value)) == NULL)
+		return -1;
+	if (json_object_object_add(o, key, v) != 0) {
+		json_object_put(v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Queues one e-mail: one outbox row (channel email, target the address,
+ * payload {"to", "subject", "body"}). Meant to run inside the caller's
+ * transaction (a db_txn callback), so the message exists if and only if
+ * the change that caused it does. Stores the row id in *id (may be
+ * NULL) for outbox_deliver_now() after the COMMIT. Returns HF_OK,
+ * HF_E_REQ_FIELD for an address, subject or event type that cannot be
+ * sent, or the database's error (a deadlock retries the transaction).
+ */
+int
+outbox_email(struct db *db, const char *event_type, const char *to,
+    const char *subject, const char *body, uint64_t *id)
+{
+	struct json_object	*o;
+	struct db_param		 p[4];
+	const char		*payload;
+	uint64_t		 insert_id = 0;
+	int			 rc;
+
+	if (!event_type_ok(event_type) || !notify_addr_ok(to) ||
+	    !notify_header_ok(subject) || body == NULL ||
+	    strlen(body) > OUTBOX_BODY_MAX) {
+		log_error(NULL, "outbox: refused an e-mail for %s: bad "
+		    "recipient, subject or body",
+		    event_type_ok(event_type) ? event_type : "(bad event)");
+		return HF_E_REQ_FIELD;
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return HF_E_SYS_INTERNAL;
+	rc = HF_E_SYS_INTERNAL;
+	if (json_add_str(o, "to", to) != 0 ||
+	    json_add_str(o, "subject", subject) != 0 ||
+	    json_add_str(o, "body", body) != 0)
+		goto free_json;
+	payload = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (payload == NULL)
+		goto free_json;
+	p[0] = DB_STR(event_type);
+	p[1] = DB_STR(outbox_channels[OUTBOX_EMAIL]);
+	p[2] = DB_STR(to);
+	p[3] = DB_STR(payload);
+	rc = db_exec(db, &db_sql_outbox_insert, p, 4, NULL, &insert_id);
+	if (rc == HF_OK && id != NULL)
+		*id = insert_id;
+free_json:
+	json_object_put(o);
+	return rc;
+}
+
+static int
+outbox_channel(const char *s)
+{
+	int	i;
+
+	for (i = 0; s != NULL && i < OUTBOX__MAX; i++)
+		if (strcmp(outbox_channels[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static const char *
+json_str(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Sends the e-mail of one row. Returns 0 or NOTIFY_RETRY/PERMANENT. */
+static int
+outbox_send_email(struct app *app, const char *to, const char *payload,
+    char *err, size_t errlen)
+{
+	struct json_object	*o;
+	const char		*subject, *body;
+	int			 rc;
+
+	if (payload == NULL || (o = json_tokener_parse(payload)) == NULL) {
+		snprintf(err, errlen, "payload: not JSON");
+		return NOTIFY_PERMANENT;
+	}
+	subject = json_str(o, "subject");
+	body = json_str(o, "body");
+	if (subject == NULL || body == NULL) {
+		snprintf(err, errlen, "payload: no subject or body");
+		rc = NOTIFY_PERMANENT;
+	} else
+		rc = notify_smtp_send(app->notify, to, subject, body, err,
+		    errlen);
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * Claims row id and delivers it. *res says what happened. Returns HF_OK,
+ * or the database's error (then the row is left to its lease).
+ */
+static int
+outbox_deliver(struct app *app, struct arena *a, uint64_t id,
+    enum outbox_result *res)
+{
+	struct db_param		 p[4];
+	struct db_result	 r;
+	unsigned long long	 uid = (unsigned long long)id;
+	uint64_t		 affected = 0;
+	long long		 attempts;
+	unsigned		 delay;
+	char			 err[512];
+	int			 rc, sent, dead, ch;
+
+	*res = OUTBOX_BUSY;
+	p[0] = DB_INT(outbox_lease_s(&app->cfg));
+	p[1] = DB_INT((long long)id);
+	rc = db_exec(app->db, &db_sql_outbox_claim, p, 2, &affected, NULL);
+	if (rc != HF_OK || affected != 1)
+		return rc;
+	p[0] = DB_INT((long long)id);
+	if ((rc = db_query(app->db, a, &db_sql_outbox_get, p, 1, &r)) !=
+	    HF_OK)
+		return rc;
+	if (r.nrows != 1)
+		return HF_OK;	/* deleted since the claim */
+	if (hf_parse_ll(DB_CELL(&r, 0, 3), 0, INT_MAX, &attempts) != 0)
+		attempts = 0;
+	err[0] = '\0';
+	switch ((ch = outbox_channel(DB_CELL(&r, 0, 0)))) {
+	case OUTBOX_EMAIL:
+		sent = outbox_send_email(app, DB_CELL(&r, 0, 1),
+		    DB_CELL(&r, 0, 2), err, sizeof(err));
+		break;
+	default:
+		snprintf(err, sizeof(err), "channel %s: not delivered by "
+		    "this version", ch >= 0 ? outbox_channels[ch] : "unknown");
+		sent = NOTIFY_RETRY;
+		break;
+	}
+	if (sent == 0) {
+		p[0] = DB_INT((long long)id);
+		rc = db_exec(app->db, &db_sql_outbox_delivered, p, 1, NULL,
+		    NULL);
+		if (rc != HF_OK)
+			log_error(NULL, "outbox %llu: sent, but not marked "
+			    "delivered (%s): it will be sent again", uid,
+			    db_last_error(app->db));
+		else
+			log_info(NULL, "outbox %llu: sent", uid);
+		*res = OUTBOX_SENT;
+		return rc;
+	}
+	attempts++;
+	dead = sent == NOTIFY_PERMANENT ||
+	    attempts >= app->cfg.notify_max_attempts;
+	delay = outbox_backoff_s((unsigned)attempts);
+	p[0] = DB_STRN(err, strlen(err));
+	p[1] = DB_INT(delay);
+	p[2] = DB_INT(dead);
+	p[3] = DB_INT((long long)id);
+	rc = db_exec(app->db, &db_sql_outbox_failed, p, 4, NULL, NULL);
+	if (dead)
+		log_error(NULL, "outbox %llu: given up after %lld attempt(s): "
+		    "%s", uid, attempts, err);
+	else
+		log_warn(NULL, "outbox %llu: attempt %lld of %d failed, next "
+		    "in %us: %s", uid, attempts, app->cfg.notify_max_attempts,
+		    delay, err);
+	*res = dead ? OUTBOX_DEAD : OUTBOX_FAILED;
+	return rc;
+}
+
+/*
+ * The worker's attempt right after the COMMIT that wrote row id. Never
+ * fails the request: whatever goes wrong is logged and left to
+ * holdfast-notify. Must not run inside a transaction.
+ */
+void
+outbox_deliver_now(struct app *app, uint64_t id)
+{
+	struct arena		a;
+	enum outbox_result	res;
+
+	if (app->notify == NULL || id == 0)
+		return;
+	arena_init(&a, OUTBOX_ARENA_CAP);
+	if (outbox_deliver(app, &a, id, &res) != HF_OK)
+		log_warn(NULL, "outbox %llu: not attempted now (%s); "
+		    "holdfast-notify will", (unsigned long long)id,
+		    db_last_error(app->db));
+	arena_free(&a);
+}
+
+static void
+outbox_count(struct outbox_stats *st, enum outbox_result res, int *down)
+{
+	switch (res) {
+	case OUTBOX_SENT:
+		st->sent++;
+		*down = 0;
+		break;
+	case OUTBOX_FAILED:
+		st->failed++;
+		(*down)++;
+		break;
+	case OUTBOX_DEAD:
+		st->dead++;
+		break;
+	default:
+		st->busy++;
+		break;
+	}
+}
+
+/*
+ * holdfast-notify's work: delivers due rows, most overdue first, in
+ * batches of batch rows, until none is due, OUTBOX_MAX_ROUNDS batches
+ * are done, or OUTBOX_DOWN_AFTER retryable failures in a row say the
+ * server is down (the rest waits for the next run). Returns HF_OK, or
+ * the database's error (unreachable, or lost during the run).
+ */
+int
+outbox_run(struct app *app, int batch, struct outbox_stats *st)
+{
+	struct arena		 ra, wa;
+	struct db_param		 p[1];
+	struct db_result	 r;
+	enum outbox_result	 res;
+	long long		 v;
+	size_t			 i;
+	int			 rc, round, down = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (batch < 1)
+		batch = 1;
+	if (batch > OUTBOX_BATCH_MAX)
+		batch = OUTBOX_BATCH_MAX;
+	if ((rc = db_ping(app->db)) != HF_OK)
+		return rc;
+	arena_init(&ra, OUTBOX_ARENA_CAP);
+	arena_init(&wa, OUTBOX_ARENA_CAP);
+	for (round = 0; round < OUTBOX_MAX_ROUNDS; round++) {
+		p[0] = DB_INT(batch);
+		if ((rc = db_query(app->db, &ra, &db_sql_outbox_due, p, 1,
+		    &r)) != HF_OK)
+			break;
+		for (i = 0; i < r.nrows; i++) {
+			if (hf_parse_ll(DB_CELL(&r, i, 0), 1, LLONG_MAX,
+			    &v) != 0)
+				continue;
+			rc = outbox_deliver(app, &wa, (uint64_t)v, &res);
+			arena_reset(&wa);
+			if (rc != HF_OK)
+				goto done;
+			outbox_count(st, res, &down);
+			if (down >= OUTBOX_DOWN_AFTER) {
+				st->stopped = 1;
+				goto done;
+			}
+		}
+		if (r.nrows < (size_t)batch)
+			break;
+		arena_reset(&ra);
+	}
+done:
+	if (rc != HF_OK)
+		log_error(NULL, "outbox: run stopped: %s",
+		    db_last_error(app->db));
+	arena_free(&wa);
+	arena_free(&ra);
+	return rc;
+}

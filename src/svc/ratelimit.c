@@ -1,0 +1,78 @@
+/*
+ * ratelimit.c: fixed-window limits counted in Redis, atomically across
+ * every worker. While Redis is down the auth limits (login, register,
+ * codes) fall back to a counter in this worker's memory, which enforces
+ * the whole limit per worker: weaker, but never silently gone. General
+ * limits are not enforced while Redis is down (a documented choice: the
+ * database, not Redis, is what must stay available).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "holdfast/cache.h"
+#include "holdfast/svc.h"
+
+#define RATE_LOCAL_SLOTS	1024
+
+struct rate_slot {
+	uint64_t	hash;
+	int64_t		window_end_ms;
+	long long	count;
+};
+
+static struct rate_slot	rate_local[RATE_LOCAL_SLOTS];
+
+static uint64_t
+rate_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+rate_local_hit(const char *key, int window_s, long long *count,
+    long long *ttl_ms)
+{
+	uint64_t		 h = rate_hash(key);
+	struct rate_slot	*s = &rate_local[h % RATE_LOCAL_SLOTS];
+	int64_t			 now = hf_now_ms();
+
+	if (s->hash != h || now >= s->window_end_ms) {
+		s->hash = h;
+		s->window_end_ms = now + (int64_t)window_s * 1000;
+		s->count = 0;
+	}
+	*count = ++s->count;
+	*ttl_ms = s->window_end_ms - now;
+}
+
+/*
+ * Counts one hit against key. Returns HF_OK, or HF_E_REQ_RATE with
+ * *retry_after (seconds, >= 1) once the window holds more than max.
+ */
+int
+svc_rate(struct app *app, enum rate_kind kind, const char *key, int max,
+    int window_s, int *retry_after)
+{
+	char		 k[300];
+	long long	 count = 0, ttl_ms = 0;
+
+	snprintf(k, sizeof(k), "hf:rl:%s", key);
+	if (cache_rate_hit(app->cache, k, window_s, &count, &ttl_ms) !=
+	    HF_OK) {
+		if (kind != RATE_AUTH)
+			return HF_OK;
+		rate_local_hit(k, window_s, &count, &ttl_ms);
+	}
+	if (count <= max)
+		return HF_OK;
+	*retry_after = (int)((ttl_ms + 999) / 1000);
+	if (*retry_after < 1)
+		*retry_after = 1;
+	return HF_E_REQ_RATE;
+}

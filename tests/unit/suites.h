@@ -1,0 +1,13 @@
+/* suites.h: one constructor per unit-test suite (check_*.c). */
+#ifndef HOLDFAST_SUITES_H
+#define HOLDFAST_SUITES_H
+
+#include <check.h>
+
+Suite	*suite_arena(void);
+Suite	*suite_config(void);
+Suite	*suite_errors(void);
+Suite	*suite_router(void);
+Suite	*suite_reply(void);
+
+#endif
