@@ -180,6 +180,10 @@ def make_handler(store, max_bytes):
         except (ConnectionError, asyncio.TimeoutError,
                 asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # the sink is stopping: end quietly, do not re-raise (3.11's
+            # start_server would log the cancelled client task)
+            pass
         except Exception as e:  # one broken session must not stop the sink
             log(f"session error: {e!r}")
         finally:

@@ -14,8 +14,21 @@ extern const struct route	api_routes[];
 extern const size_t		api_nroutes;
 
 /* common.c */
+struct api_render {
+	struct http_request	*req;
+	int			 status;
+	json_object		*(*build)(struct http_request *, void *);
+	void			*arg;
+};
+
 void		 api_ctx(struct http_request *, struct svc_ctx *);
-void		 api_fail(struct http_request *, const struct svc_ctx *, int);
+void		 api_fail(struct http_request *, struct svc_ctx *, int);
+const char	*api_fail_body(struct http_request *, struct svc_ctx *, int,
+		    size_t *);
+int		 api_idem_begin(struct http_request *, struct svc_ctx *,
+		    struct idem *, struct api_render *);
+void		 api_idem_finish(struct http_request *, struct svc_ctx *,
+		    struct idem *, struct api_render *, int);
 int		 api_paging(struct http_request *, long long *, long long *);
 void		 api_bad_query(struct http_request *, const char *,
 		    const char *);
@@ -56,5 +69,30 @@ void	api_keys_delete(struct http_request *);
 
 /* audit.c */
 void	api_audit_list(struct http_request *);
+
+/* products.c, stock.c, reservations.c, ledger.c */
+extern const struct body_schema	schema_product_create, schema_stock_patch,
+				schema_restock, schema_deduct, schema_adjust,
+				schema_reserve, schema_reference;
+void	api_product_create(struct http_request *);
+void	api_product_get(struct http_request *);
+void	api_stock_list(struct http_request *);
+void	api_stock_get(struct http_request *);
+void	api_stock_patch(struct http_request *);
+void	api_stock_restock(struct http_request *);
+void	api_stock_deduct(struct http_request *);
+void	api_stock_adjust(struct http_request *);
+void	api_stock_reconcile(struct http_request *);
+void	api_reserve(struct http_request *);
+void	api_reservations_list(struct http_request *);
+void	api_reservation_get(struct http_request *);
+void	api_reservation_commit(struct http_request *);
+void	api_reservation_release(struct http_request *);
+void	api_reference_commit(struct http_request *);
+void	api_reference_release(struct http_request *);
+void	api_ledger_list(struct http_request *);
+void	api_ledger_get(struct http_request *);
+void	api_ledger_stats(struct http_request *);
+json_object *api_stock_json(const struct stock_row *);
 
 #endif /* HOLDFAST_API_H */

@@ -68,6 +68,7 @@ enum hf_err {
 	HF_E_REQ_FIELD,		/* REQ_010 422 */
 	HF_E_SYS_UNAVAILABLE,	/* SYS_001 503 */
 	HF_E_SYS_INTERNAL,	/* SYS_002 500 */
+	HF_E_INV_SKU_TAKEN,	/* INV_008 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,

@@ -48,6 +48,29 @@ extern struct db_sql	db_sql_key_insert, db_sql_key_auth, db_sql_key_by_id,
 extern struct db_sql	db_sql_audit_insert, db_sql_audit_list,
 			db_sql_audit_count;
 
+/* sql_inventory.c */
+extern struct db_sql	db_sql_category_upsert, db_sql_product_insert,
+			db_sql_stock_insert, db_sql_product_by_id;
+extern struct db_sql	db_sql_stock_by_sku, db_sql_stock_lock_sku,
+			db_sql_stock_lock_id, db_sql_stock_write,
+			db_sql_stock_patch, db_sql_stock_list,
+			db_sql_stock_count;
+extern struct db_sql	db_sql_ledger_insert, db_sql_ledger_by_id,
+			db_sql_ledger_list, db_sql_ledger_count,
+			db_sql_ledger_stats_type, db_sql_ledger_stats_day;
+extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
+			db_sql_reservation_lock_id,
+			db_sql_reservation_lock_ref, db_sql_reservation_end,
+			db_sql_reservation_expired_of,
+			db_sql_reservations_due, db_sql_reservations_list,
+			db_sql_reservations_count;
+extern struct db_sql	db_sql_reconcile_ledger, db_sql_reconcile_active,
+			db_sql_reconcile_endings, db_sql_products_all;
+extern struct db_sql	db_sql_idem_insert, db_sql_idem_get,
+			db_sql_idem_take_over, db_sql_idem_done,
+			db_sql_idem_delete;
+extern struct db_sql	db_sql_outbox_event;
+
 enum db_ptype {
 	DB_P_NULL = 0,
 	DB_P_INT,

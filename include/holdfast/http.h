@@ -65,6 +65,7 @@ enum field_type {
 
 #define FIELD_REQUIRED	0x01
 #define FIELD_NULLABLE	0x02
+#define FIELD_INVENTORY	0x04	/* a bad value is INV_005, not REQ_010 */
 
 struct field {
 	const char		*name;
@@ -171,8 +172,11 @@ int	 http_request_id_valid(const char *);
 void	 http_header(struct http_request *, const char *name,
 	    const char *value);
 void	 http_reply(struct http_request *, int status, json_object *data);
+#define HTTP_JSON_TYPE	"application/json; charset=utf-8"
 void	 http_reply_err(struct http_request *, enum hf_err,
 	    const char *message, json_object *details);
+const char *http_reply_err_body(struct http_request *, enum hf_err,
+	    const char *message, json_object *details, size_t *len);
 void	 http_reply_errf(struct http_request *, enum hf_err,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void	 http_reply_raw(struct http_request *, int status,

@@ -35,7 +35,7 @@ struct notify_mail {
 	const char	*to;		/* one bare address */
 	const char	*subject;	/* UTF-8, no CR or LF */
 	const char	*body;		/* UTF-8, any line ends */
-	int64_t		 date;		/* unix seconds, for the Date header */
+	int64_t		 date;		/* unix seconds (Date header) */
 	const char	*message_id;	/* without the angle brackets */
 };
 

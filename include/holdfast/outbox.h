@@ -20,8 +20,8 @@ struct outbox_stats {
 	unsigned	sent;		/* delivered */
 	unsigned	failed;		/* failed, will be retried */
 	unsigned	dead;		/* failed for the last time */
-	unsigned	busy;		/* claimed by another process first */
-	int		stopped;	/* gave up early: the server is down */
+	unsigned	busy;		/* another process had it first */
+	int		stopped;	/* gave up early: server down */
 };
 
 #define OUTBOX_BACKOFF_BASE_S	30	/* after the first failure */

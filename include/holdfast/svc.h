@@ -26,6 +26,8 @@ struct svc_ctx {
 	int			 retry_after;
 	const char		*field;
 	const char		*reason;
+	const char		*message;	/* overrides the default */
+	json_object		*details;	/* owned; the reply takes it */
 };
 
 /* system.c */
@@ -134,5 +136,147 @@ int	 svc_audit(struct db *, const struct svc_ctx *, const char *action,
 	    json_object *new_value);
 int	 svc_audit_list(struct svc_ctx *, const struct audit_filter *,
 	    json_object **items, long long *total);
+
+/* idempotency.c: Idempotency-Key, stored with the write it answers. */
+struct idem {
+	uint64_t	 id;		/* 0: no key on this request */
+	/* renders the success reply; called inside the write's transaction */
+	char		*(*render)(void *arg, int *status, size_t *len);
+	void		*render_arg;
+	char		*body;		/* what was stored (arena) */
+	size_t		 len;
+	int		 status;
+};
+
+enum idem_outcome {
+	IDEM_PROCEED = 0,	/* first time: do the write */
+	IDEM_REPLAY,		/* done before: send body/status again */
+	IDEM__MAX
+};
+
+int	 svc_idem_begin(struct svc_ctx *, const char *key, const char *method,
+	    const char *path, const char *body, size_t len, struct idem *,
+	    int *outcome);
+int	 svc_idem_store(struct db *, struct idem *);
+void	 svc_idem_abandon(struct svc_ctx *, struct idem *, int status,
+	    const char *body, size_t len);
+
+/* inventory.c */
+struct stock_row {
+	uint64_t	 product_id;
+	const char	*sku;
+	const char	*name;
+	long long	 on_hand, reserved, available;
+	const char	*level;
+	long long	 warning_threshold, critical_threshold;
+	const char	*location;
+	int		 is_active;
+	const char	*low_state;
+	const char	*updated_at;
+};
+
+struct product {
+	uint64_t	 id;
+	const char	*sku, *name, *description, *category, *price;
+	const char	*attributes;	/* JSON text or NULL */
+	const char	*cover_url, *status, *created_at;
+	struct stock_row stock;
+};
+
+struct product_new {
+	const char	*sku, *name, *description, *category, *price;
+	const char	*attributes;	/* JSON text or NULL */
+	long long	 initial_quantity, warning_threshold,
+			 critical_threshold;
+	const char	*location;
+};
+
+struct reservation {
+	uint64_t	 id;
+	const char	*sku;
+	long long	 quantity;
+	const char	*type, *reference_id, *status, *expires_at,
+			*created_at;
+};
+
+struct reserve_item {
+	const char	*sku;
+	long long	 quantity;
+};
+
+struct reserve_req {
+	const char		*type;
+	const char		*reference_id;	/* NULL: generated */
+	long long		 ttl_seconds;
+	struct reserve_item	*items;
+	size_t			 nitems;
+};
+
+struct reserve_result {
+	const char		*reference_id;
+	struct reservation	*items;
+	size_t			 n;
+};
+
+struct stock_move {
+	const char	*sku;
+	const char	*type;		/* restock, deduct, adjust */
+	long long	 delta;		/* signed */
+	const char	*reason;
+	const char	*reference_id;
+	struct stock_row stock;		/* after */
+	uint64_t	 ledger_id;
+};
+
+struct stock_patch {
+	int		 set_warning, set_critical, set_location, set_active;
+	long long	 warning_threshold, critical_threshold;
+	const char	*location;
+	int		 is_active;
+};
+
+struct list_filter {
+	const char	*a, *b, *c;	/* per list: see the api handler */
+	const char	*from, *to;
+	long long	 page, per_page;
+};
+
+struct reconcile_report {
+	const char	*sku;
+	json_object	*mismatches;	/* array, owned by the caller */
+};
+
+const char *stock_level(long long available, long long warning,
+	    long long critical);
+
+int	 svc_product_create(struct svc_ctx *, const struct product_new *,
+	    struct idem *, struct product *);
+int	 svc_product_get(struct svc_ctx *, uint64_t id, struct product *);
+int	 svc_stock_get(struct svc_ctx *, const char *sku, struct stock_row *);
+int	 svc_stock_list(struct svc_ctx *, const char *level, long long page,
+	    long long per_page, struct stock_row **, size_t *, long long *);
+int	 svc_stock_patch(struct svc_ctx *, const char *sku,
+	    const struct stock_patch *, struct stock_row *);
+int	 svc_stock_move(struct svc_ctx *, struct stock_move *, struct idem *);
+int	 svc_reserve(struct svc_ctx *, const struct reserve_req *,
+	    struct idem *, struct reserve_result *);
+int	 svc_reservation_end(struct svc_ctx *, uint64_t id, int commit,
+	    struct idem *, struct reservation *);
+int	 svc_reference_end(struct svc_ctx *, const char *reference_id,
+	    int commit, struct idem *, struct reserve_result *);
+int	 svc_reservation_get(struct svc_ctx *, uint64_t id,
+	    struct reservation *);
+int	 svc_reservations_list(struct svc_ctx *, const struct list_filter *,
+	    struct reservation **, size_t *, long long *);
+int	 svc_ledger_list(struct svc_ctx *, const struct list_filter *,
+	    json_object **, long long *);
+int	 svc_ledger_get(struct svc_ctx *, uint64_t id, json_object **);
+int	 svc_ledger_stats(struct svc_ctx *, const char *from, const char *to,
+	    json_object **);
+int	 svc_reconcile(struct svc_ctx *, const char *sku,
+	    struct reconcile_report *);
+int	 svc_all_skus(struct svc_ctx *, char ***, size_t *);
+int	 svc_expire_due(struct app *, int batch, int dry_run,
+	    unsigned *released, unsigned *skipped);
 
 #endif /* HOLDFAST_SVC_H */

@@ -26,7 +26,15 @@ api_ctx(struct http_request *req, struct svc_ctx *ctx)
  * validation, and a log line (never the client) for database failures.
  */
 void
-api_fail(struct http_request *req, const struct svc_ctx *ctx, int rc)
+api_fail(struct http_request *req, struct svc_ctx *ctx, int rc)
+{
+	api_fail_body(req, ctx, rc, NULL);
+}
+
+/* As api_fail, and returns the body written (for idempotency). */
+const char *
+api_fail_body(struct http_request *req, struct svc_ctx *ctx, int rc,
+    size_t *len)
 {
 	json_object	*details = NULL;
 	char		 ra[16];
@@ -43,15 +51,95 @@ api_fail(struct http_request *req, const struct svc_ctx *ctx, int rc)
 		if (ctx->reason != NULL)
 			json_object_object_add(details, "reason",
 			    json_object_new_string(ctx->reason));
-		http_reply_err(req, rc, arena_printf(req->arena, "%s: %s",
-		    ctx->field, ctx->reason != NULL ? ctx->reason :
-		    "invalid"), details);
-		return;
+		return http_reply_err_body(req, rc, arena_printf(req->arena,
+		    "%s: %s", ctx->field, ctx->reason != NULL ? ctx->reason :
+		    "invalid"), details, len);
 	}
 	if (hf_err_status(rc) >= 500)
 		log_error(req->request_id, "%s %s: %s (%s)", req->method_name,
 		    req->path, hf_err_code(rc), svc_db_error(req->app));
-	http_reply_err(req, rc, NULL, NULL);
+	if (ctx != NULL) {
+		details = ctx->details;
+		ctx->details = NULL;
+	}
+	return http_reply_err_body(req, rc, ctx != NULL ? ctx->message : NULL,
+	    details, len);
+}
+
+static char *
+api_render_cb(void *p, int *status, size_t *len)
+{
+	struct api_render	*r = p;
+	json_object		*data = r->build(r->req, r->arg);
+
+	*status = r->status;
+	return http_envelope(r->req->arena, r->status, NULL, NULL, data, NULL,
+	    hf_unix_time(), r->req->request_id, len);
+}
+
+/*
+ * Starts an idempotent write. Returns 0 to go on (with or without a key),
+ * or -1 after replying (a replay, a mismatch, a key still running).
+ */
+int
+api_idem_begin(struct http_request *req, struct svc_ctx *ctx,
+    struct idem *idem, struct api_render *render)
+{
+	const char	*key = http_env(req, "HTTP_IDEMPOTENCY_KEY");
+	size_t		 n;
+	int		 rc, outcome;
+
+	memset(idem, 0, sizeof(*idem));
+	idem->render = api_render_cb;
+	idem->render_arg = render;
+	if (key == NULL)
+		return 0;
+	n = strlen(key);
+	if (n == 0 || n > 255) {
+		api_bad_query(req, "Idempotency-Key", "1 to 255 bytes");
+		return -1;
+	}
+	rc = svc_idem_begin(ctx, key, req->method_name, req->path,
+	    req->body, req->body_len, idem, &outcome);
+	if (rc != HF_OK) {
+		api_fail(req, ctx, rc);
+		return -1;
+	}
+	if (outcome == IDEM_REPLAY) {
+		http_header(req, "Idempotent-Replay", "true");
+		http_reply_raw(req, idem->status, HTTP_JSON_TYPE, idem->body,
+		    idem->len);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ends a write: the stored reply (or a fresh one) on success; on failure
+ * the error, which a 4xx also stores under the key.
+ */
+void
+api_idem_finish(struct http_request *req, struct svc_ctx *ctx,
+    struct idem *idem, struct api_render *render, int rc)
+{
+	const char	*body;
+	size_t		 len = 0;
+
+	if (rc == HF_OK) {
+		if (idem->body == NULL)
+			idem->body = api_render_cb(render, &idem->status,
+			    &idem->len);
+		if (idem->body == NULL) {
+			http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+			return;
+		}
+		http_reply_raw(req, idem->status, HTTP_JSON_TYPE, idem->body,
+		    idem->len);
+		return;
+	}
+	body = api_fail_body(req, ctx, rc, &len);
+	if (idem->id != 0)
+		svc_idem_abandon(ctx, idem, hf_err_status(rc), body, len);
 }
 
 /* ?page=&per_page= (1.., 1..100). Replies 422 and returns -1 if bad. */

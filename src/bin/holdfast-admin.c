@@ -18,6 +18,7 @@ usage(void)
 	    "       holdfast-admin grant USER HOST\n"
 	    "       holdfast-admin user add --email E --role user|business|admin"
 	    " --password-stdin [--name NAME]\n"
+	    "       holdfast-admin reconcile [--sku SKU]\n"
 	    "configuration: $HOLDFAST_CONF (default "
 	    "/etc/holdfast/holdfast.conf) and HOLDFAST_* variables\n");
 }
@@ -107,6 +108,64 @@ cmd_user_add(struct app *app, int argc, char **argv)
 	return 0;
 }
 
+/* Invariants 1 to 4 for one SKU or all; one line per mismatch. */
+static int
+cmd_reconcile(struct app *app, int argc, char **argv)
+{
+	struct principal	 who;
+	struct arena		 a;
+	struct svc_ctx		 ctx;
+	struct reconcile_report	 rep;
+	const char		*only = NULL;
+	char			**skus = NULL;
+	size_t			 n = 0, i, j, bad = 0;
+	int			 rc = 0;
+
+	if (argc == 2 && strcmp(argv[0], "--sku") == 0)
+		only = argv[1];
+	else if (argc != 0) {
+		usage();
+		return 2;
+	}
+	memset(&who, 0, sizeof(who));
+	who.role = ROLE_ADMIN;
+	snprintf(who.actor, sizeof(who.actor), "cli:holdfast-admin");
+	arena_init(&a, 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.app = app;
+	ctx.arena = &a;
+	ctx.who = &who;
+	ctx.request_id = "reconcile";
+	if (only != NULL) {
+		skus = (char **)&only;
+		n = 1;
+	} else if (svc_all_skus(&ctx, &skus, &n) != HF_OK) {
+		fprintf(stderr, "holdfast-admin: %s\n", svc_db_error(app));
+		arena_free(&a);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rc = svc_reconcile(&ctx, skus[i], &rep)) != HF_OK) {
+			fprintf(stderr, "holdfast-admin: %s: %s\n", skus[i],
+			    ctx.message != NULL ? ctx.message :
+			    hf_err_message(rc));
+			bad++;
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(rep.mismatches); j++) {
+			printf("MISMATCH %s %s\n", skus[i],
+			    json_object_to_json_string_ext(
+			    json_object_array_get_idx(rep.mismatches, j),
+			    JSON_C_TO_STRING_PLAIN));
+			bad++;
+		}
+		json_object_put(rep.mismatches);
+	}
+	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
+	arena_free(&a);
+	return bad == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -128,6 +187,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "user") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "add") == 0)
 		rc = cmd_user_add(&app, argc - 3, argv + 3);
+	else if (strcmp(argv[1], "reconcile") == 0)
+		rc = cmd_reconcile(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "grant") == 0 && argc == 4)
 		rc = db_grant(app.db, argv[2], argv[3]) == 0 ? 0 : 1;
 	else {

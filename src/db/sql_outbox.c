@@ -33,10 +33,14 @@ struct db_sql db_sql_outbox_failed = DB_SQL(
     "dead_at = IF(? <> 0, NOW(3), NULL), claimed_until = NULL "
     "WHERE id = ? AND delivered_at IS NULL AND dead_at IS NULL");
 
-/* ix_outbox_due: (delivered_at, dead_at, next_attempt_at) */
+/*
+ * ix_outbox_due: (delivered_at, dead_at, next_attempt_at). Only e-mail for
+ * now: webhook rows (stock.low, stock.out) wait, undelivered and alive,
+ * for the webhook deliverer of the orders issue.
+ */
 struct db_sql db_sql_outbox_due = DB_SQL(
     "SELECT id FROM outbox "
     "WHERE delivered_at IS NULL AND dead_at IS NULL "
-    "AND next_attempt_at <= NOW(3) "
+    "AND channel = 'email' AND next_attempt_at <= NOW(3) "
     "AND (claimed_until IS NULL OR claimed_until < NOW(3)) "
     "ORDER BY next_attempt_at, id LIMIT ?");

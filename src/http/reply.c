@@ -74,9 +74,10 @@ http_header(struct http_request *req, const char *name, const char *value)
 	req->headers_out = h;
 }
 
-static void
+static const char *
 reply_envelope(struct http_request *req, int status, const char *error,
-    const char *message, json_object *data, json_object *details)
+    const char *message, json_object *data, json_object *details,
+    size_t *lenp)
 {
 	char	*body;
 	size_t	 len = 0;
@@ -85,7 +86,7 @@ reply_envelope(struct http_request *req, int status, const char *error,
 		json_object_put(data);
 		json_object_put(details);
 		log_error(req->request_id, "second reply to one request");
-		return;
+		return NULL;
 	}
 	body = http_envelope(req->arena, status, error, message, data,
 	    details, hf_unix_time(), req->request_id, &len);
@@ -96,27 +97,36 @@ reply_envelope(struct http_request *req, int status, const char *error,
 		log_error(req->request_id, "out of memory building reply");
 		http_write(req, 500, "application/json", oom,
 		    sizeof(oom) - 1);
-		return;
+		return NULL;
 	}
-	http_write(req, status, "application/json; charset=utf-8", body,
-	    len);
+	http_write(req, status, HTTP_JSON_TYPE, body, len);
+	if (lenp != NULL)
+		*lenp = len;
+	return body;
 }
 
 /* A success envelope around data (owned; NULL gives {}). */
 void
 http_reply(struct http_request *req, int status, json_object *data)
 {
-	reply_envelope(req, status, NULL, NULL, data, NULL);
+	reply_envelope(req, status, NULL, NULL, data, NULL, NULL);
+}
+
+void
+http_reply_err(struct http_request *req, enum hf_err e, const char *message,
+    json_object *details)
+{
+	http_reply_err_body(req, e, message, details, NULL);
 }
 
 /*
  * An error envelope for e, with message (NULL: the code's default) and
  * details (owned, may be NULL). 503 and 429 carry a Retry-After unless the
- * caller set one.
+ * caller set one. Returns the body as written (arena), or NULL.
  */
-void
-http_reply_err(struct http_request *req, enum hf_err e, const char *message,
-    json_object *details)
+const char *
+http_reply_err_body(struct http_request *req, enum hf_err e,
+    const char *message, json_object *details, size_t *len)
 {
 	struct http_header	*h;
 	int			 status = hf_err_status(e);
@@ -128,8 +138,8 @@ http_reply_err(struct http_request *req, enum hf_err e, const char *message,
 		if (h == NULL)
 			http_header(req, "Retry-After", "5");
 	}
-	reply_envelope(req, status, hf_err_code(e),
-	    message != NULL ? message : hf_err_message(e), NULL, details);
+	return reply_envelope(req, status, hf_err_code(e),
+	    message != NULL ? message : hf_err_message(e), NULL, details, len);
 }
 
 void

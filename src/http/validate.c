@@ -182,7 +182,8 @@ schema_check(const struct body_schema *schema, json_object *obj,
 		}
 		if ((why = check_one(f, v, a, &out[i])) != NULL) {
 			*reason = why;
-			return HF_E_REQ_FIELD;
+			return (f->flags & FIELD_INVENTORY) ? HF_E_INV_PARAM :
+			    HF_E_REQ_FIELD;
 		}
 	}
 	*field = NULL;

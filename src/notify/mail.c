@@ -12,11 +12,15 @@
 
 #include "holdfast/notify.h"
 
-#define MAIL_LINE_MAX		998	/* RFC 5322 2.1.1, without CRLF */
-#define MAIL_QP_LINE		76	/* RFC 2045 6.7 (5), with the "=" */
-#define MAIL_WORD_BYTES		42	/* raw bytes per encoded word: 56
-					   base64 characters, a 68-character
-					   word, 77 with "Subject: " */
+/* RFC 5322 2.1.1: longest line, without its CRLF */
+#define MAIL_LINE_MAX	998
+/* RFC 2045 6.7 (5): longest quoted-printable line, with the soft "=" */
+#define MAIL_QP_LINE	76
+/*
+ * Raw bytes per encoded word: 56 base64 characters, a word of 68, a first
+ * line of 77 with "Subject: ".
+ */
+#define MAIL_WORD_BYTES	42
 
 /* A growing buffer with a hard cap (curl's dynbuf). */
 struct mail_buf {
@@ -160,7 +164,8 @@ mail_base64(struct mail_buf *b, const unsigned char *in, size_t n)
 	unsigned		 v;
 
 	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
+		    in[i + 2];
 		q[0] = tbl[v >> 18 & 63];
 		q[1] = tbl[v >> 12 & 63];
 		q[2] = tbl[v >> 6 & 63];

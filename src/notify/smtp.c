@@ -18,8 +18,8 @@ struct notifier {
 	const struct hf_config	*cfg;
 	CURL			*curl;
 	int			 from_ok;	/* smtp_from parsed */
-	char			 mail_from[258];	/* "<addr>" */
-	char			 domain[256];	/* Message-ID right side */
+	char			 mail_from[258];/* "<addr>" */
+	char			 domain[256];	/* of the Message-ID */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 

@@ -72,9 +72,9 @@ outbox_backoff_s(unsigned attempts)
 static long long
 outbox_lease_s(const struct hf_config *c)
 {
-	long long	s = 2 * (((long long)c->smtp_timeout_ms + 999) / 1000) +
-			    30;
+	long long	s = ((long long)c->smtp_timeout_ms + 999) / 1000;
 
+	s = 2 * s + 30;
 	return s < OUTBOX_LEASE_MIN_S ? OUTBOX_LEASE_MIN_S : s;
 }
 

@@ -50,6 +50,12 @@ def skip(reason):
 def fail(message, resp=None):
     if resp is not None:
         message = "%s\n%s" % (message, resp.describe())
+        if resp.status == 429 and isinstance(resp.json, dict) and \
+                resp.json.get("error") == "REQ_006":
+            message += ("\n  (rate limited: this run sent more requests "
+                "from one address than the stack's rate_general_max per "
+                "rate_general_window allows; give the test stack a higher "
+                "limit)")
     raise TestFailure(message)
 
 

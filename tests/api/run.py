@@ -72,8 +72,9 @@ def main():
         default=os.environ.get("HOLDFAST_APACHE_URL", ""),
         help="Apache front (default $HOLDFAST_APACHE_URL; Apache tests "
         "skip without one)")
-    ap.add_argument("-k", dest="substring", default=None,
-        help="run only tests whose file::name contains SUBSTRING")
+    ap.add_argument("-k", dest="substrings", action="append", default=None,
+        metavar="SUBSTRING", help="run only tests whose file::name contains "
+        "SUBSTRING (repeat -k for any of several)")
     ap.add_argument("--list", action="store_true",
         help="list the tests and exit")
     args = ap.parse_args()
@@ -82,8 +83,8 @@ def main():
         os.environ.get("HOLDFAST_DEV", ""))
 
     tests = discover()
-    if args.substring is not None:
-        tests = [t for t in tests if args.substring in t[0]]
+    if args.substrings:
+        tests = [t for t in tests if any(k in t[0] for k in args.substrings)]
     if args.list:
         for tid, _, _ in tests:
             print(tid)

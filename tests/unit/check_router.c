@@ -7,15 +7,15 @@
 static void h(struct http_request *r) { (void)r; }
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/api/v1", h, PERM_PUBLIC, ROUTE_BODY_NONE, 0 },
-	{ HTTP_GET, "/api/v1/stock/{sku}", h, PERM_PUBLIC, ROUTE_BODY_NONE, 0 },
-	{ HTTP_PATCH, "/api/v1/stock/{sku}", h, PERM_ADMIN, ROUTE_BODY_JSON, 0 },
+	{ HTTP_GET, "/api/v1", h, PERM_PUBLIC, ROUTE_BODY_NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/stock/{sku}", h, PERM_PUBLIC, ROUTE_BODY_NONE, 0, NULL },
+	{ HTTP_PATCH, "/api/v1/stock/{sku}", h, PERM_ADMIN, ROUTE_BODY_JSON, 0, NULL },
 	{ HTTP_POST, "/api/v1/stock/{sku}/restock", h, PERM_BUSINESS,
-	    ROUTE_BODY_JSON, 0 },
+	    ROUTE_BODY_JSON, 0, NULL },
 	{ HTTP_POST, "/api/v1/reservations/commit", h, PERM_BUSINESS,
-	    ROUTE_BODY_JSON, 0 },
+	    ROUTE_BODY_JSON, 0, NULL },
 	{ HTTP_POST, "/api/v1/reservations/{id}/commit", h, PERM_BUSINESS,
-	    ROUTE_BODY_JSON, 0 },
+	    ROUTE_BODY_JSON, 0, NULL },
 };
 #define NR (sizeof(routes) / sizeof(routes[0]))
 

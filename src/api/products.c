@@ -1,0 +1,134 @@
+/*
+ * products.c: POST /api/v1/products (with its stock) and GET one.
+ */
+#include <string.h>
+
+#include "holdfast/api.h"
+
+enum { P_SKU, P_NAME, P_DESC, P_CATEGORY, P_PRICE, P_ATTRS, P_QTY, P_WARN,
+    P_CRIT, P_LOC };
+
+static const struct field f_product_create[] = {
+	[P_SKU] = { "sku", FIELD_STRING, FIELD_REQUIRED, 1, 64, NULL },
+	[P_NAME] = { "name", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL },
+	[P_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0, 65535,
+	    NULL },
+	[P_CATEGORY] = { "category", FIELD_STRING, FIELD_NULLABLE, 1, 100,
+	    NULL },
+	[P_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL },
+	[P_ATTRS] = { "attributes", FIELD_OBJECT, FIELD_NULLABLE, 0, 0, NULL },
+	[P_QTY] = { "initial_quantity", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
+	[P_WARN] = { "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
+	[P_CRIT] = { "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
+	[P_LOC] = { "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL },
+};
+
+const struct body_schema schema_product_create = SCHEMA(f_product_create);
+
+json_object *
+api_stock_json(const struct stock_row *s)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "sku", json_object_new_string(s->sku));
+	json_object_object_add(o, "product_id",
+	    json_object_new_int64((int64_t)s->product_id));
+	json_object_object_add(o, "name", api_str_or_null(s->name));
+	json_object_object_add(o, "on_hand", json_object_new_int64(s->on_hand));
+	json_object_object_add(o, "reserved",
+	    json_object_new_int64(s->reserved));
+	json_object_object_add(o, "available",
+	    json_object_new_int64(s->available));
+	json_object_object_add(o, "status", json_object_new_string(
+	    stock_level(s->available, s->warning_threshold,
+	    s->critical_threshold)));
+	json_object_object_add(o, "warning_threshold",
+	    json_object_new_int64(s->warning_threshold));
+	json_object_object_add(o, "critical_threshold",
+	    json_object_new_int64(s->critical_threshold));
+	json_object_object_add(o, "location", api_str_or_null(s->location));
+	json_object_object_add(o, "is_active",
+	    json_object_new_boolean(s->is_active));
+	json_object_object_add(o, "updated_at", api_str_or_null(s->updated_at));
+	return o;
+}
+
+static json_object *
+product_json(struct http_request *req, void *arg)
+{
+	const struct product	*p = arg;
+	json_object		*o = json_object_new_object(), *attrs = NULL;
+
+	(void)req;
+	if (p->attributes != NULL)
+		attrs = json_tokener_parse(p->attributes);
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)p->id));
+	json_object_object_add(o, "sku", json_object_new_string(p->sku));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "description",
+	    api_str_or_null(p->description));
+	json_object_object_add(o, "category", api_str_or_null(p->category));
+	json_object_object_add(o, "price", api_str_or_null(p->price));
+	json_object_object_add(o, "attributes", attrs != NULL ? attrs :
+	    json_object_new_object());
+	json_object_object_add(o, "cover_url", api_str_or_null(p->cover_url));
+	json_object_object_add(o, "status", json_object_new_string(p->status));
+	json_object_object_add(o, "created_at", api_str_or_null(p->created_at));
+	json_object_object_add(o, "stock", api_stock_json(&p->stock));
+	return o;
+}
+
+static const char *
+opt_str(const struct field_value *v)
+{
+	return v->present && !v->null ? v->s : NULL;
+}
+
+void
+api_product_create(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct product_new	 in;
+	struct product		 out;
+	struct idem		 idem;
+	struct api_render	 render = { req, 201, product_json, &out };
+
+	memset(&in, 0, sizeof(in));
+	in.sku = fv[P_SKU].s;
+	in.name = fv[P_NAME].s;
+	in.description = opt_str(&fv[P_DESC]);
+	in.category = opt_str(&fv[P_CATEGORY]);
+	in.price = fv[P_PRICE].present ? fv[P_PRICE].s : NULL;
+	if (fv[P_ATTRS].present && !fv[P_ATTRS].null)
+		in.attributes = json_object_to_json_string_ext(fv[P_ATTRS].j,
+		    JSON_C_TO_STRING_PLAIN);
+	in.initial_quantity = fv[P_QTY].i;
+	in.warning_threshold = fv[P_WARN].i;
+	in.critical_threshold = fv[P_CRIT].i;
+	in.location = opt_str(&fv[P_LOC]);
+	memset(&out, 0, sizeof(out));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_product_create(&ctx, &in, &idem, &out));
+}
+
+void
+api_product_get(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct product	p;
+	uint64_t	id;
+	int		rc;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if ((rc = svc_product_get(&ctx, id, &p)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, product_json(req, &p));
+}

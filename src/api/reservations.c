@@ -1,0 +1,279 @@
+/*
+ * reservations.c: reserve a batch all or none; commit and release one
+ * reservation or every line of a reference; list and read.
+ */
+#include <string.h>
+
+#include "holdfast/api.h"
+
+static const char *const types[] = { "cart", "order", NULL };
+static const char *const statuses[] = { "active", "committed", "released",
+    "expired", NULL };
+
+enum { RV_TYPE, RV_REF, RV_TTL, RV_ITEMS };
+
+static const struct field f_reserve[] = {
+	[RV_TYPE] = { "type", FIELD_STRING, FIELD_REQUIRED, 0, 0, types },
+	[RV_REF] = { "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128,
+	    NULL },
+	[RV_TTL] = { "ttl_seconds", FIELD_INT, FIELD_INVENTORY, 1, 86400,
+	    NULL },
+	[RV_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, 100, NULL },
+};
+static const struct field f_reference[] = {
+	{ "reference_id", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL },
+};
+
+const struct body_schema schema_reserve = SCHEMA(f_reserve);
+const struct body_schema schema_reference = SCHEMA(f_reference);
+
+static json_object *
+reservation_json(const struct reservation *v)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)v->id));
+	json_object_object_add(o, "sku", json_object_new_string(v->sku));
+	json_object_object_add(o, "quantity",
+	    json_object_new_int64(v->quantity));
+	json_object_object_add(o, "type", json_object_new_string(v->type));
+	json_object_object_add(o, "reference_id",
+	    json_object_new_string(v->reference_id));
+	json_object_object_add(o, "status", json_object_new_string(v->status));
+	json_object_object_add(o, "expires_at", api_str_or_null(v->expires_at));
+	json_object_object_add(o, "created_at", api_str_or_null(v->created_at));
+	return o;
+}
+
+static json_object *
+result_json(struct http_request *req, void *arg)
+{
+	const struct reserve_result	*r = arg;
+	json_object			*o = json_object_new_object();
+	json_object			*items = json_object_new_array();
+	size_t				 i;
+
+	(void)req;
+	for (i = 0; i < r->n; i++)
+		json_object_array_add(items, reservation_json(&r->items[i]));
+	json_object_object_add(o, "reference_id",
+	    api_str_or_null(r->reference_id));
+	json_object_object_add(o, "reservations", items);
+	return o;
+}
+
+static json_object *
+one_json(struct http_request *req, void *arg)
+{
+	(void)req;
+	return reservation_json(arg);
+}
+
+/* items: [{sku, quantity}], checked line by line (details name the line). */
+static int
+parse_items(struct http_request *req, json_object *arr,
+    struct reserve_item **out, size_t *n)
+{
+	json_object	*line, *v;
+	size_t		 i, len = json_object_array_length(arr);
+	const char	*why = NULL, *field = "items";
+	json_object	*details;
+
+	*out = arena_calloc(req->arena, len, sizeof(**out));
+	if (*out == NULL) {
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	for (i = 0; i < len && why == NULL; i++) {
+		line = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(line, json_type_object)) {
+			why = "each line must be an object {sku, quantity}";
+			break;
+		}
+		json_object_object_foreach(line, key, val) {
+			(void)val;
+			if (strcmp(key, "sku") != 0 &&
+			    strcmp(key, "quantity") != 0) {
+				field = arena_printf(req->arena, "items[%zu].%s",
+				    i, key);
+				details = json_object_new_object();
+				json_object_object_add(details, "field",
+				    json_object_new_string(field));
+				http_reply_err(req, HF_E_REQ_UNKNOWN_FIELD,
+				    arena_printf(req->arena, "%s: unknown "
+				    "field", field), details);
+				return -1;
+			}
+		}
+		if (!json_object_object_get_ex(line, "sku", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) < 1 ||
+		    json_object_get_string_len(v) > 64) {
+			field = arena_printf(req->arena, "items[%zu].sku", i);
+			why = "a string of 1 to 64 bytes";
+			break;
+		}
+		(*out)[i].sku = arena_strdup(req->arena,
+		    json_object_get_string(v));
+		if (!json_object_object_get_ex(line, "quantity", &v) ||
+		    !json_object_is_type(v, json_type_int) ||
+		    json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 1000000000) {
+			field = arena_printf(req->arena, "items[%zu].quantity",
+			    i);
+			why = "a whole number from 1 to 1000000000";
+			details = json_object_new_object();
+			json_object_object_add(details, "field",
+			    json_object_new_string(field));
+			http_reply_err(req, HF_E_INV_PARAM, arena_printf(
+			    req->arena, "%s: %s", field, why), details);
+			return -1;
+		}
+		(*out)[i].quantity = json_object_get_int64(v);
+	}
+	if (why != NULL) {
+		api_bad_query(req, field, why);
+		return -1;
+	}
+	*n = len;
+	return 0;
+}
+
+void
+api_reserve(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct reserve_req	 in;
+	struct reserve_result	 out;
+	struct idem		 idem;
+	struct api_render	 render = { req, 201, result_json, &out };
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.type = fv[RV_TYPE].s;
+	in.reference_id = fv[RV_REF].present && !fv[RV_REF].null ?
+	    fv[RV_REF].s : NULL;
+	in.ttl_seconds = fv[RV_TTL].present ? fv[RV_TTL].i : 900;
+	if (parse_items(req, fv[RV_ITEMS].j, &in.items, &in.nitems) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_reserve(&ctx, &in, &idem, &out));
+}
+
+static void
+end_one(struct http_request *req, int commit)
+{
+	struct svc_ctx		ctx;
+	struct reservation	v;
+	struct idem		idem;
+	struct api_render	render = { req, 200, one_json, &v };
+	uint64_t		id;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_reservation_end(&ctx, id, commit, &idem, &v));
+}
+
+void
+api_reservation_commit(struct http_request *req)
+{
+	end_one(req, 1);
+}
+
+void
+api_reservation_release(struct http_request *req)
+{
+	end_one(req, 0);
+}
+
+static void
+end_reference(struct http_request *req, int commit)
+{
+	struct svc_ctx		ctx;
+	struct reserve_result	out;
+	struct idem		idem;
+	struct api_render	render = { req, 200, result_json, &out };
+
+	memset(&out, 0, sizeof(out));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_reference_end(&ctx, req->fv[0].s, commit, &idem, &out));
+}
+
+void
+api_reference_commit(struct http_request *req)
+{
+	end_reference(req, 1);
+}
+
+void
+api_reference_release(struct http_request *req)
+{
+	end_reference(req, 0);
+}
+
+void
+api_reservation_get(struct http_request *req)
+{
+	struct svc_ctx		ctx;
+	struct reservation	v;
+	uint64_t		id;
+	int			rc;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if ((rc = svc_reservation_get(&ctx, id, &v)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, reservation_json(&v));
+}
+
+void
+api_reservations_list(struct http_request *req)
+{
+	struct svc_ctx		 ctx;
+	struct list_filter	 f;
+	struct reservation	*rows;
+	json_object		*items;
+	long long		 total = 0;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	memset(&f, 0, sizeof(f));
+	if (api_paging(req, &f.page, &f.per_page) != 0)
+		return;
+	f.a = http_query(req, "reference_id");
+	f.b = http_query(req, "status");
+	f.c = http_query(req, "sku");
+	for (i = 0; f.b != NULL && statuses[i] != NULL; i++)
+		if (strcmp(statuses[i], f.b) == 0)
+			break;
+	if (f.b != NULL && statuses[i] == NULL) {
+		api_bad_query(req, "status", "active, committed, released or "
+		    "expired");
+		return;
+	}
+	api_ctx(req, &ctx);
+	if ((rc = svc_reservations_list(&ctx, &f, &rows, &n, &total)) !=
+	    HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, reservation_json(&rows[i]));
+	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+}

@@ -1,0 +1,194 @@
+/*
+ * stock.c: stock levels, thresholds, restock, deduct, adjust, reconcile.
+ */
+#include <string.h>
+
+#include "holdfast/api.h"
+
+static const char *const levels[] = { "ok", "warning", "critical", "out",
+    NULL };
+
+static const struct field f_stock_patch[] = {
+	{ "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
+	{ "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
+	{ "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL },
+	{ "is_active", FIELD_BOOL, 0, 0, 0, NULL },
+};
+static const struct field f_restock[] = {
+	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1, 1000000000, NULL },
+	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL },
+	{ "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128, NULL },
+};
+static const struct field f_deduct[] = {
+	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1, 1000000000, NULL },
+	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL },
+};
+static const struct field f_adjust[] = {
+	{ "delta", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, -1000000000, 1000000000, NULL },
+	{ "reason", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL },
+};
+
+const struct body_schema schema_stock_patch = SCHEMA(f_stock_patch);
+const struct body_schema schema_restock = SCHEMA(f_restock);
+const struct body_schema schema_deduct = SCHEMA(f_deduct);
+const struct body_schema schema_adjust = SCHEMA(f_adjust);
+
+void
+api_stock_get(struct http_request *req)
+{
+	struct svc_ctx		ctx;
+	struct stock_row	s;
+	int			rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_stock_get(&ctx, req->args[0], &s)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, api_stock_json(&s));
+}
+
+void
+api_stock_list(struct http_request *req)
+{
+	struct svc_ctx		 ctx;
+	struct stock_row	*rows;
+	json_object		*items;
+	const char		*level = http_query(req, "status");
+	long long		 page, per_page, total = 0;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	if (api_paging(req, &page, &per_page) != 0)
+		return;
+	if (level != NULL && *level == '\0')
+		level = NULL;
+	for (i = 0; level != NULL && levels[i] != NULL; i++)
+		if (strcmp(levels[i], level) == 0)
+			break;
+	if (level != NULL && levels[i] == NULL) {
+		api_bad_query(req, "status", "ok, warning, critical or out");
+		return;
+	}
+	api_ctx(req, &ctx);
+	if ((rc = svc_stock_list(&ctx, level, page, per_page, &rows, &n,
+	    &total)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, api_stock_json(&rows[i]));
+	http_reply(req, 200, api_list(items, page, per_page, total));
+}
+
+void
+api_stock_patch(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct stock_patch	 in;
+	struct stock_row	 out;
+	int			 rc;
+
+	memset(&in, 0, sizeof(in));
+	in.set_warning = fv[0].present;
+	in.warning_threshold = fv[0].i;
+	in.set_critical = fv[1].present;
+	in.critical_threshold = fv[1].i;
+	in.set_location = fv[2].present;
+	in.location = fv[2].null ? NULL : fv[2].s;
+	in.set_active = fv[3].present;
+	in.is_active = (int)fv[3].i;
+	api_ctx(req, &ctx);
+	if ((rc = svc_stock_patch(&ctx, req->args[0], &in, &out)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, api_stock_json(&out));
+}
+
+static json_object *
+move_json(struct http_request *req, void *arg)
+{
+	const struct stock_move	*m = arg;
+	json_object		*o = json_object_new_object();
+
+	(void)req;
+	json_object_object_add(o, "stock", api_stock_json(&m->stock));
+	json_object_object_add(o, "ledger_id",
+	    json_object_new_int64((int64_t)m->ledger_id));
+	return o;
+}
+
+static void
+stock_move(struct http_request *req, const char *type, long long delta,
+    const char *reason, const char *reference_id)
+{
+	struct svc_ctx		ctx;
+	struct stock_move	m;
+	struct idem		idem;
+	struct api_render	render = { req, 200, move_json, &m };
+
+	memset(&m, 0, sizeof(m));
+	m.sku = req->args[0];
+	m.type = type;
+	m.delta = delta;
+	m.reason = reason;
+	m.reference_id = reference_id;
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_stock_move(&ctx, &m, &idem));
+}
+
+static const char *
+opt(const struct field_value *v)
+{
+	return v->present && !v->null ? v->s : NULL;
+}
+
+void
+api_stock_restock(struct http_request *req)
+{
+	stock_move(req, "restock", req->fv[0].i, opt(&req->fv[1]),
+	    opt(&req->fv[2]));
+}
+
+void
+api_stock_deduct(struct http_request *req)
+{
+	stock_move(req, "deduct", -req->fv[0].i, opt(&req->fv[1]), NULL);
+}
+
+void
+api_stock_adjust(struct http_request *req)
+{
+	if (req->fv[0].i == 0) {
+		api_bad_query(req, "delta", "must not be zero");
+		return;
+	}
+	stock_move(req, "adjust", req->fv[0].i, req->fv[1].s, NULL);
+}
+
+void
+api_stock_reconcile(struct http_request *req)
+{
+	struct svc_ctx		 ctx;
+	struct reconcile_report	 rep;
+	json_object		*data;
+	int			 rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_reconcile(&ctx, req->args[0], &rep)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "sku", json_object_new_string(rep.sku));
+	json_object_object_add(data, "ok", json_object_new_boolean(
+	    json_object_array_length(rep.mismatches) == 0));
+	json_object_object_add(data, "mismatches", rep.mismatches);
+	http_reply(req, 200, data);
+}

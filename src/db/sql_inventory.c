@@ -1,0 +1,157 @@
+/*
+ * sql_inventory.c: products, stock, reservations, the ledger and
+ * idempotency keys. Stock rows are locked with SELECT ... FOR UPDATE in
+ * the order the service chooses (SKU order), then written with the values
+ * the service computed, so each change costs one lock and one update.
+ */
+#include "holdfast/db.h"
+
+#define STOCK_COLS "s.product_id, p.sku, p.name, s.on_hand, s.reserved, " \
+	"s.available, s.level, s.warning_threshold, s.critical_threshold, " \
+	"s.location, s.is_active, s.low_state, " DB_ISO("s.updated_at")
+
+struct db_sql db_sql_category_upsert = DB_SQL(
+    "INSERT INTO categories (name, slug) VALUES (?, ?) "
+    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)");
+struct db_sql db_sql_product_insert = DB_SQL(
+    "INSERT INTO products (sku, name, description, category_id, price, "
+    "attributes) VALUES (?, ?, ?, ?, ?, ?)");
+struct db_sql db_sql_stock_insert = DB_SQL(
+    "INSERT INTO stock (product_id, on_hand, reserved, warning_threshold, "
+    "critical_threshold, location) VALUES (?, 0, 0, ?, ?, ?)");
+struct db_sql db_sql_product_by_id = DB_SQL(
+    "SELECT p.id, p.sku, p.name, p.description, c.name, p.price, "
+    "p.attributes, p.cover_url, p.status, " DB_ISO("p.created_at") ", "
+    STOCK_COLS " FROM products p LEFT JOIN categories c "
+    "ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
+    "WHERE p.id = ?");
+
+struct db_sql db_sql_stock_by_sku = DB_SQL(
+    "SELECT " STOCK_COLS " FROM stock s JOIN products p "
+    "ON p.id = s.product_id WHERE p.sku = ?");
+struct db_sql db_sql_stock_lock_sku = DB_SQL(
+    "SELECT " STOCK_COLS " FROM products p JOIN stock s "
+    "ON s.product_id = p.id WHERE p.sku = ? FOR UPDATE");
+struct db_sql db_sql_stock_lock_id = DB_SQL(
+    "SELECT " STOCK_COLS " FROM products p JOIN stock s "
+    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE");
+struct db_sql db_sql_stock_write = DB_SQL(
+    "UPDATE stock SET on_hand = ?, reserved = ?, low_state = ?, "
+    "version = version + 1 WHERE product_id = ?");
+struct db_sql db_sql_stock_patch = DB_SQL(
+    "UPDATE stock SET warning_threshold = ?, critical_threshold = ?, "
+    "location = ?, is_active = ?, version = version + 1 "
+    "WHERE product_id = ?");
+struct db_sql db_sql_stock_list = DB_SQL(
+    "SELECT " STOCK_COLS " FROM stock s JOIN products p "
+    "ON p.id = s.product_id WHERE (? IS NULL OR s.level = ?) "
+    "ORDER BY p.sku LIMIT ? OFFSET ?");
+struct db_sql db_sql_stock_count = DB_SQL(
+    "SELECT COUNT(*) FROM stock s WHERE (? IS NULL OR s.level = ?)");
+
+struct db_sql db_sql_ledger_insert = DB_SQL(
+    "INSERT INTO ledger (product_id, sku, type, on_hand_delta, "
+    "reserved_delta, on_hand_after, reserved_after, reference_type, "
+    "reference_id, reason, actor, request_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+#define LEDGER_COLS "id, sku, type, on_hand_delta, reserved_delta, " \
+	"on_hand_after, reserved_after, reference_type, reference_id, " \
+	"reason, actor, request_id, " DB_ISO("created_at")
+#define LEDGER_WHERE "WHERE (? IS NULL OR sku = ?) " \
+	"AND (? IS NULL OR type = ?) AND (? IS NULL OR reference_id = ?) " \
+	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
+
+struct db_sql db_sql_ledger_by_id = DB_SQL(
+    "SELECT " LEDGER_COLS " FROM ledger WHERE id = ?");
+struct db_sql db_sql_ledger_list = DB_SQL(
+    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE
+    "ORDER BY id DESC LIMIT ? OFFSET ?");
+struct db_sql db_sql_ledger_count = DB_SQL(
+    "SELECT COUNT(*) FROM ledger " LEDGER_WHERE);
+struct db_sql db_sql_ledger_stats_type = DB_SQL(
+    "SELECT type, COUNT(*), SUM(on_hand_delta), SUM(reserved_delta) "
+    "FROM ledger WHERE (? IS NULL OR created_at >= ?) "
+    "AND (? IS NULL OR created_at < ?) GROUP BY type ORDER BY type");
+struct db_sql db_sql_ledger_stats_day = DB_SQL(
+    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, type, COUNT(*), "
+    "SUM(on_hand_delta), SUM(reserved_delta) FROM ledger "
+    "WHERE (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
+    "GROUP BY day, type ORDER BY day, type");
+
+#define RES_COLS "r.id, p.sku, r.quantity, r.type, r.reference_id, " \
+	"r.status, " DB_ISO("r.expires_at") ", " DB_ISO("r.created_at") ", " \
+	"r.product_id, r.expires_at <= NOW(3)"
+
+struct db_sql db_sql_reservation_insert = DB_SQL(
+    "INSERT INTO reservations (product_id, type, reference_id, quantity, "
+    "expires_at, created_by) VALUES (?, ?, ?, ?, "
+    "NOW(3) + INTERVAL ? SECOND, ?)");
+struct db_sql db_sql_reservation_by_id = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE r.id = ?");
+struct db_sql db_sql_reservation_lock_id = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE r.id = ? FOR UPDATE");
+struct db_sql db_sql_reservation_lock_ref = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE r.reference_id = ? "
+    "AND r.status = 'active' ORDER BY p.sku, r.id FOR UPDATE");
+struct db_sql db_sql_reservation_end = DB_SQL(
+    "UPDATE reservations SET status = ?, ended_at = NOW(3) "
+    "WHERE id = ? AND status = 'active'");
+struct db_sql db_sql_reservation_expired_of = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE r.product_id = ? AND r.status = 'active' "
+    "AND r.expires_at <= NOW(3) ORDER BY r.id LIMIT 100 FOR UPDATE");
+struct db_sql db_sql_reservations_due = DB_SQL(
+    "SELECT r.id FROM reservations r WHERE r.status = 'active' "
+    "AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ?");
+struct db_sql db_sql_reservations_list = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
+    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) "
+    "ORDER BY r.id DESC LIMIT ? OFFSET ?");
+struct db_sql db_sql_reservations_count = DB_SQL(
+    "SELECT COUNT(*) FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
+    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?)");
+
+/* Reconcile: invariants 1 to 4 for one product. */
+struct db_sql db_sql_reconcile_ledger = DB_SQL(
+    "SELECT COALESCE(SUM(on_hand_delta), 0), COALESCE(SUM(reserved_delta), 0) "
+    "FROM ledger WHERE product_id = ?");
+struct db_sql db_sql_reconcile_active = DB_SQL(
+    "SELECT COALESCE(SUM(quantity), 0) FROM reservations "
+    "WHERE product_id = ? AND status = 'active'");
+struct db_sql db_sql_reconcile_endings = DB_SQL(
+    "SELECT r.id, r.status, COUNT(l.id) FROM reservations r "
+    "LEFT JOIN ledger l ON l.reference_type = 'reservation' "
+    "AND l.reference_id = CAST(r.id AS CHAR) AND l.type IN ('deduct', "
+    "'release') WHERE r.product_id = ? GROUP BY r.id, r.status "
+    "HAVING (r.status = 'active' AND COUNT(l.id) <> 0) "
+    "OR (r.status <> 'active' AND COUNT(l.id) <> 1) LIMIT 20");
+struct db_sql db_sql_products_all = DB_SQL(
+    "SELECT p.id, p.sku FROM products p ORDER BY p.sku");
+
+struct db_sql db_sql_idem_insert = DB_SQL(
+    "INSERT INTO idempotency_keys (actor, idem_key, fingerprint, status, "
+    "expires_at) VALUES (?, ?, ?, 'running', NOW(3) + INTERVAL 1 DAY)");
+struct db_sql db_sql_idem_get = DB_SQL(
+    "SELECT id, fingerprint, status, response_status, response_body, "
+    "expires_at < NOW(3), created_at < NOW(3) - INTERVAL 60 SECOND "
+    "FROM idempotency_keys WHERE actor = ? AND idem_key = ?");
+struct db_sql db_sql_idem_take_over = DB_SQL(
+    "UPDATE idempotency_keys SET fingerprint = ?, status = 'running', "
+    "response_status = NULL, response_body = NULL, created_at = NOW(3), "
+    "expires_at = NOW(3) + INTERVAL 1 DAY WHERE id = ? AND (status = "
+    "'running' OR expires_at < NOW(3))");
+struct db_sql db_sql_idem_done = DB_SQL(
+    "UPDATE idempotency_keys SET status = 'done', response_status = ?, "
+    "response_body = ? WHERE id = ?");
+struct db_sql db_sql_idem_delete = DB_SQL(
+    "DELETE FROM idempotency_keys WHERE id = ? AND status = 'running'");
+
+struct db_sql db_sql_outbox_event = DB_SQL(
+    "INSERT INTO outbox (event_type, payload, channel, target) "
+    "VALUES (?, ?, 'webhook', '*')");

@@ -1,0 +1,1279 @@
+/*
+ * inventory.c: stock, all-or-nothing reservations and the ledger.
+ *
+ * Every change to a stock row goes through stock_change(), in the caller's
+ * transaction, with the row already locked: it checks the invariant
+ * 0 <= reserved <= on_hand, writes the row, appends one ledger row with both
+ * deltas and both values after, and writes one outbox event when the level
+ * crosses down into warning, critical or out (stock.low, stock.out). Rows
+ * are locked in SKU order, so two batches can never deadlock each other.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/db.h"
+#include "holdfast/svc.h"
+
+#define RESERVE_MAX_LINES	100
+#define TTL_DEFAULT		900
+#define TTL_MAX			86400
+
+/* Columns of STOCK_COLS (sql_inventory.c). */
+enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
+    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S__MAX };
+
+/* Columns of RES_COLS. */
+enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
+    R_PID, R_EXPIRED, R__MAX };
+
+static long long
+cell_ll(const struct db_result *r, size_t row, size_t col)
+{
+	long long	v = 0;
+	const char	*s = DB_CELL(r, row, col);
+
+	if (s != NULL)
+		hf_parse_ll(s, INT64_MIN, INT64_MAX, &v);
+	return v;
+}
+
+static void
+stock_from_row(const struct db_result *r, size_t row, size_t off,
+    struct stock_row *s)
+{
+	s->product_id = (uint64_t)cell_ll(r, row, off + S_PID);
+	s->sku = DB_CELL(r, row, off + S_SKU);
+	s->name = DB_CELL(r, row, off + S_NAME);
+	s->on_hand = cell_ll(r, row, off + S_ON);
+	s->reserved = cell_ll(r, row, off + S_RES);
+	s->available = cell_ll(r, row, off + S_AVAIL);
+	s->level = DB_CELL(r, row, off + S_LEVEL);
+	s->warning_threshold = cell_ll(r, row, off + S_WARN);
+	s->critical_threshold = cell_ll(r, row, off + S_CRIT);
+	s->location = DB_CELL(r, row, off + S_LOC);
+	s->is_active = cell_ll(r, row, off + S_ACTIVE) != 0;
+	s->low_state = DB_CELL(r, row, off + S_LOW);
+	s->updated_at = DB_CELL(r, row, off + S_UPDATED);
+}
+
+static void
+reservation_from_row(const struct db_result *r, size_t row,
+    struct reservation *v)
+{
+	v->id = (uint64_t)cell_ll(r, row, R_ID);
+	v->sku = DB_CELL(r, row, R_SKU);
+	v->quantity = cell_ll(r, row, R_QTY);
+	v->type = DB_CELL(r, row, R_TYPE);
+	v->reference_id = DB_CELL(r, row, R_REF);
+	v->status = DB_CELL(r, row, R_STATUS);
+	v->expires_at = DB_CELL(r, row, R_EXPIRES);
+	v->created_at = DB_CELL(r, row, R_CREATED);
+}
+
+/* The same rule as the generated column stock.level. */
+const char *
+stock_level(long long available, long long warning, long long critical)
+{
+	if (available <= 0)
+		return "out";
+	if (available <= critical)
+		return "critical";
+	if (available <= warning)
+		return "warning";
+	return "ok";
+}
+
+static int
+level_rank(const char *l)
+{
+	if (l == NULL || strcmp(l, "ok") == 0)
+		return 0;
+	if (strcmp(l, "warning") == 0)
+		return 1;
+	if (strcmp(l, "critical") == 0)
+		return 2;
+	return 3;
+}
+
+/* Locks one stock row by SKU (by_id: product id). HF_E_INV_NOT_FOUND. */
+static int
+stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
+    struct stock_row *s)
+{
+	struct db_param		p[1];
+	struct db_result	r;
+	int			rc;
+
+	p[0] = sku != NULL ? DB_STR(sku) : DB_INT((long long)pid);
+	rc = db_query(db, a, sku != NULL ? &db_sql_stock_lock_sku :
+	    &db_sql_stock_lock_id, p, 1, &r);
+	if (rc != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_INV_NOT_FOUND;
+	stock_from_row(&r, 0, 0, s);
+	return HF_OK;
+}
+
+struct change {
+	const char	*type;		/* ledger type */
+	long long	 d_on, d_res;
+	const char	*ref_type;	/* NULL: none */
+	const char	*ref_id;
+	const char	*reason;
+};
+
+static int
+stock_event(struct db *db, const struct svc_ctx *ctx,
+    const struct stock_row *s, const char *event)
+{
+	struct db_param	 p[2];
+	json_object	*o = json_object_new_object();
+	int		 rc;
+
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "sku", json_object_new_string(s->sku));
+	json_object_object_add(o, "on_hand", json_object_new_int64(s->on_hand));
+	json_object_object_add(o, "reserved",
+	    json_object_new_int64(s->reserved));
+	json_object_object_add(o, "available",
+	    json_object_new_int64(s->available));
+	json_object_object_add(o, "level", json_object_new_string(s->level));
+	json_object_object_add(o, "request_id",
+	    json_object_new_string(ctx->request_id));
+	p[0] = DB_STR(event);
+	p[1] = DB_STR(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
+	json_object_put(o);
+	return rc;
+}
+
+/*
+ * Applies one change to a locked row (s is updated to the values after).
+ * Returns HF_OK, HF_E_INV_INSUFFICIENT when the invariant would break, or
+ * a database error.
+ */
+static int
+stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
+    const struct change *c, uint64_t *ledger_id)
+{
+	struct db_param	 p[12];
+	long long	 on = s->on_hand + c->d_on, res = s->reserved + c->d_res;
+	const char	*level, *low = s->low_state, *event = NULL;
+	int		 rc;
+
+	if (res < 0 || on < 0 || res > on || on > 2000000000LL)
+		return HF_E_INV_INSUFFICIENT;
+	level = stock_level(on - res, s->warning_threshold,
+	    s->critical_threshold);
+	if (level_rank(level) > level_rank(s->low_state)) {
+		event = strcmp(level, "out") == 0 ? "stock.out" : "stock.low";
+		low = level;
+	} else if (level_rank(level) < level_rank(s->low_state))
+		low = level;	/* recovered: the next fall alerts again */
+	p[0] = DB_INT(on);
+	p[1] = DB_INT(res);
+	p[2] = DB_STR(low);
+	p[3] = DB_INT((long long)s->product_id);
+	if ((rc = db_exec(db, &db_sql_stock_write, p, 4, NULL, NULL)) != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)s->product_id);
+	p[1] = DB_STR(s->sku);
+	p[2] = DB_STR(c->type);
+	p[3] = DB_INT(c->d_on);
+	p[4] = DB_INT(c->d_res);
+	p[5] = DB_INT(on);
+	p[6] = DB_INT(res);
+	p[7] = c->ref_type != NULL ? DB_STR(c->ref_type) : DB_NULL;
+	p[8] = c->ref_id != NULL ? DB_STR(c->ref_id) : DB_NULL;
+	p[9] = c->reason != NULL ? DB_STR(c->reason) : DB_NULL;
+	p[10] = DB_STR(ctx->who->actor);
+	p[11] = ctx->request_id != NULL ? DB_STR(ctx->request_id) : DB_NULL;
+	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 12, NULL, ledger_id)) !=
+	    HF_OK)
+		return rc;
+	s->on_hand = on;
+	s->reserved = res;
+	s->available = on - res;
+	s->level = level;
+	s->low_state = low;
+	if (event != NULL)
+		return stock_event(db, ctx, s, event);
+	return HF_OK;
+}
+
+/* Ends one locked active reservation: commit (deduct) or release. */
+static int
+reservation_finish(struct db *db, const struct svc_ctx *ctx,
+    struct stock_row *s, const struct reservation *v, const char *end,
+    const char *reason)
+{
+	struct change	 c;
+	struct db_param	 p[2];
+	char		 id[24];
+	uint64_t	 n = 0;
+	int		 rc, commit = strcmp(end, "committed") == 0;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)v->id);
+	c.type = commit ? "deduct" : "release";
+	c.d_on = commit ? -v->quantity : 0;
+	c.d_res = -v->quantity;
+	c.ref_type = "reservation";
+	c.ref_id = id;
+	c.reason = reason;
+	p[0] = DB_STR(end);
+	p[1] = DB_INT((long long)v->id);
+	if ((rc = db_exec(db, &db_sql_reservation_end, p, 2, &n, NULL)) !=
+	    HF_OK)
+		return rc;
+	if (n != 1)
+		return HF_E_INV_NOT_ACTIVE;	/* someone else ended it */
+	return stock_change(db, ctx, s, &c, NULL);
+}
+
+/*
+ * Frees the expired reservations of one locked product, so a request is
+ * never refused because the cron has not run yet.
+ */
+static int
+free_expired(struct db *db, const struct svc_ctx *ctx, struct stock_row *s)
+{
+	struct db_param		 p[1] = { DB_INT((long long)s->product_id) };
+	struct db_result	 r;
+	struct reservation	 v;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_expired_of, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	for (i = 0; i < r.nrows; i++) {
+		reservation_from_row(&r, i, &v);
+		if ((rc = reservation_finish(db, ctx, s, &v, "expired",
+		    "expired")) != HF_OK)
+			return rc;
+	}
+	return HF_OK;
+}
+
+static json_object *
+short_line(const char *sku, long long requested, long long available)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "sku", json_object_new_string(sku));
+	json_object_object_add(o, "requested",
+	    json_object_new_int64(requested));
+	json_object_object_add(o, "available",
+	    json_object_new_int64(available < 0 ? 0 : available));
+	return o;
+}
+
+/* Sets ctx's INV_002 message and details from a list of short lines. */
+static void
+set_shortage(struct svc_ctx *ctx, json_object *lines)
+{
+	json_object	*first = json_object_array_get_idx(lines, 0), *v;
+	const char	*sku = "";
+	long long	 req = 0, avail = 0;
+
+	if (json_object_object_get_ex(first, "sku", &v))
+		sku = json_object_get_string(v);
+	if (json_object_object_get_ex(first, "requested", &v))
+		req = json_object_get_int64(v);
+	if (json_object_object_get_ex(first, "available", &v))
+		avail = json_object_get_int64(v);
+	ctx->message = arena_printf(ctx->arena, "insufficient stock for SKU "
+	    "%s: requested %lld, available %lld%s", sku, req, avail,
+	    json_object_array_length(lines) > 1 ? " (and more lines)" : "");
+	json_object_put(ctx->details);
+	ctx->details = json_object_new_object();
+	json_object_object_add(ctx->details, "lines", lines);
+}
+
+static void
+set_not_found(struct svc_ctx *ctx, const char *sku)
+{
+	ctx->message = arena_printf(ctx->arena, "SKU %s not found", sku);
+	json_object_put(ctx->details);
+	ctx->details = json_object_new_object();
+	json_object_object_add(ctx->details, "sku",
+	    json_object_new_string(sku));
+}
+
+/* --- products --------------------------------------------------------- */
+
+static int
+product_load(struct db *db, struct arena *a, uint64_t id, struct product *p)
+{
+	struct db_param		q[1] = { DB_INT((long long)id) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(db, a, &db_sql_product_by_id, q, 1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_INV_NOT_FOUND;
+	p->id = (uint64_t)cell_ll(&r, 0, 0);
+	p->sku = DB_CELL(&r, 0, 1);
+	p->name = DB_CELL(&r, 0, 2);
+	p->description = DB_CELL(&r, 0, 3);
+	p->category = DB_CELL(&r, 0, 4);
+	p->price = DB_CELL(&r, 0, 5);
+	p->attributes = DB_CELL(&r, 0, 6);
+	p->cover_url = DB_CELL(&r, 0, 7);
+	p->status = DB_CELL(&r, 0, 8);
+	p->created_at = DB_CELL(&r, 0, 9);
+	stock_from_row(&r, 0, 10, &p->stock);
+	return HF_OK;
+}
+
+static char *
+slugify(struct arena *a, const char *name)
+{
+	char	*s = arena_strdup(a, name), *o = s;
+	int	 dash = 0;
+
+	for (const char *p = name; s != NULL && *p != '\0'; p++) {
+		unsigned char	c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c >= 0x80) {
+			*o++ = (char)c;
+			dash = 0;
+		} else if (c >= 'A' && c <= 'Z') {
+			*o++ = (char)(c - 'A' + 'a');
+			dash = 0;
+		} else if (!dash && o != s) {
+			*o++ = '-';
+			dash = 1;
+		}
+	}
+	if (s != NULL) {
+		if (o > s && o[-1] == '-')
+			o--;
+		*o = '\0';
+	}
+	return s;
+}
+
+struct product_txn {
+	struct svc_ctx			*ctx;
+	const struct product_new	*in;
+	struct idem			*idem;
+	struct product			*out;
+};
+
+static int
+product_create_fn(struct db *db, void *arg)
+{
+	struct product_txn	*t = arg;
+	const struct product_new *in = t->in;
+	struct db_param		 p[6];
+	struct stock_row	 s;
+	struct change		 c;
+	uint64_t		 cat = 0, pid = 0;
+	int			 rc;
+
+	if (in->category != NULL) {
+		p[0] = DB_STR(in->category);
+		p[1] = DB_STR(slugify(t->ctx->arena, in->category));
+		if ((rc = db_exec(db, &db_sql_category_upsert, p, 2, NULL,
+		    &cat)) != HF_OK)
+			return rc;
+	}
+	p[0] = DB_STR(in->sku);
+	p[1] = DB_STR(in->name);
+	p[2] = in->description != NULL ? DB_STR(in->description) : DB_NULL;
+	p[3] = cat != 0 ? DB_INT((long long)cat) : DB_NULL;
+	p[4] = DB_STR(in->price != NULL ? in->price : "0.00");
+	p[5] = in->attributes != NULL ? DB_STR(in->attributes) : DB_NULL;
+	rc = db_exec(db, &db_sql_product_insert, p, 6, NULL, &pid);
+	if (rc == HF_E_DUPLICATE) {
+		t->ctx->message = arena_printf(t->ctx->arena,
+		    "SKU %s already exists", in->sku);
+		return HF_E_INV_SKU_TAKEN;
+	}
+	if (rc != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)pid);
+	p[1] = DB_INT(in->warning_threshold);
+	p[2] = DB_INT(in->critical_threshold);
+	p[3] = in->location != NULL ? DB_STR(in->location) : DB_NULL;
+	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
+		return rc;
+	if (in->initial_quantity > 0) {
+		if ((rc = stock_lock(db, t->ctx->arena, NULL, pid, &s)) != HF_OK)
+			return rc;
+		memset(&c, 0, sizeof(c));
+		c.type = "restock";
+		c.d_on = in->initial_quantity;
+		c.ref_type = "manual";
+		c.reason = "initial stock";
+		if ((rc = stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK)
+			return rc;
+	}
+	if ((rc = product_load(db, t->ctx->arena, pid, t->out)) != HF_OK)
+		return rc;
+	{
+		json_object	*nv = json_object_new_object();
+
+		json_object_object_add(nv, "sku",
+		    json_object_new_string(in->sku));
+		json_object_object_add(nv, "name",
+		    json_object_new_string(in->name));
+		json_object_object_add(nv, "initial_quantity",
+		    json_object_new_int64(in->initial_quantity));
+		if ((rc = svc_audit(db, t->ctx, "product.create", "product",
+		    pid, NULL, nv)) != HF_OK)
+			return rc;
+	}
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+}
+
+int
+svc_product_create(struct svc_ctx *ctx, const struct product_new *in,
+    struct idem *idem, struct product *out)
+{
+	struct product_txn	t = { ctx, in, idem, out };
+
+	if (in->critical_threshold > in->warning_threshold) {
+		ctx->message = "critical_threshold must not exceed "
+		    "warning_threshold";
+		return HF_E_INV_PARAM;
+	}
+	return db_txn(ctx->app->db, product_create_fn, &t);
+}
+
+int
+svc_product_get(struct svc_ctx *ctx, uint64_t id, struct product *p)
+{
+	return product_load(ctx->app->db, ctx->arena, id, p);
+}
+
+/* --- stock ------------------------------------------------------------ */
+
+int
+svc_stock_get(struct svc_ctx *ctx, const char *sku, struct stock_row *s)
+{
+	struct db_param		p[1] = { DB_STR(sku) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_by_sku, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0) {
+		set_not_found(ctx, sku);
+		return HF_E_INV_NOT_FOUND;
+	}
+	stock_from_row(&r, 0, 0, s);
+	return HF_OK;
+}
+
+int
+svc_stock_list(struct svc_ctx *ctx, const char *level, long long page,
+    long long per_page, struct stock_row **out, size_t *n, long long *total)
+{
+	struct db_param		p[4];
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	p[0] = level != NULL ? DB_STR(level) : DB_NULL;
+	p[1] = p[0];
+	p[2] = DB_INT(per_page);
+	p[3] = DB_INT((page - 1) * per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
+	    2, &r)) != HF_OK)
+		return rc;
+	*total = cell_ll(&r, 0, 0);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 4,
+	    &r)) != HF_OK)
+		return rc;
+	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		stock_from_row(&r, i, 0, &(*out)[i]);
+	*n = r.nrows;
+	return HF_OK;
+}
+
+struct patch_txn {
+	struct svc_ctx			*ctx;
+	const char			*sku;
+	const struct stock_patch	*in;
+	struct stock_row		*out;
+};
+
+static int
+stock_patch_fn(struct db *db, void *arg)
+{
+	struct patch_txn	*t = arg;
+	const struct stock_patch *in = t->in;
+	struct stock_row	 s;
+	struct db_param		 p[5];
+	long long		 warn, crit;
+	const char		*loc;
+	int			 rc, active;
+
+	if ((rc = stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
+		if (rc == HF_E_INV_NOT_FOUND)
+			set_not_found(t->ctx, t->sku);
+		return rc;
+	}
+	warn = in->set_warning ? in->warning_threshold : s.warning_threshold;
+	crit = in->set_critical ? in->critical_threshold :
+	    s.critical_threshold;
+	loc = in->set_location ? in->location : s.location;
+	active = in->set_active ? in->is_active : s.is_active;
+	if (crit > warn) {
+		t->ctx->message = "critical_threshold must not exceed "
+		    "warning_threshold";
+		return HF_E_INV_PARAM;
+	}
+	p[0] = DB_INT(warn);
+	p[1] = DB_INT(crit);
+	p[2] = loc != NULL ? DB_STR(loc) : DB_NULL;
+	p[3] = DB_INT(active);
+	p[4] = DB_INT((long long)s.product_id);
+	if ((rc = db_exec(db, &db_sql_stock_patch, p, 5, NULL, NULL)) != HF_OK)
+		return rc;
+	if ((rc = stock_lock(db, t->ctx->arena, NULL, s.product_id, t->out)) !=
+	    HF_OK)
+		return rc;
+	{
+		json_object	*ov = json_object_new_object();
+		json_object	*nv = json_object_new_object();
+
+		json_object_object_add(ov, "warning_threshold",
+		    json_object_new_int64(s.warning_threshold));
+		json_object_object_add(ov, "critical_threshold",
+		    json_object_new_int64(s.critical_threshold));
+		json_object_object_add(ov, "is_active",
+		    json_object_new_boolean(s.is_active));
+		json_object_object_add(nv, "warning_threshold",
+		    json_object_new_int64(warn));
+		json_object_object_add(nv, "critical_threshold",
+		    json_object_new_int64(crit));
+		json_object_object_add(nv, "is_active",
+		    json_object_new_boolean(active));
+		return svc_audit(db, t->ctx, "stock.update", "stock",
+		    s.product_id, ov, nv);
+	}
+}
+
+int
+svc_stock_patch(struct svc_ctx *ctx, const char *sku,
+    const struct stock_patch *in, struct stock_row *out)
+{
+	struct patch_txn	t = { ctx, sku, in, out };
+
+	return db_txn(ctx->app->db, stock_patch_fn, &t);
+}
+
+struct move_txn {
+	struct svc_ctx		*ctx;
+	struct stock_move	*m;
+	struct idem		*idem;
+};
+
+static int
+stock_move_fn(struct db *db, void *arg)
+{
+	struct move_txn		*t = arg;
+	struct stock_move	*m = t->m;
+	struct change		 c;
+	int			 rc;
+
+	if ((rc = stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
+	    HF_OK) {
+		if (rc == HF_E_INV_NOT_FOUND)
+			set_not_found(t->ctx, m->sku);
+		return rc;
+	}
+	memset(&c, 0, sizeof(c));
+	c.type = m->type;
+	c.d_on = m->delta;
+	c.ref_type = "manual";
+	c.ref_id = m->reference_id;
+	c.reason = m->reason;
+	rc = stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
+	if (rc == HF_E_INV_INSUFFICIENT) {
+		json_object	*lines = json_object_new_array();
+
+		json_object_array_add(lines, short_line(m->sku, -m->delta,
+		    m->stock.available));
+		set_shortage(t->ctx, lines);
+		return rc;
+	}
+	if (rc != HF_OK)
+		return rc;
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+}
+
+int
+svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
+{
+	struct move_txn	t = { ctx, m, idem };
+
+	return db_txn(ctx->app->db, stock_move_fn, &t);
+}
+
+/* --- reservations ----------------------------------------------------- */
+
+static int
+cmp_items(const void *a, const void *b)
+{
+	return strcmp(((const struct reserve_item *)a)->sku,
+	    ((const struct reserve_item *)b)->sku);
+}
+
+struct reserve_txn {
+	struct svc_ctx			*ctx;
+	const struct reserve_req	*in;
+	struct reserve_item		*lines;	/* sorted, summed */
+	size_t				 n;
+	struct idem			*idem;
+	struct reserve_result		*out;
+};
+
+static int
+reserve_fn(struct db *db, void *arg)
+{
+	struct reserve_txn	*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
+	struct stock_row	*rows;
+	struct db_param		 p[6];
+	struct db_result	 r;
+	struct change		 c;
+	json_object		*short_lines = NULL;
+	char			 rid[24];
+	uint64_t		 id;
+	size_t			 i;
+	int			 rc;
+
+	if ((rows = arena_calloc(ctx->arena, t->n, sizeof(*rows))) == NULL)
+		return HF_E_SYS_INTERNAL;
+	/* lock every row in SKU order, freeing expired units where short */
+	for (i = 0; i < t->n; i++) {
+		rc = stock_lock(db, ctx->arena, t->lines[i].sku, 0, &rows[i]);
+		if (rc == HF_E_INV_NOT_FOUND)
+			set_not_found(ctx, t->lines[i].sku);
+		if (rc != HF_OK)
+			goto fail;
+		if (rows[i].available < t->lines[i].quantity &&
+		    (rc = free_expired(db, ctx, &rows[i])) != HF_OK)
+			goto fail;
+		if (!rows[i].is_active ||
+		    rows[i].available < t->lines[i].quantity) {
+			if (short_lines == NULL)
+				short_lines = json_object_new_array();
+			json_object_array_add(short_lines,
+			    short_line(t->lines[i].sku, t->lines[i].quantity,
+			    rows[i].is_active ? rows[i].available : 0));
+		}
+	}
+	if (short_lines != NULL) {
+		set_shortage(ctx, short_lines);
+		return HF_E_INV_INSUFFICIENT;
+	}
+	t->out->items = arena_calloc(ctx->arena, t->n, sizeof(*t->out->items));
+	if (t->out->items == NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < t->n; i++) {
+		p[0] = DB_INT((long long)rows[i].product_id);
+		p[1] = DB_STR(t->in->type);
+		p[2] = DB_STR(t->out->reference_id);
+		p[3] = DB_INT(t->lines[i].quantity);
+		p[4] = DB_INT(t->in->ttl_seconds);
+		p[5] = DB_STR(ctx->who->actor);
+		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 6, NULL,
+		    &id)) != HF_OK)
+			return rc;
+		snprintf(rid, sizeof(rid), "%llu", (unsigned long long)id);
+		memset(&c, 0, sizeof(c));
+		c.type = "reserve";
+		c.d_res = t->lines[i].quantity;
+		c.ref_type = "reservation";
+		c.ref_id = rid;
+		c.reason = t->in->type;
+		if ((rc = stock_change(db, ctx, &rows[i], &c, NULL)) != HF_OK)
+			return rc;
+		p[0] = DB_INT((long long)id);
+		if ((rc = db_query(db, ctx->arena, &db_sql_reservation_by_id, p,
+		    1, &r)) != HF_OK)
+			return rc;
+		if (r.nrows != 1)
+			return HF_E_DB;
+		reservation_from_row(&r, 0, &t->out->items[i]);
+	}
+	t->out->n = t->n;
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+fail:
+	json_object_put(short_lines);
+	return rc;
+}
+
+/*
+ * Reserves every line or none. Lines of one SKU are summed and the rows
+ * locked in SKU order. A shortfall lists every short line in ctx->details.
+ */
+int
+svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
+    struct idem *idem, struct reserve_result *out)
+{
+	struct reserve_txn	 t;
+	struct reserve_item	*lines;
+	char			 ref[40];
+	size_t			 i, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (in->nitems == 0 || in->nitems > RESERVE_MAX_LINES) {
+		ctx->field = "items";
+		ctx->reason = "1 to 100 lines";
+		return HF_E_REQ_FIELD;
+	}
+	if (in->ttl_seconds < 1 || in->ttl_seconds > TTL_MAX) {
+		ctx->message = "ttl_seconds must be from 1 to 86400";
+		return HF_E_INV_PARAM;
+	}
+	lines = arena_calloc(ctx->arena, in->nitems, sizeof(*lines));
+	if (lines == NULL)
+		return HF_E_SYS_INTERNAL;
+	memcpy(lines, in->items, in->nitems * sizeof(*lines));
+	qsort(lines, in->nitems, sizeof(*lines), cmp_items);
+	for (i = 0; i < in->nitems; i++) {
+		if (n > 0 && strcmp(lines[n - 1].sku, lines[i].sku) == 0) {
+			lines[n - 1].quantity += lines[i].quantity;
+			if (lines[n - 1].quantity > 1000000000LL) {
+				ctx->message = "quantity too large";
+				return HF_E_INV_PARAM;
+			}
+		} else
+			lines[n++] = lines[i];
+	}
+	if (in->reference_id != NULL)
+		out->reference_id = in->reference_id;
+	else {
+		if (hf_random_hex(ref + 4, 12) != 0)
+			return HF_E_SYS_INTERNAL;
+		memcpy(ref, "res_", 4);
+		out->reference_id = arena_strdup(ctx->arena, ref);
+	}
+	t.ctx = ctx;
+	t.in = in;
+	t.lines = lines;
+	t.n = n;
+	t.idem = idem;
+	t.out = out;
+	return db_txn(ctx->app->db, reserve_fn, &t);
+}
+
+struct end_txn {
+	struct svc_ctx		*ctx;
+	uint64_t		 id;
+	const char		*reference_id;
+	int			 commit;
+	struct idem		*idem;
+	struct reservation	*one;
+	struct reserve_result	*many;
+};
+
+static int
+end_status_error(struct svc_ctx *ctx, const struct reservation *v)
+{
+	ctx->message = arena_printf(ctx->arena, "reservation %llu is %s",
+	    (unsigned long long)v->id, v->status);
+	return HF_E_INV_NOT_ACTIVE;
+}
+
+static int
+end_one_fn(struct db *db, void *arg)
+{
+	struct end_txn		*t = arg;
+	struct db_param		 p[1] = { DB_INT((long long)t->id) };
+	struct db_result	 r;
+	struct stock_row	 s;
+	int			 rc;
+
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_id, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_NOT_FOUND;
+	reservation_from_row(&r, 0, t->one);
+	if (strcmp(t->one->status, "active") != 0)
+		return end_status_error(t->ctx, t->one);
+	if (t->commit && cell_ll(&r, 0, R_EXPIRED) != 0) {
+		t->ctx->message = arena_printf(t->ctx->arena, "reservation "
+		    "%llu expired at %s", (unsigned long long)t->id,
+		    t->one->expires_at);
+		return HF_E_INV_EXPIRED;
+	}
+	if ((rc = stock_lock(db, t->ctx->arena, NULL,
+	    (uint64_t)cell_ll(&r, 0, R_PID), &s)) != HF_OK)
+		return rc;
+	if ((rc = reservation_finish(db, t->ctx, &s, t->one, t->commit ?
+	    "committed" : "released", t->commit ? "committed" : "released")) !=
+	    HF_OK)
+		return rc;
+	t->one->status = t->commit ? "committed" : "released";
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+}
+
+int
+svc_reservation_end(struct svc_ctx *ctx, uint64_t id, int commit,
+    struct idem *idem, struct reservation *out)
+{
+	struct end_txn	t = { ctx, id, NULL, commit, idem, out, NULL };
+
+	return db_txn(ctx->app->db, end_one_fn, &t);
+}
+
+static int
+end_ref_fn(struct db *db, void *arg)
+{
+	struct end_txn		*t = arg;
+	struct db_param		 p[1] = { DB_STR(t->reference_id) };
+	struct db_result	 r;
+	struct stock_row	 s;
+	struct reservation	*v;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_ref, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0) {
+		t->ctx->message = arena_printf(t->ctx->arena, "no active "
+		    "reservation for reference %s", t->reference_id);
+		return HF_E_INV_NOT_ACTIVE;
+	}
+	v = arena_calloc(t->ctx->arena, r.nrows, sizeof(*v));
+	if (v == NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++) {
+		reservation_from_row(&r, i, &v[i]);
+		if (t->commit && cell_ll(&r, i, R_EXPIRED) != 0) {
+			t->ctx->message = arena_printf(t->ctx->arena,
+			    "reservation %llu expired at %s",
+			    (unsigned long long)v[i].id, v[i].expires_at);
+			return HF_E_INV_EXPIRED;
+		}
+	}
+	/* rows come in SKU order, so the stock locks are taken in order */
+	for (i = 0; i < r.nrows; i++) {
+		if ((rc = stock_lock(db, t->ctx->arena, NULL,
+		    (uint64_t)cell_ll(&r, i, R_PID), &s)) != HF_OK)
+			return rc;
+		if ((rc = reservation_finish(db, t->ctx, &s, &v[i], t->commit ?
+		    "committed" : "released", t->commit ? "committed" :
+		    "released")) != HF_OK)
+			return rc;
+		v[i].status = t->commit ? "committed" : "released";
+	}
+	t->many->reference_id = t->reference_id;
+	t->many->items = v;
+	t->many->n = r.nrows;
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+}
+
+int
+svc_reference_end(struct svc_ctx *ctx, const char *reference_id, int commit,
+    struct idem *idem, struct reserve_result *out)
+{
+	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out };
+
+	memset(out, 0, sizeof(*out));
+	return db_txn(ctx->app->db, end_ref_fn, &t);
+}
+
+int
+svc_reservation_get(struct svc_ctx *ctx, uint64_t id, struct reservation *v)
+{
+	struct db_param		p[1] = { DB_INT((long long)id) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_reservation_by_id,
+	    p, 1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_NOT_FOUND;
+	reservation_from_row(&r, 0, v);
+	return HF_OK;
+}
+
+/* Filter a = reference_id, b = status, c = sku. */
+int
+svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
+    struct reservation **out, size_t *n, long long *total)
+{
+	struct db_param		p[8];
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	p[0] = f->a != NULL ? DB_STR(f->a) : DB_NULL;
+	p[1] = p[0];
+	p[2] = f->b != NULL ? DB_STR(f->b) : DB_NULL;
+	p[3] = p[2];
+	p[4] = f->c != NULL ? DB_STR(f->c) : DB_NULL;
+	p[5] = p[4];
+	p[6] = DB_INT(f->per_page);
+	p[7] = DB_INT((f->page - 1) * f->per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena,
+	    &db_sql_reservations_count, p, 6, &r)) != HF_OK)
+		return rc;
+	*total = cell_ll(&r, 0, 0);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_reservations_list,
+	    p, 8, &r)) != HF_OK)
+		return rc;
+	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		reservation_from_row(&r, i, &(*out)[i]);
+	*n = r.nrows;
+	return HF_OK;
+}
+
+/* --- the ledger ------------------------------------------------------- */
+
+static json_object *
+ledger_json(const struct db_result *r, size_t row)
+{
+	static const char *const names[] = { "id", "sku", "type",
+	    "on_hand_delta", "reserved_delta", "on_hand_after",
+	    "reserved_after", "reference_type", "reference_id", "reason",
+	    "actor", "request_id", "created_at" };
+	static const int numeric[] = { 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 };
+	json_object	*o = json_object_new_object();
+	size_t		 c;
+
+	for (c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
+		const char	*v = DB_CELL(r, row, c);
+
+		json_object_object_add(o, names[c], v == NULL ? NULL :
+		    numeric[c] ? json_object_new_int64(cell_ll(r, row, c)) :
+		    json_object_new_string(v));
+	}
+	return o;
+}
+
+/* Filter a = sku, b = type, c = reference_id. */
+int
+svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
+    json_object **items, long long *total)
+{
+	struct db_param		p[12];
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	p[0] = f->a != NULL ? DB_STR(f->a) : DB_NULL;
+	p[1] = p[0];
+	p[2] = f->b != NULL ? DB_STR(f->b) : DB_NULL;
+	p[3] = p[2];
+	p[4] = f->c != NULL ? DB_STR(f->c) : DB_NULL;
+	p[5] = p[4];
+	p[6] = f->from != NULL ? DB_STR(f->from) : DB_NULL;
+	p[7] = p[6];
+	p[8] = f->to != NULL ? DB_STR(f->to) : DB_NULL;
+	p[9] = p[8];
+	p[10] = DB_INT(f->per_page);
+	p[11] = DB_INT((f->page - 1) * f->per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_count, p,
+	    10, &r)) != HF_OK)
+		return rc;
+	*total = cell_ll(&r, 0, 0);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_list, p,
+	    12, &r)) != HF_OK)
+		return rc;
+	*items = json_object_new_array();
+	for (i = 0; i < r.nrows; i++)
+		json_object_array_add(*items, ledger_json(&r, i));
+	return HF_OK;
+}
+
+int
+svc_ledger_get(struct svc_ctx *ctx, uint64_t id, json_object **out)
+{
+	struct db_param		p[1] = { DB_INT((long long)id) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_by_id, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_NOT_FOUND;
+	*out = ledger_json(&r, 0);
+	return HF_OK;
+}
+
+int
+svc_ledger_stats(struct svc_ctx *ctx, const char *from, const char *to,
+    json_object **out)
+{
+	struct db_param		 p[4];
+	struct db_result	 r;
+	json_object		*by_type, *by_day, *o;
+	size_t			 i;
+	int			 rc;
+
+	p[0] = from != NULL ? DB_STR(from) : DB_NULL;
+	p[1] = p[0];
+	p[2] = to != NULL ? DB_STR(to) : DB_NULL;
+	p[3] = p[2];
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_stats_type,
+	    p, 4, &r)) != HF_OK)
+		return rc;
+	by_type = json_object_new_array();
+	for (i = 0; i < r.nrows; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "type",
+		    json_object_new_string(DB_CELL(&r, i, 0)));
+		json_object_object_add(o, "count",
+		    json_object_new_int64(cell_ll(&r, i, 1)));
+		json_object_object_add(o, "on_hand_delta",
+		    json_object_new_int64(cell_ll(&r, i, 2)));
+		json_object_object_add(o, "reserved_delta",
+		    json_object_new_int64(cell_ll(&r, i, 3)));
+		json_object_array_add(by_type, o);
+	}
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_stats_day,
+	    p, 4, &r)) != HF_OK) {
+		json_object_put(by_type);
+		return rc;
+	}
+	by_day = json_object_new_array();
+	for (i = 0; i < r.nrows; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "day",
+		    json_object_new_string(DB_CELL(&r, i, 0)));
+		json_object_object_add(o, "type",
+		    json_object_new_string(DB_CELL(&r, i, 1)));
+		json_object_object_add(o, "count",
+		    json_object_new_int64(cell_ll(&r, i, 2)));
+		json_object_object_add(o, "on_hand_delta",
+		    json_object_new_int64(cell_ll(&r, i, 3)));
+		json_object_object_add(o, "reserved_delta",
+		    json_object_new_int64(cell_ll(&r, i, 4)));
+		json_object_array_add(by_day, o);
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "by_type", by_type);
+	json_object_object_add(*out, "by_day", by_day);
+	return HF_OK;
+}
+
+/* --- reconcile and expiry --------------------------------------------- */
+
+static void
+mismatch(json_object *list, const char *invariant, long long expected,
+    long long actual, const char *detail)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "invariant",
+	    json_object_new_string(invariant));
+	json_object_object_add(o, "expected", json_object_new_int64(expected));
+	json_object_object_add(o, "actual", json_object_new_int64(actual));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	json_object_array_add(list, o);
+}
+
+/*
+ * Checks invariants 1 to 4 for one SKU under a consistent read of its
+ * stock row (locked, so no write moves it in between).
+ */
+struct reconcile_txn {
+	struct svc_ctx		*ctx;
+	const char		*sku;
+	struct reconcile_report	*out;
+};
+
+static int
+reconcile_fn(struct db *db, void *arg)
+{
+	struct reconcile_txn	*t = arg;
+	struct stock_row	 s;
+	struct db_param		 p[1];
+	struct db_result	 r;
+	json_object		*m;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
+		if (rc == HF_E_INV_NOT_FOUND)
+			set_not_found(t->ctx, t->sku);
+		return rc;
+	}
+	m = json_object_new_array();
+	t->out->sku = s.sku;
+	t->out->mismatches = m;
+	if (s.reserved < 0 || s.reserved > s.on_hand)
+		mismatch(m, "1: 0 <= reserved <= on_hand", s.on_hand,
+		    s.reserved, "reserved is outside 0..on_hand");
+	p[0] = DB_INT((long long)s.product_id);
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_ledger, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if (cell_ll(&r, 0, 0) != s.on_hand)
+		mismatch(m, "2: on_hand = sum of ledger on_hand_delta",
+		    cell_ll(&r, 0, 0), s.on_hand, "stock.on_hand");
+	if (cell_ll(&r, 0, 1) != s.reserved)
+		mismatch(m, "2: reserved = sum of ledger reserved_delta",
+		    cell_ll(&r, 0, 1), s.reserved, "stock.reserved");
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_active, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if (cell_ll(&r, 0, 0) != s.reserved)
+		mismatch(m, "3: reserved = sum of active reservations",
+		    cell_ll(&r, 0, 0), s.reserved, "stock.reserved");
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_endings, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	for (i = 0; i < r.nrows; i++)
+		mismatch(m, "4: one ledger row per reservation ending",
+		    strcmp(DB_CELL(&r, i, 1), "active") == 0 ? 0 : 1,
+		    cell_ll(&r, i, 2), arena_printf(t->ctx->arena,
+		    "reservation %s (%s)", DB_CELL(&r, i, 0),
+		    DB_CELL(&r, i, 1)));
+	return HF_OK;
+}
+
+int
+svc_reconcile(struct svc_ctx *ctx, const char *sku,
+    struct reconcile_report *out)
+{
+	struct reconcile_txn	t = { ctx, sku, out };
+	int			rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = db_txn(ctx->app->db, reconcile_fn, &t);
+	if (rc != HF_OK) {
+		json_object_put(out->mismatches);
+		out->mismatches = NULL;
+	}
+	return rc;
+}
+
+/* Every SKU, for holdfast-admin reconcile. */
+int
+svc_all_skus(struct svc_ctx *ctx, char ***out, size_t *n)
+{
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_all,
+	    NULL, 0, &r)) != HF_OK)
+		return rc;
+	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(char *))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		(*out)[i] = DB_CELL(&r, i, 1);
+	*n = r.nrows;
+	return HF_OK;
+}
+
+struct expire_txn {
+	struct svc_ctx	*ctx;
+	uint64_t	 id;
+	int		 done;
+};
+
+/* Expires one reservation if it is still active and past its time. */
+static int
+expire_one_fn(struct db *db, void *arg)
+{
+	struct expire_txn	*t = arg;
+	struct db_param		 p[1] = { DB_INT((long long)t->id) };
+	struct db_result	 r;
+	struct reservation	 v;
+	struct stock_row	 s;
+	int			 rc;
+
+	t->done = 0;
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_id, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_OK;
+	reservation_from_row(&r, 0, &v);
+	if (strcmp(v.status, "active") != 0 || cell_ll(&r, 0, R_EXPIRED) == 0)
+		return HF_OK;	/* committed, released or renewed meanwhile */
+	if ((rc = stock_lock(db, t->ctx->arena, NULL,
+	    (uint64_t)cell_ll(&r, 0, R_PID), &s)) != HF_OK)
+		return rc;
+	if ((rc = reservation_finish(db, t->ctx, &s, &v, "expired",
+	    "expired")) != HF_OK)
+		return rc;
+	t->done = 1;
+	return HF_OK;
+}
+
+/*
+ * Releases up to batch expired reservations, each in its own short
+ * transaction, judged by the database's clock. Safe against a second copy
+ * and against commits: each reservation is re-checked under its row lock.
+ * Returns how many were due, or minus an hf_err.
+ */
+int
+svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
+    unsigned *skipped)
+{
+	struct principal	 who;
+	struct arena		 a;
+	struct svc_ctx		 ctx;
+	struct db_param		 p[1] = { DB_INT(batch) };
+	struct db_result	 r;
+	struct expire_txn	 t;
+	size_t			 i;
+	int			 rc;
+
+	memset(&who, 0, sizeof(who));
+	who.role = ROLE_ADMIN;
+	snprintf(who.actor, sizeof(who.actor), "cron:holdfast-expire");
+	arena_init(&a, 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.app = app;
+	ctx.arena = &a;
+	ctx.who = &who;
+	ctx.request_id = "holdfast-expire";
+	*released = *skipped = 0;
+	if ((rc = db_ensure(app->db)) != HF_OK ||
+	    (rc = db_query(app->db, &a, &db_sql_reservations_due, p, 1, &r)) !=
+	    HF_OK) {
+		rc = -rc;
+		goto done;
+	}
+	for (i = 0; i < r.nrows; i++) {
+		if (dry_run) {
+			(*released)++;
+			continue;
+		}
+		memset(&t, 0, sizeof(t));
+		t.ctx = &ctx;
+		t.id = (uint64_t)cell_ll(&r, i, 0);
+		if ((rc = db_txn(app->db, expire_one_fn, &t)) != HF_OK) {
+			rc = -rc;
+			goto done;
+		}
+		if (t.done)
+			(*released)++;
+		else
+			(*skipped)++;
+	}
+	rc = (int)r.nrows;
+done:
+	arena_free(&a);
+	return rc;
+}
