@@ -69,6 +69,7 @@ enum hf_err {
 	HF_E_SYS_UNAVAILABLE,	/* SYS_001 503 */
 	HF_E_SYS_INTERNAL,	/* SYS_002 500 */
 	HF_E_INV_SKU_TAKEN,	/* INV_008 409 */
+	HF_E_REQ_BAD,		/* REQ_012 400 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,

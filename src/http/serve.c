@@ -354,7 +354,7 @@ serve_one(struct http_request *req, const struct route *routes,
 	cl = http_env(req, "CONTENT_LENGTH");
 	if (cl != NULL && *cl != '\0' &&
 	    hf_parse_ll(cl, 0, 1LL << 40, &content_length) != 0) {
-		http_reply_err(req, HF_E_REQ_JSON, "bad Content-Length", NULL);
+		http_reply_err(req, HF_E_REQ_BAD, "bad Content-Length", NULL);
 		return;
 	}
 	cap = (size_t)req->app->cfg.max_body_bytes;
@@ -392,7 +392,7 @@ serve_one(struct http_request *req, const struct route *routes,
 	}
 	if (req->route->body != ROUTE_BODY_NONE &&
 	    serve_read_body(req, (size_t)content_length) != 0) {
-		http_reply_err(req, HF_E_REQ_JSON, "incomplete request body",
+		http_reply_err(req, HF_E_REQ_BAD, "incomplete request body",
 		    NULL);
 		return;
 	}
