@@ -898,3 +898,215 @@ def notify_env():
     env = dict(os.environ)
     env["HOLDFAST_CONF"] = os.path.join(dev_var(), "holdfast.conf")
     return env
+
+
+# ================================================================
+# Inventory (issue 4): helpers for test_7x_*.py.
+# Added as a separate block; nothing above depends on it.
+# ================================================================
+
+from urllib.parse import quote as _quote
+
+_inv_cache = {}
+
+
+def unique_sku(tag="T"):
+    return "%s-%s" % (tag, _uuid.uuid4().hex[:10])
+
+
+def inv_admin():
+    """An admin credential for the inventory tests.  An admin API key: the
+    one in $HOLDFAST_TEST_ADMIN_KEY if set, else one made once per run with
+    admin_token(), so these tests neither log in again nor spend the demo
+    admin's general rate limit."""
+    key = os.environ.get("HOLDFAST_TEST_ADMIN_KEY")
+    if key:
+        return key
+    if "admin" not in _inv_cache:
+        _inv_cache["admin"] = new_api_key("admin", token=admin_token())
+    return _inv_cache["admin"]
+
+
+def new_api_key(role="business", name=None, token=None):
+    """A fresh API key (the key itself) with this role, made by an admin."""
+    name = name or "t7-%s-%s" % (role, _uuid.uuid4().hex[:8])
+    r = call("POST", "/api/v1/api-keys", {"name": name, "role": role},
+        token=token or inv_admin())
+    data = expect_success(r, 201)
+    check(isinstance(data.get("key"), str) and data["key"].startswith("hfk_"),
+        "POST /api-keys gave no hfk_ key", r)
+    return data["key"]
+
+
+def inv_business(name="default"):
+    """A business API key, made once per run for each name (a module can
+    take its own so that its requests do not share one rate limit)."""
+    if ("biz", name) not in _inv_cache:
+        _inv_cache[("biz", name)] = new_api_key("business")
+    return _inv_cache[("biz", name)]
+
+
+def sku_path(sku):
+    return _quote(sku, safe="")
+
+
+def new_product(quantity=0, sku=None, token=None, **fields):
+    """Create a product as admin (initial_quantity given only if non-zero)
+    and return its data (with data.stock)."""
+    sku = sku or unique_sku()
+    body = {"sku": sku, "name": "Test item %s" % sku}
+    if quantity:
+        body["initial_quantity"] = quantity
+    body.update(fields)
+    r = call("POST", "/api/v1/products", body, token=token or inv_admin())
+    data = expect_success(r, 201)
+    expect_eq(data.get("sku"), sku, "created product sku", r)
+    check(isinstance(data.get("stock"), dict), "created product has no "
+        "stock object", r)
+    return data
+
+
+def stock_of(sku, token=None):
+    """GET /stock/{sku} (as a business key, not as a guest: guests share
+    one rate limit per address); return data."""
+    r = call("GET", "/api/v1/stock/%s" % sku_path(sku),
+        token=token or inv_business())
+    return expect_success(r)
+
+
+def list_all(path, token=None, limit=20000):
+    """Every item of a paged list (path may carry a query), all pages."""
+    sep = "&" if "?" in path else "?"
+    items, page = [], 1
+    while True:
+        r = call("GET", "%s%spage=%d&per_page=100" % (path, sep, page),
+            token=token or inv_business())
+        data = expect_success(r)
+        got = data.get("items")
+        check(isinstance(got, list), "list data.items is not a list", r)
+        items.extend(got)
+        if not got or len(got) < 100 or len(items) >= limit or \
+                page * 100 >= (data.get("total") or 0):
+            return items
+        page += 1
+
+
+def ledger_of(token=None, **filters):
+    """Every ledger row matching the filters (sku, type, reference_id,
+    from, to), newest first as the service lists them."""
+    q = "&".join("%s=%s" % (k, _quote(str(v), safe=""))
+        for k, v in filters.items() if v is not None)
+    return list_all("/api/v1/ledger" + ("?" + q if q else ""), token)
+
+
+def reserve(items, token=None, ttl=None, type_="cart", reference_id=None,
+    headers=None):
+    """POST /reservations with items [(sku, qty)] or [{sku, quantity}];
+    returns the Response."""
+    body = {"type": type_, "items": [i if isinstance(i, dict) else
+        {"sku": i[0], "quantity": i[1]} for i in items]}
+    if ttl is not None:
+        body["ttl_seconds"] = ttl
+    if reference_id is not None:
+        body["reference_id"] = reference_id
+    return call("POST", "/api/v1/reservations", body,
+        token=token or inv_business(), headers=headers)
+
+
+def reconcile_api(sku, token=None):
+    r = call("GET", "/api/v1/stock/%s/reconcile" % sku_path(sku),
+        token=token or inv_business())
+    data = expect_success(r)
+    check(isinstance(data.get("ok"), bool) and
+        isinstance(data.get("mismatches"), list),
+        "reconcile data has no boolean ok and mismatches list", r)
+    return data
+
+
+def build_binary(name):
+    path = os.path.join(_REPO, "build", name)
+    if not os.access(path, os.X_OK):
+        skip("no %s" % path)
+    return path
+
+
+def run_program(name, *args, timeout=60):
+    """Run build/<name> with HOLDFAST_CONF pointing at the stack's conf;
+    return the CompletedProcess (text)."""
+    return subprocess.run([build_binary(name)] + list(args),
+        capture_output=True, text=True, timeout=timeout, env=notify_env())
+
+
+def start_program(name, *args):
+    """Start build/<name> like run_program, without waiting (Popen)."""
+    return subprocess.Popen([build_binary(name)] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=notify_env())
+
+
+def app_db(sql, timeout=30):
+    """Run sql as the application's database user (holdfast@localhost,
+    password from $DEV_VAR/secrets/db_app_password) over the socket;
+    return the CompletedProcess (text)."""
+    cnf = os.path.join(dev_var(), "mariadb", "my.cnf")
+    try:
+        with open(os.path.join(dev_var(), "secrets", "db_app_password")) as f:
+            pw = f.read().strip()
+    except OSError:
+        skip("no %s/secrets/db_app_password" % dev_var())
+    if not os.path.exists(cnf):
+        skip("no %s" % cnf)
+    try:
+        return subprocess.run(["mariadb", "--defaults-file=" + cnf,
+            "-uholdfast", "-p" + pw, "holdfast", "-N", "-B", "-e", sql],
+            capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError:
+        skip("no mariadb client")
+
+
+class KeepAliveClient:
+    """One persistent HTTP/1.1 connection to the front (keep-alive), for
+    load tests where each client thread has its own connection.  A request
+    is never retried: a broken connection is a TestFailure."""
+
+    def __init__(self, token=None, base=None, timeout=30):
+        parts = urlsplit((base or base_url()).rstrip("/"))
+        self._host = parts.hostname
+        self._port = parts.port or 80
+        self._prefix = parts.path.rstrip("/")
+        self._base = (base or base_url()).rstrip("/")
+        self._timeout = timeout
+        self._conn = None
+        self.token = token
+
+    def request(self, method, path, body=None, headers=None):
+        hdrs = {}
+        if isinstance(body, (dict, list)):
+            body = jsonlib.dumps(body).encode("utf-8")
+            hdrs["Content-Type"] = "application/json"
+        if self.token:
+            hdrs["Authorization"] = "Bearer %s" % self.token
+        hdrs.update(headers or {})
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(self._host, self._port,
+                timeout=self._timeout)
+        t0 = time.monotonic()
+        try:
+            self._conn.request(method, self._prefix + path, body=body,
+                headers=hdrs)
+            resp = self._conn.getresponse()
+            data = resp.read()
+        except (OSError, http.client.HTTPException) as e:
+            self.close()
+            raise TestFailure("keep-alive %s %s failed: %s: %s" % (method,
+                path, type(e).__name__, e))
+        if resp.will_close:
+            self.close()
+        return Response(method, self._base + path, hdrs, len(body or b""),
+            resp.status, resp.reason, Headers(resp.getheaders()), data,
+            time.monotonic() - t0)
+
+    def close(self):
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

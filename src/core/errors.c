@@ -1,0 +1,78 @@
+/*
+ * errors.c: the one map from an internal error to its HTTP status, stable
+ * machine code and default message (design.md section 4).
+ */
+#include "holdfast/core.h"
+
+struct hf_err_info {
+	int		 status;
+	const char	*code;
+	const char	*message;
+};
+
+static const struct hf_err_info hf_errs[HF_E__MAX] = {
+	[HF_OK] = { 200, "OK", "success" },
+	[HF_E_INV_NOT_FOUND] = { 404, "INV_001", "SKU or stock record not found" },
+	[HF_E_INV_INSUFFICIENT] = { 400, "INV_002", "insufficient stock" },
+	[HF_E_INV_EXPIRED] = { 400, "INV_003", "reservation expired" },
+	[HF_E_INV_CONFLICT] = { 409, "INV_004", "concurrency conflict, retry" },
+	[HF_E_INV_PARAM] = { 422, "INV_005", "invalid inventory parameter" },
+	[HF_E_DB] = { 500, "INV_006", "database operation failed" },
+	[HF_E_INV_NOT_ACTIVE] = { 409, "INV_007", "reservation not active" },
+	[HF_E_AUTH_MISSING] = { 401, "AUTH_001", "authentication required" },
+	[HF_E_AUTH_INVALID] = { 401, "AUTH_002", "invalid token" },
+	[HF_E_AUTH_EXPIRED] = { 401, "AUTH_003", "token expired" },
+	[HF_E_AUTH_CREDENTIALS] = { 401, "AUTH_004", "invalid credentials" },
+	[HF_E_AUTH_FORBIDDEN] = { 403, "AUTH_005", "forbidden" },
+	[HF_E_AUTH_EMAIL_TAKEN] = { 409, "AUTH_006", "e-mail already registered" },
+	[HF_E_AUTH_CODE] = { 400, "AUTH_007", "invalid or expired code" },
+	[HF_E_AUTH_NOT_ACTIVE] = { 403, "AUTH_008", "account not active" },
+	[HF_E_REQ_JSON] = { 400, "REQ_001", "malformed JSON" },
+	[HF_E_REQ_TOO_LARGE] = { 413, "REQ_002", "request body too large" },
+	[HF_E_REQ_MEDIA_TYPE] = { 415, "REQ_003", "unsupported media type" },
+	[HF_E_REQ_NO_ROUTE] = { 404, "REQ_004", "no such route" },
+	[HF_E_REQ_METHOD] = { 405, "REQ_005", "method not allowed" },
+	[HF_E_REQ_RATE] = { 429, "REQ_006", "rate limited" },
+	[HF_E_REQ_IDEM_MISMATCH] = { 422, "REQ_007",
+	    "idempotency key reused with a different request" },
+	[HF_E_REQ_IDEM_RUNNING] = { 409, "REQ_008",
+	    "idempotent request still in progress" },
+	[HF_E_REQ_UNKNOWN_FIELD] = { 400, "REQ_009", "unknown or read-only field" },
+	[HF_E_REQ_FIELD] = { 422, "REQ_010", "missing or invalid field" },
+	[HF_E_SYS_UNAVAILABLE] = { 503, "SYS_001", "service unavailable" },
+	[HF_E_SYS_INTERNAL] = { 500, "SYS_002", "internal error" },
+	[HF_E_INV_SKU_TAKEN] = { 409, "INV_008", "SKU already exists" },
+	[HF_E_REQ_BAD] = { 400, "REQ_012", "malformed request" },
+	/* internal conditions that escaped their caller: a database failure */
+	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
+	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },
+	[HF_E_DUPLICATE] = { 500, "INV_006", "database operation failed" },
+	[HF_E_CHECK] = { 500, "INV_006", "database operation failed" },
+	[HF_E_NOT_FOUND] = { 404, "REQ_011", "no such resource" },
+};
+
+static const struct hf_err_info *
+hf_err_info(enum hf_err e)
+{
+	if ((unsigned)e >= HF_E__MAX || hf_errs[e].code == NULL)
+		return &hf_errs[HF_E_SYS_INTERNAL];
+	return &hf_errs[e];
+}
+
+int
+hf_err_status(enum hf_err e)
+{
+	return hf_err_info(e)->status;
+}
+
+const char *
+hf_err_code(enum hf_err e)
+{
+	return hf_err_info(e)->code;
+}
+
+const char *
+hf_err_message(enum hf_err e)
+{
+	return hf_err_info(e)->message;
+}

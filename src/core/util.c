@@ -1,0 +1,97 @@
+/*
+ * util.c: clocks, randomness, hex and checked number parsing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "holdfast/core.h"
+
+int64_t
+hf_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+hf_now_ms(void)
+{
+	return hf_now_us() / 1000;
+}
+
+int64_t
+hf_unix_time(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* Fills buf from the kernel's CSPRNG. Returns 0, or -1 on failure. */
+int
+hf_random(void *buf, size_t n)
+{
+	unsigned char	*p = buf;
+	ssize_t		 r;
+
+	while (n > 0) {
+		r = getrandom(p, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Writes 2n lowercase hex digits and a NUL to out (2n + 1 bytes). */
+void
+hf_hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/*
+ * Parses a whole decimal integer in [min, max]. Returns 0 and stores it, or
+ * -1 for empty input, trailing characters or a value out of range.
+ */
+int
+hf_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Compares n bytes in time independent of where they differ. */
+int
+hf_ct_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char	*x = a, *y = b;
+	unsigned char			 d = 0;
+	size_t				 i;
+
+	for (i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
