@@ -366,13 +366,7 @@ def _user_access_token(email, password, user):
     r = hf.login(email, password)
     if r.status != 429:
         return hf.expect_success(r)["access_token"]
-    now = int(time.time())
-    conf = hf.conf_values()
-    token = hf.jwt_sign({"alg": "HS256", "typ": "JWT"}, {
-        "iss": conf.get("jwt_issuer", "holdfast"),
-        "aud": conf.get("jwt_audience", "holdfast-api"),
-        "sub": str(user["id"]), "role": "user", "iat": now,
-        "exp": now + 300}, hf.jwt_secret())
+    token = hf.signed_access_token(user["id"], "user")
     r = hf.call("GET", "/api/v1/me", token=token)
     if r.status != 200:
         hf.skip("login is rate limited and a self-signed user token is "
