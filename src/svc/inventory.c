@@ -612,6 +612,10 @@ stock_move_fn(struct db *db, void *arg)
 	}
 	if (rc != HF_OK)
 		return rc;
+	/* the answer shows the row as stored (updated_at moved with it) */
+	if ((rc = stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
+	    &m->stock)) != HF_OK)
+		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 

@@ -9,5 +9,6 @@ Suite	*suite_config(void);
 Suite	*suite_errors(void);
 Suite	*suite_router(void);
 Suite	*suite_reply(void);
+Suite	*suite_auth(void);
 
 #endif
