@@ -1,0 +1,494 @@
+#!/usr/bin/env bash
+# bench-inventory.sh: the issue-4 benchmark. Reservations through nginx and
+# the FastCGI pool of the running dev stack, against floors measured in the
+# same run (style rule 14):
+#
+#   1. uniform  reserve one unit of a random SKU out of BENCH_SKUS (10,000)
+#   2. hot      reserve one unit of one SKU (BENCH-HOT)
+#   3. batch    reserve one unit of each of BENCH_LINES (10) random SKUs
+#
+# Each scenario runs wrk (BENCH_THREADS x BENCH_CONNS for BENCH_DURATION s,
+# Lua script bench.lua) against POST /api/v1/reservations, then txnfloor:
+# the service's own SQL, statement for statement, from a plain C loop with
+# one connection per thread, as many threads as the pool has workers (the
+# database concurrency the service has). The ratio is HTTP req/s over the
+# floor's transactions/s. For context, nginx answering a constant and a
+# minimal pre-forked libfcgi answer are measured too, through a private
+# nginx on 127.0.0.1:BENCH_NGINX_PORT that the script starts and stops.
+#
+# Per scenario it also records where the time goes: the workers' own time
+# per request (the access lines of holdfast.log), MariaDB statements and
+# Redis commands per request (server counters), and CPU time of nginx, the
+# workers, mariadbd and Redis (/proc/PID/stat) against the whole machine.
+#
+# Set-up, all idempotent: the stack is started if down (never stopped);
+# BENCH-00001..BENCH-10000 and BENCH-HOT are created by SQL as MariaDB's
+# root when missing (product, stock, one restock ledger row and one audit
+# row each, as POST /products writes them) and topped up by a restock row
+# when short; a business API key is made with POST /api/v1/api-keys as the
+# admin and revoked at the end. The dev stack's general rate limit (600 a
+# minute per principal) would answer most requests 429, so the script sets
+# that key's own window counter in Redis far below zero for the run: every
+# request still pays the limiter's round trip, and no other principal is
+# touched.
+#
+# Fails (exit 1) when a request was not 2xx, a floor transaction failed or
+# "holdfast-admin reconcile" finds a mismatch at the end.
+#
+# Knobs: BENCH_DURATION=10 BENCH_THREADS=2 BENCH_CONNS=32
+#   BENCH_FLOOR_CONNS=<workers> BENCH_SKUS=10000 BENCH_LINES=10
+#   BENCH_NGINX_PORT=18180 BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
+#   BENCH_SCENARIOS="uniform hot batch" BENCH_RECONCILE=1 DEV_VAR=<repo>/var
+set -euo pipefail
+umask 022
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+DEV_VAR=${DEV_VAR:-$REPO/var}
+export DEV_VAR
+DUR=${BENCH_DURATION:-10}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNS:-32}
+NSKUS=${BENCH_SKUS:-10000}
+LINES=${BENCH_LINES:-10}
+NGINX_PORT=${BENCH_NGINX_PORT:-18180}
+URL=${BENCH_URL:-http://127.0.0.1:${DEV_HTTP_PORT:-18080}}
+SCENARIOS=${BENCH_SCENARIOS:-uniform hot batch}
+PREFIX=BENCH-
+HOT=BENCH-HOT
+STOCK_FULL=1000000000	# units per SKU after a seed or top-up
+STOCK_LOW=1000000	# top up below this many available
+
+MY_CNF=$DEV_VAR/mariadb/my.cnf
+MY_SOCK=$DEV_VAR/mariadb/run/mysqld.sock
+RD_SOCK=$DEV_VAR/redis/redis.sock
+LOG=$DEV_VAR/log/holdfast.log
+ADMIN_BIN=$REPO/build/holdfast-admin
+
+log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+now() { date +%s.%N; }
+my() { mariadb --defaults-file="$MY_CNF" -uroot -N -B holdfast "$@"; }
+
+for n in DUR THREADS CONNS NSKUS LINES NGINX_PORT; do
+	case ${!n} in '' | *[!0-9]* | 0) die "$n must be a whole number >= 1" ;; esac
+done
+[ "$NSKUS" -le 99999 ] || die "BENCH_SKUS must be at most 99999"
+[ "$LINES" -le 100 ] && [ "$LINES" -le "$NSKUS" ] ||
+	die "BENCH_LINES must be at most 100 and BENCH_SKUS"
+for tool in wrk gcc pkg-config curl python3 mariadb redis-cli nginx; do
+	command -v "$tool" >/dev/null || die "missing $tool (./dev up installs it)"
+done
+
+# ---------------------------------------------------------------- the stack
+
+if ! "$REPO/dev" status >/dev/null 2>&1; then
+	log "the dev stack is not (all) up: ./dev up"
+	"$REPO/dev" up >&2
+fi
+"$REPO/dev" status >/dev/null 2>&1 || die "./dev status still fails"
+mapfile -t WORKER_PIDS < <("$REPO/dev" pids workers)
+NWORKERS=${#WORKER_PIDS[@]}
+[ "$NWORKERS" -ge 1 ] || die "no FastCGI workers"
+FLOOR_CONNS=${BENCH_FLOOR_CONNS:-$NWORKERS}
+NGINX_MASTER=$(cat "$DEV_VAR/nginx/run/nginx.pid")
+MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid")
+REDIS_PID=$(cat "$DEV_VAR/redis/redis.pid")
+read -r -a NGINX_PIDS <<<"$NGINX_MASTER $(ps -o pid= --ppid "$NGINX_MASTER" | tr '\n' ' ')"
+
+# ---------------------------------------------------------------- clean-up
+
+T=$(mktemp -d /tmp/holdfast-bench.XXXXXX)
+chmod 755 "$T"		# nginx's workers (www-data) reach the FastCGI socket
+PRIV_NGINX=
+FCGI_FLOOR=
+ADMIN_TOKEN=
+KEY_ID=
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -n "$PRIV_NGINX" ]; then
+		kill -QUIT "$PRIV_NGINX" 2>/dev/null
+		wait "$PRIV_NGINX" 2>/dev/null
+	fi
+	if [ -n "$FCGI_FLOOR" ]; then
+		kill -TERM "$FCGI_FLOOR" 2>/dev/null
+		wait "$FCGI_FLOOR" 2>/dev/null
+	fi
+	if [ -n "$KEY_ID" ]; then
+		redis-cli -s "$RD_SOCK" DEL "hf:rl:g:key:$KEY_ID" >/dev/null
+		curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $ADMIN_TOKEN" \
+			"$URL/api/v1/api-keys/$KEY_ID" ||
+			log "could not revoke API key $KEY_ID"
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- build
+
+log "building txnfloor and fcgifloor in $T"
+# shellcheck disable=SC2046
+gcc -O2 -Wall -Wextra -I"$REPO/include" -o "$T/txnfloor" "$HERE/txnfloor.c" \
+	$(pkg-config --cflags --libs libmariadb) -pthread
+# shellcheck disable=SC2046
+gcc -O2 -Wall -Wextra -o "$T/fcgifloor" "$HERE/fcgifloor.c" \
+	$(pkg-config --cflags --libs fcgi)
+
+# ---------------------------------------------------------------- seed
+
+# Products, stock, one restock ledger row and one audit row per SKU, as
+# POST /products with initial_quantity writes them; an SKU that runs low
+# gets another restock row. The ledger rows come first, from the stock
+# rows locked in the same transaction, so reconcile stays clean.
+seed() {
+	local t0 out
+	t0=$(now)
+	out=$(my <<-SQL
+	SET SESSION time_zone = '+00:00';
+	START TRANSACTION;
+	INSERT INTO products (sku, name, price)
+	SELECT CONCAT('$PREFIX', LPAD(seq, 5, '0')), CONCAT('Bench item ', seq), 1.00
+	  FROM seq_1_to_$NSKUS
+	 WHERE NOT EXISTS (SELECT 1 FROM products p
+	                    WHERE p.sku = CONCAT('$PREFIX', LPAD(seq, 5, '0')));
+	INSERT INTO products (sku, name, price)
+	SELECT '$HOT', 'Bench hot item', 1.00 FROM DUAL
+	 WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = '$HOT');
+	INSERT INTO stock (product_id, on_hand, reserved)
+	SELECT p.id, 0, 0 FROM products p
+	 WHERE p.sku LIKE '$PREFIX%'
+	   AND NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id);
+	CREATE TEMPORARY TABLE bench_low ENGINE=MEMORY AS
+	SELECT s.product_id, p.sku, s.on_hand, s.reserved,
+	       $STOCK_FULL - (s.on_hand - s.reserved) AS delta
+	  FROM stock s JOIN products p ON p.id = s.product_id
+	 WHERE p.sku LIKE '$PREFIX%'
+	   AND s.on_hand - s.reserved < $STOCK_LOW
+	   FOR UPDATE;
+	INSERT INTO ledger (product_id, sku, type, on_hand_delta, reserved_delta,
+	    on_hand_after, reserved_after, reference_type, reason, actor)
+	SELECT product_id, sku, 'restock', delta, 0, on_hand + delta, reserved,
+	       'manual', IF(on_hand = 0, 'initial stock', 'bench top-up'),
+	       'bench:seed'
+	  FROM bench_low;
+	UPDATE stock s JOIN bench_low b ON b.product_id = s.product_id
+	   SET s.on_hand = s.on_hand + b.delta, s.version = s.version + 1;
+	INSERT INTO audit_log (actor, actor_role, action, entity, entity_id,
+	    new_value, request_id)
+	SELECT 'bench:seed', 'admin', 'product.create', 'product', b.product_id,
+	       JSON_OBJECT('sku', b.sku, 'name', p.name,
+	                   'initial_quantity', b.delta),
+	       'bench-seed'
+	  FROM bench_low b JOIN products p ON p.id = b.product_id
+	 WHERE b.on_hand = 0;
+	SELECT COUNT(*), COALESCE(SUM(on_hand = 0), 0) FROM bench_low;
+	COMMIT;
+	SQL
+	)
+	read -r low new <<<"$out"
+	log "seed: $((NSKUS + 1)) SKUs present; $new created, $((low - new)) topped up" \
+		"to $STOCK_FULL available, in $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }')"
+}
+seed
+
+# ---------------------------------------------------------------- API key
+
+json_get() {	# json_get EXPR: python expression on the JSON document j (stdin)
+	python3 -c 'import json, sys; j = json.load(sys.stdin); print('"$1"')'
+}
+
+ADMIN_JSON=$DEV_VAR/secrets/admin.json
+[ -r "$ADMIN_JSON" ] || die "missing $ADMIN_JSON"
+resp=$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1]));
+print(json.dumps({"email": a["email"], "password": a["password"]}))' "$ADMIN_JSON" |
+	curl -s -X POST -H 'Content-Type: application/json' --data-binary @- \
+		"$URL/api/v1/auth/login")
+ADMIN_TOKEN=$(json_get 'j["data"]["access_token"]' <<<"$resp" 2>/dev/null) ||
+	die "admin login failed: $resp"
+resp=$(curl -s -X POST -H 'Content-Type: application/json' \
+	-H "Authorization: Bearer $ADMIN_TOKEN" \
+	--data "{\"name\":\"bench-inventory $(date -u +%FT%TZ)\",\"role\":\"business\"}" \
+	"$URL/api/v1/api-keys")
+KEY_ID=$(json_get 'j["data"]["id"]' <<<"$resp" 2>/dev/null) ||
+	die "POST /api/v1/api-keys failed: $resp"
+BENCH_TOKEN=$(json_get 'j["data"]["key"]' <<<"$resp")
+export BENCH_TOKEN
+# this key's fixed window starts far below the limit and outlives the run
+redis-cli -s "$RD_SOCK" SET "hf:rl:g:key:$KEY_ID" -2000000000 PX 1800000 >/dev/null
+log "API key $KEY_ID (business) for the run; its rate window is opened"
+
+status=$(curl -s -o "$T/probe.json" -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/json' -H "Authorization: Bearer $BENCH_TOKEN" \
+	--data "{\"type\":\"cart\",\"items\":[{\"sku\":\"$HOT\",\"quantity\":1}]}" \
+	"$URL/api/v1/reservations")
+[ "$status" = 201 ] || die "probe reservation answered $status: $(cat "$T/probe.json")"
+
+# ---------------------------------------------------------------- measuring
+
+# ticks PID...: CPU clock ticks (user + system) of the live processes
+ticks() {
+	local p s=0 v
+	for p in "$@"; do
+		v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null) || continue
+		s=$((s + v))
+	done
+	echo "$s"
+}
+
+# snapshot: one line of counters for delta()
+snapshot() {
+	local busy db rd
+	busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+	db=$(my -e "SHOW GLOBAL STATUS WHERE Variable_name IN
+		('Questions', 'Com_stmt_execute', 'Innodb_data_fsyncs')" |
+		awk '{ v[$1] = $2 } END { print v["Questions"], v["Com_stmt_execute"], v["Innodb_data_fsyncs"] }')
+	rd=$(redis-cli -s "$RD_SOCK" INFO stats | tr -d '\r' |
+		awk -F: '$1 == "total_commands_processed" { print $2 }')
+	echo "$(now) $busy $(ticks "${NGINX_PIDS[@]}") $(ticks "${WORKER_PIDS[@]}")" \
+		"$(ticks "$MARIADB_PID") $(ticks "$REDIS_PID") $db $rd $(stat -c %s "$LOG")"
+}
+
+# delta BEFORE AFTER COUNT: CPU as % of one core (busy nginx workers
+# mariadbd redis other) and, per COUNT, statements, executes, fsyncs and
+# Redis commands; then the log offset before
+delta() {
+	local hz
+	hz=$(getconf CLK_TCK)
+	awk -v hz="$hz" -v n="$3" -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		el = y[1] - x[1]; n = n > 0 ? n : 1
+		for (i = 2; i <= 7; i++) c[i] = (y[i] - x[i]) / hz / el * 100
+		other = c[2] - c[3] - c[4] - c[5] - c[6]
+		printf "%.0f %.0f %.0f %.0f %.0f %.0f %.1f %.1f %.2f %.1f %d\n",
+		    c[2], c[3], c[4], c[5], c[6], other < 0 ? 0 : other,
+		    (y[8] - x[8]) / n, (y[9] - x[9]) / n, (y[10] - x[10]) / n,
+		    (y[11] - x[11]) / n, x[12]
+	}'
+}
+
+# worker_times OFFSET: "count p50_us p99_us statuses" of the reservation
+# access lines written to holdfast.log since OFFSET
+worker_times() {
+	tail -c +"$(($1 + 1))" "$LOG" |
+		awk '$2 == "access" && $5 == "POST" && $6 == "/api/v1/reservations" {
+			sub(/us$/, "", $8); print $7, $8 }' >"$T/access"
+	local n p50 p99 st
+	n=$(wc -l <"$T/access")
+	if [ "$n" -eq 0 ]; then
+		echo "0 - - -"
+		return
+	fi
+	p50=$(cut -d' ' -f2 "$T/access" | sort -n | awk -v n="$n" 'NR == int(n * 0.50) + 1')
+	p99=$(cut -d' ' -f2 "$T/access" | sort -n | awk -v n="$n" 'NR == int(n * 0.99) + 1')
+	st=$(cut -d' ' -f1 "$T/access" | sort | uniq -c | awk '{ printf "%s%s:%s", s, $2, $1; s = "," }')
+	echo "$n $p50 $p99 $st"
+}
+
+# run_wrk NAME MODE URL: wrk, prints "req/s p50_ms p99_ms non2xx sockerr"
+run_wrk() {
+	local out
+	out=$(BENCH_MODE=$2 BENCH_SKUS=$NSKUS BENCH_PREFIX=$PREFIX BENCH_HOT=$HOT \
+		BENCH_LINES=$LINES wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" \
+		--timeout 10s -s "$HERE/bench.lua" "$3" 2>&1) ||
+		die "wrk failed for $1: $out"
+	echo "$out" >"$T/wrk-$1.out"
+	grep '^WRKRESULT ' <<<"$out" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%.0f %.2f %.2f %d %d\n", v["requests"] / (v["duration_us"] / 1e6),
+		    v["p50_us"] / 1000, v["p99_us"] / 1000, v["non2xx"],
+		    v["connect"] + v["read"] + v["write"] + v["timeout"] }'
+}
+
+FAIL=0
+declare -A R	# results by "scenario.field"
+
+# ---------------------------------------------------------------- floors
+
+nginx_floor() {
+	if (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
+		log "port $NGINX_PORT is taken: skipping the nginx and FastCGI floors" \
+			"(BENCH_NGINX_PORT)"
+		return
+	fi
+	"$T/fcgifloor" "$T/fcgi.sock" "$NWORKERS" &
+	FCGI_FLOOR=$!
+	mkdir -p "$T/nginx"
+	cat >"$T/nginx/nginx.conf" <<-EOF
+	# private nginx of tests/load/bench-inventory.sh: the dev nginx's
+	# settings, a constant and a minimal FastCGI answer
+	user www-data www-data;
+	worker_processes $(grep -m1 -Po '^worker_processes \K[0-9a-z]+' "$DEV_VAR/nginx/nginx.conf" || echo 2);
+	pid $T/nginx/nginx.pid;
+	error_log $T/nginx/error.log warn;
+	events { worker_connections 1024; }
+	http {
+		default_type application/octet-stream;
+		sendfile on;
+		keepalive_timeout 65;
+		server_tokens off;
+		access_log off;
+		client_body_temp_path $T/nginx/client_body;
+		proxy_temp_path $T/nginx/proxy;
+		fastcgi_temp_path $T/nginx/fastcgi;
+		uwsgi_temp_path $T/nginx/uwsgi;
+		scgi_temp_path $T/nginx/scgi;
+		server {
+			listen 127.0.0.1:$NGINX_PORT;
+			location = /const {
+				default_type application/json;
+				return 200 '{}';
+			}
+			location = /fcgi {
+				include /etc/nginx/fastcgi_params;
+				fastcgi_param HTTP_PROXY "";
+				fastcgi_pass unix:$T/fcgi.sock;
+			}
+		}
+	}
+	EOF
+	nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$T/nginx/nginx.conf" \
+		-g 'daemon off;' &
+	PRIV_NGINX=$!
+	local i
+	for i in $(seq 50); do
+		curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/fcgi" && break
+		sleep 0.1
+	done
+	curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/fcgi" ||
+		die "private nginx did not answer ($(tail -n 3 "$T/nginx/error.log"))"
+	local name path
+	for name in const fcgi; do
+		path=$name
+		log "floor: $name (nginx $( [ $name = const ] && echo "return 200 '{}'" ||
+			echo "-> $NWORKERS minimal libfcgi processes"))"
+		read -r R[$name.rps] R[$name.p50] R[$name.p99] R[$name.non2xx] R[$name.sockerr] \
+			< <(run_wrk "$name" get "http://127.0.0.1:$NGINX_PORT/$path")
+		if [ "${R[$name.non2xx]}" != 0 ] || [ "${R[$name.sockerr]}" != 0 ]; then
+			log "floor $name: ${R[$name.non2xx]} non-2xx, ${R[$name.sockerr]} socket errors"
+			FAIL=1
+		fi
+	done
+	kill -QUIT "$PRIV_NGINX"
+	wait "$PRIV_NGINX" || true
+	PRIV_NGINX=
+	kill -TERM "$FCGI_FLOOR"
+	wait "$FCGI_FLOOR" || true
+	FCGI_FLOOR=
+}
+nginx_floor
+
+# ---------------------------------------------------------------- scenarios
+
+DB_PASS=$(cat "$DEV_VAR/secrets/db_app_password")
+for sc in $SCENARIOS; do
+	case $sc in uniform | hot | batch) ;; *) die "unknown scenario $sc" ;; esac
+	log "scenario $sc: HTTP, wrk -t$THREADS -c$CONNS -d${DUR}s"
+	s0=$(snapshot)
+	read -r R[$sc.rps] R[$sc.p50] R[$sc.p99] R[$sc.non2xx] R[$sc.sockerr] \
+		< <(run_wrk "$sc" "$sc" "$URL/api/v1/reservations")
+	s1=$(snapshot)
+	n=$(awk -v r="${R[$sc.rps]}" -v d="$DUR" 'BEGIN { printf "%d", r * d }')
+	read -r R[$sc.cpu] R[$sc.cpu_nginx] R[$sc.cpu_workers] R[$sc.cpu_db] R[$sc.cpu_redis] \
+		R[$sc.cpu_other] R[$sc.q] R[$sc.exec] R[$sc.fsync] R[$sc.redis] off \
+		< <(delta "$s0" "$s1" "$n")
+	read -r R[$sc.wn] R[$sc.w50] R[$sc.w99] R[$sc.wst] < <(worker_times "$off")
+	if [ "${R[$sc.non2xx]}" != 0 ] || [ "${R[$sc.sockerr]}" != 0 ]; then
+		log "scenario $sc: ${R[$sc.non2xx]} non-2xx answers, ${R[$sc.sockerr]}" \
+			"socket errors (worker statuses: ${R[$sc.wst]})"
+		FAIL=1
+	fi
+
+	log "scenario $sc: floor, txnfloor -c$FLOOR_CONNS -d$DUR"
+	s0=$(snapshot)
+	out=$(DB_SOCKET=$MY_SOCK DB_USER=holdfast DB_PASS=$DB_PASS DB_NAME=holdfast \
+		"$T/txnfloor" -m "$sc" -c "$FLOOR_CONNS" -d "$DUR" -n "$NSKUS" \
+		-b "$LINES" -p "$PREFIX" -H "$HOT" 2>&1) || {
+		log "txnfloor $sc failed: $out"
+		FAIL=1
+	}
+	s1=$(snapshot)
+	echo "$out" >"$T/floor-$sc.out"
+	line=$(grep '^txnfloor ' <<<"$out") || die "txnfloor $sc printed no result: $out"
+	for kv in $line; do
+		case $kv in
+		txns=*) n=${kv#*=} ;;
+		tps=*) R[$sc.frps]=${kv#*=} ;;
+		p50_ms=*) R[$sc.f50]=${kv#*=} ;;
+		p99_ms=*) R[$sc.f99]=${kv#*=} ;;
+		errors=*) R[$sc.ferr]=${kv#*=} ;;
+		esac
+	done
+	read -r R[$sc.fcpu] _ R[$sc.fcpu_workers] R[$sc.fcpu_db] _ R[$sc.fcpu_other] \
+		R[$sc.fq] R[$sc.fexec] R[$sc.ffsync] _ _ < <(delta "$s0" "$s1" "$n")
+done
+
+# ---------------------------------------------------------------- report
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+label() {
+	case $1 in
+	uniform) echo "1 uniform (1 of $NSKUS)" ;;
+	hot) echo "2 hot (1 SKU)" ;;
+	batch) echo "3 batch ($LINES SKUs)" ;;
+	esac
+}
+
+echo
+echo "Holdfast issue-4 benchmark, $(date -u +%FT%TZ), $(nproc) cores, $NWORKERS workers,"
+echo "wrk -t$THREADS -c$CONNS -d${DUR}s via $URL; floor = txnfloor, same SQL," \
+	"$FLOOR_CONNS connections"
+echo
+printf '%-24s %9s %8s %8s | %9s %8s %8s | %5s\n' scenario "HTTP r/s" "p50 ms" "p99 ms" \
+	"floor r/s" "p50 ms" "p99 ms" ratio
+for sc in $SCENARIOS; do
+	printf '%-24s %9s %8s %8s | %9.0f %8s %8s | %5s\n' "$(label "$sc")" \
+		"${R[$sc.rps]}" "${R[$sc.p50]}" "${R[$sc.p99]}" "${R[$sc.frps]}" \
+		"${R[$sc.f50]}" "${R[$sc.f99]}" "$(ratio "${R[$sc.rps]}" "${R[$sc.frps]}")"
+done
+if [ -n "${R[const.rps]:-}" ]; then
+	echo
+	printf '%-24s %9s %8s %8s | %s\n' "rule-14 floors" "r/s" "p50 ms" "p99 ms" "ratio to nginx constant"
+	printf '%-24s %9s %8s %8s | %s\n' "nginx return 200 '{}'" "${R[const.rps]}" \
+		"${R[const.p50]}" "${R[const.p99]}" 1.00
+	printf '%-24s %9s %8s %8s | %s\n' "minimal FastCGI x$NWORKERS" "${R[fcgi.rps]}" \
+		"${R[fcgi.p50]}" "${R[fcgi.p99]}" "$(ratio "${R[fcgi.rps]}" "${R[const.rps]}")"
+fi
+echo
+echo "Where the time goes (CPU in % of one core, $(nproc) cores = $(($(nproc) * 100))%):"
+printf '%-24s %11s %11s %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' run "worker p50" "worker p99" \
+	"SQL/req" "fsync/r" "redis/r" busy nginx wrkrs mariadb redis other
+for sc in $SCENARIOS; do
+	printf '%-24s %9sus %9sus %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' "$(label "$sc") HTTP" \
+		"${R[$sc.w50]}" "${R[$sc.w99]}" "${R[$sc.q]}" "${R[$sc.fsync]}" "${R[$sc.redis]}" \
+		"${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" "${R[$sc.cpu_workers]}" "${R[$sc.cpu_db]}" \
+		"${R[$sc.cpu_redis]}" "${R[$sc.cpu_other]}"
+	printf '%-24s %11s %11s %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' "$(label "$sc") floor" \
+		- - "${R[$sc.fq]}" "${R[$sc.ffsync]}" - "${R[$sc.fcpu]}" - \
+		"${R[$sc.fcpu_workers]}" "${R[$sc.fcpu_db]}" - "${R[$sc.fcpu_other]}"
+done
+echo "(worker p50/p99: the workers' own time per request from holdfast.log;"
+echo " SQL/req: MariaDB Questions per request, i.e. round trips; other: wrk or txnfloor)"
+echo
+for sc in $SCENARIOS; do
+	echo "$(label "$sc"): ${R[$sc.non2xx]} non-2xx, ${R[$sc.sockerr]} socket errors;" \
+		"worker statuses ${R[$sc.wst]}; floor errors ${R[$sc.ferr]}"
+	[ "${R[$sc.ferr]}" = 0 ] || FAIL=1
+done
+
+# ---------------------------------------------------------------- reconcile
+
+if [ "${BENCH_RECONCILE:-1}" = 1 ]; then
+	t0=$(now)
+	if HOLDFAST_CONF=$DEV_VAR/holdfast.conf "$ADMIN_BIN" reconcile >"$T/reconcile" 2>&1; then
+		echo "reconcile: clean ($(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'))"
+	else
+		echo "reconcile: MISMATCH ($(grep -c . "$T/reconcile") line(s)," \
+			"$(grep -c "$PREFIX" "$T/reconcile" || true) naming a $PREFIX SKU):"
+		head -n 20 "$T/reconcile"
+		FAIL=1
+	fi
+fi
+[ "$FAIL" = 0 ] || { log "FAILED (see above)"; exit 1; }
