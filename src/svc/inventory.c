@@ -1,7 +1,7 @@
 /*
  * inventory.c: stock, all-or-nothing reservations and the ledger.
  *
- * Every change to a stock row goes through stock_change(), in the caller's
+ * Every change to a stock row goes through inv_stock_change(), in the caller's
  * transaction, with the row already locked: it checks the invariant
  * 0 <= reserved <= on_hand, writes the row, appends one ledger row with both
  * deltas and both values after, and writes one outbox event when the level
@@ -14,6 +14,7 @@
 
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
+#include "inv_int.h"
 
 #define RESERVE_MAX_LINES	100
 #define TTL_DEFAULT		900
@@ -23,12 +24,9 @@
 enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
     S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S__MAX };
 
-/* Columns of RES_COLS. */
-enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
-    R_PID, R_EXPIRED, R__MAX };
 
-static long long
-cell_ll(const struct db_result *r, size_t row, size_t col)
+long long
+inv_cell_ll(const struct db_result *r, size_t row, size_t col)
 {
 	long long	v = 0;
 	const char	*s = DB_CELL(r, row, col);
@@ -42,28 +40,28 @@ static void
 stock_from_row(const struct db_result *r, size_t row, size_t off,
     struct stock_row *s)
 {
-	s->product_id = (uint64_t)cell_ll(r, row, off + S_PID);
+	s->product_id = (uint64_t)inv_cell_ll(r, row, off + S_PID);
 	s->sku = DB_CELL(r, row, off + S_SKU);
 	s->name = DB_CELL(r, row, off + S_NAME);
-	s->on_hand = cell_ll(r, row, off + S_ON);
-	s->reserved = cell_ll(r, row, off + S_RES);
-	s->available = cell_ll(r, row, off + S_AVAIL);
+	s->on_hand = inv_cell_ll(r, row, off + S_ON);
+	s->reserved = inv_cell_ll(r, row, off + S_RES);
+	s->available = inv_cell_ll(r, row, off + S_AVAIL);
 	s->level = DB_CELL(r, row, off + S_LEVEL);
-	s->warning_threshold = cell_ll(r, row, off + S_WARN);
-	s->critical_threshold = cell_ll(r, row, off + S_CRIT);
+	s->warning_threshold = inv_cell_ll(r, row, off + S_WARN);
+	s->critical_threshold = inv_cell_ll(r, row, off + S_CRIT);
 	s->location = DB_CELL(r, row, off + S_LOC);
-	s->is_active = cell_ll(r, row, off + S_ACTIVE) != 0;
+	s->is_active = inv_cell_ll(r, row, off + S_ACTIVE) != 0;
 	s->low_state = DB_CELL(r, row, off + S_LOW);
 	s->updated_at = DB_CELL(r, row, off + S_UPDATED);
 }
 
-static void
-reservation_from_row(const struct db_result *r, size_t row,
+void
+inv_reservation_from_row(const struct db_result *r, size_t row,
     struct reservation *v)
 {
-	v->id = (uint64_t)cell_ll(r, row, R_ID);
+	v->id = (uint64_t)inv_cell_ll(r, row, R_ID);
 	v->sku = DB_CELL(r, row, R_SKU);
-	v->quantity = cell_ll(r, row, R_QTY);
+	v->quantity = inv_cell_ll(r, row, R_QTY);
 	v->type = DB_CELL(r, row, R_TYPE);
 	v->reference_id = DB_CELL(r, row, R_REF);
 	v->status = DB_CELL(r, row, R_STATUS);
@@ -97,8 +95,8 @@ level_rank(const char *l)
 }
 
 /* Locks one stock row by SKU (by_id: product id). HF_E_INV_NOT_FOUND. */
-static int
-stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
+int
+inv_stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
     struct stock_row *s)
 {
 	struct db_param		p[1];
@@ -116,16 +114,9 @@ stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
 	return HF_OK;
 }
 
-struct change {
-	const char	*type;		/* ledger type */
-	long long	 d_on, d_res;
-	const char	*ref_type;	/* NULL: none */
-	const char	*ref_id;
-	const char	*reason;
-};
 
-static int
-stock_event(struct db *db, const struct svc_ctx *ctx,
+int
+inv_stock_event(struct db *db, const struct svc_ctx *ctx,
     const struct stock_row *s, const char *event)
 {
 	struct db_param	 p[2];
@@ -155,8 +146,8 @@ stock_event(struct db *db, const struct svc_ctx *ctx,
  * Returns HF_OK, HF_E_INV_INSUFFICIENT when the invariant would break, or
  * a database error.
  */
-static int
-stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
+int
+inv_stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
     const struct change *c, uint64_t *ledger_id)
 {
 	struct db_param	 p[12];
@@ -200,13 +191,13 @@ stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
 	s->level = level;
 	s->low_state = low;
 	if (event != NULL)
-		return stock_event(db, ctx, s, event);
+		return inv_stock_event(db, ctx, s, event);
 	return HF_OK;
 }
 
 /* Ends one locked active reservation: commit (deduct) or release. */
-static int
-reservation_finish(struct db *db, const struct svc_ctx *ctx,
+int
+inv_reservation_finish(struct db *db, const struct svc_ctx *ctx,
     struct stock_row *s, const struct reservation *v, const char *end,
     const char *reason)
 {
@@ -230,15 +221,15 @@ reservation_finish(struct db *db, const struct svc_ctx *ctx,
 		return rc;
 	if (n != 1)
 		return HF_E_INV_NOT_ACTIVE;	/* someone else ended it */
-	return stock_change(db, ctx, s, &c, NULL);
+	return inv_stock_change(db, ctx, s, &c, NULL);
 }
 
 /*
  * Frees the expired reservations of one locked product, so a request is
  * never refused because the cron has not run yet.
  */
-static int
-free_expired(struct db *db, const struct svc_ctx *ctx, struct stock_row *s)
+int
+inv_free_expired(struct db *db, const struct svc_ctx *ctx, struct stock_row *s)
 {
 	struct db_param		 p[1] = { DB_INT((long long)s->product_id) };
 	struct db_result	 r;
@@ -250,16 +241,16 @@ free_expired(struct db *db, const struct svc_ctx *ctx, struct stock_row *s)
 	    1, &r)) != HF_OK)
 		return rc;
 	for (i = 0; i < r.nrows; i++) {
-		reservation_from_row(&r, i, &v);
-		if ((rc = reservation_finish(db, ctx, s, &v, "expired",
+		inv_reservation_from_row(&r, i, &v);
+		if ((rc = inv_reservation_finish(db, ctx, s, &v, "expired",
 		    "expired")) != HF_OK)
 			return rc;
 	}
 	return HF_OK;
 }
 
-static json_object *
-short_line(const char *sku, long long requested, long long available)
+json_object *
+inv_short_line(const char *sku, long long requested, long long available)
 {
 	json_object	*o = json_object_new_object();
 
@@ -272,8 +263,8 @@ short_line(const char *sku, long long requested, long long available)
 }
 
 /* Sets ctx's INV_002 message and details from a list of short lines. */
-static void
-set_shortage(struct svc_ctx *ctx, json_object *lines)
+void
+inv_set_shortage(struct svc_ctx *ctx, json_object *lines)
 {
 	json_object	*first = json_object_array_get_idx(lines, 0), *v;
 	const char	*sku = "";
@@ -293,8 +284,8 @@ set_shortage(struct svc_ctx *ctx, json_object *lines)
 	json_object_object_add(ctx->details, "lines", lines);
 }
 
-static void
-set_not_found(struct svc_ctx *ctx, const char *sku)
+void
+inv_set_not_found(struct svc_ctx *ctx, const char *sku)
 {
 	ctx->message = arena_printf(ctx->arena, "SKU %s not found", sku);
 	json_object_put(ctx->details);
@@ -316,7 +307,7 @@ product_load(struct db *db, struct arena *a, uint64_t id, struct product *p)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_INV_NOT_FOUND;
-	p->id = (uint64_t)cell_ll(&r, 0, 0);
+	p->id = (uint64_t)inv_cell_ll(&r, 0, 0);
 	p->sku = DB_CELL(&r, 0, 1);
 	p->name = DB_CELL(&r, 0, 2);
 	p->description = DB_CELL(&r, 0, 3);
@@ -405,14 +396,14 @@ product_create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
 	if (in->initial_quantity > 0) {
-		if ((rc = stock_lock(db, t->ctx->arena, NULL, pid, &s)) != HF_OK)
+		if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, pid, &s)) != HF_OK)
 			return rc;
 		memset(&c, 0, sizeof(c));
 		c.type = "restock";
 		c.d_on = in->initial_quantity;
 		c.ref_type = "manual";
 		c.reason = "initial stock";
-		if ((rc = stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK)
+		if ((rc = inv_stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK)
 			return rc;
 	}
 	if ((rc = product_load(db, t->ctx->arena, pid, t->out)) != HF_OK)
@@ -466,7 +457,7 @@ svc_stock_get(struct svc_ctx *ctx, const char *sku, struct stock_row *s)
 	    1, &r)) != HF_OK)
 		return rc;
 	if (r.nrows == 0) {
-		set_not_found(ctx, sku);
+		inv_set_not_found(ctx, sku);
 		return HF_E_INV_NOT_FOUND;
 	}
 	stock_from_row(&r, 0, 0, s);
@@ -489,7 +480,7 @@ svc_stock_list(struct svc_ctx *ctx, const char *level, long long page,
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
 	    2, &r)) != HF_OK)
 		return rc;
-	*total = cell_ll(&r, 0, 0);
+	*total = inv_cell_ll(&r, 0, 0);
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 4,
 	    &r)) != HF_OK)
 		return rc;
@@ -520,9 +511,9 @@ stock_patch_fn(struct db *db, void *arg)
 	const char		*loc;
 	int			 rc, active;
 
-	if ((rc = stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
+	if ((rc = inv_stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
-			set_not_found(t->ctx, t->sku);
+			inv_set_not_found(t->ctx, t->sku);
 		return rc;
 	}
 	warn = in->set_warning ? in->warning_threshold : s.warning_threshold;
@@ -542,7 +533,7 @@ stock_patch_fn(struct db *db, void *arg)
 	p[4] = DB_INT((long long)s.product_id);
 	if ((rc = db_exec(db, &db_sql_stock_patch, p, 5, NULL, NULL)) != HF_OK)
 		return rc;
-	if ((rc = stock_lock(db, t->ctx->arena, NULL, s.product_id, t->out)) !=
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, s.product_id, t->out)) !=
 	    HF_OK)
 		return rc;
 	{
@@ -589,10 +580,10 @@ stock_move_fn(struct db *db, void *arg)
 	struct change		 c;
 	int			 rc;
 
-	if ((rc = stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
+	if ((rc = inv_stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
 	    HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
-			set_not_found(t->ctx, m->sku);
+			inv_set_not_found(t->ctx, m->sku);
 		return rc;
 	}
 	memset(&c, 0, sizeof(c));
@@ -601,19 +592,19 @@ stock_move_fn(struct db *db, void *arg)
 	c.ref_type = "manual";
 	c.ref_id = m->reference_id;
 	c.reason = m->reason;
-	rc = stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
+	rc = inv_stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
 	if (rc == HF_E_INV_INSUFFICIENT) {
 		json_object	*lines = json_object_new_array();
 
-		json_object_array_add(lines, short_line(m->sku, -m->delta,
+		json_object_array_add(lines, inv_short_line(m->sku, -m->delta,
 		    m->stock.available));
-		set_shortage(t->ctx, lines);
+		inv_set_shortage(t->ctx, lines);
 		return rc;
 	}
 	if (rc != HF_OK)
 		return rc;
 	/* the answer shows the row as stored (updated_at moved with it) */
-	if ((rc = stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
 	    &m->stock)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
@@ -664,25 +655,25 @@ reserve_fn(struct db *db, void *arg)
 		return HF_E_SYS_INTERNAL;
 	/* lock every row in SKU order, freeing expired units where short */
 	for (i = 0; i < t->n; i++) {
-		rc = stock_lock(db, ctx->arena, t->lines[i].sku, 0, &rows[i]);
+		rc = inv_stock_lock(db, ctx->arena, t->lines[i].sku, 0, &rows[i]);
 		if (rc == HF_E_INV_NOT_FOUND)
-			set_not_found(ctx, t->lines[i].sku);
+			inv_set_not_found(ctx, t->lines[i].sku);
 		if (rc != HF_OK)
 			goto fail;
 		if (rows[i].available < t->lines[i].quantity &&
-		    (rc = free_expired(db, ctx, &rows[i])) != HF_OK)
+		    (rc = inv_free_expired(db, ctx, &rows[i])) != HF_OK)
 			goto fail;
 		if (!rows[i].is_active ||
 		    rows[i].available < t->lines[i].quantity) {
 			if (short_lines == NULL)
 				short_lines = json_object_new_array();
 			json_object_array_add(short_lines,
-			    short_line(t->lines[i].sku, t->lines[i].quantity,
+			    inv_short_line(t->lines[i].sku, t->lines[i].quantity,
 			    rows[i].is_active ? rows[i].available : 0));
 		}
 	}
 	if (short_lines != NULL) {
-		set_shortage(ctx, short_lines);
+		inv_set_shortage(ctx, short_lines);
 		return HF_E_INV_INSUFFICIENT;
 	}
 	t->out->items = arena_calloc(ctx->arena, t->n, sizeof(*t->out->items));
@@ -705,7 +696,7 @@ reserve_fn(struct db *db, void *arg)
 		c.ref_type = "reservation";
 		c.ref_id = rid;
 		c.reason = t->in->type;
-		if ((rc = stock_change(db, ctx, &rows[i], &c, NULL)) != HF_OK)
+		if ((rc = inv_stock_change(db, ctx, &rows[i], &c, NULL)) != HF_OK)
 			return rc;
 		p[0] = DB_INT((long long)id);
 		if ((rc = db_query(db, ctx->arena, &db_sql_reservation_by_id, p,
@@ -713,7 +704,7 @@ reserve_fn(struct db *db, void *arg)
 			return rc;
 		if (r.nrows != 1)
 			return HF_E_DB;
-		reservation_from_row(&r, 0, &t->out->items[i]);
+		inv_reservation_from_row(&r, 0, &t->out->items[i]);
 	}
 	t->out->n = t->n;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
@@ -809,19 +800,19 @@ end_one_fn(struct db *db, void *arg)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_NOT_FOUND;
-	reservation_from_row(&r, 0, t->one);
+	inv_reservation_from_row(&r, 0, t->one);
 	if (strcmp(t->one->status, "active") != 0)
 		return end_status_error(t->ctx, t->one);
-	if (t->commit && cell_ll(&r, 0, R_EXPIRED) != 0) {
+	if (t->commit && inv_cell_ll(&r, 0, R_EXPIRED) != 0) {
 		t->ctx->message = arena_printf(t->ctx->arena, "reservation "
 		    "%llu expired at %s", (unsigned long long)t->id,
 		    t->one->expires_at);
 		return HF_E_INV_EXPIRED;
 	}
-	if ((rc = stock_lock(db, t->ctx->arena, NULL,
-	    (uint64_t)cell_ll(&r, 0, R_PID), &s)) != HF_OK)
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
 		return rc;
-	if ((rc = reservation_finish(db, t->ctx, &s, t->one, t->commit ?
+	if ((rc = inv_reservation_finish(db, t->ctx, &s, t->one, t->commit ?
 	    "committed" : "released", t->commit ? "committed" : "released")) !=
 	    HF_OK)
 		return rc;
@@ -861,8 +852,8 @@ end_ref_fn(struct db *db, void *arg)
 	if (v == NULL)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < r.nrows; i++) {
-		reservation_from_row(&r, i, &v[i]);
-		if (t->commit && cell_ll(&r, i, R_EXPIRED) != 0) {
+		inv_reservation_from_row(&r, i, &v[i]);
+		if (t->commit && inv_cell_ll(&r, i, R_EXPIRED) != 0) {
 			t->ctx->message = arena_printf(t->ctx->arena,
 			    "reservation %llu expired at %s",
 			    (unsigned long long)v[i].id, v[i].expires_at);
@@ -871,10 +862,10 @@ end_ref_fn(struct db *db, void *arg)
 	}
 	/* rows come in SKU order, so the stock locks are taken in order */
 	for (i = 0; i < r.nrows; i++) {
-		if ((rc = stock_lock(db, t->ctx->arena, NULL,
-		    (uint64_t)cell_ll(&r, i, R_PID), &s)) != HF_OK)
+		if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+		    (uint64_t)inv_cell_ll(&r, i, R_PID), &s)) != HF_OK)
 			return rc;
-		if ((rc = reservation_finish(db, t->ctx, &s, &v[i], t->commit ?
+		if ((rc = inv_reservation_finish(db, t->ctx, &s, &v[i], t->commit ?
 		    "committed" : "released", t->commit ? "committed" :
 		    "released")) != HF_OK)
 			return rc;
@@ -908,7 +899,7 @@ svc_reservation_get(struct svc_ctx *ctx, uint64_t id, struct reservation *v)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_NOT_FOUND;
-	reservation_from_row(&r, 0, v);
+	inv_reservation_from_row(&r, 0, v);
 	return HF_OK;
 }
 
@@ -933,7 +924,7 @@ svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
 	if ((rc = db_query(ctx->app->db, ctx->arena,
 	    &db_sql_reservations_count, p, 6, &r)) != HF_OK)
 		return rc;
-	*total = cell_ll(&r, 0, 0);
+	*total = inv_cell_ll(&r, 0, 0);
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_reservations_list,
 	    p, 8, &r)) != HF_OK)
 		return rc;
@@ -941,7 +932,7 @@ svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
 	    NULL)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < r.nrows; i++)
-		reservation_from_row(&r, i, &(*out)[i]);
+		inv_reservation_from_row(&r, i, &(*out)[i]);
 	*n = r.nrows;
 	return HF_OK;
 }
@@ -963,7 +954,7 @@ ledger_json(const struct db_result *r, size_t row)
 		const char	*v = DB_CELL(r, row, c);
 
 		json_object_object_add(o, names[c], v == NULL ? NULL :
-		    numeric[c] ? json_object_new_int64(cell_ll(r, row, c)) :
+		    numeric[c] ? json_object_new_int64(inv_cell_ll(r, row, c)) :
 		    json_object_new_string(v));
 	}
 	return o;
@@ -994,7 +985,7 @@ svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_count, p,
 	    10, &r)) != HF_OK)
 		return rc;
-	*total = cell_ll(&r, 0, 0);
+	*total = inv_cell_ll(&r, 0, 0);
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_list, p,
 	    12, &r)) != HF_OK)
 		return rc;
@@ -1043,11 +1034,11 @@ svc_ledger_stats(struct svc_ctx *ctx, const char *from, const char *to,
 		json_object_object_add(o, "type",
 		    json_object_new_string(DB_CELL(&r, i, 0)));
 		json_object_object_add(o, "count",
-		    json_object_new_int64(cell_ll(&r, i, 1)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 1)));
 		json_object_object_add(o, "on_hand_delta",
-		    json_object_new_int64(cell_ll(&r, i, 2)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 2)));
 		json_object_object_add(o, "reserved_delta",
-		    json_object_new_int64(cell_ll(&r, i, 3)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
 		json_object_array_add(by_type, o);
 	}
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_stats_day,
@@ -1063,11 +1054,11 @@ svc_ledger_stats(struct svc_ctx *ctx, const char *from, const char *to,
 		json_object_object_add(o, "type",
 		    json_object_new_string(DB_CELL(&r, i, 1)));
 		json_object_object_add(o, "count",
-		    json_object_new_int64(cell_ll(&r, i, 2)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 2)));
 		json_object_object_add(o, "on_hand_delta",
-		    json_object_new_int64(cell_ll(&r, i, 3)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
 		json_object_object_add(o, "reserved_delta",
-		    json_object_new_int64(cell_ll(&r, i, 4)));
+		    json_object_new_int64(inv_cell_ll(&r, i, 4)));
 		json_object_array_add(by_day, o);
 	}
 	*out = json_object_new_object();
@@ -1113,9 +1104,9 @@ reconcile_fn(struct db *db, void *arg)
 	size_t			 i;
 	int			 rc;
 
-	if ((rc = stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
+	if ((rc = inv_stock_lock(db, t->ctx->arena, t->sku, 0, &s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
-			set_not_found(t->ctx, t->sku);
+			inv_set_not_found(t->ctx, t->sku);
 		return rc;
 	}
 	m = json_object_new_array();
@@ -1128,25 +1119,25 @@ reconcile_fn(struct db *db, void *arg)
 	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_ledger, p, 1,
 	    &r)) != HF_OK)
 		return rc;
-	if (cell_ll(&r, 0, 0) != s.on_hand)
+	if (inv_cell_ll(&r, 0, 0) != s.on_hand)
 		mismatch(m, "2: on_hand = sum of ledger on_hand_delta",
-		    cell_ll(&r, 0, 0), s.on_hand, "stock.on_hand");
-	if (cell_ll(&r, 0, 1) != s.reserved)
+		    inv_cell_ll(&r, 0, 0), s.on_hand, "stock.on_hand");
+	if (inv_cell_ll(&r, 0, 1) != s.reserved)
 		mismatch(m, "2: reserved = sum of ledger reserved_delta",
-		    cell_ll(&r, 0, 1), s.reserved, "stock.reserved");
+		    inv_cell_ll(&r, 0, 1), s.reserved, "stock.reserved");
 	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_active, p, 1,
 	    &r)) != HF_OK)
 		return rc;
-	if (cell_ll(&r, 0, 0) != s.reserved)
+	if (inv_cell_ll(&r, 0, 0) != s.reserved)
 		mismatch(m, "3: reserved = sum of active reservations",
-		    cell_ll(&r, 0, 0), s.reserved, "stock.reserved");
+		    inv_cell_ll(&r, 0, 0), s.reserved, "stock.reserved");
 	if ((rc = db_query(db, t->ctx->arena, &db_sql_reconcile_endings, p, 1,
 	    &r)) != HF_OK)
 		return rc;
 	for (i = 0; i < r.nrows; i++)
 		mismatch(m, "4: one ledger row per reservation ending",
 		    strcmp(DB_CELL(&r, i, 1), "active") == 0 ? 0 : 1,
-		    cell_ll(&r, i, 2), arena_printf(t->ctx->arena,
+		    inv_cell_ll(&r, i, 2), arena_printf(t->ctx->arena,
 		    "reservation %s (%s)", DB_CELL(&r, i, 0),
 		    DB_CELL(&r, i, 1)));
 	return HF_OK;
@@ -1211,13 +1202,13 @@ expire_one_fn(struct db *db, void *arg)
 		return rc;
 	if (r.nrows == 0)
 		return HF_OK;
-	reservation_from_row(&r, 0, &v);
-	if (strcmp(v.status, "active") != 0 || cell_ll(&r, 0, R_EXPIRED) == 0)
+	inv_reservation_from_row(&r, 0, &v);
+	if (strcmp(v.status, "active") != 0 || inv_cell_ll(&r, 0, R_EXPIRED) == 0)
 		return HF_OK;	/* committed, released or renewed meanwhile */
-	if ((rc = stock_lock(db, t->ctx->arena, NULL,
-	    (uint64_t)cell_ll(&r, 0, R_PID), &s)) != HF_OK)
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
 		return rc;
-	if ((rc = reservation_finish(db, t->ctx, &s, &v, "expired",
+	if ((rc = inv_reservation_finish(db, t->ctx, &s, &v, "expired",
 	    "expired")) != HF_OK)
 		return rc;
 	t->done = 1;
@@ -1266,7 +1257,7 @@ svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
 		}
 		memset(&t, 0, sizeof(t));
 		t.ctx = &ctx;
-		t.id = (uint64_t)cell_ll(&r, i, 0);
+		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
 		if ((rc = db_txn(app->db, expire_one_fn, &t)) != HF_OK) {
 			rc = -rc;
 			goto done;

@@ -1,0 +1,49 @@
+/*
+ * inv_int.h: the inventory primitives the other stock-moving services
+ * (orders, loans, holds) build on. Each runs inside the caller's
+ * transaction (a db_txn callback) on rows the caller locked in order.
+ */
+#ifndef HOLDFAST_INV_INT_H
+#define HOLDFAST_INV_INT_H
+
+#include "holdfast/db.h"
+#include "holdfast/svc.h"
+
+/* Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(). */
+enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
+    R_PID, R_EXPIRED, R__MAX };
+
+/* One change to a stock row, and the ledger row that records it. */
+struct change {
+	const char	*type;		/* restock, deduct, adjust, reserve, release */
+	long long	 d_on, d_res;	/* on_hand and reserved deltas */
+	const char	*ref_type;	/* reservation, order, loan, hold, manual */
+	const char	*ref_id;
+	const char	*reason;
+};
+
+long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
+/* Locks a stock row by SKU, or by product id when sku is NULL. */
+int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
+		    uint64_t product_id, struct stock_row *);
+/* Applies c to a locked row: invariant check, row, ledger row, event. */
+int		 inv_stock_change(struct db *, const struct svc_ctx *,
+		    struct stock_row *, const struct change *,
+		    uint64_t *ledger_id);
+/* Ends a locked active reservation: "committed" (deduct), "released" or
+ * "expired" (release); HF_E_INV_NOT_ACTIVE if another ended it first. */
+int		 inv_reservation_finish(struct db *, const struct svc_ctx *,
+		    struct stock_row *, const struct reservation *,
+		    const char *end, const char *reason);
+int		 inv_free_expired(struct db *, const struct svc_ctx *,
+		    struct stock_row *);
+void		 inv_reservation_from_row(const struct db_result *, size_t,
+		    struct reservation *);
+int		 inv_stock_event(struct db *, const struct svc_ctx *,
+		    const struct stock_row *, const char *event);
+json_object	*inv_short_line(const char *sku, long long requested,
+		    long long available);
+void		 inv_set_shortage(struct svc_ctx *, json_object *lines);
+void		 inv_set_not_found(struct svc_ctx *, const char *sku);
+
+#endif /* HOLDFAST_INV_INT_H */
