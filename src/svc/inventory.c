@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/outbox.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
@@ -119,11 +120,8 @@ int
 inv_stock_event(struct db *db, const struct svc_ctx *ctx,
     const struct stock_row *s, const char *event)
 {
-	struct db_param	 p[2];
 	json_object	*o = json_object_new_object();
-	int		 rc;
 
-	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "sku", json_object_new_string(s->sku));
 	json_object_object_add(o, "on_hand", json_object_new_int64(s->on_hand));
 	json_object_object_add(o, "reserved",
@@ -131,14 +129,7 @@ inv_stock_event(struct db *db, const struct svc_ctx *ctx,
 	json_object_object_add(o, "available",
 	    json_object_new_int64(s->available));
 	json_object_object_add(o, "level", json_object_new_string(s->level));
-	json_object_object_add(o, "request_id",
-	    json_object_new_string(ctx->request_id));
-	p[0] = DB_STR(event);
-	p[1] = DB_STR(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN));
-	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
-	json_object_put(o);
-	return rc;
+	return outbox_event(db, event, o, ctx->request_id);
 }
 
 /*

@@ -378,3 +378,39 @@ done:
 	arena_free(&ra);
 	return rc;
 }
+
+/*
+ * An event for the webhooks (stock.low, order.paid, hold.ready...), in the
+ * caller's transaction: one outbox row on the webhook channel, target "*"
+ * (every subscribed webhook; the deliverer fans it out). Takes ownership
+ * of data. The payload is {"event", "event_id", "occurred_at", "request_id",
+ * "data"}; event_id is random, for de-duplication by receivers.
+ */
+int
+outbox_event(struct db *db, const char *event_type, json_object *data,
+    const char *request_id)
+{
+	struct db_param	 p[2];
+	json_object	*o = json_object_new_object();
+	char		 id[33];
+	int		 rc;
+
+	if (hf_random_hex(id, 16) != 0) {
+		json_object_put(data);
+		json_object_put(o);
+		return HF_E_SYS_INTERNAL;
+	}
+	json_object_object_add(o, "event", json_object_new_string(event_type));
+	json_object_object_add(o, "event_id", json_object_new_string(id));
+	json_object_object_add(o, "occurred_at",
+	    json_object_new_int64(hf_unix_time()));
+	json_object_object_add(o, "request_id", request_id != NULL ?
+	    json_object_new_string(request_id) : NULL);
+	json_object_object_add(o, "data", data);
+	p[0] = DB_STR(event_type);
+	p[1] = DB_STR(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
+	json_object_put(o);
+	return rc;
+}

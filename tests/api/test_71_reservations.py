@@ -117,10 +117,10 @@ def test_unknown_sku_is_404_inv_001_and_nothing_is_reserved():
         "a batch naming an unknown SKU")
 
 
-def test_ttl_over_a_day_is_422_inv_005():
+def test_ttl_over_a_day_or_not_positive_is_422_inv_005():
     a = hf.new_product(5)["sku"]
     before = _state(a)
-    for ttl in (86401, 10 ** 9):
+    for ttl in (86401, 10 ** 9, 0, -5):
         r = hf.reserve([(a, 1)], _biz(), ttl=ttl)
         hf.expect_error(r, 422, "INV_005")
     hf.expect_eq(_state(a), before, "state after refused ttl_seconds")

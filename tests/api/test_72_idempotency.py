@@ -179,3 +179,22 @@ def test_key_longer_than_255_bytes_is_refused_and_reserves_nothing():
         + uuid.uuid4().hex})  # 255 bytes: the longest allowed
     hf.expect_success(r, 201)
     hf.expect_eq(hf.stock_of(sku, _biz())["reserved"], 1, "reserved")
+
+
+def test_a_refusal_is_replayed_too():
+    # README: "A 4xx refusal is stored too (a retry gets the same refusal)"
+    sku = hf.new_product(2)["sku"]
+    hdrs = {"Idempotency-Key": _key()}
+    first = hf.reserve([(sku, 3)], _biz(), headers=hdrs)
+    hf.expect_error(first, 400, "INV_002")
+    r = hf.call("POST", "/api/v1/stock/%s/restock" % hf.sku_path(sku),
+        {"quantity": 5}, token=_biz())
+    hf.expect_success(r)
+    again = hf.reserve([(sku, 3)], _biz(), headers=hdrs)
+    hf.expect_status(again, 400)
+    hf.expect_eq(again.body, first.body, "the retried refusal", again)
+    hf.expect_eq(_replay_flag(again), "true", "Idempotent-Replay", again)
+    hf.expect_eq(_reservations(sku), [], "reservations of the SKU")
+    # the same body under a fresh key now fits
+    hf.expect_success(hf.reserve([(sku, 3)], _biz(),
+        headers={"Idempotency-Key": _key()}), 201)

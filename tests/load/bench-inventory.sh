@@ -25,12 +25,18 @@
 # BENCH-00001..BENCH-10000 and BENCH-HOT are created by SQL as MariaDB's
 # root when missing (product, stock, one restock ledger row and one audit
 # row each, as POST /products writes them) and topped up by a restock row
-# when short; a business API key is made with POST /api/v1/api-keys as the
-# admin and revoked at the end. The dev stack's general rate limit (600 a
-# minute per principal) would answer most requests 429, so the script sets
-# that key's own window counter in Redis far below zero for the run: every
-# request still pays the limiter's round trip, and no other principal is
-# touched.
+# when short. Reservations are made with ttl_seconds = BENCH_TTL (a day)
+# and left active, so none expires under someone's holdfast-expire run on
+# the same stack during the session. The requests carry a business API
+# key: BENCH_API_KEY if set, else the one this script made on an earlier
+# run (tests/load/.state/, not in git), else a new one from POST
+# /api/v1/api-keys as the admin of var/secrets/admin.json (one login; the
+# admin's logins are limited to 10 per 15 minutes). The general rate limit
+# must allow the run: ./dev renders rate_general_max = 10000000 for dev
+# stacks (the default, 600 a minute, would answer most requests 429). The
+# reservations carry ?bench=<tag>, which the service ignores, so their
+# access lines can be told from other traffic on the shared stack (counted
+# and reported as "foreign").
 #
 # Fails (exit 1) when a request was not 2xx, a floor transaction failed or
 # "holdfast-admin reconcile" finds a mismatch at the end.
@@ -38,7 +44,8 @@
 # Knobs: BENCH_DURATION=10 BENCH_THREADS=2 BENCH_CONNS=32
 #   BENCH_FLOOR_CONNS=<workers> BENCH_SKUS=10000 BENCH_LINES=10
 #   BENCH_NGINX_PORT=18180 BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
-#   BENCH_SCENARIOS="uniform hot batch" BENCH_RECONCILE=1 DEV_VAR=<repo>/var
+#   BENCH_SCENARIOS="uniform hot batch" BENCH_RECONCILE=1 BENCH_TTL=86400
+#   BENCH_API_KEY=hfk_... DEV_VAR=<repo>/var
 set -euo pipefail
 umask 022
 
@@ -54,6 +61,7 @@ LINES=${BENCH_LINES:-10}
 NGINX_PORT=${BENCH_NGINX_PORT:-18180}
 URL=${BENCH_URL:-http://127.0.0.1:${DEV_HTTP_PORT:-18080}}
 SCENARIOS=${BENCH_SCENARIOS:-uniform hot batch}
+TTL=${BENCH_TTL:-86400}	# a day: nothing expires under holdfast-expire runs
 PREFIX=BENCH-
 HOT=BENCH-HOT
 STOCK_FULL=1000000000	# units per SKU after a seed or top-up
@@ -64,16 +72,20 @@ MY_SOCK=$DEV_VAR/mariadb/run/mysqld.sock
 RD_SOCK=$DEV_VAR/redis/redis.sock
 LOG=$DEV_VAR/log/holdfast.log
 ADMIN_BIN=$REPO/build/holdfast-admin
+STATE=$HERE/.state	# the reusable API key (gitignored)
+TAG=b$(date +%s)
+RES_PATH="/api/v1/reservations?bench=$TAG"
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 now() { date +%s.%N; }
 my() { mariadb --defaults-file="$MY_CNF" -uroot -N -B holdfast "$@"; }
 
-for n in DUR THREADS CONNS NSKUS LINES NGINX_PORT; do
+for n in DUR THREADS CONNS NSKUS LINES NGINX_PORT TTL; do
 	case ${!n} in '' | *[!0-9]* | 0) die "$n must be a whole number >= 1" ;; esac
 done
 [ "$NSKUS" -le 99999 ] || die "BENCH_SKUS must be at most 99999"
+[ "$TTL" -le 86400 ] || die "BENCH_TTL must be at most 86400"
 [ "$LINES" -le 100 ] && [ "$LINES" -le "$NSKUS" ] ||
 	die "BENCH_LINES must be at most 100 and BENCH_SKUS"
 for tool in wrk gcc pkg-config curl python3 mariadb redis-cli nginx; do
@@ -87,14 +99,25 @@ if ! "$REPO/dev" status >/dev/null 2>&1; then
 	"$REPO/dev" up >&2
 fi
 "$REPO/dev" status >/dev/null 2>&1 || die "./dev status still fails"
-mapfile -t WORKER_PIDS < <("$REPO/dev" pids workers)
+limit=$(awk -F' *= *' '$1 == "rate_general_max" { print $2 }' "$DEV_VAR/holdfast.conf")
+[ "${limit:-600}" -ge 1000000 ] ||
+	die "rate_general_max is ${limit:-600} a window in $DEV_VAR/holdfast.conf:" \
+		"most requests would get 429 (./dev renders 10000000 for dev stacks;" \
+		"./dev up re-renders the file and restarts the pool)"
+# the processes whose CPU time is counted (read again before each scenario:
+# ./dev up by someone else may restart the pool or reload nginx)
+refresh_pids() {
+	local master
+	mapfile -t WORKER_PIDS < <("$REPO/dev" pids workers)
+	master=$(cat "$DEV_VAR/nginx/run/nginx.pid")
+	read -r -a NGINX_PIDS <<<"$master $(ps -o pid= --ppid "$master" | tr '\n' ' ')"
+	MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid")
+	REDIS_PID=$(cat "$DEV_VAR/redis/redis.pid")
+}
+refresh_pids
 NWORKERS=${#WORKER_PIDS[@]}
 [ "$NWORKERS" -ge 1 ] || die "no FastCGI workers"
 FLOOR_CONNS=${BENCH_FLOOR_CONNS:-$NWORKERS}
-NGINX_MASTER=$(cat "$DEV_VAR/nginx/run/nginx.pid")
-MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid")
-REDIS_PID=$(cat "$DEV_VAR/redis/redis.pid")
-read -r -a NGINX_PIDS <<<"$NGINX_MASTER $(ps -o pid= --ppid "$NGINX_MASTER" | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- clean-up
 
@@ -102,8 +125,6 @@ T=$(mktemp -d /tmp/holdfast-bench.XXXXXX)
 chmod 755 "$T"		# nginx's workers (www-data) reach the FastCGI socket
 PRIV_NGINX=
 FCGI_FLOOR=
-ADMIN_TOKEN=
-KEY_ID=
 cleanup() {
 	local rc=$?
 	set +e
@@ -114,12 +135,6 @@ cleanup() {
 	if [ -n "$FCGI_FLOOR" ]; then
 		kill -TERM "$FCGI_FLOOR" 2>/dev/null
 		wait "$FCGI_FLOOR" 2>/dev/null
-	fi
-	if [ -n "$KEY_ID" ]; then
-		redis-cli -s "$RD_SOCK" DEL "hf:rl:g:key:$KEY_ID" >/dev/null
-		curl -s -o /dev/null -X DELETE -H "Authorization: Bearer $ADMIN_TOKEN" \
-			"$URL/api/v1/api-keys/$KEY_ID" ||
-			log "could not revoke API key $KEY_ID"
 	fi
 	rm -rf "$T"
 	exit "$rc"
@@ -159,13 +174,13 @@ seed() {
 	 WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = '$HOT');
 	INSERT INTO stock (product_id, on_hand, reserved)
 	SELECT p.id, 0, 0 FROM products p
-	 WHERE p.sku LIKE '$PREFIX%'
+	 WHERE p.sku REGEXP '^$PREFIX([0-9]{5}|HOT)\$'
 	   AND NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id);
 	CREATE TEMPORARY TABLE bench_low ENGINE=MEMORY AS
 	SELECT s.product_id, p.sku, s.on_hand, s.reserved,
 	       $STOCK_FULL - (s.on_hand - s.reserved) AS delta
 	  FROM stock s JOIN products p ON p.id = s.product_id
-	 WHERE p.sku LIKE '$PREFIX%'
+	 WHERE p.sku REGEXP '^$PREFIX([0-9]{5}|HOT)\$'
 	   AND s.on_hand - s.reserved < $STOCK_LOW
 	   FOR UPDATE;
 	INSERT INTO ledger (product_id, sku, type, on_hand_delta, reserved_delta,
@@ -200,30 +215,59 @@ json_get() {	# json_get EXPR: python expression on the JSON document j (stdin)
 	python3 -c 'import json, sys; j = json.load(sys.stdin); print('"$1"')'
 }
 
-ADMIN_JSON=$DEV_VAR/secrets/admin.json
-[ -r "$ADMIN_JSON" ] || die "missing $ADMIN_JSON"
-resp=$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1]));
-print(json.dumps({"email": a["email"], "password": a["password"]}))' "$ADMIN_JSON" |
-	curl -s -X POST -H 'Content-Type: application/json' --data-binary @- \
-		"$URL/api/v1/auth/login")
-ADMIN_TOKEN=$(json_get 'j["data"]["access_token"]' <<<"$resp" 2>/dev/null) ||
-	die "admin login failed: $resp"
-resp=$(curl -s -X POST -H 'Content-Type: application/json' \
-	-H "Authorization: Bearer $ADMIN_TOKEN" \
-	--data "{\"name\":\"bench-inventory $(date -u +%FT%TZ)\",\"role\":\"business\"}" \
-	"$URL/api/v1/api-keys")
-KEY_ID=$(json_get 'j["data"]["id"]' <<<"$resp" 2>/dev/null) ||
-	die "POST /api/v1/api-keys failed: $resp"
-BENCH_TOKEN=$(json_get 'j["data"]["key"]' <<<"$resp")
+# key_id KEY: the id of a live business or admin key, or nothing
+key_id() {
+	[[ $1 =~ ^hfk_[0-9A-Za-z]{64}$ ]] || return 0
+	my -e "SELECT id FROM api_keys WHERE key_hash = SHA2('$1', 256)
+		AND revoked_at IS NULL AND role IN ('business', 'admin')"
+}
+
+# new_key: logs in as the admin and makes a business key (BENCH_TOKEN)
+new_key() {
+	local admin=$DEV_VAR/secrets/admin.json code resp token
+	[ -r "$admin" ] || die "missing $admin"
+	code=$(python3 -c 'import json, sys; a = json.load(open(sys.argv[1]));
+print(json.dumps({"email": a["email"], "password": a["password"]}))' "$admin" |
+		curl -s -D "$T/login.hdr" -o "$T/login.json" -w '%{http_code}' -X POST \
+			-H 'Content-Type: application/json' --data-binary @- \
+			"$URL/api/v1/auth/login")
+	if [ "$code" = 429 ]; then
+		die "admin login is rate-limited for another" \
+			"$(tr -d '\r' <"$T/login.hdr" | awk -F': ' 'tolower($1) == "retry-after" { print $2 }') s" \
+			"(rate_login_max per e-mail, rate_login_ip_max per address): wait," \
+			"or run with BENCH_API_KEY=<a business key>"
+	fi
+	[ "$code" = 200 ] || die "admin login answered $code: $(cat "$T/login.json")"
+	token=$(json_get 'j["data"]["access_token"]' <"$T/login.json")
+	resp=$(curl -s -X POST -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer $token" \
+		--data '{"name":"bench-inventory (tests/load)","role":"business"}' \
+		"$URL/api/v1/api-keys")
+	BENCH_TOKEN=$(json_get 'j["data"]["key"]' <<<"$resp" 2>/dev/null) ||
+		die "POST /api/v1/api-keys failed: $resp"
+	mkdir -p "$STATE"
+	(umask 077 && echo "$BENCH_TOKEN" >"$STATE/api-key")
+	log "made business API key \"bench-inventory (tests/load)\", kept in $STATE/api-key"
+}
+
+BENCH_TOKEN=${BENCH_API_KEY:-}
+if [ -z "$BENCH_TOKEN" ] && [ -r "$STATE/api-key" ]; then
+	BENCH_TOKEN=$(cat "$STATE/api-key")
+fi
+KEY_ID=$(key_id "$BENCH_TOKEN")
+if [ -z "$KEY_ID" ]; then
+	[ -z "${BENCH_API_KEY:-}" ] || die "BENCH_API_KEY is not a live business key"
+	new_key
+	KEY_ID=$(key_id "$BENCH_TOKEN")
+	[ -n "$KEY_ID" ] || die "the new API key is not in api_keys"
+fi
 export BENCH_TOKEN
-# this key's fixed window starts far below the limit and outlives the run
-redis-cli -s "$RD_SOCK" SET "hf:rl:g:key:$KEY_ID" -2000000000 PX 1800000 >/dev/null
-log "API key $KEY_ID (business) for the run; its rate window is opened"
+log "API key $KEY_ID; requests tagged ?bench=$TAG"
 
 status=$(curl -s -o "$T/probe.json" -w '%{http_code}' -X POST \
 	-H 'Content-Type: application/json' -H "Authorization: Bearer $BENCH_TOKEN" \
-	--data "{\"type\":\"cart\",\"items\":[{\"sku\":\"$HOT\",\"quantity\":1}]}" \
-	"$URL/api/v1/reservations")
+	--data "{\"type\":\"cart\",\"ttl_seconds\":$TTL,\"items\":[{\"sku\":\"$HOT\",\"quantity\":1}]}" \
+	"$URL$RES_PATH")
 [ "$status" = 201 ] || die "probe reservation answered $status: $(cat "$T/probe.json")"
 
 # ---------------------------------------------------------------- measuring
@@ -260,46 +304,49 @@ delta() {
 	awk -v hz="$hz" -v n="$3" -v a="$1" -v b="$2" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
 		el = y[1] - x[1]; n = n > 0 ? n : 1
-		for (i = 2; i <= 7; i++) c[i] = (y[i] - x[i]) / hz / el * 100
+		for (i = 2; i <= 6; i++) c[i] = (y[i] - x[i]) / hz / el * 100
 		other = c[2] - c[3] - c[4] - c[5] - c[6]
 		printf "%.0f %.0f %.0f %.0f %.0f %.0f %.1f %.1f %.2f %.1f %d\n",
 		    c[2], c[3], c[4], c[5], c[6], other < 0 ? 0 : other,
-		    (y[8] - x[8]) / n, (y[9] - x[9]) / n, (y[10] - x[10]) / n,
-		    (y[11] - x[11]) / n, x[12]
+		    (y[7] - x[7]) / n, (y[8] - x[8]) / n, (y[9] - x[9]) / n,
+		    (y[10] - x[10]) / n, x[11]
 	}'
 }
 
-# worker_times OFFSET: "count p50_us p99_us statuses" of the reservation
-# access lines written to holdfast.log since OFFSET
+# worker_times OFFSET: "count p50_us p99_us statuses foreign" of this run's
+# reservation access lines written to holdfast.log since OFFSET; foreign:
+# access lines of other traffic in the same span
 worker_times() {
 	tail -c +"$(($1 + 1))" "$LOG" |
-		awk '$2 == "access" && $5 == "POST" && $6 == "/api/v1/reservations" {
-			sub(/us$/, "", $8); print $7, $8 }' >"$T/access"
+		awk -v p="$RES_PATH" -v f="$T/foreign" '$2 == "access" {
+			if ($5 == "POST" && $6 == p) { sub(/us$/, "", $8); print $7, $8 }
+			else n++ } END { print n + 0 >f }' >"$T/access"
 	local n p50 p99 st
 	n=$(wc -l <"$T/access")
 	if [ "$n" -eq 0 ]; then
-		echo "0 - - -"
+		echo "0 - - - $(cat "$T/foreign")"
 		return
 	fi
 	p50=$(cut -d' ' -f2 "$T/access" | sort -n | awk -v n="$n" 'NR == int(n * 0.50) + 1')
 	p99=$(cut -d' ' -f2 "$T/access" | sort -n | awk -v n="$n" 'NR == int(n * 0.99) + 1')
 	st=$(cut -d' ' -f1 "$T/access" | sort | uniq -c | awk '{ printf "%s%s:%s", s, $2, $1; s = "," }')
-	echo "$n $p50 $p99 $st"
+	echo "$n $p50 $p99 $st $(cat "$T/foreign")"
 }
 
-# run_wrk NAME MODE URL: wrk, prints "req/s p50_ms p99_ms non2xx sockerr"
+# run_wrk NAME MODE URL: wrk, prints "req/s p50_ms p99_ms non2xx sockerr
+# requests"
 run_wrk() {
 	local out
 	out=$(BENCH_MODE=$2 BENCH_SKUS=$NSKUS BENCH_PREFIX=$PREFIX BENCH_HOT=$HOT \
-		BENCH_LINES=$LINES wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" \
+		BENCH_LINES=$LINES BENCH_TTL=$TTL wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" \
 		--timeout 10s -s "$HERE/bench.lua" "$3" 2>&1) ||
 		die "wrk failed for $1: $out"
 	echo "$out" >"$T/wrk-$1.out"
 	grep '^WRKRESULT ' <<<"$out" | awk '{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "%.0f %.2f %.2f %d %d\n", v["requests"] / (v["duration_us"] / 1e6),
+		printf "%.0f %.2f %.2f %d %d %d\n", v["requests"] / (v["duration_us"] / 1e6),
 		    v["p50_us"] / 1000, v["p99_us"] / 1000, v["non2xx"],
-		    v["connect"] + v["read"] + v["write"] + v["timeout"] }'
+		    v["connect"] + v["read"] + v["write"] + v["timeout"], v["requests"] }'
 }
 
 FAIL=0
@@ -364,8 +411,9 @@ nginx_floor() {
 		path=$name
 		log "floor: $name (nginx $( [ $name = const ] && echo "return 200 '{}'" ||
 			echo "-> $NWORKERS minimal libfcgi processes"))"
-		read -r R[$name.rps] R[$name.p50] R[$name.p99] R[$name.non2xx] R[$name.sockerr] \
-			< <(run_wrk "$name" get "http://127.0.0.1:$NGINX_PORT/$path")
+		res=$(run_wrk "$name" get "http://127.0.0.1:$NGINX_PORT/$path")
+		read -r R[$name.rps] R[$name.p50] R[$name.p99] R[$name.non2xx] \
+			R[$name.sockerr] _ <<<"$res"
 		if [ "${R[$name.non2xx]}" != 0 ] || [ "${R[$name.sockerr]}" != 0 ]; then
 			log "floor $name: ${R[$name.non2xx]} non-2xx, ${R[$name.sockerr]} socket errors"
 			FAIL=1
@@ -386,15 +434,16 @@ DB_PASS=$(cat "$DEV_VAR/secrets/db_app_password")
 for sc in $SCENARIOS; do
 	case $sc in uniform | hot | batch) ;; *) die "unknown scenario $sc" ;; esac
 	log "scenario $sc: HTTP, wrk -t$THREADS -c$CONNS -d${DUR}s"
+	refresh_pids
 	s0=$(snapshot)
-	read -r R[$sc.rps] R[$sc.p50] R[$sc.p99] R[$sc.non2xx] R[$sc.sockerr] \
-		< <(run_wrk "$sc" "$sc" "$URL/api/v1/reservations")
+	res=$(BENCH_PATH=$RES_PATH run_wrk "$sc" "$sc" "$URL$RES_PATH")
 	s1=$(snapshot)
-	n=$(awk -v r="${R[$sc.rps]}" -v d="$DUR" 'BEGIN { printf "%d", r * d }')
+	read -r R[$sc.rps] R[$sc.p50] R[$sc.p99] R[$sc.non2xx] R[$sc.sockerr] n <<<"$res"
+	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$sc.cpu] R[$sc.cpu_nginx] R[$sc.cpu_workers] R[$sc.cpu_db] R[$sc.cpu_redis] \
-		R[$sc.cpu_other] R[$sc.q] R[$sc.exec] R[$sc.fsync] R[$sc.redis] off \
-		< <(delta "$s0" "$s1" "$n")
-	read -r R[$sc.wn] R[$sc.w50] R[$sc.w99] R[$sc.wst] < <(worker_times "$off")
+		R[$sc.cpu_other] R[$sc.q] R[$sc.exec] R[$sc.fsync] R[$sc.redis] off <<<"$res"
+	res=$(worker_times "$off")
+	read -r R[$sc.wn] R[$sc.w50] R[$sc.w99] R[$sc.wst] R[$sc.foreign] <<<"$res"
 	if [ "${R[$sc.non2xx]}" != 0 ] || [ "${R[$sc.sockerr]}" != 0 ]; then
 		log "scenario $sc: ${R[$sc.non2xx]} non-2xx answers, ${R[$sc.sockerr]}" \
 			"socket errors (worker statuses: ${R[$sc.wst]})"
@@ -405,7 +454,7 @@ for sc in $SCENARIOS; do
 	s0=$(snapshot)
 	out=$(DB_SOCKET=$MY_SOCK DB_USER=holdfast DB_PASS=$DB_PASS DB_NAME=holdfast \
 		"$T/txnfloor" -m "$sc" -c "$FLOOR_CONNS" -d "$DUR" -n "$NSKUS" \
-		-b "$LINES" -p "$PREFIX" -H "$HOT" 2>&1) || {
+		-b "$LINES" -p "$PREFIX" -H "$HOT" -t "$TTL" 2>&1) || {
 		log "txnfloor $sc failed: $out"
 		FAIL=1
 	}
@@ -421,8 +470,11 @@ for sc in $SCENARIOS; do
 		errors=*) R[$sc.ferr]=${kv#*=} ;;
 		esac
 	done
+	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$sc.fcpu] _ R[$sc.fcpu_workers] R[$sc.fcpu_db] _ R[$sc.fcpu_other] \
-		R[$sc.fq] R[$sc.fexec] R[$sc.ffsync] _ _ < <(delta "$s0" "$s1" "$n")
+		R[$sc.fq] R[$sc.fexec] R[$sc.ffsync] _ off <<<"$res"
+	res=$(worker_times "$off")
+	read -r _ _ _ _ R[$sc.fforeign] <<<"$res"
 done
 
 # ---------------------------------------------------------------- report
@@ -469,12 +521,15 @@ for sc in $SCENARIOS; do
 		- - "${R[$sc.fq]}" "${R[$sc.ffsync]}" - "${R[$sc.fcpu]}" - \
 		"${R[$sc.fcpu_workers]}" "${R[$sc.fcpu_db]}" - "${R[$sc.fcpu_other]}"
 done
-echo "(worker p50/p99: the workers' own time per request from holdfast.log;"
-echo " SQL/req: MariaDB Questions per request, i.e. round trips; other: wrk or txnfloor)"
+echo "(worker p50/p99: the workers' own time per request, from holdfast.log;"
+echo " SQL/req: MariaDB statements (Questions) per request, i.e. round trips;"
+echo " fsync/r: InnoDB fsyncs per request; redis/r: Redis commands per request;"
+echo " counters and CPU are machine-wide: other = wrk or txnfloor + anything else)"
 echo
 for sc in $SCENARIOS; do
-	echo "$(label "$sc"): ${R[$sc.non2xx]} non-2xx, ${R[$sc.sockerr]} socket errors;" \
-		"worker statuses ${R[$sc.wst]}; floor errors ${R[$sc.ferr]}"
+	echo "$(label "$sc"): ${R[$sc.non2xx]} non-2xx, ${R[$sc.sockerr]} socket errors," \
+		"worker statuses ${R[$sc.wst]}; floor errors ${R[$sc.ferr]};" \
+		"foreign requests during HTTP ${R[$sc.foreign]}, during floor ${R[$sc.fforeign]}"
 	[ "${R[$sc.ferr]}" = 0 ] || FAIL=1
 done
 

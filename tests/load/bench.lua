@@ -5,8 +5,11 @@
 --   uniform  POST /api/v1/reservations, one unit of a random SKU
 --   hot      the same, always BENCH_HOT
 --   batch    the same with BENCH_LINES distinct random SKUs
--- Random SKUs are BENCH_PREFIX .. %05d of 1..BENCH_SKUS. BENCH_TOKEN is the
--- bearer. done() prints one WRKRESULT line for the script to read.
+-- Random SKUs are BENCH_PREFIX .. %05d of 1..BENCH_SKUS; ttl_seconds is
+-- BENCH_TTL (86400: a run's reservations do not expire under the feet of
+-- whoever runs holdfast-expire on the same stack). BENCH_TOKEN is the
+-- bearer; BENCH_PATH the path (with a query that tags the run's lines in
+-- the access log). done() prints one WRKRESULT line for the script to read.
 
 local mode = os.getenv("BENCH_MODE") or "get"
 local token = os.getenv("BENCH_TOKEN") or ""
@@ -14,7 +17,9 @@ local nskus = tonumber(os.getenv("BENCH_SKUS") or "10000")
 local prefix = os.getenv("BENCH_PREFIX") or "BENCH-"
 local hot = os.getenv("BENCH_HOT") or "BENCH-HOT"
 local nlines = tonumber(os.getenv("BENCH_LINES") or "10")
-local path = "/api/v1/reservations"
+local ttl = tonumber(os.getenv("BENCH_TTL") or "86400")
+local head = '{"type":"cart","ttl_seconds":' .. ttl .. ',"items":['
+local path = os.getenv("BENCH_PATH") or "/api/v1/reservations"
 local headers = {
 	["Content-Type"] = "application/json",
 	["Authorization"] = "Bearer " .. token,
@@ -40,12 +45,11 @@ end
 
 local function body()
 	if mode == "hot" then
-		return '{"type":"cart","items":[{"sku":"' .. hot ..
-		    '","quantity":1}]}'
+		return head .. '{"sku":"' .. hot .. '","quantity":1}]}'
 	end
 	if mode == "uniform" then
-		return '{"type":"cart","items":[{"sku":"' ..
-		    sku(math.random(1, nskus)) .. '","quantity":1}]}'
+		return head .. '{"sku":"' .. sku(math.random(1, nskus)) ..
+		    '","quantity":1}]}'
 	end
 	local seen, items = {}, {}
 	while #items < nlines do
@@ -56,7 +60,7 @@ local function body()
 			    '","quantity":1}'
 		end
 	end
-	return '{"type":"cart","items":[' .. table.concat(items, ",") .. ']}'
+	return head .. table.concat(items, ",") .. ']}'
 end
 
 if mode ~= "get" then

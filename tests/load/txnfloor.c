@@ -22,6 +22,7 @@
  *
  * usage: txnfloor -m uniform|hot|batch [-c conns] [-d seconds]
  *	[-n skus] [-b lines] [-p sku-prefix] [-H hot-sku] [-a actor]
+ *	[-t ttl-seconds]
  * Connection: DB_SOCKET, DB_USER, DB_PASS, DB_NAME in the environment.
  * Prints one line: mode, conns, secs, txns, errors, deadlock retries, tps,
  * p50 and p99 in milliseconds. Exits 1 if any transaction failed.
@@ -40,7 +41,6 @@
 
 #define FLOOR_MAX_LINES		100
 #define FLOOR_DEADLOCK_RETRIES	3
-#define FLOOR_TTL		900	/* the API's default ttl_seconds */
 #define FLOOR_CELL		256
 
 enum floor_mode { MODE_UNIFORM, MODE_HOT, MODE_BATCH, MODE__MAX };
@@ -58,10 +58,11 @@ struct floor_opts {
 	const char	*prefix;
 	const char	*hot;
 	const char	*actor;
+	long long	 ttl;
 };
 
 static struct floor_opts	 opts = { MODE_UNIFORM, 4, 10.0, 10000, 10,
-				    "BENCH-", "BENCH-HOT", "bench:txnfloor" };
+				    "BENCH-", "BENCH-HOT", "bench:txnfloor", 900 };
 static volatile int		 floor_stop;
 static pthread_barrier_t	 floor_ready;
 
@@ -326,7 +327,7 @@ floor_reserve_once(struct floor_conn *c, struct floor_worker *w,
 	char			 res_cells[S__MAX][FLOOR_CELL];
 	char			 ref[32], rid[32], resid[24];
 	MYSQL_BIND		 p[12];
-	long long		 ints[8], qty = 1, ttl = FLOOR_TTL, zero = 0;
+	long long		 ints[8], qty = 1, ttl = opts.ttl, zero = 0;
 	const char		*level, *low;
 	unsigned		 e;
 	long			 got;
@@ -545,7 +546,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: txnfloor -m uniform|hot|batch [-c conns] "
 	    "[-d seconds] [-n skus] [-b lines] [-p prefix] [-H hot-sku] "
-	    "[-a actor]\n");
+	    "[-a actor] [-t ttl-seconds]\n");
 	exit(2);
 }
 
@@ -560,7 +561,7 @@ main(int argc, char **argv)
 	const char		*last_err = NULL;
 	int			 o, i;
 
-	while ((o = getopt(argc, argv, "a:b:c:d:H:m:n:p:")) != -1) {
+	while ((o = getopt(argc, argv, "a:b:c:d:H:m:n:p:t:")) != -1) {
 		switch (o) {
 		case 'a':
 			opts.actor = optarg;
@@ -592,6 +593,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			opts.prefix = optarg;
+			break;
+		case 't':
+			opts.ttl = parse_long(optarg, 1, 86400, "ttl");
 			break;
 		default:
 			usage();
