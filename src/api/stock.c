@@ -166,7 +166,12 @@ void
 api_stock_adjust(struct http_request *req)
 {
 	if (req->fv[0].i == 0) {
-		api_bad_query(req, "delta", "must not be zero");
+		json_object	*details = json_object_new_object();
+
+		json_object_object_add(details, "field",
+		    json_object_new_string("delta"));
+		http_reply_err(req, HF_E_INV_PARAM, "delta: must not be zero",
+		    details);
 		return;
 	}
 	stock_move(req, "adjust", req->fv[0].i, req->fv[1].s, NULL);

@@ -69,6 +69,15 @@ struct db_sql db_sql_ledger_list = DB_SQL(
     "ORDER BY id DESC LIMIT ? OFFSET ?");
 struct db_sql db_sql_ledger_count = DB_SQL(
     "SELECT COUNT(*) FROM ledger " LEDGER_WHERE);
+/* the same with a SKU, so ix_ledger_sku_id serves it (004_ledger_sku.sql) */
+#define LEDGER_WHERE_SKU "WHERE sku = ? " \
+	"AND (? IS NULL OR type = ?) AND (? IS NULL OR reference_id = ?) " \
+	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
+struct db_sql db_sql_ledger_list_sku = DB_SQL(
+    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE_SKU
+    "ORDER BY id DESC LIMIT ? OFFSET ?");
+struct db_sql db_sql_ledger_count_sku = DB_SQL(
+    "SELECT COUNT(*) FROM ledger " LEDGER_WHERE_SKU);
 struct db_sql db_sql_ledger_stats_type = DB_SQL(
     "SELECT type, COUNT(*), SUM(on_hand_delta), SUM(reserved_delta) "
     "FROM ledger WHERE (? IS NULL OR created_at >= ?) "
@@ -100,10 +109,16 @@ struct db_sql db_sql_reservation_lock_ref = DB_SQL(
 struct db_sql db_sql_reservation_end = DB_SQL(
     "UPDATE reservations SET status = ?, ended_at = NOW(3) "
     "WHERE id = ? AND status = 'active'");
+/*
+ * The per-product index is forced: through the global (status, expires_at)
+ * index this would lock other products' reservations, breaking the SKU
+ * lock order that keeps batches from deadlocking each other.
+ */
 struct db_sql db_sql_reservation_expired_of = DB_SQL(
-    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "SELECT " RES_COLS " FROM reservations r "
+    "FORCE INDEX (ix_reservations_product_status) JOIN products p "
     "ON p.id = r.product_id WHERE r.product_id = ? AND r.status = 'active' "
-    "AND r.expires_at <= NOW(3) ORDER BY r.id LIMIT 100 FOR UPDATE");
+    "AND r.expires_at <= NOW(3) LIMIT 100 FOR UPDATE");
 struct db_sql db_sql_reservations_due = DB_SQL(
     "SELECT r.id FROM reservations r WHERE r.status = 'active' "
     "AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ?");

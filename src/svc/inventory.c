@@ -956,10 +956,10 @@ int
 svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
     json_object **items, long long *total)
 {
-	struct db_param		p[12];
-	struct db_result	r;
-	size_t			i;
-	int			rc;
+	struct db_param		 p[12], *q = p;
+	struct db_result	 r;
+	size_t			 i, n = 12;
+	int			 rc, by_sku = f->a != NULL;
 
 	p[0] = f->a != NULL ? DB_STR(f->a) : DB_NULL;
 	p[1] = p[0];
@@ -973,12 +973,17 @@ svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
 	p[9] = p[8];
 	p[10] = DB_INT(f->per_page);
 	p[11] = DB_INT((f->page - 1) * f->per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_count, p,
-	    10, &r)) != HF_OK)
+	if (by_sku) {
+		q = p + 1;	/* "sku = ?" binds the SKU once */
+		n = 11;
+	}
+	if ((rc = db_query(ctx->app->db, ctx->arena, by_sku ?
+	    &db_sql_ledger_count_sku : &db_sql_ledger_count, q, n - 2, &r)) !=
+	    HF_OK)
 		return rc;
 	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_list, p,
-	    12, &r)) != HF_OK)
+	if ((rc = db_query(ctx->app->db, ctx->arena, by_sku ?
+	    &db_sql_ledger_list_sku : &db_sql_ledger_list, q, n, &r)) != HF_OK)
 		return rc;
 	*items = json_object_new_array();
 	for (i = 0; i < r.nrows; i++)
