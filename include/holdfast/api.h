@@ -94,5 +94,15 @@ void	api_ledger_list(struct http_request *);
 void	api_ledger_get(struct http_request *);
 void	api_ledger_stats(struct http_request *);
 json_object *api_stock_json(const struct stock_row *);
+json_object *api_product_json(const struct product *);
+char	*api_json_text(struct arena *, json_object *, size_t *);
+
+/* catalog.c */
+extern const struct body_schema	schema_product_patch;
+void	api_products_list(struct http_request *);
+void	api_product_patch(struct http_request *);
+void	api_product_delete(struct http_request *);
+void	api_product_cover(struct http_request *);
+void	api_categories(struct http_request *);
 
 #endif /* HOLDFAST_API_H */

@@ -33,4 +33,20 @@ int	 cache_code_check(struct cache *, const char *key, const char *hash,
 	    int max_tries, int *rc);
 int	 cache_del(struct cache *, const char *key);
 
+/*
+ * Versioned cache-aside (the stale-set race closed by versions): every
+ * entry's key ends in ":<epoch>:<version>" read from Redis with it, in one
+ * script. A write bumps the version after COMMIT, so a reader that loaded
+ * the database before the write stores its old value under the old
+ * version, which nobody reads again. get fills *key (arena) for the set
+ * that follows a miss; *out is NULL on a miss. After Redis was lost, the
+ * first call that reaches it again bumps the epoch: every entry written
+ * before is orphaned, so a failed invalidation cannot leave a stale one.
+ */
+int	 cache_vget(struct cache *, struct arena *, const char *ver_key,
+	    const char *prefix, char **key, char **out, size_t *len);
+int	 cache_vset(struct cache *, const char *key, const char *val,
+	    size_t len, int ttl_s);
+int	 cache_bump(struct cache *, const char *const *ver_keys, size_t n);
+
 #endif /* HOLDFAST_CACHE_H */

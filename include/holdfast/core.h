@@ -70,6 +70,7 @@ enum hf_err {
 	HF_E_SYS_INTERNAL,	/* SYS_002 500 */
 	HF_E_INV_SKU_TAKEN,	/* INV_008 409 */
 	HF_E_REQ_BAD,		/* REQ_012 400 */
+	HF_E_INV_IN_USE,	/* INV_009 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -133,6 +134,8 @@ struct hf_config {
 	char	 smtp_password[256];
 	int	 smtp_timeout_ms;
 	int	 notify_max_attempts;
+	char	 upload_dir[256];
+	char	 upload_url[256];
 	int	 rate_login_max;
 	int	 rate_login_ip_max;
 	int	 rate_auth_window;
@@ -140,6 +143,7 @@ struct hf_config {
 	int	 rate_general_max;
 	int	 rate_general_window;
 	char	 trusted_proxies[512];
+	char	 metrics_file[256];	/* shared counters; empty: none */
 };
 
 void	 config_defaults(struct hf_config *);
@@ -172,6 +176,7 @@ void	 hf_hex(char *out, const unsigned char *, size_t);
 int	 hf_parse_ll(const char *, long long min, long long max,
 	    long long *out);
 int	 hf_ct_equal(const void *, const void *, size_t);
+const char *hf_image_type(const void *, size_t);	/* "png", "jpg", ... */
 
 /* Roles and the principal a request acts as (design.md section 4). */
 enum hf_role {

@@ -34,6 +34,9 @@ struct db_sql {
 /* sql_system.c */
 extern struct db_sql	db_sql_now;
 
+/* sql_metrics.c */
+extern struct db_sql	db_sql_metrics_gauges;
+
 /* sql_accounts.c */
 extern struct db_sql	db_sql_user_insert, db_sql_user_by_email,
 			db_sql_user_by_id, db_sql_user_activate,
@@ -71,6 +74,12 @@ extern struct db_sql	db_sql_idem_insert, db_sql_idem_get,
 			db_sql_idem_take_over, db_sql_idem_done,
 			db_sql_idem_delete;
 extern struct db_sql	db_sql_outbox_event;
+
+/* sql_catalog.c */
+extern struct db_sql	db_sql_products_list, db_sql_products_count,
+			db_sql_product_lock, db_sql_product_update,
+			db_sql_product_retire, db_sql_product_loans_active,
+			db_sql_product_set_cover, db_sql_categories_list;
 
 enum db_ptype {
 	DB_P_NULL = 0,

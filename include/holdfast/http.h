@@ -179,6 +179,8 @@ const char *http_reply_err_body(struct http_request *, enum hf_err,
 	    const char *message, json_object *details, size_t *len);
 void	 http_reply_errf(struct http_request *, enum hf_err,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void	 http_reply_data_raw(struct http_request *, int status,
+	    const char *data, size_t len);
 void	 http_reply_raw(struct http_request *, int status,
 	    const char *content_type, const char *body, size_t len);
 char	*http_envelope(struct arena *, int status, const char *error,

@@ -28,7 +28,29 @@ struct svc_ctx {
 	const char		*reason;
 	const char		*message;	/* overrides the default */
 	json_object		*details;	/* owned; the reply takes it */
+	/* products a transaction changed: their cache entries go after COMMIT */
+	uint64_t		 touched_pid[16];
+	const char		*touched_sku[16];
+	size_t			 ntouched;
+	int			 touched_all;	/* more than fit: bump everything */
 };
+
+/* cacheaside.c: Redis cache-aside for reads, invalidated after COMMIT. */
+enum cache_kind {
+	CACHE_PRODUCT = 0,	/* product detail by id, 5 minutes */
+	CACHE_STOCK,		/* stock by SKU, 30 seconds */
+	CACHE_PLIST,		/* product list pages by query, 60 seconds */
+	CACHE__MAX
+};
+
+/* Loads and renders what the cache keeps (JSON text in the arena). */
+typedef char *(*svc_fill_fn)(struct svc_ctx *, void *arg, size_t *len,
+	    int *rc);
+
+int	 svc_cached(struct svc_ctx *, enum cache_kind, const char *id,
+	    svc_fill_fn, void *arg, const char **out, size_t *len);
+void	 svc_touch(struct svc_ctx *, uint64_t product_id, const char *sku);
+int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
 
 /* system.c */
 struct svc_health {
@@ -278,5 +300,32 @@ int	 svc_reconcile(struct svc_ctx *, const char *sku,
 int	 svc_all_skus(struct svc_ctx *, char ***, size_t *);
 int	 svc_expire_due(struct app *, int batch, int dry_run,
 	    unsigned *released, unsigned *skipped);
+
+/* catalog.c */
+struct product_filter {
+	const char	*q, *category, *status, *sort;
+	long long	 page, per_page;
+};
+
+struct product_patch {
+	const char	*name;			/* NULL: unchanged */
+	const char	*description;
+	int		 set_description;
+	const char	*category;		/* NULL with set: none */
+	int		 set_category;
+	const char	*price;
+	const char	*attributes;		/* JSON text */
+	int		 set_attributes;
+	const char	*status;		/* active or maintenance */
+};
+
+int	 svc_products_list(struct svc_ctx *, const struct product_filter *,
+	    struct product **, size_t *, long long *);
+int	 svc_product_update(struct svc_ctx *, uint64_t,
+	    const struct product_patch *, struct product *);
+int	 svc_product_retire(struct svc_ctx *, uint64_t, struct product *);
+int	 svc_product_cover(struct svc_ctx *, uint64_t, const char *, size_t,
+	    struct product *);
+int	 svc_categories(struct svc_ctx *, json_object **);
 
 #endif /* HOLDFAST_SVC_H */

@@ -53,13 +53,11 @@ api_stock_json(const struct stock_row *s)
 	return o;
 }
 
-static json_object *
-product_json(struct http_request *req, void *arg)
+json_object *
+api_product_json(const struct product *p)
 {
-	const struct product	*p = arg;
 	json_object		*o = json_object_new_object(), *attrs = NULL;
 
-	(void)req;
 	if (p->attributes != NULL)
 		attrs = json_tokener_parse(p->attributes);
 	json_object_object_add(o, "id", json_object_new_int64((int64_t)p->id));
@@ -74,8 +72,44 @@ product_json(struct http_request *req, void *arg)
 	json_object_object_add(o, "cover_url", api_str_or_null(p->cover_url));
 	json_object_object_add(o, "status", json_object_new_string(p->status));
 	json_object_object_add(o, "created_at", api_str_or_null(p->created_at));
+	json_object_object_add(o, "available",
+	    json_object_new_int64(p->stock.available));
+	json_object_object_add(o, "stock_status", json_object_new_string(
+	    stock_level(p->stock.available, p->stock.warning_threshold,
+	    p->stock.critical_threshold)));
 	json_object_object_add(o, "stock", api_stock_json(&p->stock));
 	return o;
+}
+
+static json_object *
+product_json(struct http_request *req, void *arg)
+{
+	(void)req;
+	return api_product_json(arg);
+}
+
+/* Serialises o into the arena (and releases it). */
+char *
+api_json_text(struct arena *a, json_object *o, size_t *len)
+{
+	const char	*s;
+	char		*out;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, len);
+	out = s != NULL ? arena_strndup(a, s, *len) : NULL;
+	json_object_put(o);
+	return out;
+}
+
+static char *
+fill_product(struct svc_ctx *ctx, void *arg, size_t *len, int *rc)
+{
+	struct product	p;
+
+	if ((*rc = svc_product_get(ctx, *(uint64_t *)arg, &p)) != HF_OK)
+		return NULL;
+	return api_json_text(ctx->arena, api_product_json(&p), len);
 }
 
 static const char *
@@ -118,17 +152,19 @@ api_product_create(struct http_request *req)
 void
 api_product_get(struct http_request *req)
 {
-	struct svc_ctx	ctx;
-	struct product	p;
-	uint64_t	id;
-	int		rc;
+	struct svc_ctx	 ctx;
+	const char	*text;
+	size_t		 len = 0;
+	uint64_t	 id;
+	int		 rc;
 
 	if (api_id_arg(req, 0, &id) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_product_get(&ctx, id, &p)) != HF_OK) {
+	if ((rc = svc_cached(&ctx, CACHE_PRODUCT, req->args[0], fill_product,
+	    &id, &text, &len)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, product_json(req, &p));
+	http_reply_data_raw(req, 200, text, len);
 }

@@ -33,19 +33,31 @@ const struct body_schema schema_restock = SCHEMA(f_restock);
 const struct body_schema schema_deduct = SCHEMA(f_deduct);
 const struct body_schema schema_adjust = SCHEMA(f_adjust);
 
+static char *
+fill_stock(struct svc_ctx *ctx, void *arg, size_t *len, int *rc)
+{
+	struct stock_row	s;
+
+	if ((*rc = svc_stock_get(ctx, arg, &s)) != HF_OK)
+		return NULL;
+	return api_json_text(ctx->arena, api_stock_json(&s), len);
+}
+
 void
 api_stock_get(struct http_request *req)
 {
-	struct svc_ctx		ctx;
-	struct stock_row	s;
-	int			rc;
+	struct svc_ctx	 ctx;
+	const char	*text;
+	size_t		 len = 0;
+	int		 rc;
 
 	api_ctx(req, &ctx);
-	if ((rc = svc_stock_get(&ctx, req->args[0], &s)) != HF_OK) {
+	if ((rc = svc_cached(&ctx, CACHE_STOCK, req->args[0], fill_stock,
+	    (void *)(uintptr_t)req->args[0], &text, &len)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_stock_json(&s));
+	http_reply_data_raw(req, 200, text, len);
 }
 
 void

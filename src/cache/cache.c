@@ -14,6 +14,7 @@ struct cache {
 	const struct hf_config	*cfg;
 	redisContext		*ctx;
 	int64_t			 retry_at_ms;	/* no attempt before this */
+	int			 lost;		/* failed since the last bump */
 	char			 err[256];
 };
 
@@ -37,6 +38,7 @@ cache_drop(struct cache *c, const char *why)
 		c->ctx = NULL;
 	}
 	c->retry_at_ms = hf_now_ms() + c->cfg->redis_backoff_ms;
+	c->lost = 1;
 }
 
 void
@@ -100,6 +102,16 @@ cache_connect(struct cache *c)
 			return HF_E_SYS_UNAVAILABLE;
 		}
 		freeReplyObject(r);
+	}
+	if (c->lost) {
+		/* writes may have missed their invalidation meanwhile */
+		r = redisCommand(c->ctx, "INCR hf:epoch");
+		if (r == NULL) {
+			cache_drop(c, "epoch bump failed");
+			return HF_E_SYS_UNAVAILABLE;
+		}
+		freeReplyObject(r);
+		c->lost = 0;
 	}
 	return HF_OK;
 }
@@ -189,7 +201,7 @@ cache_code_put(struct cache *c, const char *key, const char *hash, int ttl_s)
 		if (r != NULL)
 			freeReplyObject(r);
 	}
-	return rc;
+	return HF_OK;
 }
 
 /*
@@ -238,5 +250,76 @@ cache_del(struct cache *c, const char *key)
 	if ((r = cache_command(c, "DEL %s %s:tries", key, key)) == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	freeReplyObject(r);
+	return HF_OK;
+}
+
+static const char vget_script[] =
+    "local e = redis.call('GET', 'hf:epoch') or '0' "
+    "local v = redis.call('GET', KEYS[1]) or '0' "
+    "local k = ARGV[1] .. ':' .. e .. ':' .. v "
+    "return {k, redis.call('GET', k)}";
+
+int
+cache_vget(struct cache *c, struct arena *a, const char *ver_key,
+    const char *prefix, char **key, char **out, size_t *len)
+{
+	redisReply	*r;
+	int		 rc = HF_E_SYS_UNAVAILABLE;
+
+	*key = *out = NULL;
+	*len = 0;
+	if ((r = cache_command(c, "EVAL %s 1 %s %s", vget_script, ver_key,
+	    prefix)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING) {
+		*key = arena_strndup(a, r->element[0]->str, r->element[0]->len);
+		if (r->elements == 2 &&
+		    r->element[1]->type == REDIS_REPLY_STRING) {
+			*out = arena_strndup(a, r->element[1]->str,
+			    r->element[1]->len);
+			*len = r->element[1]->len;
+		}
+		rc = *key != NULL ? HF_OK : HF_E_SYS_INTERNAL;
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int
+cache_vset(struct cache *c, const char *key, const char *val, size_t len,
+    int ttl_s)
+{
+	redisReply	*r;
+
+	if ((r = cache_command(c, "SET %s %b EX %d", key, val, len, ttl_s)) ==
+	    NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return HF_OK;
+}
+
+/* Bumps every version in one round trip; a failure marks the cache lost. */
+int
+cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
+{
+	redisReply	*r;
+	size_t		 i;
+
+	if (n == 0)
+		return HF_OK;
+	if (cache_connect(c) != HF_OK) {
+		c->lost = 1;
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	for (i = 0; i < n; i++)
+		redisAppendCommand(c->ctx, "INCR %s", ver_keys[i]);
+	for (i = 0; i < n; i++) {
+		if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+			cache_drop(c, c->ctx->errstr);
+			return HF_E_SYS_UNAVAILABLE;
+		}
+		freeReplyObject(r);
+	}
 	return HF_OK;
 }

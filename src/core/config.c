@@ -79,6 +79,8 @@ static const struct conf_key conf_keys[] = {
 	STR(smtp_password, "", 1),
 	INT(smtp_timeout_ms, "2000", 100, 60000),
 	INT(notify_max_attempts, "8", 1, 100),
+	STR(upload_dir, "/var/lib/holdfast/uploads", 0),
+	STR(upload_url, "/uploads", 0),
 	INT(rate_login_max, "10", 1, 1000000),
 	INT(rate_login_ip_max, "100", 1, 1000000),
 	INT(rate_auth_window, "900", 1, 86400),
@@ -86,6 +88,7 @@ static const struct conf_key conf_keys[] = {
 	INT(rate_general_max, "600", 1, 10000000),
 	INT(rate_general_window, "60", 1, 86400),
 	STR(trusted_proxies, "", 0),
+	STR(metrics_file, "/run/holdfast/metrics", 0),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

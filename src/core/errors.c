@@ -43,6 +43,8 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_SYS_INTERNAL] = { 500, "SYS_002", "internal error" },
 	[HF_E_INV_SKU_TAKEN] = { 409, "INV_008", "SKU already exists" },
 	[HF_E_REQ_BAD] = { 400, "REQ_012", "malformed request" },
+	[HF_E_INV_IN_USE] = { 409, "INV_009",
+	    "product has units reserved or on loan" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },

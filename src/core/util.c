@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -94,4 +95,23 @@ hf_ct_equal(const void *a, const void *b, size_t n)
 	for (i = 0; i < n; i++)
 		d |= x[i] ^ y[i];
 	return d == 0;
+}
+
+/*
+ * The image type by its magic bytes (never by a name or a header): "png",
+ * "jpg" or "webp", or NULL.
+ */
+const char *
+hf_image_type(const void *buf, size_t len)
+{
+	const unsigned char	*b = buf;
+
+	if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "png";
+	if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+		return "jpg";
+	if (len >= 12 && memcmp(b, "RIFF", 4) == 0 &&
+	    memcmp(b + 8, "WEBP", 4) == 0)
+		return "webp";
+	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/metrics.h"
 #include "db_int.h"
 
 #define DB_MAX_PARAMS	32
@@ -67,12 +68,15 @@ db_disconnect(struct db *db)
 
 /*
  * Maps a server or client error number to an internal error. Connection
- * errors also drop the connection so the next request reconnects.
+ * errors also drop the connection so the next request reconnects. Every
+ * failure but a duplicate key (an answer services ask for) is counted.
  */
 int
 db_map_errno(struct db *db, unsigned e, const char *msg)
 {
 	snprintf(db->err, sizeof(db->err), "%u: %s", e, msg);
+	if (e != ER_DUP_ENTRY)
+		metrics_add(M_DB_ERRORS, 1);
 	switch (e) {
 	case ER_LOCK_DEADLOCK:
 		return HF_E_DEADLOCK;
@@ -126,6 +130,7 @@ db_connect(struct db *db)
 	    c->db_socket[0] != '\0' ? c->db_socket : NULL, 0) == NULL) {
 		snprintf(db->err, sizeof(db->err), "connect: %u: %s",
 		    mysql_errno(db->conn), mysql_error(db->conn));
+		metrics_add(M_DB_ERRORS, 1);
 		mysql_close(db->conn);
 		db->conn = NULL;
 		return HF_E_SYS_UNAVAILABLE;
@@ -432,6 +437,7 @@ db_txn(struct db *db, db_txn_fn fn, void *ctx)
 		if (rc == HF_E_DEADLOCK &&
 		    attempt < db->cfg->db_deadlock_retries) {
 			db->deadlock_retries++;
+			metrics_add(M_DB_DEADLOCK_RETRIES, 1);
 			continue;
 		}
 		return rc;

@@ -14,6 +14,7 @@
 
 #include "holdfast/app.h"
 #include "holdfast/http.h"
+#include "holdfast/metrics.h"
 #include "http_int.h"
 
 #define HTTP_ARENA_SLACK	(8 * 1024 * 1024)
@@ -410,6 +411,41 @@ serve_one(struct http_request *req, const struct route *routes,
 }
 
 /*
+ * Maps the shared counters (metrics_file) with a row named for every
+ * route. Here rather than in app_init(): only the workers count, and
+ * holdfast-admin, run as root, must not create the file that the workers
+ * (www-data) could then not open. A failure only costs the counters.
+ */
+static void
+serve_metrics_open(struct app *app, const struct route *routes,
+    size_t nroutes)
+{
+	struct metrics_route	*names;
+	char			 err[512];
+	size_t			 i;
+
+	if (app->cfg.metrics_file[0] == '\0') {
+		log_info(NULL, "metrics_file is empty: no request counters");
+		return;
+	}
+	if ((names = calloc(nroutes + 1, sizeof(*names))) == NULL) {
+		log_warn(NULL, "metrics: out of memory: no request counters");
+		return;
+	}
+	for (i = 0; i < nroutes; i++) {
+		names[i].method = http_method_name(routes[i].method);
+		names[i].pattern = routes[i].pattern;
+	}
+	if (metrics_open(app->cfg.metrics_file, names, nroutes, err,
+	    sizeof(err)) != 0)
+		log_warn(NULL, "%s: serving without request counters", err);
+	else
+		log_debug(NULL, "metrics: slot %d of %s", metrics_slot(),
+		    app->cfg.metrics_file);
+	free(names);
+}
+
+/*
  * Accepts and serves requests until SIGTERM or a fatal accept error.
  * Returns 0 on a clean stop, -1 otherwise.
  */
@@ -420,6 +456,7 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 	struct arena		 arena;
 	struct http_request	 req;
 	struct sigaction	 sa;
+	int64_t			 usec;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = serve_on_term;
@@ -433,6 +470,7 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 	}
 	arena_init(&arena, (size_t)app->cfg.max_body_bytes * 4 +
 	    HTTP_ARENA_SLACK);
+	serve_metrics_open(app, routes, nroutes);
 	while (!serve_stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
 			break;
@@ -443,12 +481,18 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 		req.io = &fr;
 		req.started_us = hf_now_us();
 		serve_one(&req, routes, nroutes);
-		log_access(req.method_name, req.raw_uri, req.status,
-		    hf_now_us() - req.started_us, req.request_id);
+		usec = hf_now_us() - req.started_us;
+		log_access(req.method_name, req.raw_uri, req.status, usec,
+		    req.request_id);
+		/* counted before the reply is flushed, so a client that has
+		 * its answer finds it in the next scrape */
+		metrics_request(req.route != NULL ?
+		    (int)(req.route - routes) : -1, req.status, usec);
 		FCGX_Finish_r(&fr);
 		arena_reset(&arena);
 		serve_busy = 0;
 	}
+	metrics_close();
 	arena_free(&arena);
 	FCGX_Free(&fr, 1);
 	return serve_stopping ? 0 : -1;

@@ -26,16 +26,20 @@ long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
 /* Locks a stock row by SKU, or by product id when sku is NULL. */
 int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
 		    uint64_t product_id, struct stock_row *);
-/* Applies c to a locked row: invariant check, row, ledger row, event. */
-int		 inv_stock_change(struct db *, const struct svc_ctx *,
+/*
+ * Applies c to a locked row: invariant check, row, ledger row, event; and
+ * marks the product for cache invalidation after COMMIT. Run the
+ * transaction with svc_txn() (not db_txn) so that invalidation happens.
+ */
+int		 inv_stock_change(struct db *, struct svc_ctx *,
 		    struct stock_row *, const struct change *,
 		    uint64_t *ledger_id);
 /* Ends a locked active reservation: "committed" (deduct), "released" or
  * "expired" (release); HF_E_INV_NOT_ACTIVE if another ended it first. */
-int		 inv_reservation_finish(struct db *, const struct svc_ctx *,
+int		 inv_reservation_finish(struct db *, struct svc_ctx *,
 		    struct stock_row *, const struct reservation *,
 		    const char *end, const char *reason);
-int		 inv_free_expired(struct db *, const struct svc_ctx *,
+int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
 		    struct reservation *);
@@ -45,5 +49,8 @@ json_object	*inv_short_line(const char *sku, long long requested,
 		    long long available);
 void		 inv_set_shortage(struct svc_ctx *, json_object *lines);
 void		 inv_set_not_found(struct svc_ctx *, const char *sku);
+void		 inv_product_from_row(const struct db_result *, size_t,
+		    struct product *);
+char		*inv_slugify(struct arena *, const char *);
 
 #endif /* HOLDFAST_INV_INT_H */

@@ -138,7 +138,7 @@ inv_stock_event(struct db *db, const struct svc_ctx *ctx,
  * a database error.
  */
 int
-inv_stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
+inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     const struct change *c, uint64_t *ledger_id)
 {
 	struct db_param	 p[12];
@@ -176,6 +176,7 @@ inv_stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
 	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 12, NULL, ledger_id)) !=
 	    HF_OK)
 		return rc;
+	svc_touch(ctx, s->product_id, s->sku);
 	s->on_hand = on;
 	s->reserved = res;
 	s->available = on - res;
@@ -188,7 +189,7 @@ inv_stock_change(struct db *db, const struct svc_ctx *ctx, struct stock_row *s,
 
 /* Ends one locked active reservation: commit (deduct) or release. */
 int
-inv_reservation_finish(struct db *db, const struct svc_ctx *ctx,
+inv_reservation_finish(struct db *db, struct svc_ctx *ctx,
     struct stock_row *s, const struct reservation *v, const char *end,
     const char *reason)
 {
@@ -220,7 +221,7 @@ inv_reservation_finish(struct db *db, const struct svc_ctx *ctx,
  * never refused because the cron has not run yet.
  */
 int
-inv_free_expired(struct db *db, const struct svc_ctx *ctx, struct stock_row *s)
+inv_free_expired(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
 {
 	struct db_param		 p[1] = { DB_INT((long long)s->product_id) };
 	struct db_result	 r;
@@ -287,6 +288,23 @@ inv_set_not_found(struct svc_ctx *ctx, const char *sku)
 
 /* --- products --------------------------------------------------------- */
 
+/* A row of the product columns followed by the stock columns. */
+void
+inv_product_from_row(const struct db_result *r, size_t row, struct product *p)
+{
+	p->id = (uint64_t)inv_cell_ll(r, row, 0);
+	p->sku = DB_CELL(r, row, 1);
+	p->name = DB_CELL(r, row, 2);
+	p->description = DB_CELL(r, row, 3);
+	p->category = DB_CELL(r, row, 4);
+	p->price = DB_CELL(r, row, 5);
+	p->attributes = DB_CELL(r, row, 6);
+	p->cover_url = DB_CELL(r, row, 7);
+	p->status = DB_CELL(r, row, 8);
+	p->created_at = DB_CELL(r, row, 9);
+	stock_from_row(r, row, 10, &p->stock);
+}
+
 static int
 product_load(struct db *db, struct arena *a, uint64_t id, struct product *p)
 {
@@ -298,22 +316,12 @@ product_load(struct db *db, struct arena *a, uint64_t id, struct product *p)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_INV_NOT_FOUND;
-	p->id = (uint64_t)inv_cell_ll(&r, 0, 0);
-	p->sku = DB_CELL(&r, 0, 1);
-	p->name = DB_CELL(&r, 0, 2);
-	p->description = DB_CELL(&r, 0, 3);
-	p->category = DB_CELL(&r, 0, 4);
-	p->price = DB_CELL(&r, 0, 5);
-	p->attributes = DB_CELL(&r, 0, 6);
-	p->cover_url = DB_CELL(&r, 0, 7);
-	p->status = DB_CELL(&r, 0, 8);
-	p->created_at = DB_CELL(&r, 0, 9);
-	stock_from_row(&r, 0, 10, &p->stock);
+	inv_product_from_row(&r, 0, p);
 	return HF_OK;
 }
 
-static char *
-slugify(struct arena *a, const char *name)
+char *
+inv_slugify(struct arena *a, const char *name)
 {
 	char	*s = arena_strdup(a, name), *o = s;
 	int	 dash = 0;
@@ -361,7 +369,7 @@ product_create_fn(struct db *db, void *arg)
 
 	if (in->category != NULL) {
 		p[0] = DB_STR(in->category);
-		p[1] = DB_STR(slugify(t->ctx->arena, in->category));
+		p[1] = DB_STR(inv_slugify(t->ctx->arena, in->category));
 		if ((rc = db_exec(db, &db_sql_category_upsert, p, 2, NULL,
 		    &cat)) != HF_OK)
 			return rc;
@@ -386,6 +394,7 @@ product_create_fn(struct db *db, void *arg)
 	p[3] = in->location != NULL ? DB_STR(in->location) : DB_NULL;
 	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
+	svc_touch(t->ctx, pid, in->sku);
 	if (in->initial_quantity > 0) {
 		if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, pid, &s)) != HF_OK)
 			return rc;
@@ -426,7 +435,7 @@ svc_product_create(struct svc_ctx *ctx, const struct product_new *in,
 		    "warning_threshold";
 		return HF_E_INV_PARAM;
 	}
-	return db_txn(ctx->app->db, product_create_fn, &t);
+	return svc_txn(ctx, product_create_fn, &t);
 }
 
 int
@@ -524,6 +533,7 @@ stock_patch_fn(struct db *db, void *arg)
 	p[4] = DB_INT((long long)s.product_id);
 	if ((rc = db_exec(db, &db_sql_stock_patch, p, 5, NULL, NULL)) != HF_OK)
 		return rc;
+	svc_touch(t->ctx, s.product_id, s.sku);
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, s.product_id, t->out)) !=
 	    HF_OK)
 		return rc;
@@ -554,7 +564,7 @@ svc_stock_patch(struct svc_ctx *ctx, const char *sku,
 {
 	struct patch_txn	t = { ctx, sku, in, out };
 
-	return db_txn(ctx->app->db, stock_patch_fn, &t);
+	return svc_txn(ctx, stock_patch_fn, &t);
 }
 
 struct move_txn {
@@ -606,7 +616,7 @@ svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
 {
 	struct move_txn	t = { ctx, m, idem };
 
-	return db_txn(ctx->app->db, stock_move_fn, &t);
+	return svc_txn(ctx, stock_move_fn, &t);
 }
 
 /* --- reservations ----------------------------------------------------- */
@@ -756,7 +766,7 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	t.n = n;
 	t.idem = idem;
 	t.out = out;
-	return db_txn(ctx->app->db, reserve_fn, &t);
+	return svc_txn(ctx, reserve_fn, &t);
 }
 
 struct end_txn {
@@ -817,7 +827,7 @@ svc_reservation_end(struct svc_ctx *ctx, uint64_t id, int commit,
 {
 	struct end_txn	t = { ctx, id, NULL, commit, idem, out, NULL };
 
-	return db_txn(ctx->app->db, end_one_fn, &t);
+	return svc_txn(ctx, end_one_fn, &t);
 }
 
 static int
@@ -875,7 +885,7 @@ svc_reference_end(struct svc_ctx *ctx, const char *reference_id, int commit,
 	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out };
 
 	memset(out, 0, sizeof(*out));
-	return db_txn(ctx->app->db, end_ref_fn, &t);
+	return svc_txn(ctx, end_ref_fn, &t);
 }
 
 int
@@ -1254,7 +1264,7 @@ svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
 		memset(&t, 0, sizeof(t));
 		t.ctx = &ctx;
 		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		if ((rc = db_txn(app->db, expire_one_fn, &t)) != HF_OK) {
+		if ((rc = svc_txn(&ctx, expire_one_fn, &t)) != HF_OK) {
 			rc = -rc;
 			goto done;
 		}

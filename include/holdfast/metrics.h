@@ -1,0 +1,79 @@
+/*
+ * metrics.h: counters shared by every worker of a pool, for GET /metrics.
+ *
+ * The workers are separate processes, so their counters live in one
+ * file mapped by all of them (metrics_file): one slot per worker, written
+ * only by its owner with plain stores, no lock and no system call on the
+ * hot path. A scrape sums every slot. A worker that dies leaves its slot
+ * to the next one, which goes on counting from the same numbers, so the
+ * totals never go backwards while the file lives.
+ *
+ * Core: no dependency, callable from every layer. Until metrics_open()
+ * succeeds (and in programs that never call it: holdfast-admin, the cron
+ * jobs) every counting call does nothing.
+ */
+#ifndef HOLDFAST_METRICS_H
+#define HOLDFAST_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "holdfast/core.h"
+
+/* Plain counters; the order is part of the file's layout: append only. */
+enum metric_counter {
+	M_DB_ERRORS = 0,	/* failed statements and connections */
+	M_DB_DEADLOCK_RETRIES,	/* transactions run again after 1213 */
+	M_CACHE_HIT,		/* a read answered from Redis */
+	M_CACHE_MISS,		/* a read Redis did not have */
+	M_CACHE_ERROR,		/* a Redis call that failed or timed out */
+	M__MAX
+};
+
+/* What the rows of the request counters are called: one per route. */
+struct metrics_route {
+	const char	*method;	/* "GET" */
+	const char	*pattern;	/* "/api/v1/stock/{sku}" */
+};
+
+/*
+ * Maps the file at path (creating it), lays it out if it is new, names a
+ * row for every route (rows are found by name, so a new binary with a
+ * changed route table keeps counting in the right rows) and claims a free
+ * slot. Returns 0, or -1 with a reason in err: the caller logs it and
+ * serves without counters.
+ */
+int	 metrics_open(const char *path, const struct metrics_route *,
+	    size_t nroutes, char *err, size_t errlen);
+void	 metrics_close(void);
+int	 metrics_slot(void);		/* the claimed slot, or -1 */
+
+/*
+ * One answered request: route_index is the index in the table given to
+ * metrics_open(), or -1 when no route matched; usec its duration.
+ */
+void	 metrics_request(int route_index, int status, int64_t usec);
+void	 metrics_add(enum metric_counter, uint64_t);
+
+/* Values read at scrape time; a negative count is left out. */
+struct metrics_gauges {
+	int		 database_up;
+	int		 redis_up;
+	long long	 reservations_active;
+	long long	 reservations_expired;	/* past expires_at, active */
+	long long	 skus_warning;
+	long long	 skus_critical;
+	long long	 skus_out;
+};
+
+void	 metrics_gauges_unknown(struct metrics_gauges *);
+
+/*
+ * The Prometheus text format (version 0.0.4) of every slot summed and
+ * the gauges. Returns a NUL-terminated text in the arena and its length
+ * in *len, or NULL when the arena is full.
+ */
+char	*metrics_render(struct arena *, const struct metrics_gauges *,
+	    size_t *len);
+
+#endif /* HOLDFAST_METRICS_H */

@@ -1,0 +1,135 @@
+/*
+ * cacheaside.c: reads through Redis, writes invalidate after COMMIT.
+ *
+ * The stale-set race (a reader loads the database before a write, then
+ * stores its old value after the write's invalidation) is closed with
+ * versioned keys: an entry lives at <prefix>:<epoch>:<version>, and the
+ * version is read in the same script as the entry. A write bumps the
+ * version once its transaction has committed, so from then on readers look
+ * under the new version; a slow reader's set lands under the old one and
+ * is never read. The write's response leaves only after the bump, so a
+ * client that wrote and then reads sees its write. Redis is optional: any
+ * failure reads the database, and the cache layer backs off.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "holdfast/cache.h"
+#include "holdfast/db.h"
+#include "holdfast/svc.h"
+
+struct cache_kind_info {
+	const char	*name;		/* key component */
+	int		 ttl_s;
+};
+
+static const struct cache_kind_info cache_kinds[CACHE__MAX] = {
+	[CACHE_PRODUCT] = { "p", 300 },	/* product detail, by id */
+	[CACHE_STOCK] = { "s", 30 },	/* stock, by SKU */
+	[CACHE_PLIST] = { "l", 60 },	/* list pages: one version for all */
+};
+
+/* The version key of one entry; list pages share one. */
+static const char *
+ver_key(struct arena *a, enum cache_kind k, const char *id)
+{
+	if (k == CACHE_PLIST)
+		return "hf:ver:l";
+	return arena_printf(a, "hf:ver:%s:%s", cache_kinds[k].name, id);
+}
+
+/*
+ * Answers id from the cache, or through fill (which loads and renders it)
+ * and stores the result. *out is JSON text in the arena. Returns HF_OK or
+ * fill's error.
+ */
+int
+svc_cached(struct svc_ctx *ctx, enum cache_kind k, const char *id,
+    svc_fill_fn fill, void *arg, const char **out, size_t *len)
+{
+	char		*key = NULL, *hit = NULL, *text;
+	const char	*vk = ver_key(ctx->arena, k, id);
+	char		 prefix[600];
+	int		 rc = HF_OK, cached;
+
+	snprintf(prefix, sizeof(prefix), "hf:c:%s:%s", cache_kinds[k].name,
+	    id);
+	cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena, vk,
+	    prefix, &key, &hit, len) == HF_OK;
+	if (cached && hit != NULL) {
+		*out = hit;
+		return HF_OK;
+	}
+	if ((text = fill(ctx, arg, len, &rc)) == NULL)
+		return rc != HF_OK ? rc : HF_E_SYS_INTERNAL;
+	if (cached && key != NULL)
+		cache_vset(ctx->app->cache, key, text, *len,
+		    cache_kinds[k].ttl_s);
+	*out = text;
+	return HF_OK;
+}
+
+void
+svc_touch(struct svc_ctx *ctx, uint64_t product_id, const char *sku)
+{
+	size_t	i;
+
+	for (i = 0; i < ctx->ntouched; i++)
+		if (ctx->touched_pid[i] == product_id)
+			return;
+	if (ctx->ntouched == sizeof(ctx->touched_pid) /
+	    sizeof(ctx->touched_pid[0])) {
+		ctx->touched_all = 1;
+		return;
+	}
+	ctx->touched_pid[ctx->ntouched] = product_id;
+	ctx->touched_sku[ctx->ntouched] = sku;
+	ctx->ntouched++;
+}
+
+/* Bumps the versions of what the committed transaction changed. */
+static void
+invalidate(struct svc_ctx *ctx)
+{
+	const char	*keys[2 * 16 + 1];
+	size_t		 i, n = 0;
+
+	if (ctx->touched_all)
+		keys[n++] = "hf:epoch";
+	else
+		for (i = 0; i < ctx->ntouched; i++) {
+			char	id[24];
+
+			snprintf(id, sizeof(id), "%llu",
+			    (unsigned long long)ctx->touched_pid[i]);
+			keys[n++] = ver_key(ctx->arena, CACHE_PRODUCT, id);
+			if (ctx->touched_sku[i] != NULL)
+				keys[n++] = ver_key(ctx->arena, CACHE_STOCK,
+				    ctx->touched_sku[i]);
+		}
+	keys[n++] = ver_key(ctx->arena, CACHE_PLIST, NULL);
+	for (i = 0; i < n; i++)
+		if (keys[i] == NULL)
+			return;
+	/* a failure marks the cache lost: it bumps the epoch on return */
+	cache_bump(ctx->app->cache, keys, n);
+}
+
+/*
+ * db_txn for transactions that change products or stock: on COMMIT the
+ * touched entries are invalidated before the caller answers.
+ */
+int
+svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
+{
+	int	rc;
+
+	ctx->ntouched = 0;
+	ctx->touched_all = 0;
+	rc = db_txn(ctx->app->db, fn, arg);
+	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
+		invalidate(ctx);
+	ctx->ntouched = 0;
+	ctx->touched_all = 0;
+	return rc;
+}

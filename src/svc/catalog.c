@@ -1,0 +1,354 @@
+/*
+ * catalog.c: product search and lists, edits, retirement, categories and
+ * cover images. Books are products whose attributes carry author and ISBN.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "holdfast/db.h"
+#include "holdfast/svc.h"
+#include "inv_int.h"
+
+#define SEARCH_MAX	200
+
+/*
+ * The FULLTEXT boolean query for q: every word of 3 bytes or more becomes
+ * "+word*" (all words, as prefixes); operators in q are dropped, so a
+ * client cannot write boolean syntax. NULL when no word is long enough.
+ */
+static char *
+search_terms(struct arena *a, const char *q)
+{
+	char	*out = arena_alloc(a, strlen(q) * 3 + 1), *o = out;
+	size_t	 i = 0, start, n = strlen(q), words = 0;
+
+	if (out == NULL)
+		return NULL;
+	while (i < n) {
+		while (i < n && !isalnum((unsigned char)q[i]) &&
+		    (unsigned char)q[i] < 0x80)
+			i++;
+		start = i;
+		while (i < n && (isalnum((unsigned char)q[i]) ||
+		    (unsigned char)q[i] >= 0x80))
+			i++;
+		if (i - start >= 3) {
+			*o++ = '+';
+			memcpy(o, q + start, i - start);
+			o += i - start;
+			*o++ = '*';
+			*o++ = ' ';
+			words++;
+		}
+	}
+	*o = '\0';
+	return words > 0 ? out : NULL;
+}
+
+/* q as ISBN digits (hyphens and spaces dropped), or NULL. */
+static char *
+isbn_digits(struct arena *a, const char *q)
+{
+	char	*out = arena_alloc(a, strlen(q) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *q != '\0'; q++) {
+		if (isdigit((unsigned char)*q) || *q == 'X' || *q == 'x')
+			*o++ = (char)toupper((unsigned char)*q);
+		else if (*q != '-' && *q != ' ')
+			return NULL;
+	}
+	*o = '\0';
+	return o - out == 10 || o - out == 13 ? out : NULL;
+}
+
+/* q for LIKE 'q%': %, _ and \ escaped. */
+static char *
+like_prefix(struct arena *a, const char *q)
+{
+	char	*out = arena_alloc(a, strlen(q) * 2 + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *q != '\0'; q++) {
+		if (*q == '%' || *q == '_' || *q == '\\')
+			*o++ = '\\';
+		*o++ = *q;
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
+    struct product **out, size_t *n, long long *total)
+{
+	struct db_param		 p[16];
+	struct db_result	 r;
+	const char		*q = f->q;
+	const char		*sort = f->sort != NULL ? f->sort : "-created_at";
+	size_t			 i;
+	int			 rc;
+
+	if (q != NULL && strlen(q) > SEARCH_MAX) {
+		ctx->field = "q";
+		ctx->reason = "at most 200 bytes";
+		return HF_E_REQ_FIELD;
+	}
+	p[0] = f->category != NULL ? DB_STR(f->category) : DB_NULL;
+	p[1] = p[0];
+	p[2] = p[0];
+	p[3] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
+	p[4] = p[3];
+	p[5] = q != NULL ? DB_STR(q) : DB_NULL;
+	p[6] = p[5];
+	if (q != NULL) {
+		const char	*isbn = isbn_digits(ctx->arena, q);
+		const char	*terms = search_terms(ctx->arena, q);
+
+		p[7] = isbn != NULL ? DB_STR(isbn) : DB_NULL;
+		p[8] = DB_STR(like_prefix(ctx->arena, q));
+		p[9] = terms != NULL ? DB_STR(terms) : DB_NULL;
+		p[10] = p[9];
+	} else {
+		p[7] = DB_NULL;
+		p[8] = DB_NULL;
+		p[9] = DB_NULL;
+		p[10] = DB_NULL;
+	}
+	p[11] = DB_STR(sort);
+	p[12] = p[11];
+	p[13] = p[11];
+	p[14] = DB_INT(f->per_page);
+	p[15] = DB_INT((f->page - 1) * f->per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_count, p,
+	    11, &r)) != HF_OK)
+		return rc;
+	*total = inv_cell_ll(&r, 0, 0);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_list, p,
+	    16, &r)) != HF_OK)
+		return rc;
+	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		inv_product_from_row(&r, i, &(*out)[i]);
+	*n = r.nrows;
+	return HF_OK;
+}
+
+enum { L_ID, L_SKU, L_NAME, L_STATUS, L_PRICE, L_CAT, L_RESERVED };
+
+struct update_txn {
+	struct svc_ctx			*ctx;
+	uint64_t			 id;
+	const struct product_patch	*in;
+	struct product			*out;
+	int				 retire;
+	const char			*cover_url;
+};
+
+static json_object *
+product_audit(const struct product *p)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "sku", json_object_new_string(p->sku));
+	json_object_object_add(o, "name", json_object_new_string(p->name));
+	json_object_object_add(o, "category", p->category != NULL ?
+	    json_object_new_string(p->category) : NULL);
+	json_object_object_add(o, "price", json_object_new_string(p->price));
+	json_object_object_add(o, "status", json_object_new_string(p->status));
+	json_object_object_add(o, "cover_url", p->cover_url != NULL ?
+	    json_object_new_string(p->cover_url) : NULL);
+	return o;
+}
+
+static int
+product_update_fn(struct db *db, void *arg)
+{
+	struct update_txn		*t = arg;
+	const struct product_patch	*in = t->in;
+	struct svc_ctx			*ctx = t->ctx;
+	struct db_param			 p[13];
+	struct db_result		 r;
+	struct product			 before;
+	uint64_t			 cat = 0;
+	json_object			*old;
+	int				 rc;
+
+	p[0] = DB_INT((long long)t->id);
+	if ((rc = db_query(db, ctx->arena, &db_sql_product_lock, p, 1, &r)) !=
+	    HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_INV_NOT_FOUND;
+	if ((rc = svc_product_get(ctx, t->id, &before)) != HF_OK)
+		return rc;
+	if (t->retire) {
+		if (inv_cell_ll(&r, 0, L_RESERVED) > 0) {
+			ctx->message = arena_printf(ctx->arena, "product %s "
+			    "has %lld unit(s) reserved", DB_CELL(&r, 0, L_SKU),
+			    inv_cell_ll(&r, 0, L_RESERVED));
+			return HF_E_INV_IN_USE;
+		}
+		if ((rc = db_query(db, ctx->arena,
+		    &db_sql_product_loans_active, p, 1, &r)) != HF_OK)
+			return rc;
+		if (inv_cell_ll(&r, 0, 0) > 0) {
+			ctx->message = arena_printf(ctx->arena, "product %s "
+			    "has %lld unit(s) on loan", before.sku,
+			    inv_cell_ll(&r, 0, 0));
+			return HF_E_INV_IN_USE;
+		}
+		rc = db_exec(db, &db_sql_product_retire, p, 1, NULL, NULL);
+	} else if (t->cover_url != NULL) {
+		p[0] = DB_STR(t->cover_url);
+		p[1] = DB_INT((long long)t->id);
+		rc = db_exec(db, &db_sql_product_set_cover, p, 2, NULL, NULL);
+	} else {
+		if (in->set_category && in->category != NULL) {
+			p[0] = DB_STR(in->category);
+			p[1] = DB_STR(inv_slugify(ctx->arena, in->category));
+			if ((rc = db_exec(db, &db_sql_category_upsert, p, 2,
+			    NULL, &cat)) != HF_OK)
+				return rc;
+		}
+		p[0] = DB_INT(in->name != NULL);
+		p[1] = in->name != NULL ? DB_STR(in->name) : DB_NULL;
+		p[2] = DB_INT(in->set_description);
+		p[3] = in->description != NULL ? DB_STR(in->description) :
+		    DB_NULL;
+		p[4] = DB_INT(in->set_category);
+		p[5] = cat != 0 ? DB_INT((long long)cat) : DB_NULL;
+		p[6] = DB_INT(in->price != NULL);
+		p[7] = in->price != NULL ? DB_STR(in->price) : DB_NULL;
+		p[8] = DB_INT(in->set_attributes);
+		p[9] = in->attributes != NULL ? DB_STR(in->attributes) :
+		    DB_NULL;
+		p[10] = DB_INT(in->status != NULL);
+		p[11] = in->status != NULL ? DB_STR(in->status) : DB_NULL;
+		p[12] = DB_INT((long long)t->id);
+		rc = db_exec(db, &db_sql_product_update, p, 13, NULL, NULL);
+	}
+	if (rc != HF_OK)
+		return rc;
+	svc_touch(ctx, t->id, before.sku);
+	if ((rc = svc_product_get(ctx, t->id, t->out)) != HF_OK)
+		return rc;
+	old = product_audit(&before);
+	return svc_audit(db, ctx, t->retire ? "product.retire" :
+	    t->cover_url != NULL ? "product.cover" : "product.update",
+	    "product", t->id, old, product_audit(t->out));
+}
+
+int
+svc_product_update(struct svc_ctx *ctx, uint64_t id,
+    const struct product_patch *in, struct product *out)
+{
+	struct update_txn	t = { ctx, id, in, out, 0, NULL };
+
+	return svc_txn(ctx, product_update_fn, &t);
+}
+
+int
+svc_product_retire(struct svc_ctx *ctx, uint64_t id, struct product *out)
+{
+	struct update_txn	t = { ctx, id, NULL, out, 1, NULL };
+
+	return svc_txn(ctx, product_update_fn, &t);
+}
+
+/*
+ * Stores an image under upload_dir/covers with a content-addressed name
+ * (the SHA-256 of its bytes) and points the product at it. The type comes
+ * from the magic bytes only. Returns HF_E_REQ_MEDIA_TYPE for anything but
+ * PNG, JPEG or WebP.
+ */
+int
+svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
+    size_t len, struct product *out)
+{
+	const struct hf_config	*cfg = &ctx->app->cfg;
+	struct update_txn	 t = { ctx, id, NULL, out, 0, NULL };
+	const char		*type = hf_image_type(body, len);
+	char			 hash[HF_SHA256_HEX], dir[300], path[400];
+	char			 tmp[420];
+	ssize_t			 w;
+	size_t			 done = 0;
+	int			 fd;
+
+	if (type == NULL) {
+		ctx->message = "the body is not a PNG, JPEG or WebP image";
+		return HF_E_REQ_MEDIA_TYPE;
+	}
+	hf_sha256_hex(hash, body, len);
+	snprintf(dir, sizeof(dir), "%s/covers", cfg->upload_dir);
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, hash, type);
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		log_error(ctx->request_id, "cover: mkdir %s: %s", dir,
+		    strerror(errno));
+		return HF_E_SYS_INTERNAL;
+	}
+	if (access(path, F_OK) != 0) {
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644)) < 0) {
+			log_error(ctx->request_id, "cover: open %s: %s", tmp,
+			    strerror(errno));
+			return HF_E_SYS_INTERNAL;
+		}
+		while (done < len) {
+			if ((w = write(fd, body + done, len - done)) <= 0) {
+				if (w < 0 && errno == EINTR)
+					continue;
+				close(fd);
+				unlink(tmp);
+				return HF_E_SYS_INTERNAL;
+			}
+			done += (size_t)w;
+		}
+		if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+			unlink(tmp);
+			log_error(ctx->request_id, "cover: write %s: %s", path,
+			    strerror(errno));
+			return HF_E_SYS_INTERNAL;
+		}
+	}
+	t.cover_url = arena_printf(ctx->arena, "%s/covers/%s.%s",
+	    cfg->upload_url, hash, type);
+	return svc_txn(ctx, product_update_fn, &t);
+}
+
+int
+svc_categories(struct svc_ctx *ctx, json_object **out)
+{
+	struct db_result	 r;
+	json_object		*o;
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_categories_list,
+	    NULL, 0, &r)) != HF_OK)
+		return rc;
+	*out = json_object_new_array();
+	for (i = 0; i < r.nrows; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id",
+		    json_object_new_int64(inv_cell_ll(&r, i, 0)));
+		json_object_object_add(o, "name",
+		    json_object_new_string(DB_CELL(&r, i, 1)));
+		json_object_object_add(o, "slug",
+		    json_object_new_string(DB_CELL(&r, i, 2)));
+		json_object_object_add(o, "products",
+		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
+		json_object_array_add(*out, o);
+	}
+	return HF_OK;
+}

@@ -1,0 +1,50 @@
+// History-mode routes; the web server answers every unknown path with
+// index.html (try_files in nginx, FallbackResource in Apache).
+import { createRouter, createWebHistory } from 'vue-router'
+import { session } from './api.js'
+
+const STAFF = ['admin', 'business']
+const ADMIN = ['admin']
+const USER = ['user', 'business', 'admin']
+
+// meta.nav: shown in the menu (group public | account | desk); meta.roles:
+// who may open it (none: everyone).
+export const routes = [
+  { path: '/', name: 'catalog', component: () => import('./views/CatalogView.vue'), meta: { title: 'Catalog', nav: 'public' } },
+  { path: '/p/:id', name: 'product', component: () => import('./views/ProductView.vue'), meta: { title: 'Product' } },
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { title: 'Sign in' } },
+  { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: 'Register' } },
+  { path: '/verify', name: 'verify', component: () => import('./views/VerifyView.vue'), meta: { title: 'Verify your e-mail' } },
+  { path: '/reset', name: 'reset', component: () => import('./views/ResetView.vue'), meta: { title: 'Reset password' } },
+  { path: '/account', name: 'account', component: () => import('./views/AccountView.vue'), meta: { title: 'My account', nav: 'account', roles: USER } },
+  { path: '/desk/products', name: 'products', component: () => import('./views/ProductsView.vue'), meta: { title: 'Products', nav: 'desk', roles: STAFF } },
+  { path: '/desk/stock', name: 'stock', component: () => import('./views/StockView.vue'), meta: { title: 'Stock', nav: 'desk', roles: STAFF } },
+  { path: '/desk/reservations', name: 'reservations', component: () => import('./views/ReservationsView.vue'), meta: { title: 'Reservations', nav: 'desk', roles: STAFF } },
+  { path: '/desk/ledger', name: 'ledger', component: () => import('./views/LedgerView.vue'), meta: { title: 'Ledger', nav: 'desk', roles: STAFF } },
+  { path: '/desk/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: 'Users', nav: 'desk', roles: ADMIN } },
+  { path: '/desk/api-keys', name: 'keys', component: () => import('./views/KeysView.vue'), meta: { title: 'API keys', nav: 'desk', roles: ADMIN } },
+  { path: '/desk/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { title: 'Audit log', nav: 'desk', roles: ADMIN } },
+  { path: '/:rest(.*)*', name: 'notfound', component: () => import('./views/NotFound.vue'), meta: { title: 'Not found' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (to, from, saved) => saved || (to.path !== from.path ? { top: 0 } : undefined),
+})
+
+export function allowed(route, user = session.user) {
+  const roles = route.meta && route.meta.roles
+  if (!roles) return true
+  return !!user && roles.includes(user.role)
+}
+
+router.beforeEach((to) => {
+  if (allowed(to)) return true
+  if (!session.user) return { name: 'login', query: { redirect: to.fullPath } }
+  return { name: 'catalog' }
+})
+
+router.afterEach((to) => {
+  document.title = `${to.meta.title || 'Holdfast'} · Holdfast`
+})
