@@ -61,6 +61,11 @@ struct svc_health {
 void	 svc_health(struct app *, struct svc_health *);
 const char *svc_db_error(struct app *);
 
+/* metrics.c: the gauges GET /metrics reads at scrape time. */
+struct metrics_gauges;
+void	 svc_metrics_gauges(struct app *, struct arena *,
+	    struct metrics_gauges *);
+
 /* ratelimit.c: fixed windows in Redis, a per-worker fallback for auth. */
 enum rate_kind {
 	RATE_GENERAL = 0,	/* not enforced while Redis is down */

@@ -20,6 +20,9 @@ struct change {
 	const char	*ref_type;	/* reservation, order, loan, hold, manual */
 	const char	*ref_id;
 	const char	*reason;
+	/* the reservation this row reserves or ends (ledger.reservation_id,
+	 * which reconcile counts), whatever the row names; 0: none */
+	uint64_t	 reservation_id;
 };
 
 long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
@@ -39,6 +42,12 @@ int		 inv_stock_change(struct db *, struct svc_ctx *,
 int		 inv_reservation_finish(struct db *, struct svc_ctx *,
 		    struct stock_row *, const struct reservation *,
 		    const char *end, const char *reason);
+/* The same, with the ending row naming what the units went to (an
+ * order, a loan): ref_type/ref_id instead of the reservation. */
+int		 inv_reservation_finish_as(struct db *, struct svc_ctx *,
+		    struct stock_row *, const struct reservation *,
+		    const char *end, const char *reason, const char *ref_type,
+		    const char *ref_id);
 int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
