@@ -41,6 +41,9 @@ json_object	*api_str_or_null(const char *);
 void	api_root(struct http_request *);
 void	api_health(struct http_request *);
 
+/* metrics.c */
+void	api_metrics(struct http_request *);
+
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
 				schema_email, schema_login, schema_refresh,
@@ -104,5 +107,43 @@ void	api_product_patch(struct http_request *);
 void	api_product_delete(struct http_request *);
 void	api_product_cover(struct http_request *);
 void	api_categories(struct http_request *);
+
+/* loans.c, holds.c, stats_lending.c (issue 6, library) */
+struct loan;
+extern const struct body_schema	schema_loan, schema_hold;
+json_object *api_loan_json(struct http_request *, const struct loan *);
+int	api_user_id_param(struct http_request *, uint64_t *);
+int	api_enum_param(struct http_request *, const char *,
+	    const char *const *, const char **);
+void	api_loans_create(struct http_request *);
+void	api_loans_list(struct http_request *);
+void	api_loan_get(struct http_request *);
+void	api_loan_return(struct http_request *);
+void	api_loan_renew(struct http_request *);
+void	api_hold_create(struct http_request *);
+void	api_holds_list(struct http_request *);
+void	api_hold_get(struct http_request *);
+void	api_hold_cancel(struct http_request *);
+void	api_hold_checkout(struct http_request *);
+void	api_stats_loans(struct http_request *);
+void	api_stats_categories(struct http_request *);
+
+/* orders.c, webhooks.c, stats_orders.c (issue 6, shop); reservations.c */
+extern const struct body_schema	schema_order_create, schema_webhook;
+int	api_parse_items(struct http_request *, json_object *,
+	    struct reserve_item **, size_t *);
+void	api_order_create(struct http_request *);
+void	api_orders_list(struct http_request *);
+void	api_order_get(struct http_request *);
+void	api_order_pay(struct http_request *);
+void	api_order_cancel(struct http_request *);
+void	api_order_refund(struct http_request *);
+void	api_order_fulfill(struct http_request *);
+void	api_payment_notify(struct http_request *);
+void	api_webhook_create(struct http_request *);
+void	api_webhooks_list(struct http_request *);
+void	api_webhook_delete(struct http_request *);
+void	api_webhook_deliveries(struct http_request *);
+void	api_stats_orders(struct http_request *);
 
 #endif /* HOLDFAST_API_H */

@@ -71,6 +71,26 @@ enum hf_err {
 	HF_E_INV_SKU_TAKEN,	/* INV_008 409 */
 	HF_E_REQ_BAD,		/* REQ_012 400 */
 	HF_E_INV_IN_USE,	/* INV_009 409 */
+	/* orders and payments (issue 6, shop) */
+	HF_E_ORD_NOT_FOUND,	/* ORD_001 404 */
+	HF_E_ORD_NOT_PAYABLE,	/* ORD_002 409 */
+	HF_E_ORD_EXPIRED,	/* ORD_003 409 */
+	HF_E_ORD_NOT_CANCELLABLE, /* ORD_004 409 */
+	HF_E_ORD_NOT_REFUNDABLE, /* ORD_005 409 */
+	HF_E_ORD_NOT_FULFILLABLE, /* ORD_006 409 */
+	HF_E_PAY_SIGNATURE,	/* PAY_001 401 */
+	HF_E_PAY_MISMATCH,	/* PAY_002 422 */
+	/* loans and holds (issue 6, library) */
+	HF_E_LOAN_LIMIT,	/* LOAN_001 409 */
+	HF_E_LOAN_RETURNED,	/* LOAN_002 409 */
+	HF_E_LOAN_RENEWALS,	/* LOAN_003 409 */
+	HF_E_LOAN_WAITING,	/* LOAN_004 409 */
+	HF_E_HOLD_AVAILABLE,	/* HOLD_001 409 */
+	HF_E_HOLD_DUPLICATE,	/* HOLD_002 409 */
+	HF_E_HOLD_NOT_READY,	/* HOLD_003 409 */
+	HF_E_HOLD_ENDED,	/* HOLD_004 409 */
+	HF_E_HOLD_PICKUP_PASSED, /* HOLD_005 409 */
+	HF_E_HOLD_ON_LOAN,	/* HOLD_006 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -143,7 +163,18 @@ struct hf_config {
 	int	 rate_general_max;
 	int	 rate_general_window;
 	char	 trusted_proxies[512];
+	/* orders, payments, webhooks (issue 6, shop) */
+	int	 order_ttl;		/* seconds an unpaid order holds */
+	char	 payment_secret[256];	/* HMAC key of payment callbacks */
+	int	 webhook_timeout_ms;
 	char	 metrics_file[256];	/* shared counters; empty: none */
+	/* loans, holds, notices (issue 6, library) */
+	int	 loan_period_days;
+	int	 loan_limit;		/* active loans per user */
+	int	 loan_max_renewals;
+	int	 hold_pickup_days;
+	int	 reminder_days_before;	/* 0: no reminders */
+	int	 overdue_notice_interval_hours;
 };
 
 void	 config_defaults(struct hf_config *);

@@ -41,7 +41,8 @@ extern struct db_sql	db_sql_loans_list, db_sql_loans_count;
 extern struct db_sql	db_sql_hold_insert;
 /* id -> HOLD_COLS */
 extern struct db_sql	db_sql_hold_by_id;
-/* id -> id, user_id, product_id, status, reservation_id (FOR UPDATE) */
+/* id -> id, user_id, product_id, status, reservation_id, pickup passed
+ * (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_lock;
 /* product_id -> id, user_id of the first waiting hold (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_head_lock;

@@ -19,7 +19,8 @@ struct db;
 struct loan {
 	uint64_t	 id, user_id, product_id;
 	const char	*sku, *name;
-	const char	*status;	/* active, overdue (computed), returned */
+	const char	*status;	/* active, overdue (computed),
+					   returned */
 	const char	*due_at, *returned_at, *created_at;
 	long long	 renewals;
 };
@@ -85,7 +86,7 @@ int	 svc_hold_checkout(struct svc_ctx *, uint64_t id, struct idem *,
  * units now available to the waiting holds of that product, first in
  * line first (the restock path of inventory.c calls it).
  */
-int	 holds_after_restock(struct db *, const struct svc_ctx *,
+int	 holds_after_restock(struct db *, struct svc_ctx *,
 	    struct stock_row *);
 /* holdfast-expire: before and after the reservation expiry. */
 int	 holds_expire_due(struct app *, int batch, int dry_run,

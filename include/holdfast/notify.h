@@ -1,7 +1,7 @@
 /*
  * notify.h: the only door to libcurl. One notifier per process holds one
  * curl easy handle, created before the accept loop and reused (reset)
- * for every delivery. Today: e-mail over SMTP; webhooks join later.
+ * for every delivery: e-mail over SMTP, webhooks over HTTP(S).
  */
 #ifndef HOLDFAST_NOTIFY_H
 #define HOLDFAST_NOTIFY_H
@@ -25,6 +25,23 @@ void		 notify_free(struct notifier *);
 
 int	 notify_smtp_send(struct notifier *, const char *to,
 	    const char *subject, const char *body, char *err, size_t errlen);
+
+/* Webhooks (http.c): one signed JSON POST per delivery. */
+#define NOTIFY_URL_MAX		2048
+
+struct notify_webhook {
+	const char	*url;
+	const char	*secret;	/* HMAC-SHA256 key */
+	const char	*event;		/* X-Holdfast-Event */
+	const char	*event_id;	/* X-Holdfast-Event-Id */
+	uint64_t	 delivery_id;	/* X-Holdfast-Delivery (outbox id) */
+	const char	*body;
+	size_t		 len;
+};
+
+int	 notify_webhook_url_ok(const char *);
+int	 notify_webhook_post(struct notifier *, const struct notify_webhook *,
+	    char *err, size_t errlen);
 
 /*
  * The pure part (mail.c): checks and builds one plain-text message, so

@@ -22,6 +22,7 @@ struct outbox_stats {
 	unsigned	failed;		/* failed, will be retried */
 	unsigned	dead;		/* failed for the last time */
 	unsigned	busy;		/* another process had it first */
+	unsigned	events;		/* webhook events fanned out */
 	int		stopped;	/* gave up early: server down */
 };
 

@@ -161,8 +161,10 @@ api_product_get(struct http_request *req)
 	if (api_id_arg(req, 0, &id) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_cached(&ctx, CACHE_PRODUCT, req->args[0], fill_product,
-	    &id, &text, &len)) != HF_OK) {
+	/* the key is the id as a number: "01" and "1" are one entry */
+	if ((rc = svc_cached(&ctx, CACHE_PRODUCT, arena_printf(req->arena,
+	    "%llu", (unsigned long long)id), fill_product, &id, &text, &len)) !=
+	    HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}

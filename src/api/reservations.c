@@ -69,9 +69,12 @@ one_json(struct http_request *req, void *arg)
 	return reservation_json(arg);
 }
 
-/* items: [{sku, quantity}], checked line by line (details name the line). */
-static int
-parse_items(struct http_request *req, json_object *arr,
+/*
+ * items: [{sku, quantity}], checked line by line (details name the line).
+ * Returns 0, or -1 after replying. Orders read their items with it too.
+ */
+int
+api_parse_items(struct http_request *req, json_object *arr,
     struct reserve_item **out, size_t *n)
 {
 	json_object	*line, *v;
@@ -155,7 +158,7 @@ api_reserve(struct http_request *req)
 	in.reference_id = fv[RV_REF].present && !fv[RV_REF].null ?
 	    fv[RV_REF].s : NULL;
 	in.ttl_seconds = fv[RV_TTL].present ? fv[RV_TTL].i : 900;
-	if (parse_items(req, fv[RV_ITEMS].j, &in.items, &in.nitems) != 0)
+	if (api_parse_items(req, fv[RV_ITEMS].j, &in.items, &in.nitems) != 0)
 		return;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)

@@ -47,14 +47,22 @@ void
 api_stock_get(struct http_request *req)
 {
 	struct svc_ctx	 ctx;
-	const char	*text;
-	size_t		 len = 0;
+	const char	*text, *sku = req->args[0];
+	size_t		 len = 0, n = strlen(sku);
 	int		 rc;
 
 	api_ctx(req, &ctx);
-	if ((rc = svc_cached(&ctx, CACHE_STOCK, req->args[0], fill_stock,
-	    (void *)(uintptr_t)req->args[0], &text, &len)) != HF_OK) {
-		api_fail(req, &ctx, rc);
+	/*
+	 * SKUs compare with PAD SPACE: "BK-1 " finds BK-1's row, but its
+	 * entry would sit under a version nobody bumps. Read those directly.
+	 */
+	if (n > 0 && sku[n - 1] == ' ') {
+		text = fill_stock(&ctx, (void *)(uintptr_t)sku, &len, &rc);
+	} else
+		rc = svc_cached(&ctx, CACHE_STOCK, sku, fill_stock,
+		    (void *)(uintptr_t)sku, &text, &len);
+	if (rc != HF_OK || text == NULL) {
+		api_fail(req, &ctx, rc != HF_OK ? rc : HF_E_SYS_INTERNAL);
 		return;
 	}
 	http_reply_data_raw(req, 200, text, len);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "holdfast/app.h"
+#include "holdfast/lending.h"
+#include "holdfast/orders.h"
 #include "holdfast/svc.h"
 
 #define EXPIRE_ROUNDS	100
@@ -18,12 +20,65 @@ usage(void)
 	fprintf(stderr, "usage: holdfast-expire [--dry-run] [--batch N]\n");
 }
 
+/*
+ * Holds past their pickup window (sweep 0), before the reservations, so
+ * their units pass down the queue rather than to whoever asks first; and
+ * units left on the shelf while people wait (sweep 1), after them.
+ */
+static int
+expire_holds(struct app *app, long long batch, int dry_run, int sweep,
+    struct lend_run *run)
+{
+	int	n, round;
+
+	for (round = 0; round < EXPIRE_ROUNDS; round++) {
+		n = sweep ? holds_sweep(app, (int)batch, dry_run, run) :
+		    holds_expire_due(app, (int)batch, dry_run, run);
+		if (n < 0) {
+			fprintf(stderr, "holdfast-expire: holds: %s: %s\n",
+			    hf_err_message(-n), svc_db_error(app));
+			return -1;
+		}
+		if (dry_run || n < batch)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Unpaid orders past their TTL, first: each with all its reservations at
+ * once, the release rows naming the order (issue 6, shop).
+ */
+static int
+expire_orders(struct app *app, long long batch, int dry_run,
+    unsigned *expired, unsigned *skipped)
+{
+	unsigned	e, s;
+	int		n, round;
+
+	for (round = 0; round < EXPIRE_ROUNDS; round++) {
+		n = svc_orders_expire_due(app, (int)batch, dry_run, &e, &s);
+		if (n < 0) {
+			fprintf(stderr, "holdfast-expire: orders: %s: %s\n",
+			    hf_err_message(-n), svc_db_error(app));
+			return -1;
+		}
+		*expired += e;
+		*skipped += s;
+		if (dry_run || n < batch)
+			break;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct app	app;
+	struct lend_run	run;
 	char		err[512];
 	unsigned	released = 0, skipped = 0, r, s;
+	unsigned	orders_expired = 0, orders_skipped = 0;
 	long long	batch = 500;
 	int		dry_run = 0, i, n, round;
 
@@ -42,6 +97,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdfast-expire: %s\n", err);
 		return 1;
 	}
+	if (expire_orders(&app, batch, dry_run, &orders_expired,
+	    &orders_skipped) != 0) {
+		app_free(&app);
+		return 1;
+	}
+	memset(&run, 0, sizeof(run));
+	if (expire_holds(&app, batch, dry_run, 0, &run) != 0) {
+		app_free(&app);
+		return 1;
+	}
 	for (round = 0; round < EXPIRE_ROUNDS; round++) {
 		n = svc_expire_due(&app, (int)batch, dry_run, &r, &s);
 		if (n < 0) {
@@ -55,8 +120,16 @@ main(int argc, char **argv)
 		if (dry_run || n < batch)
 			break;
 	}
+	if (expire_holds(&app, batch, dry_run, 1, &run) != 0) {
+		app_free(&app);
+		return 1;
+	}
 	printf("expire: %s %u, skipped %u\n", dry_run ? "would release" :
 	    "released", released, skipped);
+	printf("holds: %s %u, passed on %u\n", dry_run ? "would expire" :
+	    "expired", run.expired, run.passed);
+	printf("orders: %s %u, skipped %u\n", dry_run ? "would expire" :
+	    "expired", orders_expired, orders_skipped);
 	log_info(NULL, "holdfast-expire: released %u, skipped %u%s", released,
 	    skipped, dry_run ? " (dry run)" : "");
 	app_free(&app);

@@ -10,6 +10,7 @@
 
 #include "holdfast/app.h"
 #include "holdfast/db.h"
+#include "holdfast/lending.h"
 #include "holdfast/outbox.h"
 
 #define NOTIFY_BATCH_DEFAULT	100
@@ -28,9 +29,10 @@ main(int argc, char **argv)
 {
 	struct app		app;
 	struct outbox_stats	st;
+	struct lend_run		run;
 	long long		n;
 	char			err[512];
-	int			i, batch = NOTIFY_BATCH_DEFAULT, rc;
+	int			i, batch = NOTIFY_BATCH_DEFAULT, rc, nrc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
@@ -53,12 +55,21 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdfast-notify: %s\n", err);
 		return 1;
 	}
+	/* loan notices first, so this run delivers them too */
+	memset(&run, 0, sizeof(run));
+	if ((nrc = notices_run(&app, batch, &run)) != HF_OK)
+		fprintf(stderr, "holdfast-notify: notices: %s\n",
+		    db_last_error(app.db));
+	else
+		printf("notices: reminders %u, overdue %u\n", run.reminders,
+		    run.overdue);
 	rc = outbox_run(&app, batch, &st);
 	if (rc != HF_OK)
 		fprintf(stderr, "holdfast-notify: database: %s\n",
 		    db_last_error(app.db));
-	printf("notify: sent %u, failed %u, dead %u%s\n", st.sent, st.failed,
-	    st.dead, st.stopped ? " (server down: stopped early)" : "");
+	printf("notify: sent %u, failed %u, dead %u, events %u%s\n", st.sent,
+	    st.failed, st.dead, st.events, st.stopped ?
+	    " (server down: stopped early)" : "");
 	app_free(&app);
-	return rc == HF_OK ? 0 : 1;
+	return rc == HF_OK && nrc == HF_OK ? 0 : 1;
 }

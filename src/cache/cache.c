@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "holdfast/cache.h"
+#include "holdfast/metrics.h"
 
 struct cache {
 	const struct hf_config	*cfg;
@@ -39,6 +40,7 @@ cache_drop(struct cache *c, const char *why)
 	}
 	c->retry_at_ms = hf_now_ms() + c->cfg->redis_backoff_ms;
 	c->lost = 1;
+	metrics_add(M_CACHE_ERROR, 1);
 }
 
 void
@@ -283,6 +285,8 @@ cache_vget(struct cache *c, struct arena *a, const char *ver_key,
 		rc = *key != NULL ? HF_OK : HF_E_SYS_INTERNAL;
 	}
 	freeReplyObject(r);
+	if (rc == HF_OK)
+		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
 	return rc;
 }
 

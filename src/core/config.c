@@ -88,7 +88,18 @@ static const struct conf_key conf_keys[] = {
 	INT(rate_general_max, "600", 1, 10000000),
 	INT(rate_general_window, "60", 1, 86400),
 	STR(trusted_proxies, "", 0),
+	/* orders, payments, webhooks (issue 6, shop) */
+	INT(order_ttl, "900", 1, 86400),
+	STR(payment_secret, "", 1),
+	INT(webhook_timeout_ms, "3000", 100, 60000),
 	STR(metrics_file, "/run/holdfast/metrics", 0),
+	/* loans, holds, notices (issue 6, library) */
+	INT(loan_period_days, "21", 1, 3650),
+	INT(loan_limit, "5", 1, 100000),
+	INT(loan_max_renewals, "2", 0, 1000),
+	INT(hold_pickup_days, "3", 1, 365),
+	INT(reminder_days_before, "2", 0, 365),
+	INT(overdue_notice_interval_hours, "24", 1, 8760),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -31,6 +31,11 @@
 
 #include "holdfast/metrics.h"
 
+/*
+ * The layout. A change to any size below is seen by the header check; a
+ * change to what a column means (metrics_codes, metrics_le_us, the order
+ * of enum metric_counter) must bump METRICS_VERSION.
+ */
 #define METRICS_MAGIC		0x31464d48u	/* "HMF1" */
 #define METRICS_VERSION		1u
 #define METRICS_SLOTS		64	/* workers at once on one file */
@@ -39,7 +44,7 @@
 #define METRICS_METHOD_LEN	8
 #define METRICS_PATTERN_LEN	116
 #define METRICS_ROW_UNMATCHED	0	/* no route matched the request */
-#define METRICS_ROW_OTHER	1	/* a route the row table had no room for */
+#define METRICS_ROW_OTHER	1	/* a route the table had no room for */
 
 /* Lock bytes: past any layout, the same in every version. */
 #define METRICS_LOCK_SETUP	((off_t)1 << 30)
@@ -252,18 +257,17 @@ mx_map(int fd, char *err, size_t errlen)
 		snprintf(err, errlen, "mmap: %s", strerror(errno));
 		return NULL;
 	}
-	if (fresh || mx_layout_ok(m, (off_t)sizeof(*m)))
-		goto laid_out;
-	if (mx_locked_by_other(fd, METRICS_LOCK_SLOT(0),
-	    METRICS_LOCK_SLOTS_ANY)) {
-		snprintf(err, errlen, "laid out by another version that a "
-		    "running worker still uses");
-		munmap(m, sizeof(*m));
-		return NULL;
+	if (!fresh && !mx_layout_ok(m, (off_t)sizeof(*m))) {
+		if (mx_locked_by_other(fd, METRICS_LOCK_SLOT(0),
+		    METRICS_LOCK_SLOTS_ANY)) {
+			snprintf(err, errlen, "laid out by another version "
+			    "that a running worker still uses");
+			munmap(m, sizeof(*m));
+			return NULL;
+		}
+		memset(m, 0, sizeof(*m));
+		fresh = 1;
 	}
-	memset(m, 0, sizeof(*m));
-	fresh = 1;
-laid_out:
 	if (fresh)
 		mx_lay_out(m);
 	return m;

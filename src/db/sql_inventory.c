@@ -52,8 +52,8 @@ struct db_sql db_sql_stock_count = DB_SQL(
 struct db_sql db_sql_ledger_insert = DB_SQL(
     "INSERT INTO ledger (product_id, sku, type, on_hand_delta, "
     "reserved_delta, on_hand_after, reserved_after, reference_type, "
-    "reference_id, reason, actor, request_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "reference_id, reason, actor, request_id, reservation_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 #define LEDGER_COLS "id, sku, type, on_hand_delta, reserved_delta, " \
 	"on_hand_after, reserved_after, reference_type, reference_id, " \
@@ -139,11 +139,15 @@ struct db_sql db_sql_reconcile_ledger = DB_SQL(
 struct db_sql db_sql_reconcile_active = DB_SQL(
     "SELECT COALESCE(SUM(quantity), 0) FROM reservations "
     "WHERE product_id = ? AND status = 'active'");
+/*
+ * An ending row carries the reservation in ledger.reservation_id
+ * (002_shop.sql), also when it names the order or loan the units went to.
+ */
 struct db_sql db_sql_reconcile_endings = DB_SQL(
     "SELECT r.id, r.status, COUNT(l.id) FROM reservations r "
-    "LEFT JOIN ledger l ON l.reference_type = 'reservation' "
-    "AND l.reference_id = CAST(r.id AS CHAR) AND l.type IN ('deduct', "
-    "'release') WHERE r.product_id = ? GROUP BY r.id, r.status "
+    "LEFT JOIN ledger l ON l.reservation_id = r.id "
+    "AND l.type IN ('deduct', 'release') "
+    "WHERE r.product_id = ? GROUP BY r.id, r.status "
     "HAVING (r.status = 'active' AND COUNT(l.id) <> 0) "
     "OR (r.status <> 'active' AND COUNT(l.id) <> 1) LIMIT 20");
 struct db_sql db_sql_products_all = DB_SQL(

@@ -80,8 +80,8 @@ struct db_sql db_sql_hold_by_id = DB_SQL(
     "SELECT " HOLD_COLS " FROM holds h JOIN products p "
     "ON p.id = h.product_id WHERE h.id = ?");
 struct db_sql db_sql_hold_lock = DB_SQL(
-    "SELECT id, user_id, product_id, status, reservation_id FROM holds "
-    "WHERE id = ? FOR UPDATE");
+    "SELECT id, user_id, product_id, status, reservation_id, "
+    "pickup_until <= NOW(3) FROM holds WHERE id = ? FOR UPDATE");
 /* ix_holds_queue (product_id, status, created_at): the head of the queue */
 struct db_sql db_sql_hold_head_lock = DB_SQL(
     "SELECT id, user_id FROM holds WHERE product_id = ? "
@@ -115,8 +115,8 @@ struct db_sql db_sql_holds_due = DB_SQL(
     "SELECT id FROM holds WHERE status = 'ready' "
     "AND pickup_until <= NOW(3) ORDER BY pickup_until, id LIMIT ?");
 /*
- * Units on the shelf while people wait: left by a release, an expired
- * cart or an adjustment, none of which passes units to the queue itself.
+ * Units on the shelf while people wait: left by a released or expired
+ * reservation, which does not pass units to the queue itself.
  */
 struct db_sql db_sql_holds_stalled = DB_SQL(
     "SELECT DISTINCT h.product_id FROM holds h JOIN stock s "

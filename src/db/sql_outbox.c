@@ -34,13 +34,12 @@ struct db_sql db_sql_outbox_failed = DB_SQL(
     "WHERE id = ? AND delivered_at IS NULL AND dead_at IS NULL");
 
 /*
- * ix_outbox_due: (delivered_at, dead_at, next_attempt_at). Only e-mail for
- * now: webhook rows (stock.low, stock.out) wait, undelivered and alive,
- * for the webhook deliverer of the orders issue.
+ * ix_outbox_due: (delivered_at, dead_at, next_attempt_at). Both channels:
+ * e-mail, and webhook events (fanned out, then POSTed: webhooks.c).
  */
 struct db_sql db_sql_outbox_due = DB_SQL(
     "SELECT id FROM outbox "
     "WHERE delivered_at IS NULL AND dead_at IS NULL "
-    "AND channel = 'email' AND next_attempt_at <= NOW(3) "
+    "AND next_attempt_at <= NOW(3) "
     "AND (claimed_until IS NULL OR claimed_until < NOW(3)) "
     "ORDER BY next_attempt_at, id LIMIT ?");

@@ -13,15 +13,7 @@
 #include <string.h>
 
 #include "holdfast/notify.h"
-
-struct notifier {
-	const struct hf_config	*cfg;
-	CURL			*curl;
-	int			 from_ok;	/* smtp_from parsed */
-	char			 mail_from[258];/* "<addr>" */
-	char			 domain[256];	/* of the Message-ID */
-	char			 errbuf[CURL_ERROR_SIZE];
-};
+#include "notify_int.h"
 
 /* The message being uploaded, read by curl in pieces. */
 struct smtp_upload {

@@ -58,6 +58,9 @@ json_object	*inv_short_line(const char *sku, long long requested,
 		    long long available);
 void		 inv_set_shortage(struct svc_ctx *, json_object *lines);
 void		 inv_set_not_found(struct svc_ctx *, const char *sku);
+/* items sorted by SKU with the lines of one SKU summed (arena copy) */
+int		 inv_lines_merge(struct svc_ctx *, const struct reserve_item *,
+		    size_t, struct reserve_item **, size_t *);
 void		 inv_product_from_row(const struct db_result *, size_t,
 		    struct product *);
 char		*inv_slugify(struct arena *, const char *);

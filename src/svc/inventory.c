@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/lending.h"
 #include "holdfast/outbox.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
@@ -141,7 +142,7 @@ int
 inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     const struct change *c, uint64_t *ledger_id)
 {
-	struct db_param	 p[12];
+	struct db_param	 p[13];
 	long long	 on = s->on_hand + c->d_on, res = s->reserved + c->d_res;
 	const char	*level, *low = s->low_state, *event = NULL;
 	int		 rc;
@@ -173,7 +174,9 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	p[9] = c->reason != NULL ? DB_STR(c->reason) : DB_NULL;
 	p[10] = DB_STR(ctx->who->actor);
 	p[11] = ctx->request_id != NULL ? DB_STR(ctx->request_id) : DB_NULL;
-	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 12, NULL, ledger_id)) !=
+	p[12] = c->reservation_id != 0 ? DB_INT((long long)c->reservation_id) :
+	    DB_NULL;
+	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 13, NULL, ledger_id)) !=
 	    HF_OK)
 		return rc;
 	svc_touch(ctx, s->product_id, s->sku);
@@ -193,6 +196,20 @@ inv_reservation_finish(struct db *db, struct svc_ctx *ctx,
     struct stock_row *s, const struct reservation *v, const char *end,
     const char *reason)
 {
+	return inv_reservation_finish_as(db, ctx, s, v, end, reason, NULL,
+	    NULL);
+}
+
+/*
+ * As inv_reservation_finish; the ending row names ref_type/ref_id (an
+ * order, a loan) when ref_type is not NULL, and the reservation always
+ * through ledger.reservation_id.
+ */
+int
+inv_reservation_finish_as(struct db *db, struct svc_ctx *ctx,
+    struct stock_row *s, const struct reservation *v, const char *end,
+    const char *reason, const char *ref_type, const char *ref_id)
+{
 	struct change	 c;
 	struct db_param	 p[2];
 	char		 id[24];
@@ -203,9 +220,10 @@ inv_reservation_finish(struct db *db, struct svc_ctx *ctx,
 	c.type = commit ? "deduct" : "release";
 	c.d_on = commit ? -v->quantity : 0;
 	c.d_res = -v->quantity;
-	c.ref_type = "reservation";
-	c.ref_id = id;
+	c.ref_type = ref_type != NULL ? ref_type : "reservation";
+	c.ref_id = ref_type != NULL ? ref_id : id;
 	c.reason = reason;
+	c.reservation_id = v->id;
 	p[0] = DB_STR(end);
 	p[1] = DB_INT((long long)v->id);
 	if ((rc = db_exec(db, &db_sql_reservation_end, p, 2, &n, NULL)) !=
@@ -604,6 +622,10 @@ stock_move_fn(struct db *db, void *arg)
 	}
 	if (rc != HF_OK)
 		return rc;
+	/* units back on the shelf go first to the SKU's waiting holds */
+	if (m->delta > 0 &&
+	    (rc = holds_after_restock(db, t->ctx, &m->stock)) != HF_OK)
+		return rc;
 	/* the answer shows the row as stored (updated_at moved with it) */
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
 	    &m->stock)) != HF_OK)
@@ -697,6 +719,7 @@ reserve_fn(struct db *db, void *arg)
 		c.ref_type = "reservation";
 		c.ref_id = rid;
 		c.reason = t->in->type;
+		c.reservation_id = id;
 		if ((rc = inv_stock_change(db, ctx, &rows[i], &c, NULL)) != HF_OK)
 			return rc;
 		p[0] = DB_INT((long long)id);
@@ -715,6 +738,38 @@ fail:
 }
 
 /*
+ * Copies items into the arena sorted by SKU, the lines of one SKU summed:
+ * the order stock rows are locked in. HF_E_INV_PARAM when a sum passes
+ * 1,000,000,000.
+ */
+int
+inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
+    size_t nitems, struct reserve_item **out, size_t *nout)
+{
+	struct reserve_item	*lines;
+	size_t			 i, n = 0;
+
+	lines = arena_calloc(ctx->arena, nitems + 1, sizeof(*lines));
+	if (lines == NULL)
+		return HF_E_SYS_INTERNAL;
+	memcpy(lines, items, nitems * sizeof(*lines));
+	qsort(lines, nitems, sizeof(*lines), cmp_items);
+	for (i = 0; i < nitems; i++) {
+		if (n > 0 && strcmp(lines[n - 1].sku, lines[i].sku) == 0) {
+			lines[n - 1].quantity += lines[i].quantity;
+			if (lines[n - 1].quantity > 1000000000LL) {
+				ctx->message = "quantity too large";
+				return HF_E_INV_PARAM;
+			}
+		} else
+			lines[n++] = lines[i];
+	}
+	*out = lines;
+	*nout = n;
+	return HF_OK;
+}
+
+/*
  * Reserves every line or none. Lines of one SKU are summed and the rows
  * locked in SKU order. A shortfall lists every short line in ctx->details.
  */
@@ -725,7 +780,8 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	struct reserve_txn	 t;
 	struct reserve_item	*lines;
 	char			 ref[40];
-	size_t			 i, n = 0;
+	size_t			 n = 0;
+	int			 rc;
 
 	memset(out, 0, sizeof(*out));
 	if (in->nitems == 0 || in->nitems > RESERVE_MAX_LINES) {
@@ -737,21 +793,9 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 		ctx->message = "ttl_seconds must be from 1 to 86400";
 		return HF_E_INV_PARAM;
 	}
-	lines = arena_calloc(ctx->arena, in->nitems, sizeof(*lines));
-	if (lines == NULL)
-		return HF_E_SYS_INTERNAL;
-	memcpy(lines, in->items, in->nitems * sizeof(*lines));
-	qsort(lines, in->nitems, sizeof(*lines), cmp_items);
-	for (i = 0; i < in->nitems; i++) {
-		if (n > 0 && strcmp(lines[n - 1].sku, lines[i].sku) == 0) {
-			lines[n - 1].quantity += lines[i].quantity;
-			if (lines[n - 1].quantity > 1000000000LL) {
-				ctx->message = "quantity too large";
-				return HF_E_INV_PARAM;
-			}
-		} else
-			lines[n++] = lines[i];
-	}
+	if ((rc = inv_lines_merge(ctx, in->items, in->nitems, &lines, &n)) !=
+	    HF_OK)
+		return rc;
 	if (in->reference_id != NULL)
 		out->reference_id = in->reference_id;
 	else {

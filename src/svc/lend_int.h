@@ -40,20 +40,22 @@ int	 lend_limit_check(struct db *, struct svc_ctx *, uint64_t user_id,
 	    size_t more);
 int	 lend_waiting(struct db *, struct arena *, uint64_t product_id,
 	    long long *n);
-int	 lend_loan_insert(struct db *, const struct svc_ctx *,
+int	 lend_loan_insert(struct db *, struct svc_ctx *,
 	    uint64_t user_id, const struct stock_row *, uint64_t *loan_id);
 int	 lend_loan_load(struct db *, struct arena *, uint64_t id,
 	    struct loan *);
 void	 lend_loan_from_row(const struct db_result *, size_t, struct loan *);
+const char *lend_oneline(struct arena *, const char *);
+const char *lend_when(struct arena *, const char *iso);
 void	 lend_mail_add(struct lend_mail *, uint64_t id);
 void	 lend_mail_deliver(struct app *, const struct lend_mail *);
 void	 lend_cron_ctx(struct app *, struct arena *, struct principal *,
 	    struct svc_ctx *, const char *actor);
 
 /* holds.c, for the loan paths */
-int	 holds_fill(struct db *, const struct svc_ctx *, struct stock_row *,
+int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *, unsigned *passed);
-int	 holds_free(struct db *, const struct svc_ctx *, struct stock_row *,
+int	 holds_free(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *);
 
 #endif /* HOLDFAST_LEND_INT_H */

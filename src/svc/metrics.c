@@ -20,8 +20,8 @@ gauge_cell(const struct db_result *res, size_t col)
 
 /*
  * Fills g. A database that does not answer leaves its gauges unknown
- * (left out of the text) and database_up 0; a connection lost since the
- * last request is reopened once, as svc_health() does.
+ * (left out of the text) and database_up 0. The ping reopens a
+ * connection lost since the last request, as svc_health() does.
  */
 void
 svc_metrics_gauges(struct app *app, struct arena *a,
@@ -31,8 +31,7 @@ svc_metrics_gauges(struct app *app, struct arena *a,
 	int			rc;
 
 	metrics_gauges_unknown(g);
-	rc = db_query(app->db, a, &db_sql_metrics_gauges, NULL, 0, &res);
-	if (rc == HF_E_SYS_UNAVAILABLE)
+	if ((rc = db_ping(app->db)) == HF_OK)
 		rc = db_query(app->db, a, &db_sql_metrics_gauges, NULL, 0,
 		    &res);
 	if (rc != HF_OK)

@@ -6,7 +6,9 @@
  *
  * Every delivery starts with a claim (db_outbox.h): a lease on the row
  * taken by one UPDATE, so concurrent senders never send a row twice at
- * the same time. Delivery is at least once: a message sent whose row
+ * the same time. Webhook events are fanned out and POSTed by webhooks.c:
+ * an event row (target "*") becomes one row per subscribed webhook, each
+ * delivered, retried and given up on like an e-mail. Delivery is at least once: a message sent whose row
  * could not then be marked (database lost right after the SMTP reply) is
  * sent again once the lease has passed.
  */
@@ -19,6 +21,7 @@
 #include "holdfast/db.h"
 #include "holdfast/db_outbox.h"
 #include "holdfast/notify.h"
+#include "holdfast/orders.h"
 #include "holdfast/outbox.h"
 
 #define OUTBOX_ARENA_CAP	(16 * 1024 * 1024)
@@ -38,7 +41,7 @@ enum outbox_channel {
 /* outbox.channel, indexed by enum outbox_channel */
 static const char *const outbox_channels[OUTBOX__MAX] = {
 	"email",	/* OUTBOX_EMAIL */
-	"webhook",	/* OUTBOX_WEBHOOK: a later issue delivers these */
+	"webhook",	/* OUTBOX_WEBHOOK: webhook_deliver() (webhooks.c) */
 };
 
 enum outbox_result {
@@ -46,6 +49,8 @@ enum outbox_result {
 	OUTBOX_SENT,
 	OUTBOX_FAILED,
 	OUTBOX_DEAD,
+	OUTBOX_FANNED,		/* an event turned into one row per webhook */
+	OUTBOX_FAILED_HOOK,	/* one receiver failed: the others may not */
 };
 
 /*
@@ -66,13 +71,15 @@ outbox_backoff_s(unsigned attempts)
 
 /*
  * How long a claim holds: well past the longest a send can take (libcurl
- * stops the whole transfer at smtp_timeout_ms), so a lease never ends
- * while its holder is still sending.
+ * stops the whole transfer at smtp_timeout_ms or webhook_timeout_ms), so a
+ * lease never ends while its holder is still sending.
  */
 static long long
 outbox_lease_s(const struct hf_config *c)
 {
-	long long	s = ((long long)c->smtp_timeout_ms + 999) / 1000;
+	long long	s = ((long long)(c->smtp_timeout_ms >
+			    c->webhook_timeout_ms ? c->smtp_timeout_ms :
+			    c->webhook_timeout_ms) + 999) / 1000;
 
 	s = 2 * s + 30;
 	return s < OUTBOX_LEASE_MIN_S ? OUTBOX_LEASE_MIN_S : s;
@@ -216,8 +223,10 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 	uint64_t		 affected = 0;
 	long long		 attempts;
 	unsigned		 delay;
+	uint64_t		*fanned;
+	size_t			 nfanned = 0;
 	char			 err[512];
-	int			 rc, sent, dead, ch;
+	int			 rc, sent, dead, ch, fan = 0;
 
 	*res = OUTBOX_BUSY;
 	p[0] = DB_INT(outbox_lease_s(&app->cfg));
@@ -239,11 +248,24 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 		sent = outbox_send_email(app, DB_CELL(&r, 0, 1),
 		    DB_CELL(&r, 0, 2), err, sizeof(err));
 		break;
+	case OUTBOX_WEBHOOK:
+		fan = DB_CELL(&r, 0, 1) != NULL &&
+		    strcmp(DB_CELL(&r, 0, 1), "*") == 0;
+		sent = webhook_deliver(app, a, id, DB_CELL(&r, 0, 1),
+		    DB_CELL(&r, 0, 2), &fanned, &nfanned, err, sizeof(err));
+		break;
 	default:
 		snprintf(err, sizeof(err), "channel %s: not delivered by "
 		    "this version", ch >= 0 ? outbox_channels[ch] : "unknown");
 		sent = NOTIFY_RETRY;
 		break;
+	}
+	if (sent == 0 && fan) {
+		/* marked delivered in the transaction that fanned it out */
+		log_info(NULL, "outbox %llu: event for %zu webhook(s)", uid,
+		    nfanned);
+		*res = OUTBOX_FANNED;
+		return HF_OK;
 	}
 	if (sent == 0) {
 		p[0] = DB_INT((long long)id);
@@ -274,7 +296,8 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 		log_warn(NULL, "outbox %llu: attempt %lld of %d failed, next "
 		    "in %us: %s", uid, attempts, app->cfg.notify_max_attempts,
 		    delay, err);
-	*res = dead ? OUTBOX_DEAD : OUTBOX_FAILED;
+	*res = dead ? OUTBOX_DEAD : ch == OUTBOX_EMAIL ? OUTBOX_FAILED :
+	    OUTBOX_FAILED_HOOK;
 	return rc;
 }
 
@@ -309,7 +332,13 @@ outbox_count(struct outbox_stats *st, enum outbox_result res, int *down)
 		break;
 	case OUTBOX_FAILED:
 		st->failed++;
-		(*down)++;
+		(*down)++;	/* the SMTP server may be down */
+		break;
+	case OUTBOX_FAILED_HOOK:
+		st->failed++;
+		break;
+	case OUTBOX_FANNED:
+		st->events++;
 		break;
 	case OUTBOX_DEAD:
 		st->dead++;
@@ -336,7 +365,7 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 	enum outbox_result	 res;
 	long long		 v;
 	size_t			 i;
-	int			 rc, round, down = 0;
+	int			 rc, round, down = 0, fanned;
 
 	memset(st, 0, sizeof(*st));
 	if (batch < 1)
@@ -352,6 +381,7 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 		if ((rc = db_query(app->db, &ra, &db_sql_outbox_due, p, 1,
 		    &r)) != HF_OK)
 			break;
+		fanned = 0;
 		for (i = 0; i < r.nrows; i++) {
 			if (hf_parse_ll(DB_CELL(&r, i, 0), 1, LLONG_MAX,
 			    &v) != 0)
@@ -361,12 +391,14 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 			if (rc != HF_OK)
 				goto done;
 			outbox_count(st, res, &down);
+			fanned |= res == OUTBOX_FANNED;
 			if (down >= OUTBOX_DOWN_AFTER) {
 				st->stopped = 1;
 				goto done;
 			}
 		}
-		if (r.nrows < (size_t)batch)
+		/* the rows an event was fanned out into are due at once */
+		if (r.nrows < (size_t)batch && !fanned)
 			break;
 		arena_reset(&ra);
 	}

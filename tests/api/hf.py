@@ -1146,3 +1146,303 @@ class KeepAliveClient:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+# ================================================================
+# Catalog and cache (issue 5): helpers for test_76_catalog.py,
+# test_77_cache.py and test_78_redis_faults.py.
+# Added as a separate block; nothing above depends on it.
+# ================================================================
+
+import signal as _signal
+import struct as _struct
+import zlib as _zlib
+from urllib.parse import urlencode as _urlencode
+
+
+def unique_word(tag="w"):
+    """A word no other product has: letters and digits only, so FULLTEXT
+    indexes it as one token (tag must start with a letter)."""
+    return "%s%s" % (tag, _uuid.uuid4().hex[:12])
+
+
+def products_query(token=None, **query):
+    """GET /api/v1/products with these query parameters (None values are
+    left out); returns (Response, data)."""
+    q = _urlencode([(k, v) for k, v in query.items() if v is not None])
+    r = call("GET", "/api/v1/products" + ("?" + q if q else ""),
+        token=token or inv_business("t76"))
+    data = expect_success(r)
+    check(isinstance(data.get("items"), list), "products data.items is not "
+        "a list", r)
+    return r, data
+
+
+def product_ids(data):
+    return [it.get("id") for it in data.get("items", [])]
+
+
+# ---------------------------------------------------------------- images
+
+def _jpeg_segment(marker, payload):
+    return b"\xff" + bytes([marker]) + _struct.pack(">H",
+        len(payload) + 2) + payload
+
+
+def jpeg_bytes(comment=b""):
+    """A minimal valid baseline JPEG: 1x1 grey, one component, one 8x8
+    block whose DC and AC are both the one-bit code 0 (a decoder gives
+    grey 128). comment goes into a COM segment, so each test can make
+    bytes of its own (covers are named by their SHA-256)."""
+    if isinstance(comment, str):
+        comment = comment.encode("utf-8")
+    counts = b"\x01" + b"\x00" * 15     # one Huffman code of length 1
+    out = b"\xff\xd8"                   # SOI
+    out += _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01"
+        b"\x00\x00")
+    if comment:
+        out += _jpeg_segment(0xFE, comment)
+    out += _jpeg_segment(0xDB, b"\x00" + b"\x01" * 64)      # DQT
+    out += _jpeg_segment(0xC0, b"\x08\x00\x01\x00\x01\x01\x01\x11\x00")
+    out += _jpeg_segment(0xC4, b"\x00" + counts + b"\x00")  # DC: cat 0
+    out += _jpeg_segment(0xC4, b"\x10" + counts + b"\x00")  # AC: EOB
+    out += _jpeg_segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")  # SOS
+    out += b"\x3f"                      # DC 0, EOB, padded with ones
+    return out + b"\xff\xd9"            # EOI
+
+
+def png_bytes(comment=b""):
+    """A minimal valid PNG: 1x1 grey, with comment in a tEXt chunk."""
+    if isinstance(comment, str):
+        comment = comment.encode("utf-8")
+
+    def chunk(kind, data):
+        return _struct.pack(">I", len(data)) + kind + data + \
+            _struct.pack(">I", _zlib.crc32(kind + data) & 0xffffffff)
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", _struct.pack(">IIBBBBB",
+        1, 1, 8, 0, 0, 0, 0))
+    if comment:
+        out += chunk(b"tEXt", b"Comment\x00" + comment)
+    return out + chunk(b"IDAT", _zlib.compress(b"\x00\x80")) + \
+        chunk(b"IEND", b"")
+
+
+# ---------------------------------------------------------------- Redis
+
+class RedisClient:
+    """A tiny RESP client on the stack's Redis socket
+    ($DEV_VAR/redis/redis.sock), for tests that look at or act on the
+    cache the way a worker would.  cmd() returns str/int/list/None and
+    raises TestFailure on an error reply or a dead connection."""
+
+    def __init__(self, path=None, timeout=5):
+        self.path = path or os.path.join(dev_var(), "redis", "redis.sock")
+        if not os.path.exists(self.path):
+            skip("no Redis socket at %s" % self.path)
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.settimeout(timeout)
+        try:
+            self._sock.connect(self.path)
+        except OSError as e:
+            self._sock.close()
+            raise TestFailure("cannot connect to Redis at %s: %s"
+                % (self.path, e))
+        self._buf = b""
+
+    def close(self):
+        self._sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def cmd(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            if not isinstance(a, bytes):
+                a = str(a).encode("utf-8")
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        try:
+            self._sock.sendall(b"".join(out))
+            return self._reply()
+        except OSError as e:
+            raise TestFailure("Redis %s: %s" % (args[0], e))
+
+    def _line(self):
+        while b"\r\n" not in self._buf:
+            data = self._sock.recv(65536)
+            if not data:
+                raise OSError("connection closed")
+            self._buf += data
+        line, self._buf = self._buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self._buf) < n + 2:
+            data = self._sock.recv(65536)
+            if not data:
+                raise OSError("connection closed")
+            self._buf += data
+        data, self._buf = self._buf[:n], self._buf[n + 2:]
+        return data
+
+    def _reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode("utf-8", "replace")
+        if kind == b"-":
+            raise TestFailure("Redis error: %s" % rest.decode("utf-8",
+                "replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            return None if n < 0 else self._exact(n).decode("utf-8",
+                "replace")
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._reply() for _ in range(n)]
+        raise TestFailure("Redis: unexpected reply %r" % line[:80])
+
+
+def redis_info(section="stats"):
+    """INFO section as a dict of strings."""
+    with RedisClient() as rc:
+        text = rc.cmd("INFO", section) or ""
+    out = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v.strip()
+    return out
+
+
+def redis_pid():
+    """The pid of the stack's redis-server, checked against /proc (pids
+    wrap, and PID 1 reaps slowly: a zombie is not a Redis)."""
+    path = os.path.join(dev_var(), "redis", "redis.pid")
+    try:
+        with open(path) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        skip("no Redis pid in %s" % path)
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        with open("/proc/%d/comm" % pid) as f:
+            comm = f.read().strip()
+    except (OSError, IndexError):
+        raise TestFailure("Redis pid %d from %s is not running" % (pid, path))
+    check(state != "Z" and comm.startswith("redis-server"),
+        "pid %d from %s is not a live redis-server (%s, state %s)"
+        % (pid, path, comm, state))
+    return pid
+
+
+@contextlib.contextmanager
+def redis_paused():
+    """SIGSTOP the stack's Redis for the with-block (it keeps its socket:
+    clients connect and then wait), SIGCONT it on the way out, always."""
+    dev_script()
+    wait_healthy(timeout=30)
+    pid = redis_pid()
+    os.kill(pid, _signal.SIGSTOP)
+    try:
+        yield pid
+    finally:
+        os.kill(pid, _signal.SIGCONT)
+
+
+# The cache's key layout (docs/internals.md, src/svc/cacheaside.c): an
+# entry lives at hf:c:<kind>:<id>:<epoch>:<version>, kind p (product by
+# id), s (stock by SKU) or l (list page); writes bump hf:ver:<kind>:<id>
+# (hf:ver:l for every list page) and a worker back from an outage bumps
+# hf:epoch.
+
+def cache_version_key(kind, ident):
+    return "hf:ver:l" if kind == "l" else "hf:ver:%s:%s" % (kind, ident)
+
+
+def cache_entry_key(kind, ident, rc=None):
+    """The key a worker reading this entry now would look under (epoch
+    and version read as the worker's script reads them)."""
+    own = rc is None
+    rc = rc or RedisClient()
+    try:
+        epoch = rc.cmd("GET", "hf:epoch") or "0"
+        ver = rc.cmd("GET", cache_version_key(kind, ident)) or "0"
+    finally:
+        if own:
+            rc.close()
+    return "hf:c:%s:%s:%s:%s" % (kind, ident, epoch, ver)
+
+
+# ---------------------------------------------------------------- metrics
+
+def metrics_text():
+    """The text of GET /metrics from this (loopback) host, or None when
+    the stack has no /metrics."""
+    r = get("/metrics")
+    if r.status == 404:
+        return None
+    expect_status(r, 200)
+    return r.text
+
+
+def metric_sum(name, text=None):
+    """The sum of every sample of metric name (all label sets) in a
+    Prometheus text, or None when no sample has that name."""
+    text = metrics_text() if text is None else text
+    if text is None:
+        return None
+    total, seen = 0.0, False
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)",
+            line)
+        if m and m.group(1) == name:
+            try:
+                total += float(m.group(3))
+                seen = True
+            except ValueError:
+                pass
+    return total if seen else None
+
+
+def redis_worker_clients():
+    """[(Redis client id, worker pid)] of the Redis connections that
+    holdfast-fcgi workers hold, matched through the socket pairs `ss -xp`
+    lists (Redis' fd of each connection, then its CLIENT LIST id), so a
+    test that closes connections closes only the workers'."""
+    try:
+        out = subprocess.run(["ss", "-xpn"], capture_output=True, text=True,
+            timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        skip("no ss to match Redis connections to workers")
+    owner, redis_side = {}, []
+    for line in out.splitlines():
+        m = re.search(r"\s(\S+)\s+(\d+)\s+\S+\s+(\d+)\s+users:\(\(\"([^\"]+)"
+            r"\",pid=(\d+),fd=(\d+)\)", line)
+        if not m:
+            continue
+        path, ino, peer, proc, pid, fd = m.groups()
+        owner[ino] = (proc, int(pid))
+        if proc.startswith("redis-server") and path.endswith("redis.sock"):
+            redis_side.append((peer, int(fd)))
+    with RedisClient() as rc:
+        by_fd = {}
+        for line in (rc.cmd("CLIENT", "LIST", "TYPE", "normal") or
+                "").split("\n"):
+            f = dict(x.split("=", 1) for x in line.split() if "=" in x)
+            if "fd" in f and "id" in f:
+                by_fd[int(f["fd"])] = int(f["id"])
+    found = []
+    for peer, fd in redis_side:
+        proc, pid = owner.get(peer, ("", 0))
+        if proc.startswith("holdfast-fcgi") and fd in by_fd:
+            found.append((by_fd[fd], pid))
+    return found

@@ -45,7 +45,7 @@
 #   BENCH_FLOOR_CONNS=<workers> BENCH_SKUS=10000 BENCH_LINES=10
 #   BENCH_NGINX_PORT=18180 BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
 #   BENCH_SCENARIOS="uniform hot batch" BENCH_RECONCILE=1 BENCH_TTL=86400
-#   BENCH_API_KEY=hfk_... DEV_VAR=<repo>/var
+#   BENCH_API_KEY=hfk_... BENCH_WAIT_STACK=30 DEV_VAR=<repo>/var
 set -euo pipefail
 umask 022
 
@@ -94,8 +94,18 @@ done
 
 # ---------------------------------------------------------------- the stack
 
+# a server that is down may be someone's fault test on the shared stack:
+# give it BENCH_WAIT_STACK seconds to come back before ./dev up
 if ! "$REPO/dev" status >/dev/null 2>&1; then
-	log "the dev stack is not (all) up: ./dev up"
+	log "the dev stack is not (all) up; waiting up to ${BENCH_WAIT_STACK:-30}s:" \
+		"$("$REPO/dev" status 2>&1 | awk '$2 != "up" { printf "%s ", $1 }')"
+	for _ in $(seq $(((${BENCH_WAIT_STACK:-30} + 1) / 2))); do
+		sleep 2
+		"$REPO/dev" status >/dev/null 2>&1 && break
+	done
+fi
+if ! "$REPO/dev" status >/dev/null 2>&1; then
+	log "the dev stack is still not (all) up: ./dev up"
 	"$REPO/dev" up >&2
 fi
 "$REPO/dev" status >/dev/null 2>&1 || die "./dev status still fails"
@@ -108,11 +118,13 @@ limit=$(awk -F' *= *' '$1 == "rate_general_max" { print $2 }' "$DEV_VAR/holdfast
 # ./dev up by someone else may restart the pool or reload nginx)
 refresh_pids() {
 	local master
-	mapfile -t WORKER_PIDS < <("$REPO/dev" pids workers)
-	master=$(cat "$DEV_VAR/nginx/run/nginx.pid")
-	read -r -a NGINX_PIDS <<<"$master $(ps -o pid= --ppid "$master" | tr '\n' ' ')"
-	MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid")
-	REDIS_PID=$(cat "$DEV_VAR/redis/redis.pid")
+	mapfile -t WORKER_PIDS < <("$REPO/dev" pids workers 2>/dev/null)
+	master=$(cat "$DEV_VAR/nginx/run/nginx.pid" 2>/dev/null) || master=
+	NGINX_PIDS=()
+	[ -z "$master" ] ||
+		read -r -a NGINX_PIDS <<<"$master $(ps -o pid= --ppid "$master" | tr '\n' ' ')"
+	MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid" 2>/dev/null) || MARIADB_PID=
+	REDIS_PID=$(cat "$DEV_VAR/redis/redis.pid" 2>/dev/null) || REDIS_PID=
 }
 refresh_pids
 NWORKERS=${#WORKER_PIDS[@]}
@@ -282,22 +294,33 @@ ticks() {
 	echo "$s"
 }
 
-# snapshot: one line of counters for delta()
+# snapshot VAR: sets VAR to one line of counters for delta(); runs in the
+# script's shell (not in $(...)) so that `times` sees the finished wrk
 snapshot() {
-	local busy db rd
+	local busy db rd tools
+	refresh_pids
+	# CPU seconds of this script's finished children (wrk, txnfloor, the
+	# small tools): `times` must run in this shell, not in $(...)
+	times >"$T/times"
+	tools=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/);
+		s += t[1] * 60 + t[2] } print s + 0 }' "$T/times")
 	busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
-	db=$(my -e "SHOW GLOBAL STATUS WHERE Variable_name IN
+	db=$(my 2>/dev/null -e "SHOW GLOBAL STATUS WHERE Variable_name IN
 		('Questions', 'Com_stmt_execute', 'Innodb_data_fsyncs')" |
-		awk '{ v[$1] = $2 } END { print v["Questions"], v["Com_stmt_execute"], v["Innodb_data_fsyncs"] }')
-	rd=$(redis-cli -s "$RD_SOCK" INFO stats | tr -d '\r' |
-		awk -F: '$1 == "total_commands_processed" { print $2 }')
-	echo "$(now) $busy $(ticks "${NGINX_PIDS[@]}") $(ticks "${WORKER_PIDS[@]}")" \
-		"$(ticks "$MARIADB_PID") $(ticks "$REDIS_PID") $db $rd $(stat -c %s "$LOG")"
+		awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Com_stmt_execute"] + 0,
+		    v["Innodb_data_fsyncs"] + 0 }')
+	rd=$(redis-cli -s "$RD_SOCK" INFO stats 2>/dev/null | tr -d '\r' |
+		awk -F: '$1 == "total_commands_processed" { v = $2 } END { print v + 0 }')
+	printf -v "$1" '%s' "$(now) $busy $(ticks "${NGINX_PIDS[@]}") $(ticks "${WORKER_PIDS[@]}")\
+ $(ticks "$MARIADB_PID") $(ticks "$REDIS_PID") $tools $db $rd $(stat -c %s "$LOG")\
+ $(IFS=,; echo "${NGINX_PIDS[*]}/${WORKER_PIDS[*]}/$MARIADB_PID/$REDIS_PID")"
 }
 
-# delta BEFORE AFTER COUNT: CPU as % of one core (busy nginx workers
-# mariadbd redis other) and, per COUNT, statements, executes, fsyncs and
-# Redis commands; then the log offset before
+# delta BEFORE AFTER COUNT: CPU in % of one core (busy, nginx, workers,
+# mariadbd, redis, this script's tools, the rest = foreign), then per COUNT:
+# statements, executes, fsyncs and Redis commands; then the log offset
+# before. The CPU fields are "?" when a server's processes changed between
+# the two snapshots (someone restarted the pool or reloaded nginx).
 delta() {
 	local hz
 	hz=$(getconf CLK_TCK)
@@ -305,11 +328,16 @@ delta() {
 		split(a, x, " "); split(b, y, " ")
 		el = y[1] - x[1]; n = n > 0 ? n : 1
 		for (i = 2; i <= 6; i++) c[i] = (y[i] - x[i]) / hz / el * 100
-		other = c[2] - c[3] - c[4] - c[5] - c[6]
-		printf "%.0f %.0f %.0f %.0f %.0f %.0f %.1f %.1f %.2f %.1f %d\n",
-		    c[2], c[3], c[4], c[5], c[6], other < 0 ? 0 : other,
-		    (y[7] - x[7]) / n, (y[8] - x[8]) / n, (y[9] - x[9]) / n,
-		    (y[10] - x[10]) / n, x[11]
+		tools = (y[7] - x[7]) / el * 100
+		foreign = c[2] - c[3] - c[4] - c[5] - c[6] - tools
+		if (x[13] == y[13])
+			cpu = sprintf("%.0f %.0f %.0f %.0f %.0f %.0f %.0f", c[2], c[3],
+			    c[4], c[5], c[6], tools, foreign < 0 ? 0 : foreign)
+		else
+			cpu = "? ? ? ? ? ? ?"
+		printf "%s %.1f %.1f %.2f %.1f %d\n", cpu,
+		    (y[8] - x[8]) / n, (y[9] - x[9]) / n, (y[10] - x[10]) / n,
+		    (y[11] - x[11]) / n, x[12]
 	}'
 }
 
@@ -430,18 +458,27 @@ nginx_floor
 
 # ---------------------------------------------------------------- scenarios
 
+# the floor runs the SQL compiled from src/db/sql_inventory.c: is it what
+# the running workers run (or was the tree changed since their build)?
+SQL_SAME=yes
+if ! "$T/txnfloor" -V "/proc/${WORKER_PIDS[0]}/exe" >"$T/verify" 2>&1; then
+	SQL_SAME=no
+	log "warning: the running workers' executable lacks statement text(s)" \
+		"of src/db/sql_inventory.c (rebuilt since? ./dev up):"
+	cut -c1-160 "$T/verify" >&2
+fi
 DB_PASS=$(cat "$DEV_VAR/secrets/db_app_password")
 for sc in $SCENARIOS; do
 	case $sc in uniform | hot | batch) ;; *) die "unknown scenario $sc" ;; esac
 	log "scenario $sc: HTTP, wrk -t$THREADS -c$CONNS -d${DUR}s"
-	refresh_pids
-	s0=$(snapshot)
+	snapshot s0
 	res=$(BENCH_PATH=$RES_PATH run_wrk "$sc" "$sc" "$URL$RES_PATH")
-	s1=$(snapshot)
+	snapshot s1
 	read -r R[$sc.rps] R[$sc.p50] R[$sc.p99] R[$sc.non2xx] R[$sc.sockerr] n <<<"$res"
 	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$sc.cpu] R[$sc.cpu_nginx] R[$sc.cpu_workers] R[$sc.cpu_db] R[$sc.cpu_redis] \
-		R[$sc.cpu_other] R[$sc.q] R[$sc.exec] R[$sc.fsync] R[$sc.redis] off <<<"$res"
+		R[$sc.cpu_tools] R[$sc.cpu_foreign] R[$sc.q] R[$sc.exec] R[$sc.fsync] \
+		R[$sc.redis] off <<<"$res"
 	res=$(worker_times "$off")
 	read -r R[$sc.wn] R[$sc.w50] R[$sc.w99] R[$sc.wst] R[$sc.foreign] <<<"$res"
 	if [ "${R[$sc.non2xx]}" != 0 ] || [ "${R[$sc.sockerr]}" != 0 ]; then
@@ -451,14 +488,14 @@ for sc in $SCENARIOS; do
 	fi
 
 	log "scenario $sc: floor, txnfloor -c$FLOOR_CONNS -d$DUR"
-	s0=$(snapshot)
+	snapshot s0
 	out=$(DB_SOCKET=$MY_SOCK DB_USER=holdfast DB_PASS=$DB_PASS DB_NAME=holdfast \
 		"$T/txnfloor" -m "$sc" -c "$FLOOR_CONNS" -d "$DUR" -n "$NSKUS" \
 		-b "$LINES" -p "$PREFIX" -H "$HOT" -t "$TTL" 2>&1) || {
 		log "txnfloor $sc failed: $out"
 		FAIL=1
 	}
-	s1=$(snapshot)
+	snapshot s1
 	echo "$out" >"$T/floor-$sc.out"
 	line=$(grep '^txnfloor ' <<<"$out") || die "txnfloor $sc printed no result: $out"
 	for kv in $line; do
@@ -471,8 +508,9 @@ for sc in $SCENARIOS; do
 		esac
 	done
 	res=$(delta "$s0" "$s1" "$n")
-	read -r R[$sc.fcpu] _ R[$sc.fcpu_workers] R[$sc.fcpu_db] _ R[$sc.fcpu_other] \
-		R[$sc.fq] R[$sc.fexec] R[$sc.ffsync] _ off <<<"$res"
+	read -r R[$sc.fcpu] R[$sc.fcpu_nginx] R[$sc.fcpu_workers] R[$sc.fcpu_db] \
+		R[$sc.fcpu_redis] R[$sc.fcpu_tools] R[$sc.fcpu_foreign] R[$sc.fq] R[$sc.fexec] \
+		R[$sc.ffsync] _ off <<<"$res"
 	res=$(worker_times "$off")
 	read -r _ _ _ _ R[$sc.fforeign] <<<"$res"
 done
@@ -491,7 +529,7 @@ label() {
 echo
 echo "Holdfast issue-4 benchmark, $(date -u +%FT%TZ), $(nproc) cores, $NWORKERS workers,"
 echo "wrk -t$THREADS -c$CONNS -d${DUR}s via $URL; floor = txnfloor, same SQL," \
-	"$FLOOR_CONNS connections"
+	"$FLOOR_CONNS connections (SQL texts found in the running worker: $SQL_SAME)"
 echo
 printf '%-24s %9s %8s %8s | %9s %8s %8s | %5s\n' scenario "HTTP r/s" "p50 ms" "p99 ms" \
 	"floor r/s" "p50 ms" "p99 ms" ratio
@@ -509,22 +547,26 @@ if [ -n "${R[const.rps]:-}" ]; then
 		"${R[fcgi.p50]}" "${R[fcgi.p99]}" "$(ratio "${R[fcgi.rps]}" "${R[const.rps]}")"
 fi
 echo
-echo "Where the time goes (CPU in % of one core, $(nproc) cores = $(($(nproc) * 100))%):"
-printf '%-24s %11s %11s %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' run "worker p50" "worker p99" \
-	"SQL/req" "fsync/r" "redis/r" busy nginx wrkrs mariadb redis other
+echo "Where the time goes (CPU in % of one core; $(nproc) cores = $(($(nproc) * 100))%):"
+printf '%-26s %10s %10s %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' run "worker p50" \
+	"worker p99" "SQL/req" "fsync/r" "redis/r" busy nginx wrkrs mariadb redis tool foreign
 for sc in $SCENARIOS; do
-	printf '%-24s %9sus %9sus %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' "$(label "$sc") HTTP" \
-		"${R[$sc.w50]}" "${R[$sc.w99]}" "${R[$sc.q]}" "${R[$sc.fsync]}" "${R[$sc.redis]}" \
-		"${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" "${R[$sc.cpu_workers]}" "${R[$sc.cpu_db]}" \
-		"${R[$sc.cpu_redis]}" "${R[$sc.cpu_other]}"
-	printf '%-24s %11s %11s %7s %7s %7s | %5s %5s %5s %5s %5s %5s\n' "$(label "$sc") floor" \
-		- - "${R[$sc.fq]}" "${R[$sc.ffsync]}" - "${R[$sc.fcpu]}" - \
-		"${R[$sc.fcpu_workers]}" "${R[$sc.fcpu_db]}" - "${R[$sc.fcpu_other]}"
+	printf '%-26s %8sus %8sus %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' \
+		"$(label "$sc") HTTP" "${R[$sc.w50]}" "${R[$sc.w99]}" "${R[$sc.q]}" \
+		"${R[$sc.fsync]}" "${R[$sc.redis]}" "${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" \
+		"${R[$sc.cpu_workers]}" "${R[$sc.cpu_db]}" "${R[$sc.cpu_redis]}" \
+		"${R[$sc.cpu_tools]}" "${R[$sc.cpu_foreign]}"
+	printf '%-26s %10s %10s %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' \
+		"$(label "$sc") floor" - - "${R[$sc.fq]}" "${R[$sc.ffsync]}" - \
+		"${R[$sc.fcpu]}" "${R[$sc.fcpu_nginx]}" "${R[$sc.fcpu_workers]}" \
+		"${R[$sc.fcpu_db]}" "${R[$sc.fcpu_redis]}" "${R[$sc.fcpu_tools]}" \
+		"${R[$sc.fcpu_foreign]}"
 done
 echo "(worker p50/p99: the workers' own time per request, from holdfast.log;"
-echo " SQL/req: MariaDB statements (Questions) per request, i.e. round trips;"
+echo " SQL/req: MariaDB statements (Questions) per request = round trips;"
 echo " fsync/r: InnoDB fsyncs per request; redis/r: Redis commands per request;"
-echo " counters and CPU are machine-wide: other = wrk or txnfloor + anything else)"
+echo " counters are server-wide; tool: wrk or txnfloor; foreign: all other CPU"
+echo " on the machine; ?: the pool or nginx was restarted during the run)"
 echo
 for sc in $SCENARIOS; do
 	echo "$(label "$sc"): ${R[$sc.non2xx]} non-2xx, ${R[$sc.sockerr]} socket errors," \

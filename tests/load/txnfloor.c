@@ -14,7 +14,11 @@
  *	COMMIT
  *
  * The statement texts are the service's own: sql_inventory.c is compiled
- * into this program, so the floor follows any change to them. Each thread
+ * into this program, so the floor follows any change to their text; a
+ * change to their parameters stops it at prepare time (the values bound
+ * here mirror inventory.c and must be updated with it). -V FILE checks that
+ * every statement text occurs in FILE (the running worker's executable),
+ * i.e. that the workers run the same SQL. Each thread
  * owns one connection opened like db_connect() (utf8mb4, time_zone
  * '+00:00', READ COMMITTED, lock wait 5 s) with the statements prepared
  * once, and results are fetched as strings like db_query() does. A
@@ -23,10 +27,12 @@
  * usage: txnfloor -m uniform|hot|batch [-c conns] [-d seconds]
  *	[-n skus] [-b lines] [-p sku-prefix] [-H hot-sku] [-a actor]
  *	[-t ttl-seconds]
+ *        txnfloor -V worker-executable
  * Connection: DB_SOCKET, DB_USER, DB_PASS, DB_NAME in the environment.
  * Prints one line: mode, conns, secs, txns, errors, deadlock retries, tps,
  * p50 and p99 in milliseconds. Exits 1 if any transaction failed.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -75,7 +81,17 @@ struct floor_row {
 struct floor_conn {
 	MYSQL		*conn;
 	MYSQL_STMT	*lock, *res_ins, *write, *ledger, *res_get;
+	unsigned long	 ledger_params;	/* 13: with ledger.reservation_id */
 	char		 err[320];
+};
+
+/* The statements of a reservation, in the order the service runs them. */
+static struct db_sql *const floor_sql[] = {
+	&db_sql_stock_lock_sku,
+	&db_sql_reservation_insert,
+	&db_sql_stock_write,
+	&db_sql_ledger_insert,
+	&db_sql_reservation_by_id,
 };
 
 struct floor_worker {
@@ -104,17 +120,31 @@ env_or(const char *k, const char *def)
 	return v != NULL && *v != '\0' ? v : def;
 }
 
+/*
+ * Prepares sql, which must take lo to hi parameters: the values bound
+ * below are the ones inventory.c binds for that many.
+ */
 static MYSQL_STMT *
-floor_prepare(struct floor_conn *c, const char *sql)
+floor_prepare(struct floor_conn *c, const struct db_sql *q, unsigned long lo,
+    unsigned long hi)
 {
 	MYSQL_STMT	*st;
 	my_bool		 on = 1;
+	unsigned long	 n;
 
 	if ((st = mysql_stmt_init(c->conn)) == NULL)
 		return NULL;
-	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+	if (mysql_stmt_prepare(st, q->text, (unsigned long)strlen(q->text)) !=
+	    0) {
 		snprintf(c->err, sizeof(c->err), "prepare: %s",
 		    mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	if ((n = mysql_stmt_param_count(st)) < lo || n > hi) {
+		snprintf(c->err, sizeof(c->err), "\"%.60s...\" now takes %lu "
+		    "parameters: update txnfloor.c to bind what inventory.c "
+		    "binds", q->text, n);
 		mysql_stmt_close(st);
 		return NULL;
 	}
@@ -166,16 +196,15 @@ floor_conn_open(struct floor_conn *c)
 		floor_conn_close(c);
 		return -1;
 	}
-	if ((c->lock = floor_prepare(c, db_sql_stock_lock_sku.text)) == NULL ||
-	    (c->res_ins = floor_prepare(c,
-	    db_sql_reservation_insert.text)) == NULL ||
-	    (c->write = floor_prepare(c, db_sql_stock_write.text)) == NULL ||
-	    (c->ledger = floor_prepare(c, db_sql_ledger_insert.text)) == NULL ||
-	    (c->res_get = floor_prepare(c,
-	    db_sql_reservation_by_id.text)) == NULL) {
+	if ((c->lock = floor_prepare(c, floor_sql[0], 1, 1)) == NULL ||
+	    (c->res_ins = floor_prepare(c, floor_sql[1], 6, 6)) == NULL ||
+	    (c->write = floor_prepare(c, floor_sql[2], 4, 4)) == NULL ||
+	    (c->ledger = floor_prepare(c, floor_sql[3], 12, 13)) == NULL ||
+	    (c->res_get = floor_prepare(c, floor_sql[4], 1, 1)) == NULL) {
 		floor_conn_close(c);
 		return -1;
 	}
+	c->ledger_params = mysql_stmt_param_count(c->ledger);
 	return 0;
 }
 
@@ -326,7 +355,7 @@ floor_reserve_once(struct floor_conn *c, struct floor_worker *w,
 	char			 cells[S__MAX][FLOOR_CELL];
 	char			 res_cells[S__MAX][FLOOR_CELL];
 	char			 ref[32], rid[32], resid[24];
-	MYSQL_BIND		 p[12];
+	MYSQL_BIND		 p[13];
 	long long		 ints[8], qty = 1, ttl = opts.ttl, zero = 0;
 	const char		*level, *low;
 	unsigned		 e;
@@ -410,6 +439,7 @@ floor_reserve_once(struct floor_conn *c, struct floor_worker *w,
 		bind_str(&p[9], "cart");
 		bind_str(&p[10], opts.actor);
 		bind_str(&p[11], rid);
+		bind_int(&p[12], &ints[7]);	/* reservation_id */
 		if ((e = floor_exec(c, c->ledger, p)) != 0)
 			return e;
 		mysql_stmt_free_result(c->ledger);
@@ -541,12 +571,50 @@ parse_long(const char *s, long lo, long hi, const char *what)
 	return v;
 }
 
+/* Exits 0 if every statement text occurs in the file path, else 1. */
+static int
+floor_verify(const char *path)
+{
+	FILE	*f;
+	char	*buf = NULL, *grown;
+	size_t	 len = 0, cap = 0, got, i;
+	int	 missing = 0;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "txnfloor: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	do {
+		if (cap - len < 65536) {
+			cap = cap * 2 + 65536;
+			if ((grown = realloc(buf, cap)) == NULL) {
+				fclose(f);
+				free(buf);
+				return 2;
+			}
+			buf = grown;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	fclose(f);
+	for (i = 0; i < sizeof(floor_sql) / sizeof(floor_sql[0]); i++)
+		if (memmem(buf, len, floor_sql[i]->text,
+		    strlen(floor_sql[i]->text)) == NULL) {
+			printf("not in %s: %s\n", path, floor_sql[i]->text);
+			missing++;
+		}
+	free(buf);
+	return missing != 0 ? 1 : 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: txnfloor -m uniform|hot|batch [-c conns] "
 	    "[-d seconds] [-n skus] [-b lines] [-p prefix] [-H hot-sku] "
-	    "[-a actor] [-t ttl-seconds]\n");
+	    "[-a actor] [-t ttl-seconds]\n"
+	    "       txnfloor -V worker-executable\n");
 	exit(2);
 }
 
@@ -561,7 +629,7 @@ main(int argc, char **argv)
 	const char		*last_err = NULL;
 	int			 o, i;
 
-	while ((o = getopt(argc, argv, "a:b:c:d:H:m:n:p:t:")) != -1) {
+	while ((o = getopt(argc, argv, "a:b:c:d:H:m:n:p:t:V:")) != -1) {
 		switch (o) {
 		case 'a':
 			opts.actor = optarg;
@@ -597,6 +665,8 @@ main(int argc, char **argv)
 		case 't':
 			opts.ttl = parse_long(optarg, 1, 86400, "ttl");
 			break;
+		case 'V':
+			return floor_verify(optarg);
 		default:
 			usage();
 		}

@@ -1,13 +1,16 @@
 /*
  * check_notify.c: the pure parts of e-mail delivery: address and header
  * checks, the message builder (headers, encodings, CRLF) and the outbox
- * backoff schedule. Its own runner, so it needs nothing from check_main.
+ * backoff schedule; webhook URLs and the payment callback's signature
+ * check. Its own runner, so it needs nothing from check_main.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "holdfast/notify.h"
+#include "holdfast/orders.h"
 #include "holdfast/outbox.h"
 
 #define T_DATE	1763712000	/* Fri, 21 Nov 2025 08:00:00 UTC */
@@ -229,6 +232,61 @@ START_TEST(test_backoff_schedule)
 }
 END_TEST
 
+START_TEST(test_webhook_urls)
+{
+	ck_assert_int_eq(notify_webhook_url_ok("http://127.0.0.1:8080/hook"),
+	    1);
+	ck_assert_int_eq(notify_webhook_url_ok(
+	    "https://shop.example/hooks/holdfast?token=abc"), 1);
+	ck_assert_int_eq(notify_webhook_url_ok("HTTPS://shop.example/x"), 1);
+	ck_assert_int_eq(notify_webhook_url_ok("ftp://shop.example/x"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("file:///etc/passwd"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("shop.example/hook"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http://"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http://a b/"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http://a/\r\nX: y"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok(""), 0);
+	ck_assert_int_eq(notify_webhook_url_ok(NULL), 0);
+}
+END_TEST
+
+/* HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog") */
+#define FOX	"The quick brown fox jumps over the lazy dog"
+#define FOX_MAC	"f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
+
+START_TEST(test_payment_signature)
+{
+	static struct app	app;
+	char			upper[80];
+	size_t			i;
+
+	memset(&app, 0, sizeof(app));
+	snprintf(app.cfg.payment_secret, sizeof(app.cfg.payment_secret),
+	    "key");
+	ck_assert_int_eq(svc_payment_verify(&app, "sha256=" FOX_MAC, FOX,
+	    strlen(FOX)), HF_OK);
+	snprintf(upper, sizeof(upper), "sha256=%s", FOX_MAC);
+	for (i = 7; upper[i] != '\0'; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	ck_assert_int_eq(svc_payment_verify(&app, upper, FOX, strlen(FOX)),
+	    HF_OK);
+	ck_assert_int_eq(svc_payment_verify(&app, "sha256=" FOX_MAC, FOX,
+	    strlen(FOX) - 1), HF_E_PAY_SIGNATURE);
+	ck_assert_int_eq(svc_payment_verify(&app, FOX_MAC, FOX, strlen(FOX)),
+	    HF_E_PAY_SIGNATURE);
+	ck_assert_int_eq(svc_payment_verify(&app, "sha256=" FOX_MAC "00", FOX,
+	    strlen(FOX)), HF_E_PAY_SIGNATURE);
+	ck_assert_int_eq(svc_payment_verify(&app, "sha256=", FOX,
+	    strlen(FOX)), HF_E_PAY_SIGNATURE);
+	ck_assert_int_eq(svc_payment_verify(&app, NULL, FOX, strlen(FOX)),
+	    HF_E_PAY_SIGNATURE);
+	app.cfg.payment_secret[0] = '\0';
+	ck_assert_int_eq(svc_payment_verify(&app, "sha256=" FOX_MAC, FOX,
+	    strlen(FOX)), HF_E_SYS_UNAVAILABLE);
+}
+END_TEST
+
 static Suite *
 suite_notify(void)
 {
@@ -249,6 +307,10 @@ suite_notify(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("outbox");
 	tcase_add_test(tc, test_backoff_schedule);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("shop");
+	tcase_add_test(tc, test_webhook_urls);
+	tcase_add_test(tc, test_payment_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,5 +10,6 @@ Suite	*suite_errors(void);
 Suite	*suite_router(void);
 Suite	*suite_reply(void);
 Suite	*suite_auth(void);
+Suite	*suite_metrics(void);
 
 #endif

@@ -160,8 +160,10 @@ export async function restore() {
     try {
       await refresh()
       session.user = await api('GET', '/me')
-    } catch {
-      clearTokens()
+    } catch (e) {
+      // refused: sign in again; the server unreachable or busy (5xx): keep
+      // the refresh token, so that a reload tries again
+      if (e.status === 401 || e.status === 403) clearTokens()
     }
   }
   session.ready = true

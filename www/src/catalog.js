@@ -46,11 +46,11 @@ export async function categories() {
 // What a patron sees: can it be had now?
 export function availability(p) {
   const s = p.stock || {}
-  const avail = s.available ?? p.available
+  const avail = p.available ?? s.available
   if (p.status === 'retired') return { type: 'info', text: 'Retired' }
   if (p.status === 'maintenance') return { type: 'info', text: 'In maintenance' }
   if (avail === undefined || avail === null) return { type: 'info', text: 'Unknown' }
   if (avail > 0) return { type: 'success', text: `Available: ${avail}` }
-  if ((s.on_hand ?? 0) > 0) return { type: 'warning', text: 'All copies taken' }
-  return { type: 'danger', text: 'Not in stock' }
+  // lent, sold or held for someone: a hold queues for the next copy
+  return { type: 'danger', text: 'Not available now' }
 }

@@ -1,0 +1,265 @@
+/*
+ * loans.c: lend units (all lines or none), list and read loans, return
+ * and renew them.
+ */
+#include <string.h>
+
+#include "holdfast/api.h"
+#include "holdfast/app.h"
+#include "holdfast/lending.h"
+
+#define ID_MAX	(1LL << 53)	/* exact in every JSON reader */
+
+static const char *const statuses[] = { "active", "overdue", "returned",
+    NULL };
+
+enum { LN_ITEMS, LN_USER };
+
+static const struct field f_loan[] = {
+	[LN_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, 100, NULL },
+	[LN_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, ID_MAX, NULL },
+};
+
+const struct body_schema schema_loan = SCHEMA(f_loan);
+
+json_object *
+api_loan_json(struct http_request *req, const struct loan *l)
+{
+	json_object	*o = json_object_new_object();
+	long long	 left = req->app->cfg.loan_max_renewals - l->renewals;
+
+	json_object_object_add(o, "id", json_object_new_int64((int64_t)l->id));
+	json_object_object_add(o, "user_id",
+	    json_object_new_int64((int64_t)l->user_id));
+	json_object_object_add(o, "sku", api_str_or_null(l->sku));
+	json_object_object_add(o, "name", api_str_or_null(l->name));
+	json_object_object_add(o, "status", api_str_or_null(l->status));
+	json_object_object_add(o, "due_at", api_str_or_null(l->due_at));
+	json_object_object_add(o, "returned_at",
+	    api_str_or_null(l->returned_at));
+	json_object_object_add(o, "renewals",
+	    json_object_new_int64(l->renewals));
+	json_object_object_add(o, "renewals_left",
+	    json_object_new_int64(left > 0 ? left : 0));
+	json_object_object_add(o, "created_at", api_str_or_null(l->created_at));
+	return o;
+}
+
+struct loans_out {
+	struct loan	*items;
+	size_t		 n;
+};
+
+static json_object *
+created_json(struct http_request *req, void *arg)
+{
+	const struct loans_out	*out = arg;
+	json_object		*o = json_object_new_object();
+	json_object		*items = json_object_new_array();
+	size_t			 i;
+
+	for (i = 0; i < out->n; i++)
+		json_object_array_add(items, api_loan_json(req,
+		    &out->items[i]));
+	json_object_object_add(o, "loans", items);
+	return o;
+}
+
+static json_object *
+one_json(struct http_request *req, void *arg)
+{
+	return api_loan_json(req, arg);
+}
+
+/* items: [{sku}], one unit per line (details name a bad line). */
+static int
+parse_items(struct http_request *req, json_object *arr, const char ***out,
+    size_t *n)
+{
+	json_object	*line, *v, *details;
+	size_t		 i, len = json_object_array_length(arr);
+	const char	*field;
+
+	if ((*out = arena_calloc(req->arena, len, sizeof(**out))) == NULL) {
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		line = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(line, json_type_object)) {
+			api_bad_query(req, "items", "each line must be an "
+			    "object {sku}");
+			return -1;
+		}
+		json_object_object_foreach(line, key, val) {
+			(void)val;
+			if (strcmp(key, "sku") == 0)
+				continue;
+			field = arena_printf(req->arena, "items[%zu].%s", i,
+			    key);
+			details = json_object_new_object();
+			json_object_object_add(details, "field",
+			    json_object_new_string(field));
+			http_reply_err(req, HF_E_REQ_UNKNOWN_FIELD,
+			    arena_printf(req->arena, "%s: unknown field (one "
+			    "unit per line)", field), details);
+			return -1;
+		}
+		if (!json_object_object_get_ex(line, "sku", &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) < 1 ||
+		    json_object_get_string_len(v) > 64) {
+			api_bad_query(req, arena_printf(req->arena,
+			    "items[%zu].sku", i), "a string of 1 to 64 bytes");
+			return -1;
+		}
+		(*out)[i] = arena_strdup(req->arena, json_object_get_string(v));
+	}
+	*n = len;
+	return 0;
+}
+
+void
+api_loans_create(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct loan_req		 in;
+	struct loans_out	 out;
+	struct idem		 idem;
+	struct api_render	 render = { req, 201, created_json, &out };
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (fv[LN_USER].present && !fv[LN_USER].null)
+		in.user_id = (uint64_t)fv[LN_USER].i;
+	if (parse_items(req, fv[LN_ITEMS].j, &in.skus, &in.n) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_loans_create(&ctx, &in, &idem, &out.items, &out.n));
+}
+
+/* ?user_id= (staff filter); replies 422 and returns -1 if bad. */
+int
+api_user_id_param(struct http_request *req, uint64_t *id)
+{
+	const char	*s = http_query(req, "user_id");
+	long long	 v;
+
+	*id = 0;
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (hf_parse_ll(s, 1, ID_MAX, &v) != 0) {
+		api_bad_query(req, "user_id", "a user id");
+		return -1;
+	}
+	*id = (uint64_t)v;
+	return 0;
+}
+
+/* ?status= from a NULL-terminated list; replies 422 and returns -1. */
+int
+api_enum_param(struct http_request *req, const char *name,
+    const char *const *values, const char **out)
+{
+	const char	*s = http_query(req, name);
+	const char	*why;
+	size_t		 i;
+
+	*out = NULL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (i = 0; values[i] != NULL; i++)
+		if (strcmp(values[i], s) == 0) {
+			*out = values[i];
+			return 0;
+		}
+	why = "one of";
+	for (i = 0; values[i] != NULL; i++)
+		why = arena_printf(req->arena, "%s%s %s", why, i > 0 ? "," : "",
+		    values[i]);
+	api_bad_query(req, name, why);
+	return -1;
+}
+
+void
+api_loans_list(struct http_request *req)
+{
+	struct svc_ctx		 ctx;
+	struct lend_filter	 f;
+	struct loan		*rows;
+	json_object		*items;
+	long long		 total = 0;
+	size_t			 n = 0, i;
+	int			 rc;
+
+	memset(&f, 0, sizeof(f));
+	if (api_paging(req, &f.page, &f.per_page) != 0 ||
+	    api_enum_param(req, "status", statuses, &f.status) != 0 ||
+	    api_user_id_param(req, &f.user_id) != 0)
+		return;
+	f.sku = http_query(req, "sku");
+	if (f.sku != NULL && *f.sku == '\0')
+		f.sku = NULL;
+	api_ctx(req, &ctx);
+	if ((rc = svc_loans_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, api_loan_json(req, &rows[i]));
+	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+}
+
+void
+api_loan_get(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct loan	l;
+	uint64_t	id;
+	int		rc;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if ((rc = svc_loan_get(&ctx, id, &l)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, api_loan_json(req, &l));
+}
+
+static void
+loan_action(struct http_request *req,
+    int (*fn)(struct svc_ctx *, uint64_t, struct idem *, struct loan *))
+{
+	struct svc_ctx		ctx;
+	struct loan		l;
+	struct idem		idem;
+	struct api_render	render = { req, 200, one_json, &l };
+	uint64_t		id;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	memset(&l, 0, sizeof(l));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render, fn(&ctx, id, &idem, &l));
+}
+
+void
+api_loan_return(struct http_request *req)
+{
+	loan_action(req, svc_loan_return);
+}
+
+void
+api_loan_renew(struct http_request *req)
+{
+	loan_action(req, svc_loan_renew);
+}

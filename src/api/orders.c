@@ -1,0 +1,329 @@
+/*
+ * orders.c: place, list and read orders; pay, cancel, refund and fulfill
+ * them; and the payment provider's signed callback.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "holdfast/api.h"
+#include "holdfast/orders.h"
+
+static const char *const order_statuses[] = { "pending_payment", "paid",
+    "cancelled", "expired", "refunded", "fulfilled", NULL };
+
+enum { OC_ITEMS, OC_NOTE };
+
+static const struct field f_order_create[] = {
+	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1,
+	    ORDER_MAX_LINES, NULL },
+	[OC_NOTE] = { "note", FIELD_STRING, FIELD_NULLABLE, 0, ORDER_NOTE_MAX,
+	    NULL },
+};
+
+const struct body_schema schema_order_create = SCHEMA(f_order_create);
+
+enum { PN_ORDER, PN_AMOUNT, PN_CURRENCY, PN_TXN, PN_STATUS };
+
+static const struct field f_payment[] = {
+	[PN_ORDER] = { "order_id", FIELD_INT, FIELD_REQUIRED, 1, LLONG_MAX,
+	    NULL },
+	[PN_AMOUNT] = { "amount", FIELD_MONEY, FIELD_REQUIRED, 0, 0, NULL },
+	[PN_CURRENCY] = { "currency", FIELD_STRING, FIELD_REQUIRED, 3, 3,
+	    NULL },
+	[PN_TXN] = { "provider_txn_id", FIELD_STRING, FIELD_REQUIRED, 1, 128,
+	    NULL },
+	[PN_STATUS] = { "status", FIELD_STRING, FIELD_REQUIRED, 1, 32, NULL },
+};
+
+static const struct body_schema schema_payment = SCHEMA(f_payment);
+
+/* An order; lines only when loaded (one order, not a list). */
+static json_object *
+order_json(const struct order *o, int with_lines)
+{
+	json_object	*j = json_object_new_object(), *lines, *l;
+	size_t		 i;
+
+	json_object_object_add(j, "id", json_object_new_int64((int64_t)o->id));
+	json_object_object_add(j, "reference_id",
+	    api_str_or_null(o->reference_id));
+	json_object_object_add(j, "user_id", o->user_id != 0 ?
+	    json_object_new_int64((int64_t)o->user_id) : NULL);
+	json_object_object_add(j, "created_by", api_str_or_null(o->created_by));
+	json_object_object_add(j, "status", api_str_or_null(o->status));
+	json_object_object_add(j, "total", api_str_or_null(o->total));
+	json_object_object_add(j, "currency", api_str_or_null(o->currency));
+	json_object_object_add(j, "note", api_str_or_null(o->note));
+	json_object_object_add(j, "expires_at", api_str_or_null(o->expires_at));
+	json_object_object_add(j, "paid_at", api_str_or_null(o->paid_at));
+	json_object_object_add(j, "cancelled_at",
+	    api_str_or_null(o->cancelled_at));
+	json_object_object_add(j, "refunded_at",
+	    api_str_or_null(o->refunded_at));
+	json_object_object_add(j, "fulfilled_at",
+	    api_str_or_null(o->fulfilled_at));
+	json_object_object_add(j, "created_at", api_str_or_null(o->created_at));
+	json_object_object_add(j, "updated_at", api_str_or_null(o->updated_at));
+	if (!with_lines)
+		return j;
+	lines = json_object_new_array();
+	for (i = 0; i < o->nlines; i++) {
+		l = json_object_new_object();
+		json_object_object_add(l, "sku",
+		    json_object_new_string(o->lines[i].sku));
+		json_object_object_add(l, "quantity",
+		    json_object_new_int64(o->lines[i].quantity));
+		json_object_object_add(l, "unit_price",
+		    api_str_or_null(o->lines[i].unit_price));
+		json_object_object_add(l, "line_total",
+		    api_str_or_null(o->lines[i].line_total));
+		json_object_object_add(l, "reservation_id",
+		    o->lines[i].reservation_id != 0 ? json_object_new_int64(
+		    (int64_t)o->lines[i].reservation_id) : NULL);
+		json_object_array_add(lines, l);
+	}
+	json_object_object_add(j, "lines", lines);
+	return j;
+}
+
+static json_object *
+one_json(struct http_request *req, void *arg)
+{
+	(void)req;
+	return order_json(arg, 1);
+}
+
+void
+api_order_create(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct order_new	 in;
+	struct order		 out;
+	struct idem		 idem;
+	struct api_render	 render = { req, 201, one_json, &out };
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (api_parse_items(req, fv[OC_ITEMS].j, &in.items, &in.nitems) != 0)
+		return;
+	in.note = fv[OC_NOTE].present && !fv[OC_NOTE].null ? fv[OC_NOTE].s :
+	    NULL;
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_order_create(&ctx, &in, &idem, &out));
+}
+
+void
+api_orders_list(struct http_request *req)
+{
+	struct svc_ctx	 ctx;
+	struct order	*rows;
+	json_object	*items;
+	const char	*status;
+	long long	 page, per_page, total = 0;
+	size_t		 n = 0, i;
+	int		 rc;
+
+	if (api_paging(req, &page, &per_page) != 0 ||
+	    api_enum_param(req, "status", order_statuses, &status) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if ((rc = svc_orders_list(&ctx, status, page, per_page, &rows, &n,
+	    &total)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	items = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(items, order_json(&rows[i], 0));
+	http_reply(req, 200, api_list(items, page, per_page, total));
+}
+
+void
+api_order_get(struct http_request *req)
+{
+	struct svc_ctx	ctx;
+	struct order	o;
+	uint64_t	id;
+	int		rc;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	api_ctx(req, &ctx);
+	if ((rc = svc_order_get(&ctx, id, &o)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	http_reply(req, 200, order_json(&o, 1));
+}
+
+static void
+order_act(struct http_request *req, enum order_action action)
+{
+	struct svc_ctx		ctx;
+	struct order		out;
+	struct idem		idem;
+	struct api_render	render = { req, 200, one_json, &out };
+	uint64_t		id;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	memset(&out, 0, sizeof(out));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_order_act(&ctx, id, action, &idem, &out));
+}
+
+void
+api_order_pay(struct http_request *req)
+{
+	order_act(req, ORDER_PAY);
+}
+
+void
+api_order_cancel(struct http_request *req)
+{
+	order_act(req, ORDER_CANCEL);
+}
+
+void
+api_order_refund(struct http_request *req)
+{
+	order_act(req, ORDER_REFUND);
+}
+
+void
+api_order_fulfill(struct http_request *req)
+{
+	order_act(req, ORDER_FULFILL);
+}
+
+/*
+ * The body of a notification whose signature passed: strict JSON, the
+ * fields of schema_payment. Returns the object (the caller puts it) or
+ * NULL after replying.
+ */
+static json_object *
+payment_parse(struct http_request *req, struct field_value *fv)
+{
+	struct json_tokener	*tok;
+	json_object		*o, *details;
+	const char		*field = NULL, *reason = NULL;
+	size_t			 i, end;
+	int			 rc;
+
+	if (req->body == NULL || req->body_len == 0 ||
+	    req->body_len > INT_MAX) {
+		http_reply_err(req, HF_E_REQ_JSON, "the body must be a JSON "
+		    "object", NULL);
+		return NULL;
+	}
+	if ((tok = json_tokener_new()) == NULL) {
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	end = json_tokener_get_parse_end(tok);
+	while (end < req->body_len && strchr(" \t\r\n", req->body[end]) !=
+	    NULL && req->body[end] != '\0')
+		end++;
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    end != req->body_len)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		http_reply_err(req, HF_E_REQ_JSON, "the body must be a JSON "
+		    "object", NULL);
+		return NULL;
+	}
+	rc = schema_check(&schema_payment, o, req->arena, fv, &field, &reason);
+	if (rc == HF_OK) {
+		for (i = 0; i < 3; i++)
+			if (fv[PN_CURRENCY].s[i] < 'A' ||
+			    fv[PN_CURRENCY].s[i] > 'Z')
+				break;
+		if (i == 3)
+			return o;
+		rc = HF_E_REQ_FIELD;
+		field = "currency";
+		reason = "three capital letters (ISO 4217)";
+	}
+	details = json_object_new_object();
+	json_object_object_add(details, "field", json_object_new_string(field));
+	json_object_object_add(details, "reason",
+	    json_object_new_string(reason));
+	http_reply_err(req, rc, arena_printf(req->arena, "%s: %s", field,
+	    reason), details);
+	json_object_put(o);
+	return NULL;
+}
+
+/*
+ * POST /api/v1/payments/notify: the signature over the raw body is checked
+ * before anything is parsed (401 PAY_001, nothing changes); then the
+ * service applies it once per provider_txn_id and records it whatever
+ * comes of it.
+ */
+void
+api_payment_notify(struct http_request *req)
+{
+	struct field_value	 fv[sizeof(f_payment) / sizeof(f_payment[0])];
+	struct principal	 provider;
+	struct svc_ctx		 ctx;
+	struct payment_note	 in;
+	struct payment_result	 out;
+	json_object		*o, *data;
+	int			 rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_payment_verify(req->app, http_env(req,
+	    "HTTP_X_SIGNATURE"), req->body != NULL ? req->body : "",
+	    req->body_len)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	if ((o = payment_parse(req, fv)) == NULL)
+		return;
+	memset(&in, 0, sizeof(in));
+	in.order_id = (uint64_t)fv[PN_ORDER].i;
+	in.amount = fv[PN_AMOUNT].s;
+	in.amount_cents = fv[PN_AMOUNT].i;
+	in.currency = fv[PN_CURRENCY].s;
+	in.provider_txn_id = fv[PN_TXN].s;
+	in.status = fv[PN_STATUS].s;
+	in.raw = arena_strdup(req->arena, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	/* the ledger and the payment say who moved the stock */
+	provider = req->who;
+	snprintf(provider.actor, sizeof(provider.actor), "payment-provider");
+	ctx.who = &provider;
+	rc = svc_payment_notify(&ctx, &in, &out);
+	if (rc != HF_OK) {
+		if (out.payment_id != 0) {
+			if (ctx.details == NULL)
+				ctx.details = json_object_new_object();
+			json_object_object_add(ctx.details, "payment_id",
+			    json_object_new_int64((int64_t)out.payment_id));
+		}
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	data = json_object_new_object();
+	json_object_object_add(data, "payment_id",
+	    json_object_new_int64((int64_t)out.payment_id));
+	json_object_object_add(data, "outcome",
+	    json_object_new_string(out.outcome));
+	json_object_object_add(data, "order", order_json(&out.order, 1));
+	http_reply(req, 200, data);
+}

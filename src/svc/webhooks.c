@@ -1,0 +1,454 @@
+/*
+ * webhooks.c: the webhooks an admin subscribes (URL, events, secret) and
+ * the delivery of events to them.
+ *
+ * An event is one outbox row on the webhook channel with target "*",
+ * written by outbox_event() in the transaction that caused it. The
+ * deliverer (holdfast-notify, outbox.c) fans it out: one row per active
+ * webhook subscribed to the event that existed when it happened, target =
+ * the webhook's id, inserted in the same transaction that marks the "*"
+ * row done; each of those rows then has its own attempts, backoff and
+ * dead state, and is what GET /api/v1/webhooks/{id}/deliveries lists.
+ *
+ * The secret signs every delivery (HMAC-SHA256), so it is stored in clear;
+ * it is shown once, in the answer to POST /api/v1/webhooks, and never
+ * again. Deleting a webhook deactivates it (its deliveries stay readable)
+ * and turns its pending deliveries dead.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/db.h"
+#include "holdfast/db_orders.h"
+#include "holdfast/db_outbox.h"
+#include "holdfast/notify.h"
+#include "holdfast/orders.h"
+
+#define WEBHOOK_SECRET_PREFIX	"whsec_"
+
+/* the SET of webhooks.events, in its order */
+const char *const webhook_events[] = {
+	"stock.low",
+	"stock.out",
+	"order.paid",
+	"order.cancelled",
+	"hold.ready",
+	"loan.overdue",
+	NULL
+};
+
+/* Columns of WEBHOOK_COLS (sql_orders.c), then the list's counts. */
+enum { W_ID, W_URL, W_EVENTS, W_ACTIVE, W_BY, W_CREATED, W_PENDING,
+    W_DELIVERED, W_DEAD, W__MAX };
+
+static long long
+cell_ll(const struct db_result *r, size_t row, size_t col)
+{
+	long long	v = 0;
+
+	if (DB_CELL(r, row, col) != NULL)
+		hf_parse_ll(DB_CELL(r, row, col), LLONG_MIN, LLONG_MAX, &v);
+	return v;
+}
+
+static void
+webhook_from_row(const struct db_result *r, size_t row, struct webhook *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = (uint64_t)cell_ll(r, row, W_ID);
+	w->url = DB_CELL(r, row, W_URL);
+	w->events = DB_CELL(r, row, W_EVENTS);
+	w->active = cell_ll(r, row, W_ACTIVE) != 0;
+	w->created_by = DB_CELL(r, row, W_BY);
+	w->created_at = DB_CELL(r, row, W_CREATED);
+	if (r->ncols > W_DEAD) {
+		w->pending = cell_ll(r, row, W_PENDING);
+		w->delivered = cell_ll(r, row, W_DELIVERED);
+		w->dead = cell_ll(r, row, W_DEAD);
+	}
+}
+
+static int
+webhook_load(struct db *db, struct arena *a, uint64_t id, struct webhook *w)
+{
+	struct db_param		p[1] = { DB_INT((long long)id) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(db, a, &db_sql_webhook_by_id, p, 1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_NOT_FOUND;
+	webhook_from_row(&r, 0, w);
+	return HF_OK;
+}
+
+static int
+field_error(struct svc_ctx *ctx, const char *field, const char *reason)
+{
+	ctx->field = field;
+	ctx->reason = reason;
+	return HF_E_REQ_FIELD;
+}
+
+/* The events as the SET stores them: known names, each once, in order. */
+static const char *
+events_text(struct svc_ctx *ctx, const char **events, size_t n)
+{
+	char	*out;
+	size_t	 i, j, len = 0;
+	int	 want[sizeof(webhook_events) / sizeof(webhook_events[0])];
+
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < n; i++) {
+		for (j = 0; webhook_events[j] != NULL; j++)
+			if (strcmp(events[i], webhook_events[j]) == 0)
+				break;
+		if (webhook_events[j] == NULL)
+			return NULL;
+		want[j] = 1;
+	}
+	if ((out = arena_alloc(ctx->arena, 128)) == NULL)
+		return NULL;
+	out[0] = '\0';
+	for (j = 0; webhook_events[j] != NULL; j++)
+		if (want[j])
+			len += (size_t)snprintf(out + len, 128 - len, "%s%s",
+			    len > 0 ? "," : "", webhook_events[j]);
+	return out;
+}
+
+static json_object *
+webhook_audit_json(const char *url, const char *events)
+{
+	json_object	*o = json_object_new_object();
+
+	json_object_object_add(o, "url", json_object_new_string(url));
+	json_object_object_add(o, "events", json_object_new_string(events));
+	return o;
+}
+
+struct webhook_txn {
+	struct svc_ctx		*ctx;
+	uint64_t		 id;
+	const char		*url, *events, *secret;
+	struct webhook		*out;
+};
+
+static int
+create_fn(struct db *db, void *arg)
+{
+	struct webhook_txn	*t = arg;
+	struct db_param		 p[4];
+	uint64_t		 id;
+	int			 rc;
+
+	p[0] = DB_STR(t->url);
+	p[1] = DB_STR(t->events);
+	p[2] = DB_STR(t->secret);
+	p[3] = DB_STR(t->ctx->who->actor);
+	if ((rc = db_exec(db, &db_sql_webhook_insert, p, 4, NULL, &id)) !=
+	    HF_OK)
+		return rc;
+	if ((rc = svc_audit(db, t->ctx, "webhook.create", "webhook", id, NULL,
+	    webhook_audit_json(t->url, t->events))) != HF_OK)
+		return rc;
+	return webhook_load(db, t->ctx->arena, id, t->out);
+}
+
+/*
+ * Subscribes a URL (http or https) to events. The secret is the caller's
+ * (16 to 128 printable ASCII characters) or generated; it is in
+ * out->secret, the only time it is shown.
+ */
+int
+svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
+    struct webhook *out)
+{
+	struct webhook_txn	t;
+	char			gen[sizeof(WEBHOOK_SECRET_PREFIX) + 48];
+	const char		*s;
+	int			rc;
+
+	memset(&t, 0, sizeof(t));
+	memset(out, 0, sizeof(*out));
+	if (!notify_webhook_url_ok(in->url))
+		return field_error(ctx, "url", "an absolute http:// or "
+		    "https:// URL of at most 2048 bytes");
+	if (in->nevents == 0 ||
+	    (t.events = events_text(ctx, in->events, in->nevents)) == NULL)
+		return field_error(ctx, "events", "one or more of stock.low, "
+		    "stock.out, order.paid, order.cancelled, hold.ready, "
+		    "loan.overdue");
+	if (in->secret != NULL) {
+		for (s = in->secret; *s > 0x20 && *s < 0x7f; s++)
+			;
+		if (*s != '\0' || s - in->secret < WEBHOOK_SECRET_MIN ||
+		    s - in->secret > WEBHOOK_SECRET_MAX)
+			return field_error(ctx, "secret", "16 to 128 printable "
+			    "ASCII characters, no spaces");
+		t.secret = in->secret;
+	} else {
+		memcpy(gen, WEBHOOK_SECRET_PREFIX,
+		    sizeof(WEBHOOK_SECRET_PREFIX) - 1);
+		if (hf_random_hex(gen + sizeof(WEBHOOK_SECRET_PREFIX) - 1, 24) !=
+		    0)
+			return HF_E_SYS_INTERNAL;
+		t.secret = gen;
+	}
+	t.ctx = ctx;
+	t.url = in->url;
+	t.out = out;
+	if ((rc = db_txn(ctx->app->db, create_fn, &t)) != HF_OK)
+		return rc;
+	snprintf(out->secret, sizeof(out->secret), "%s", t.secret);
+	return HF_OK;
+}
+
+/* The active webhooks, oldest first, with their delivery counts. */
+int
+svc_webhooks_list(struct svc_ctx *ctx, long long page, long long per_page,
+    struct webhook **out, size_t *n, long long *total)
+{
+	struct db_param		p[2];
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_webhooks_count,
+	    NULL, 0, &r)) != HF_OK)
+		return rc;
+	*total = cell_ll(&r, 0, 0);
+	p[0] = DB_INT(per_page);
+	p[1] = DB_INT((page - 1) * per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_webhooks_list, p,
+	    2, &r)) != HF_OK)
+		return rc;
+	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		webhook_from_row(&r, i, &(*out)[i]);
+	*n = r.nrows;
+	return HF_OK;
+}
+
+static int
+delete_fn(struct db *db, void *arg)
+{
+	struct webhook_txn	*t = arg;
+	struct db_param		 p[1] = { DB_INT((long long)t->id) };
+	uint64_t		 n = 0;
+	int			 rc;
+
+	if ((rc = webhook_load(db, t->ctx->arena, t->id, t->out)) != HF_OK)
+		return rc;
+	if ((rc = db_exec(db, &db_sql_webhook_deactivate, p, 1, &n, NULL)) !=
+	    HF_OK)
+		return rc;
+	if (n != 1)
+		return HF_E_NOT_FOUND;	/* deleted before */
+	p[0] = DB_STR(arena_printf(t->ctx->arena, "%llu",
+	    (unsigned long long)t->id));
+	if ((rc = db_exec(db, &db_sql_webhook_kill_pending, p, 1, NULL,
+	    NULL)) != HF_OK)
+		return rc;
+	t->out->active = 0;
+	return svc_audit(db, t->ctx, "webhook.delete", "webhook", t->id,
+	    webhook_audit_json(t->out->url, t->out->events), NULL);
+}
+
+/* Deactivates webhook id; its undelivered deliveries turn dead. */
+int
+svc_webhook_delete(struct svc_ctx *ctx, uint64_t id, struct webhook *out)
+{
+	struct webhook_txn	t;
+
+	memset(&t, 0, sizeof(t));
+	t.ctx = ctx;
+	t.id = id;
+	t.out = out;
+	return db_txn(ctx->app->db, delete_fn, &t);
+}
+
+/* Columns of DELIVERY_COLS (sql_orders.c). */
+enum { D_ID, D_EVENT, D_EVENT_ID, D_STATUS, D_ATTEMPTS, D_NEXT, D_DONE,
+    D_DEAD, D_ERROR, D_CREATED, D__MAX };
+
+static json_object *
+delivery_json(const struct db_result *r, size_t row)
+{
+	static const char *const names[D__MAX] = { "id", "event", "event_id",
+	    "status", "attempts", "next_attempt_at", "delivered_at", "dead_at",
+	    "last_error", "created_at" };
+	json_object	*o = json_object_new_object();
+	const char	*status = DB_CELL(r, row, D_STATUS), *v;
+	size_t		 c;
+
+	for (c = 0; c < D__MAX; c++) {
+		v = DB_CELL(r, row, c);
+		/* a delivery that is over has no next attempt */
+		if (c == D_NEXT && status != NULL &&
+		    (strcmp(status, "delivered") == 0 ||
+		    strcmp(status, "dead") == 0))
+			v = NULL;
+		if (c == D_ID || c == D_ATTEMPTS)
+			json_object_object_add(o, names[c],
+			    json_object_new_int64(cell_ll(r, row, c)));
+		else
+			json_object_object_add(o, names[c], v != NULL ?
+			    json_object_new_string(v) : NULL);
+	}
+	return o;
+}
+
+/* The deliveries of webhook id (deleted ones too), newest first. */
+int
+svc_webhook_deliveries(struct svc_ctx *ctx, uint64_t id,
+    const struct delivery_filter *f, json_object **items, long long *total)
+{
+	struct webhook		w;
+	struct db_param		p[5];
+	struct db_result	r;
+	size_t			i;
+	int			rc;
+
+	if ((rc = webhook_load(ctx->app->db, ctx->arena, id, &w)) != HF_OK)
+		return rc;
+	p[0] = DB_STR(arena_printf(ctx->arena, "%llu", (unsigned long long)id));
+	p[1] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
+	p[2] = p[1];
+	p[3] = DB_INT(f->per_page);
+	p[4] = DB_INT((f->page - 1) * f->per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_deliveries_count,
+	    p, 3, &r)) != HF_OK)
+		return rc;
+	*total = cell_ll(&r, 0, 0);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_deliveries_list,
+	    p, 5, &r)) != HF_OK)
+		return rc;
+	*items = json_object_new_array();
+	for (i = 0; i < r.nrows; i++)
+		json_object_array_add(*items, delivery_json(&r, i));
+	return HF_OK;
+}
+
+/* --- delivery (holdfast-notify) --------------------------------------- */
+
+struct fanout_txn {
+	struct arena	*arena;
+	uint64_t	 id;
+	uint64_t	*ids;
+	size_t		 n;
+};
+
+static int
+fanout_fn(struct db *db, void *arg)
+{
+	struct fanout_txn	*t = arg;
+	struct db_param		 p[2];
+	struct db_result	 r;
+	uint64_t		 done = 0;
+	size_t			 i;
+	int			 rc;
+
+	t->n = 0;
+	/* first, so that a second sender whose lease began after ours
+	 * ended waits on this row and then finds it done */
+	p[0] = DB_INT((long long)t->id);
+	if ((rc = db_exec(db, &db_sql_outbox_delivered, p, 1, &done, NULL)) !=
+	    HF_OK)
+		return rc;
+	if (done != 1)
+		return HF_OK;
+	if ((rc = db_query(db, t->arena, &db_sql_webhook_subscribers, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if ((t->ids = arena_calloc(t->arena, r.nrows + 1, sizeof(*t->ids))) ==
+	    NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++) {
+		p[0] = DB_STR(DB_CELL(&r, i, 0));
+		p[1] = DB_INT((long long)t->id);
+		if ((rc = db_exec(db, &db_sql_webhook_fanout, p, 2, NULL,
+		    &t->ids[t->n])) != HF_OK)
+			return rc;
+		t->n++;
+	}
+	return HF_OK;
+}
+
+/* POSTs one event row to the webhook named by target. */
+static int
+webhook_post(struct app *app, struct arena *a, uint64_t outbox_id,
+    const char *target, const char *payload, char *err, size_t errlen)
+{
+	struct notify_webhook	 w;
+	struct db_param		 p[1];
+	struct db_result	 r;
+	json_object		*o, *v;
+	long long		 id;
+	int			 rc;
+
+	if (hf_parse_ll(target, 1, LLONG_MAX, &id) != 0) {
+		snprintf(err, errlen, "webhook: bad target");
+		return NOTIFY_PERMANENT;
+	}
+	p[0] = DB_INT(id);
+	if (db_query(app->db, a, &db_sql_webhook_target, p, 1, &r) != HF_OK) {
+		snprintf(err, errlen, "database: %s", db_last_error(app->db));
+		return NOTIFY_RETRY;
+	}
+	if (r.nrows == 0 || cell_ll(&r, 0, 2) == 0) {
+		snprintf(err, errlen, "webhook deleted");
+		return NOTIFY_PERMANENT;
+	}
+	if (payload == NULL || (o = json_tokener_parse(payload)) == NULL) {
+		snprintf(err, errlen, "payload: not JSON");
+		return NOTIFY_PERMANENT;
+	}
+	memset(&w, 0, sizeof(w));
+	w.url = DB_CELL(&r, 0, 0);
+	w.secret = DB_CELL(&r, 0, 1);
+	if (json_object_object_get_ex(o, "event", &v))
+		w.event = arena_strdup(a, json_object_get_string(v));
+	if (json_object_object_get_ex(o, "event_id", &v))
+		w.event_id = arena_strdup(a, json_object_get_string(v));
+	json_object_put(o);
+	w.delivery_id = outbox_id;
+	w.body = payload;
+	w.len = strlen(payload);
+	rc = notify_webhook_post(app->notify, &w, err, errlen);
+	return rc;
+}
+
+/*
+ * Delivers the webhook-channel outbox row outbox_id (claimed by the
+ * caller): fans a "*" row out (see the top of this file; *fanned holds
+ * the new rows' ids) or POSTs a row of one webhook.
+ */
+int
+webhook_deliver(struct app *app, struct arena *a, uint64_t outbox_id,
+    const char *target, const char *payload, uint64_t **fanned,
+    size_t *nfanned, char *err, size_t errlen)
+{
+	struct fanout_txn	t;
+
+	*fanned = NULL;
+	*nfanned = 0;
+	if (target == NULL || strcmp(target, "*") != 0)
+		return webhook_post(app, a, outbox_id, target != NULL ?
+		    target : "", payload, err, errlen);
+	memset(&t, 0, sizeof(t));
+	t.arena = a;
+	t.id = outbox_id;
+	if (db_txn(app->db, fanout_fn, &t) != HF_OK) {
+		snprintf(err, errlen, "database: %s", db_last_error(app->db));
+		return NOTIFY_RETRY;
+	}
+	*fanned = t.ids;
+	*nfanned = t.n;
+	return 0;
+}
