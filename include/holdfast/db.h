@@ -76,7 +76,9 @@ extern struct db_sql	db_sql_idem_insert, db_sql_idem_get,
 extern struct db_sql	db_sql_outbox_event;
 
 /* sql_catalog.c */
-extern struct db_sql	db_sql_products_list, db_sql_products_count,
+extern struct db_sql	db_sql_products_by_created, db_sql_products_by_name,
+			db_sql_products_by_price, db_sql_products_by_price_desc,
+			db_sql_category_find, db_sql_products_count,
 			db_sql_product_lock, db_sql_product_update,
 			db_sql_product_retire, db_sql_product_loans_active,
 			db_sql_product_set_cover, db_sql_categories_list;

@@ -30,7 +30,7 @@ struct order {
 	const char		*created_by;	/* actor */
 	const char		*status;
 	const char		*total, *currency, *note;
-	const char		*reference_id;	/* of its reservations */
+	const char		*reference_id;	/* its reservations' */
 	const char		*expires_at, *paid_at, *cancelled_at;
 	const char		*refunded_at, *fulfilled_at;
 	const char		*created_at, *updated_at;
@@ -57,8 +57,9 @@ enum order_action {
 int	 svc_order_create(struct svc_ctx *, const struct order_new *,
 	    struct idem *, struct order *);
 int	 svc_order_get(struct svc_ctx *, uint64_t id, struct order *);
-int	 svc_orders_list(struct svc_ctx *, const char *status, long long page,
-	    long long per_page, struct order **, size_t *, long long *total);
+int	 svc_orders_list(struct svc_ctx *, const char *status,
+	    long long page, long long per_page, struct order **, size_t *,
+	    long long *total);
 int	 svc_order_act(struct svc_ctx *, uint64_t id, enum order_action,
 	    struct idem *, struct order *);
 int	 svc_orders_expire_due(struct app *, int batch, int dry_run,
@@ -74,13 +75,13 @@ struct payment_note {
 	const char	*currency;
 	const char	*provider_txn_id;
 	const char	*status;	/* "paid" applies it */
-	const char	*raw;		/* the notification as JSON text */
+	const char	*raw;		/* the notification, JSON text */
 };
 
 struct payment_result {
 	uint64_t	 payment_id;
 	const char	*outcome;	/* applied, duplicate, ignored */
-	struct order	 order;		/* id 0 when the order is unknown */
+	struct order	 order;		/* id 0: unknown order */
 };
 
 int	 svc_payment_verify(struct app *, const char *signature,
@@ -99,7 +100,8 @@ struct webhook {
 	int		 active;
 	const char	*created_by, *created_at;
 	long long	 pending, delivered, dead;	/* lists only */
-	char		 secret[WEBHOOK_SECRET_MAX + 1]; /* at creation only */
+	/* right after creation only */
+	char		 secret[WEBHOOK_SECRET_MAX + 1];
 };
 
 struct webhook_new {
@@ -110,7 +112,7 @@ struct webhook_new {
 };
 
 struct delivery_filter {
-	const char	*status;	/* pending, retrying, delivered, dead */
+	const char	*status;	/* pending retrying delivered dead */
 	long long	 page, per_page;
 };
 
@@ -118,8 +120,8 @@ extern const char *const webhook_events[];	/* NULL-terminated */
 
 int	 svc_webhook_create(struct svc_ctx *, const struct webhook_new *,
 	    struct webhook *);
-int	 svc_webhooks_list(struct svc_ctx *, long long page, long long per_page,
-	    struct webhook **, size_t *, long long *total);
+int	 svc_webhooks_list(struct svc_ctx *, long long page,
+	    long long per_page, struct webhook **, size_t *, long long *total);
 int	 svc_webhook_delete(struct svc_ctx *, uint64_t id, struct webhook *);
 int	 svc_webhook_deliveries(struct svc_ctx *, uint64_t id,
 	    const struct delivery_filter *, json_object **items,

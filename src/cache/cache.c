@@ -303,19 +303,14 @@ cache_vset(struct cache *c, const char *key, const char *val, size_t len,
 	return HF_OK;
 }
 
-/* Bumps every version in one round trip; a failure marks the cache lost. */
-int
-cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
+static int
+cache_bump_once(struct cache *c, const char *const *ver_keys, size_t n)
 {
 	redisReply	*r;
 	size_t		 i;
 
-	if (n == 0)
-		return HF_OK;
-	if (cache_connect(c) != HF_OK) {
-		c->lost = 1;
+	if (cache_connect(c) != HF_OK)
 		return HF_E_SYS_UNAVAILABLE;
-	}
 	for (i = 0; i < n; i++)
 		redisAppendCommand(c->ctx, "INCR %s", ver_keys[i]);
 	for (i = 0; i < n; i++) {
@@ -326,4 +321,28 @@ cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
 		freeReplyObject(r);
 	}
 	return HF_OK;
+}
+
+/*
+ * Bumps every version in one round trip. Unlike reads, a bump ignores the
+ * back-off, and a connection that broke since its last use (Redis
+ * restarted, the server closed it) is reopened at once for one more try: a
+ * lost bump would leave other workers reading an old entry. If Redis still
+ * cannot be reached the cache is marked lost, and the first connection
+ * that works again bumps the epoch, orphaning every entry.
+ */
+int
+cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
+{
+	int	had_conn = c->ctx != NULL;
+
+	if (n == 0)
+		return HF_OK;
+	c->retry_at_ms = 0;
+	if (cache_bump_once(c, ver_keys, n) == HF_OK)
+		return HF_OK;
+	if (!had_conn)
+		return HF_E_SYS_UNAVAILABLE;
+	c->retry_at_ms = 0;
+	return cache_bump_once(c, ver_keys, n);
 }

@@ -15,7 +15,7 @@
  * query over name, description, author and ISBN, or the exact SKU, or the
  * exact ISBN digits, or a name prefix (for words too short to index).
  */
-#define PRODUCT_WHERE "WHERE (? IS NULL OR c.slug = ? OR c.name = ?) " \
+#define PRODUCT_WHERE "WHERE (? IS NULL OR p.category_id = ?) " \
 	"AND ((? IS NULL AND p.status <> 'retired') OR p.status = ?) " \
 	"AND (? IS NULL OR p.sku = ? OR p.isbn = ? " \
 	"OR p.name LIKE CONCAT(?, '%') " \
@@ -24,14 +24,20 @@
 #define PRODUCT_FROM "FROM products p LEFT JOIN categories c " \
 	"ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
 
-struct db_sql db_sql_products_list = DB_SQL(
-    "SELECT " PRODUCT_COLS " " PRODUCT_FROM PRODUCT_WHERE
-    "ORDER BY CASE WHEN ? = 'name' THEN p.name END, "
-    "CASE WHEN ? = 'price' THEN p.price END, "
-    "CASE WHEN ? = '-price' THEN p.price END DESC, "
-    "p.created_at DESC, p.id DESC LIMIT ? OFFSET ?");
+/* one statement per sort, so each can walk an index */
+#define PRODUCT_LIST(order) DB_SQL("SELECT " PRODUCT_COLS " " PRODUCT_FROM \
+	PRODUCT_WHERE "ORDER BY " order " LIMIT ? OFFSET ?")
+struct db_sql db_sql_products_by_created = PRODUCT_LIST(
+    "p.created_at DESC, p.id DESC");
+struct db_sql db_sql_products_by_name = PRODUCT_LIST("p.name, p.id");
+struct db_sql db_sql_products_by_price = PRODUCT_LIST("p.price, p.id");
+struct db_sql db_sql_products_by_price_desc = PRODUCT_LIST(
+    "p.price DESC, p.id DESC");
+struct db_sql db_sql_category_find = DB_SQL(
+    "SELECT id FROM categories WHERE slug = ? OR name = ? LIMIT 1");
+/* every filter is on products alone: no join to count */
 struct db_sql db_sql_products_count = DB_SQL(
-    "SELECT COUNT(*) " PRODUCT_FROM PRODUCT_WHERE);
+    "SELECT COUNT(*) FROM products p " PRODUCT_WHERE);
 
 struct db_sql db_sql_product_lock = DB_SQL(
     "SELECT p.id, p.sku, p.name, p.status, p.price, p.category_id, "

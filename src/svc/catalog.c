@@ -89,50 +89,66 @@ int
 svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
     struct product **out, size_t *n, long long *total)
 {
-	struct db_param		 p[16];
+	struct db_param		 p[13];
 	struct db_result	 r;
+	struct db_sql		*list = &db_sql_products_by_created;
 	const char		*q = f->q;
-	const char		*sort = f->sort != NULL ? f->sort : "-created_at";
+	long long		 cat = 0;
 	size_t			 i;
 	int			 rc;
 
+	*n = 0;
+	*total = 0;
 	if (q != NULL && strlen(q) > SEARCH_MAX) {
 		ctx->field = "q";
 		ctx->reason = "at most 200 bytes";
 		return HF_E_REQ_FIELD;
 	}
-	p[0] = f->category != NULL ? DB_STR(f->category) : DB_NULL;
+	if (f->category != NULL) {
+		p[0] = DB_STR(f->category);
+		p[1] = p[0];
+		if ((rc = db_query(ctx->app->db, ctx->arena,
+		    &db_sql_category_find, p, 2, &r)) != HF_OK)
+			return rc;
+		if (r.nrows == 0) {
+			*out = NULL;
+			return HF_OK;	/* no such category: nothing in it */
+		}
+		cat = inv_cell_ll(&r, 0, 0);
+	}
+	if (f->sort != NULL && strcmp(f->sort, "name") == 0)
+		list = &db_sql_products_by_name;
+	else if (f->sort != NULL && strcmp(f->sort, "price") == 0)
+		list = &db_sql_products_by_price;
+	else if (f->sort != NULL && strcmp(f->sort, "-price") == 0)
+		list = &db_sql_products_by_price_desc;
+	p[0] = cat != 0 ? DB_INT(cat) : DB_NULL;
 	p[1] = p[0];
-	p[2] = p[0];
-	p[3] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
-	p[4] = p[3];
-	p[5] = q != NULL ? DB_STR(q) : DB_NULL;
-	p[6] = p[5];
+	p[2] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
+	p[3] = p[2];
+	p[4] = q != NULL ? DB_STR(q) : DB_NULL;
+	p[5] = p[4];
 	if (q != NULL) {
 		const char	*isbn = isbn_digits(ctx->arena, q);
 		const char	*terms = search_terms(ctx->arena, q);
 
-		p[7] = isbn != NULL ? DB_STR(isbn) : DB_NULL;
-		p[8] = DB_STR(like_prefix(ctx->arena, q));
-		p[9] = terms != NULL ? DB_STR(terms) : DB_NULL;
-		p[10] = p[9];
+		p[6] = isbn != NULL ? DB_STR(isbn) : DB_NULL;
+		p[7] = DB_STR(like_prefix(ctx->arena, q));
+		p[8] = terms != NULL ? DB_STR(terms) : DB_NULL;
+		p[9] = p[8];
 	} else {
+		p[6] = DB_NULL;
 		p[7] = DB_NULL;
 		p[8] = DB_NULL;
 		p[9] = DB_NULL;
-		p[10] = DB_NULL;
 	}
-	p[11] = DB_STR(sort);
-	p[12] = p[11];
-	p[13] = p[11];
-	p[14] = DB_INT(f->per_page);
-	p[15] = DB_INT((f->page - 1) * f->per_page);
+	p[10] = DB_INT(f->per_page);
+	p[11] = DB_INT((f->page - 1) * f->per_page);
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_count, p,
-	    11, &r)) != HF_OK)
+	    10, &r)) != HF_OK)
 		return rc;
 	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_list, p,
-	    16, &r)) != HF_OK)
+	if ((rc = db_query(ctx->app->db, ctx->arena, list, p, 12, &r)) != HF_OK)
 		return rc;
 	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
 	    NULL)

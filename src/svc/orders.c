@@ -205,7 +205,7 @@ order_set_status(struct db *db, struct order *o, const char *to)
 	    HF_OK)
 		return rc;
 	if (n != 1)
-		return HF_E_DB;		/* the row is locked: cannot happen */
+		return HF_E_DB;	/* the row is locked: cannot happen */
 	o->status = to;
 	return HF_OK;
 }
@@ -351,14 +351,14 @@ struct create_txn {
 };
 
 /*
- * Locks the line's stock row and says whether it can be ordered: the
- * product active, the units available (expired reservations of the SKU
- * freed first). *cents: the unit price in cents.
+ * Locks the line's stock row and says how many units can be ordered:
+ * none unless the product is active, else those available (expired
+ * reservations of the SKU freed first). *cents: the unit price in cents.
  */
 static int
 create_check_line(struct db *db, struct svc_ctx *ctx,
     const struct reserve_item *line, struct stock_row *s, long long *cents,
-    int *ok)
+    long long *orderable)
 {
 	struct db_param		p[1];
 	struct db_result	r;
@@ -379,10 +379,8 @@ create_check_line(struct db *db, struct svc_ctx *ctx,
 	if (r.nrows != 1)
 		return HF_E_DB;
 	*cents = inv_cell_ll(&r, 0, 0);
-	*ok = s->is_active && strcmp(DB_CELL(&r, 0, 1), "active") == 0 &&
-	    s->available >= line->quantity;
-	if (!s->is_active || strcmp(DB_CELL(&r, 0, 1), "active") != 0)
-		s->available = 0;	/* what the shortage reports */
+	*orderable = s->is_active && strcmp(DB_CELL(&r, 0, 1), "active") == 0 ?
+	    s->available : 0;
 	return HF_OK;
 }
 
@@ -395,24 +393,23 @@ create_fn(struct db *db, void *arg)
 	struct db_param		 p[5];
 	struct change		 c;
 	json_object		*short_lines = NULL;
-	long long		 cents, total = 0;
+	long long		 cents, orderable, total = 0;
 	uint64_t		 oid, rid;
 	const char		*oid_s;
 	size_t			 i;
-	int			 rc, ok;
+	int			 rc;
 
 	if ((rows = arena_calloc(ctx->arena, t->n, sizeof(*rows))) == NULL)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < t->n; i++) {
 		if ((rc = create_check_line(db, ctx, &t->lines[i], &rows[i],
-		    &cents, &ok)) != HF_OK)
+		    &cents, &orderable)) != HF_OK)
 			goto fail;
-		if (!ok) {
+		if (orderable < t->lines[i].quantity) {
 			if (short_lines == NULL)
 				short_lines = json_object_new_array();
 			json_object_array_add(short_lines, inv_short_line(
-			    t->lines[i].sku, t->lines[i].quantity,
-			    rows[i].available));
+			    t->lines[i].sku, t->lines[i].quantity, orderable));
 		}
 		if (cents > 0 && t->lines[i].quantity > (MONEY_MAX_CENTS -
 		    total) / cents) {
@@ -600,9 +597,10 @@ act_fn(struct db *db, void *arg)
 		rc = order_pay(db, ctx, &o, &t->refusal);
 		break;
 	case ORDER_CANCEL:
-		if (ctx->who->role != ROLE_ADMIN && !order_owner(ctx->who, &o)) {
-			ctx->message = arena_printf(ctx->arena, "only the owner "
-			    "or an admin can cancel order %llu",
+		if (ctx->who->role != ROLE_ADMIN &&
+		    !order_owner(ctx->who, &o)) {
+			ctx->message = arena_printf(ctx->arena, "only the "
+			    "owner or an admin can cancel order %llu",
 			    (unsigned long long)o.id);
 			return HF_E_AUTH_FORBIDDEN;
 		}
@@ -773,8 +771,9 @@ stats_day_parse(const char *s)
 	time_t		t;
 	int		y, m, d, n = 0;
 
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 ||
-	    n != 10 || y < 1970 || y > 9999)
+	if (strlen(s) != 10 ||
+	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    y < 1970 || y > 9999)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
@@ -839,7 +838,8 @@ svc_order_stats(struct svc_ctx *ctx, const char *from_day, const char *to_day,
 	struct db_param		 p[2];
 	struct db_result	 r;
 	json_object		*days, *day, *groups, *by_status;
-	long long		 from, to, d, cnt, cents, n, all_n = 0, kept = 0;
+	long long		 from, to, d, cnt, cents, n;
+	long long		 all_n = 0, kept = 0;
 	long long		 st_n[7], st_cents[7];
 	const char		*name;
 	size_t			 row = 0, k;
@@ -891,7 +891,8 @@ svc_order_stats(struct svc_ctx *ctx, const char *from_day, const char *to_day,
 				cents += inv_cell_ll(&r, row, 4);
 		}
 		day = json_object_new_object();
-		json_object_object_add(day, "day", json_object_new_string(name));
+		json_object_object_add(day, "day",
+		    json_object_new_string(name));
 		json_object_object_add(day, "count", json_object_new_int64(n));
 		json_object_object_add(day, "revenue", json_object_new_string(
 		    stats_money(ctx->arena, cents)));
@@ -1042,8 +1043,8 @@ notify_fn(struct db *db, void *arg)
 	if (t->refusal != HF_OK)
 		return payment_record(db, t, o->id, "rejected", ctx->message);
 	rc = payment_record(db, t, o->id, "applied", NULL);
-	if (rc == HF_E_DUPLICATE)
-		return HF_E_INV_CONFLICT; /* applied to another order meanwhile */
+	if (rc == HF_E_DUPLICATE)	/* applied to another order just now */
+		return HF_E_INV_CONFLICT;
 	if (rc != HF_OK)
 		return rc;
 	t->out->outcome = "applied";

@@ -170,6 +170,7 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 	struct webhook_txn	t;
 	char			gen[sizeof(WEBHOOK_SECRET_PREFIX) + 48];
 	const char		*s;
+	size_t			n;
 	int			rc;
 
 	memset(&t, 0, sizeof(t));
@@ -191,10 +192,9 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 			    "ASCII characters, no spaces");
 		t.secret = in->secret;
 	} else {
-		memcpy(gen, WEBHOOK_SECRET_PREFIX,
-		    sizeof(WEBHOOK_SECRET_PREFIX) - 1);
-		if (hf_random_hex(gen + sizeof(WEBHOOK_SECRET_PREFIX) - 1, 24) !=
-		    0)
+		n = sizeof(WEBHOOK_SECRET_PREFIX) - 1;
+		memcpy(gen, WEBHOOK_SECRET_PREFIX, n);
+		if (hf_random_hex(gen + n, 24) != 0)
 			return HF_E_SYS_INTERNAL;
 		t.secret = gen;
 	}
