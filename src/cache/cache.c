@@ -2,6 +2,7 @@
  * cache.c: one Redis connection per process with short connect and
  * command timeouts, reopened lazily after a back-off.
  */
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct cache {
 	redisContext		*ctx;
 	int64_t			 retry_at_ms;	/* no attempt before this */
 	int			 lost;		/* failed since the last bump */
+	int			 slow_fail;	/* the last failure timed out */
 	char			 err[256];
 };
 
@@ -33,6 +35,11 @@ cache_new(const struct hf_config *cfg)
 static void
 cache_drop(struct cache *c, const char *why)
 {
+	int	e = errno;
+
+	/* a timeout (Redis paused, or slow) costs a request redis_timeout_ms */
+	c->slow_fail = e == EAGAIN || e == EWOULDBLOCK || e == ETIMEDOUT ||
+	    e == EINPROGRESS;
 	snprintf(c->err, sizeof(c->err), "%s", why);
 	if (c->ctx != NULL) {
 		redisFree(c->ctx);
@@ -324,11 +331,13 @@ cache_bump_once(struct cache *c, const char *const *ver_keys, size_t n)
 }
 
 /*
- * Bumps every version in one round trip. Unlike reads, a bump ignores the
- * back-off, and a connection that broke since its last use (Redis
- * restarted, the server closed it) is reopened at once for one more try: a
- * lost bump would leave other workers reading an old entry. If Redis still
- * cannot be reached the cache is marked lost, and the first connection
+ * Bumps every version in one round trip. A lost bump would leave other
+ * workers reading an old entry, so a bump tries harder than a read: it
+ * ignores a back-off that followed a fast failure (Redis restarted,
+ * refused, the connection closed) and, when the connection it had broke,
+ * reopens it at once for one more try. A back-off after a timeout (Redis
+ * paused) is kept, so no request waits more than one redis_timeout_ms. If
+ * the bump is lost the cache is marked lost, and the first connection
  * that works again bumps the epoch, orphaning every entry.
  */
 int
@@ -338,10 +347,11 @@ cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
 
 	if (n == 0)
 		return HF_OK;
-	c->retry_at_ms = 0;
+	if (!c->slow_fail)
+		c->retry_at_ms = 0;
 	if (cache_bump_once(c, ver_keys, n) == HF_OK)
 		return HF_OK;
-	if (!had_conn)
+	if (!had_conn || c->slow_fail)
 		return HF_E_SYS_UNAVAILABLE;
 	c->retry_at_ms = 0;
 	return cache_bump_once(c, ver_keys, n);
