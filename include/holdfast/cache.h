@@ -17,10 +17,11 @@ const char	*cache_last_error(const struct cache *);
 
 /*
  * Counts one hit in a fixed window: *count is the hits so far in the
- * window, *ttl_ms what is left of it. One atomic script per call.
+ * window, *ttl_ms what is left of it; gen (optional) gets the API-key
+ * generation. One atomic script per call.
  */
 int	 cache_rate_hit(struct cache *, const char *key, int window_s,
-	    long long *count, long long *ttl_ms);
+	    long long *count, long long *ttl_ms, char *gen, size_t genlen);
 
 /*
  * Short-lived codes: keeps a hash with a TTL and a try counter. check

@@ -75,6 +75,8 @@ enum rate_kind {
 
 int	 svc_rate(struct app *, enum rate_kind, const char *key, int max,
 	    int window_s, int *retry_after);
+int	 svc_rate_gen(struct app *, enum rate_kind, const char *key, int max,
+	    int window_s, int *retry_after, char *gen, size_t genlen);
 
 /* accounts.c */
 struct user {
@@ -118,7 +120,8 @@ struct api_key {
 	char		 key[80];	/* only right after creation */
 };
 
-int	 svc_auth_key(struct app *, const char *key, struct principal *);
+int	 svc_auth_key(struct app *, const char *key, const char *key_hash,
+	    const char *gen, struct principal *);
 int	 svc_register(struct svc_ctx *, const char *email, const char *pw,
 	    const char *display_name, struct user *);
 int	 svc_verify(struct svc_ctx *, const char *email, const char *code,

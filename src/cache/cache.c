@@ -162,17 +162,23 @@ cache_ping(struct cache *c)
 	return ok ? HF_OK : HF_E_SYS_UNAVAILABLE;
 }
 
-/* INCR and PEXPIRE on the first hit, atomically, in one round trip. */
+/*
+ * INCR and PEXPIRE on the first hit, atomically, in one round trip. It
+ * also answers the API-key generation (hf:keygen, bumped when a key is
+ * revoked, with the cache epoch), so a worker can trust what it remembers
+ * of a key without another round trip.
+ */
 static const char rate_script[] =
     "local c = redis.call('INCR', KEYS[1]) "
     "if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
     "local t = redis.call('PTTL', KEYS[1]) "
     "if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = ARGV[1] end "
-    "return {c, tonumber(t)}";
+    "return {c, tonumber(t), (redis.call('GET', 'hf:keygen') or '0') .. "
+    "':' .. (redis.call('GET', 'hf:epoch') or '0')}";
 
 int
 cache_rate_hit(struct cache *c, const char *key, int window_s,
-    long long *count, long long *ttl_ms)
+    long long *count, long long *ttl_ms, char *gen, size_t genlen)
 {
 	redisReply	*r;
 	int		 rc = HF_E_SYS_UNAVAILABLE;
@@ -181,11 +187,14 @@ cache_rate_hit(struct cache *c, const char *key, int window_s,
 	    window_s * 1000);
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
-	    r->element[1]->type == REDIS_REPLY_INTEGER) {
+	    r->element[1]->type == REDIS_REPLY_INTEGER &&
+	    r->element[2]->type == REDIS_REPLY_STRING) {
 		*count = r->element[0]->integer;
 		*ttl_ms = r->element[1]->integer;
+		if (gen != NULL && genlen > 0)
+			snprintf(gen, genlen, "%s", r->element[2]->str);
 		rc = HF_OK;
 	} else
 		snprintf(c->err, sizeof(c->err), "rate script: unexpected reply");

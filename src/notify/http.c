@@ -77,7 +77,8 @@ http_headers(const struct notify_webhook *w, const char *signature)
 	size_t			 i;
 
 	snprintf(line[0], sizeof(line[0]), "Content-Type: application/json");
-	snprintf(line[1], sizeof(line[1]), "Expect:");	/* no 100-continue */
+	/* an empty Expect: no 100-continue round trip */
+	snprintf(line[1], sizeof(line[1]), "Expect:");
 	snprintf(line[2], sizeof(line[2]), "User-Agent: %s", WEBHOOK_UA);
 	snprintf(line[3], sizeof(line[3]), "X-Holdfast-Event: %s", w->event);
 	snprintf(line[4], sizeof(line[4]), "X-Holdfast-Event-Id: %s",
@@ -161,7 +162,8 @@ notify_webhook_post(struct notifier *n, const struct notify_webhook *w,
 	if (!notify_webhook_url_ok(w->url) || w->secret == NULL ||
 	    w->secret[0] == '\0' || !http_value_ok(w->event) ||
 	    !http_value_ok(w->event_id) || w->body == NULL) {
-		snprintf(err, errlen, "webhook: bad URL, secret, event or body");
+		snprintf(err, errlen, "webhook: bad URL, secret, event or "
+		    "body");
 		return NOTIFY_PERMANENT;
 	}
 	if (hf_hmac_sha256(mac, w->secret, strlen(w->secret), w->body,
@@ -191,7 +193,8 @@ notify_webhook_post(struct notifier *n, const struct notify_webhook *w,
 	ret = 0;
 free_headers:
 	/* the handle must not keep pointers into what is freed here */
-	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER,
+	    (struct curl_slist *)NULL);
 	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, (char *)NULL);
 	curl_slist_free_all(headers);
 	return ret;

@@ -756,19 +756,56 @@ svc_users_list(struct svc_ctx *ctx, const struct user_filter *f,
 
 /* --- API keys ---------------------------------------------------------- */
 
-int
-svc_auth_key(struct app *app, const char *key, struct principal *who)
+/*
+ * What this worker remembers of API keys: an entry is used only while the
+ * generation Redis answered for this request (bumped on every revocation,
+ * and with the cache epoch after an outage) is the one it was stored
+ * under, and for KEY_MEMO_MS at most. Without Redis every request asks
+ * the database.
+ */
+#define KEY_MEMO_SLOTS	64
+#define KEY_MEMO_MS	5000
+
+struct key_memo {
+	char		 hash[HF_SHA256_HEX];
+	char		 gen[48];
+	uint64_t	 id;
+	enum hf_role	 role;
+	int64_t		 at_ms;
+};
+
+static struct key_memo	key_memo[KEY_MEMO_SLOTS];
+
+static void
+key_principal(struct principal *who, uint64_t id, enum hf_role role)
 {
+	who->role = role;
+	who->key_id = id;
+	who->user_id = 0;
+	snprintf(who->actor, sizeof(who->actor), "key:%llu",
+	    (unsigned long long)id);
+}
+
+int
+svc_auth_key(struct app *app, const char *key, const char *hash,
+    const char *gen, struct principal *who)
+{
+	struct key_memo		*m;
 	struct arena		 a;
 	struct db_result	 r;
 	struct db_param		 p[1];
-	char			 hash[HF_SHA256_HEX];
 	long long		 id = 0;
 	int			 rc, role;
 
 	if (strlen(key) != strlen(KEY_PREFIX) + 64)
 		return HF_E_AUTH_INVALID;
-	hf_sha256_hex(hash, key, strlen(key));
+	m = &key_memo[((unsigned)(unsigned char)hash[0] << 8 |
+	    (unsigned char)hash[1]) % KEY_MEMO_SLOTS];
+	if (gen != NULL && gen[0] != '\0' && strcmp(m->hash, hash) == 0 &&
+	    strcmp(m->gen, gen) == 0 && hf_now_ms() - m->at_ms < KEY_MEMO_MS) {
+		key_principal(who, m->id, m->role);
+		return HF_OK;
+	}
 	p[0] = DB_STR(hash);
 	arena_init(&a, 0);
 	if ((rc = db_ensure(app->db)) == HF_OK)
@@ -778,12 +815,18 @@ svc_auth_key(struct app *app, const char *key, struct principal *who)
 	if (rc == HF_OK) {
 		hf_parse_ll(DB_CELL(&r, 0, 0), 1, INT64_MAX, &id);
 		role = hf_role_parse(DB_CELL(&r, 0, 1));
-		who->role = role > ROLE_GUEST ? (enum hf_role)role : ROLE_GUEST;
-		who->key_id = (uint64_t)id;
-		who->user_id = 0;
-		snprintf(who->actor, sizeof(who->actor), "key:%lld", id);
-		if (who->role == ROLE_GUEST)
+		if (role <= ROLE_GUEST)
 			rc = HF_E_AUTH_INVALID;
+		else {
+			key_principal(who, (uint64_t)id, (enum hf_role)role);
+			if (gen != NULL && gen[0] != '\0') {
+				snprintf(m->hash, sizeof(m->hash), "%s", hash);
+				snprintf(m->gen, sizeof(m->gen), "%s", gen);
+				m->id = (uint64_t)id;
+				m->role = (enum hf_role)role;
+				m->at_ms = hf_now_ms();
+			}
+		}
 	}
 	arena_free(&a);
 	if (rc != HF_OK && rc != HF_E_AUTH_INVALID)
@@ -927,12 +970,18 @@ key_revoke_fn(struct db *db, void *arg)
 int
 svc_key_revoke(struct svc_ctx *ctx, uint64_t id)
 {
-	struct key_txn	t;
+	static const char *const	gen[] = { "hf:keygen" };
+	struct key_txn			t;
+	int				rc;
 
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.id = id;
-	return db_txn(ctx->app->db, key_revoke_fn, &t);
+	if ((rc = db_txn(ctx->app->db, key_revoke_fn, &t)) != HF_OK)
+		return rc;
+	/* every worker's memory of keys is stale from here on */
+	cache_bump(ctx->app->cache, gen, 1);
+	return HF_OK;
 }
 
 /* holdfast-admin user add: an active user made from the command line. */

@@ -59,12 +59,23 @@ int
 svc_rate(struct app *app, enum rate_kind kind, const char *key, int max,
     int window_s, int *retry_after)
 {
+	return svc_rate_gen(app, kind, key, max, window_s, retry_after, NULL,
+	    0);
+}
+
+/* svc_rate that also answers the API-key generation ("" without Redis). */
+int
+svc_rate_gen(struct app *app, enum rate_kind kind, const char *key, int max,
+    int window_s, int *retry_after, char *gen, size_t genlen)
+{
 	char		 k[300];
 	long long	 count = 0, ttl_ms = 0;
 
+	if (gen != NULL && genlen > 0)
+		gen[0] = '\0';
 	snprintf(k, sizeof(k), "hf:rl:%s", key);
-	if (cache_rate_hit(app->cache, k, window_s, &count, &ttl_ms) !=
-	    HF_OK) {
+	if (cache_rate_hit(app->cache, k, window_s, &count, &ttl_ms, gen,
+	    genlen) != HF_OK) {
 		if (kind != RATE_AUTH)
 			return HF_OK;
 		rate_local_hit(k, window_s, &count, &ttl_ms);
