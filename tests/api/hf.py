@@ -1423,6 +1423,9 @@ def redis_worker_clients():
             timeout=10).stdout
     except (OSError, subprocess.TimeoutExpired):
         skip("no ss to match Redis connections to workers")
+    sock = os.path.join(dev_var(), "redis", "redis.sock")
+    rpid = redis_pid()
+    workers = set(worker_pids())
     owner, redis_side = {}, []
     for line in out.splitlines():
         m = re.search(r"\s(\S+)\s+(\d+)\s+\S+\s+(\d+)\s+users:\(\(\"([^\"]+)"
@@ -1431,7 +1434,8 @@ def redis_worker_clients():
             continue
         path, ino, peer, proc, pid, fd = m.groups()
         owner[ino] = (proc, int(pid))
-        if proc.startswith("redis-server") and path.endswith("redis.sock"):
+        # this stack's Redis only (a test stack has its own)
+        if int(pid) == rpid and path == sock:
             redis_side.append((peer, int(fd)))
     with RedisClient() as rc:
         by_fd = {}
@@ -1443,6 +1447,6 @@ def redis_worker_clients():
     found = []
     for peer, fd in redis_side:
         proc, pid = owner.get(peer, ("", 0))
-        if proc.startswith("holdfast-fcgi") and fd in by_fd:
+        if pid in workers and fd in by_fd:
             found.append((by_fd[fd], pid))
     return found

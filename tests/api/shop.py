@@ -8,7 +8,6 @@ import hmac
 import json
 import os
 import subprocess
-import time
 
 import hf
 
@@ -129,11 +128,3 @@ def run_notify(extra_env=None, timeout=120):
         % (p.returncode, p.stdout[-300:], p.stderr[-500:]))
     return p.stdout
 
-
-def wait_for(predicate, timeout=10, what="condition"):
-    end = time.monotonic() + timeout
-    while True:
-        v = predicate()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(0.1)

@@ -6,6 +6,7 @@ provider_txn_id again is answered 200 and applied once; a bad signature is
 recorded.  Reconcile stays clean."""
 
 import json
+import threading
 import uuid
 
 import hf
@@ -57,6 +58,29 @@ def test_a_signed_callback_pays_and_a_replay_is_applied_once():
         "the other order")
     hf.expect_success(shop.act(other["id"], "cancel"))
     shop.reconciled(a, b)
+
+
+def test_the_same_callback_sent_at_once_applies_once():
+    sku = shop.product(10, "4.00")
+    o = shop.order([(sku, 3)])
+    txn = _txn()
+    body = shop.notify_body(o, txn)
+    answers = []
+
+    def send():
+        answers.append(shop.notify(body))
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    outcomes = sorted(hf.expect_success(r)["outcome"] for r in answers)
+    hf.expect_eq(outcomes, ["applied", "duplicate", "duplicate",
+        "duplicate"], "outcomes of 4 identical callbacks at once")
+    hf.expect_eq(shop.stock(sku), (7, 0, 7), "stock: deducted once")
+    hf.expect_eq(sorted(p[0] for p in shop.payments(txn)), outcomes,
+        "payments recorded")
+    shop.reconciled(sku)
 
 
 def test_a_bad_signature_is_401_and_changes_nothing():

@@ -151,6 +151,11 @@ async function setup() {
   })
   state.clerk = { email: `clerk-${RUN}@example.test`, password: `clerk-${RUN}-pw` }
   await api('POST', '/users', { token: state.token, body: { ...state.clerk, role: 'admin', display_name: 'Desk Clerk' } })
+  // an order system's order (the business key) for the orders desk
+  const shopItem = await api('POST', '/products', {
+    token: state.token, body: { sku: `BRW-O-${RUN}`, name: `Shop item ${RUN}`, price: '7.50', initial_quantity: 3 },
+  })
+  state.order = await api('POST', '/orders', { token: state.key, headers: { 'Idempotency-Key': `brw-${RUN}-order` }, body: { items: [{ sku: shopItem.sku, quantity: 2 }] } })
   state.borrower = { email: `borrower-${RUN}@example.test`, password: `borrower-${RUN}-pw` }
   state.borrower.user = await api('POST', '/users', { token: state.token, body: { ...state.borrower, role: 'user', display_name: 'Bo Borrower' } })
 }
@@ -315,6 +320,41 @@ test('patron_hold_turns_ready', async (page) => {
   const row = await page.locator('[data-test="my-holds"] tbody tr').first().innerText()
   if (!/\d{4}-\d{2}-\d{2}/.test(row)) throw new Error(`no pick-up date in "${row}"`)
 }, { shot: 'patron_hold_ready' })
+
+test('admin_orders_and_webhooks', async (page) => {
+  const id = state.order.id
+  await signIn(page, BASE, state.clerk.email, state.clerk.password)
+  // pay, then fulfill, the pending order from its detail
+  await page.goto(`${BASE}/desk/orders?status=pending_payment`)
+  await page.locator(`[data-test="order-${id}"]`).click()
+  await page.locator('[data-test="detail-status"]').getByText('pending_payment').waitFor()
+  await page.locator('[data-test="detail-pay"]').click()
+  await confirmBox(page, `Mark order ${id} (15.00`)
+  await page.locator('[data-test="detail-status"]').getByText('paid').waitFor()
+  await page.locator('[data-test="detail-fulfill"]').click()
+  await confirmBox(page, `Mark order ${id} as fulfilled`)
+  await page.locator('[data-test="detail-status"]').getByText('fulfilled').waitFor()
+  await snap(page, 'admin_order')
+  // the paid order left the stock: 3 - 2
+  const st = await api('GET', `/stock/BRW-O-${RUN}`)
+  if (st.on_hand !== 1 || st.reserved !== 0) throw new Error(`after pay: on hand ${st.on_hand}, reserved ${st.reserved}`)
+  // a webhook (to a closed port here): the secret is shown once
+  await page.goto(`${BASE}/desk/webhooks`)
+  await page.locator('[data-test="new-webhook"]').click()
+  const url = `http://127.0.0.1:9/hook-${RUN}`
+  await fill(page, 'wh-url', url)
+  await page.locator('[data-test="wh-submit"]').click()
+  const secret = await page.locator('[data-test="wh-secret"]').innerText()
+  if (!/^whsec_[0-9a-f]{48}$/.test(secret.trim())) throw new Error(`secret: "${secret}"`)
+  await page.locator('.el-dialog').getByRole('button', { name: 'Done' }).click()
+  const whRow = page.locator('[data-test="wh-table"] tbody tr').filter({ hasText: url })
+  await whRow.waitFor()
+  await snap(page, 'admin_webhooks')
+  // and delete it (the test stack's notifier would try it for ever)
+  await whRow.getByRole('button', { name: 'Delete' }).click()
+  await confirmBox(page, `Delete the webhook to ${url}?`)
+  await whRow.waitFor({ state: 'detached' })
+}, { shot: 'admin_webhook_deleted' })
 
 test('errors_and_phone_layout', async (page) => {
   // a wrong password: the API's message in words

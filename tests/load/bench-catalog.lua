@@ -2,6 +2,8 @@
 --
 -- BENCH_MODE (environment) chooses the request:
 --   get      wrk's own GET of the URL (the nginx and FastCGI floors)
+--   root     GET /api/v1 (name, version, uptime: the request path of the
+--            service without the cache and without SQL)
 --   hot      GET /api/v1/products/{id}, a random id of BENCH_LIST
 --   cold     GET /api/v1/products/{id}, walking BENCH_LIST in order: thread
 --            t of BENCH_THREADS takes lines t, t + T, t + 2T, ... so no id
@@ -65,7 +67,9 @@ end
 if mode ~= "get" then
 	request = function()
 		local path
-		if mode == "hot" then
+		if mode == "root" then
+			path = "/api/v1?bench=" .. tag
+		elseif mode == "hot" then
 			path = "/api/v1/products/" .. pick() .. "?bench=" .. tag
 		elseif mode == "cold" then
 			path = "/api/v1/products/" .. next_cold() .. "?bench=" .. tag

@@ -7,6 +7,9 @@
 # private nginx on 127.0.0.1:BENCH_NGINX_PORT that the script starts and
 # stops.
 #
+#   root     GET /api/v1 (name, version, uptime): the service's request
+#            path (FastCGI, the rate limit's Redis call, the JSON envelope,
+#            the access line) with no cache read and no SQL
 #   hot      GET /api/v1/products/{id}, a random one of BENCH_HOT (100)
 #            products, all cached before the run
 #   cold     GET /api/v1/products/{id}, a fresh product per request: the
@@ -29,9 +32,10 @@
 # "fills/req": SETs of cache entries per request (Redis commandstats), i.e.
 # the share of requests that missed the cache. Below it, where the time
 # goes: the workers' own time per request (access lines of holdfast.log),
-# MariaDB statements and Redis commands per request, and CPU per request
-# (microseconds, /proc/PID/stat) of nginx, the answering processes
-# (workers or fcgifloor), mariadbd, Redis and the rest (wrk, other load).
+# MariaDB statements, Redis round trips and commands per request, and CPU
+# per request (microseconds, /proc/PID/stat) of nginx, the answering
+# processes (workers or fcgifloor), mariadbd, Redis and the rest (wrk,
+# other load).
 # With both cores busy, req/s is about 2 s of CPU / CPU per request.
 #
 # Set-up, all idempotent: the stack is started if down (never stopped);
@@ -48,7 +52,7 @@
 # Knobs: BENCH_DURATION=10 BENCH_THREADS=2 BENCH_CONNS=32
 #   BENCH_CAT_PRODUCTS=60000 BENCH_HOT=100 BENCH_NGINX_PORT=18182
 #   BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
-#   BENCH_SCENARIOS="hot cold search search-w stock" DEV_VAR=<repo>/var
+#   BENCH_SCENARIOS="root hot cold search search-w stock" DEV_VAR=<repo>/var
 set -euo pipefail
 umask 022
 
@@ -63,7 +67,7 @@ NPROD=${BENCH_CAT_PRODUCTS:-60000}
 NHOT=${BENCH_HOT:-100}
 NGINX_PORT=${BENCH_NGINX_PORT:-18182}
 URL=${BENCH_URL:-http://127.0.0.1:${DEV_HTTP_PORT:-18080}}
-SCENARIOS=${BENCH_SCENARIOS:-hot cold search search-w stock}
+SCENARIOS=${BENCH_SCENARIOS:-root hot cold search search-w stock}
 PREFIX=BCAT-
 WORDS=harbor,lantern,meadow,copper,willow,ember,quartz,saffron,tundra,violet
 STOCK_FULL=1000
@@ -249,14 +253,16 @@ snapshot() {
 	rd=$(rcli INFO all | tr -d '\r' | awk -F'[:,=]' '
 		$1 == "total_commands_processed" { c = $2 }
 		$1 == "cmdstat_set" { s = $3 }
-		END { print c + 0, s + 0 }')
+		$1 == "cmdstat_eval" || $1 == "cmdstat_evalsha" { e += $3 }
+		END { print c + 0, s + 0, e + 0 }')
 	echo "$(now) $busy $(ticks "${NGINX_PIDS[@]}") $(ticks "${APP_PIDS[@]}")" \
 		"$(ticks "$MARIADB_PID") $(ticks "$REDIS_PID") $db $rd $(stat -c %s "$LOG")"
 }
 
 # delta BEFORE AFTER COUNT: per request, CPU microseconds (busy nginx app
-# mariadb redis other), MariaDB statements, Redis commands, cache fills
-# (SETs); then the log offset before
+# mariadb redis other), MariaDB statements, Redis commands (those run by
+# scripts included), cache fills (SETs), script calls (EVAL/EVALSHA: with
+# the SETs, the round trips); then the log offset before
 delta() {
 	local hz
 	hz=$(getconf CLK_TCK)
@@ -265,9 +271,10 @@ delta() {
 		n = n > 0 ? n : 1
 		for (i = 2; i <= 6; i++) c[i] = (y[i] - x[i]) / hz * 1e6 / n
 		other = c[2] - c[3] - c[4] - c[5] - c[6]
-		printf "%.0f %.0f %.0f %.0f %.0f %.0f %.2f %.2f %.2f %d\n",
+		printf "%.0f %.0f %.0f %.0f %.0f %.0f %.2f %.2f %.2f %.2f %d\n",
 		    c[2], c[3], c[4], c[5], c[6], other < 0 ? 0 : other,
-		    (y[7] - x[7]) / n, (y[8] - x[8]) / n, (y[9] - x[9]) / n, x[10]
+		    (y[7] - x[7]) / n, (y[8] - x[8]) / n, (y[9] - x[9]) / n,
+		    (y[10] - x[10]) / n, x[11]
 	}'
 }
 
@@ -320,7 +327,7 @@ measure() {
 	R[$1.n]=$n
 	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$1.cpu] R[$1.cpu_nginx] R[$1.cpu_app] R[$1.cpu_db] R[$1.cpu_redis] \
-		R[$1.cpu_other] R[$1.q] R[$1.redis] R[$1.fills] off <<<"$res"
+		R[$1.cpu_other] R[$1.q] R[$1.redis] R[$1.fills] R[$1.evals] off <<<"$res"
 	res=$(worker_times "$off")
 	read -r R[$1.wn] R[$1.w50] R[$1.w99] R[$1.wst] R[$1.foreign] <<<"$res"
 	if [ "${R[$1.non2xx]}" != 0 ] || [ "${R[$1.sockerr]}" != 0 ]; then
@@ -404,6 +411,9 @@ warm
 for sc in $SCENARIOS; do
 	refresh_pids
 	case $sc in
+	root)
+		log "root: GET /api/v1"
+		measure root root "$URL" ;;
 	hot)
 		log "hot: GET /api/v1/products/{id}, $NHOT cached products"
 		measure hot hot "$URL" "$T/hot-ids" ;;
@@ -437,6 +447,7 @@ label() {
 	case $1 in
 	const) echo "nginx return 200 '{}'" ;;
 	fcgi) echo "minimal FastCGI x$NWORKERS" ;;
+	root) echo "GET /api/v1 (no cache/SQL)" ;;
 	hot) echo "product detail, cached" ;;
 	cold) echo "product detail, uncached" ;;
 	search) echo "search page, cached" ;;
@@ -468,17 +479,19 @@ if [ -n "${R[hot.rps]:-}" ] && [ -n "${R[fcgi.rps]:-}" ]; then
 fi
 echo
 echo "Where the time goes (per request; CPU in microseconds, machine-wide counters):"
-printf '%-26s %9s %9s %6s %6s | %6s %6s %6s %6s %6s %6s\n' run "worker50" "worker99" \
-	"SQL/r" "rds/r" busy nginx app mariadb redis other
+printf '%-26s %9s %9s %5s %5s %5s | %6s %6s %6s %6s %6s %6s\n' run "worker50" "worker99" \
+	"SQL/r" "RT/r" "cmd/r" busy nginx app mariadb redis other
 for sc in $ROWS; do
-	printf '%-26s %7sus %7sus %6s %6s | %6s %6s %6s %6s %6s %6s\n' "$(label "$sc")" \
+	printf '%-26s %7sus %7sus %5s %5s %5s | %6s %6s %6s %6s %6s %6s\n' "$(label "$sc")" \
 		"$(case $sc in const | fcgi) echo - ;; *) echo "${R[$sc.w50]}" ;; esac)" \
 		"$(case $sc in const | fcgi) echo - ;; *) echo "${R[$sc.w99]}" ;; esac)" \
-		"${R[$sc.q]}" "${R[$sc.redis]}" "${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" \
+		"${R[$sc.q]}" "$(awk -v a="${R[$sc.evals]}" -v b="${R[$sc.fills]}" 'BEGIN { printf "%.2f", a + b }')" \
+		"${R[$sc.redis]}" "${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" \
 		"${R[$sc.cpu_app]}" "${R[$sc.cpu_db]}" "${R[$sc.cpu_redis]}" "${R[$sc.cpu_other]}"
 done
 echo "(worker50/99: the workers' own time per request, from holdfast.log; SQL/r:"
-echo " MariaDB statements (Questions) per request; rds/r: Redis commands per request;"
+echo " MariaDB statements (Questions) per request; RT/r: Redis round trips per"
+echo " request (EVALs and SETs); cmd/r: Redis commands, those inside scripts too;"
 echo " app: the holdfast-fcgi workers, or fcgifloor for the floors; other: wrk and"
 echo " anything else running; busy: all CPU time of the machine per request)"
 echo

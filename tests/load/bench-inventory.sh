@@ -306,9 +306,9 @@ snapshot() {
 		s += t[1] * 60 + t[2] } print s + 0 }' "$T/times")
 	busy=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
 	db=$(my 2>/dev/null -e "SHOW GLOBAL STATUS WHERE Variable_name IN
-		('Questions', 'Com_stmt_execute', 'Innodb_data_fsyncs')" |
-		awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Com_stmt_execute"] + 0,
-		    v["Innodb_data_fsyncs"] + 0 }')
+		('Questions', 'Innodb_row_lock_time', 'Innodb_data_fsyncs')" |
+		awk '{ v[$1] = $2 } END { print v["Questions"] + 0,
+		    v["Innodb_row_lock_time"] + 0, v["Innodb_data_fsyncs"] + 0 }')
 	rd=$(redis-cli -s "$RD_SOCK" INFO stats 2>/dev/null | tr -d '\r' |
 		awk -F: '$1 == "total_commands_processed" { v = $2 } END { print v + 0 }')
 	printf -v "$1" '%s' "$(now) $busy $(ticks "${NGINX_PIDS[@]}") $(ticks "${WORKER_PIDS[@]}")\
@@ -317,8 +317,10 @@ snapshot() {
 }
 
 # delta BEFORE AFTER COUNT: CPU in % of one core (busy, nginx, workers,
-# mariadbd, redis, this script's tools, the rest = foreign), then per COUNT:
-# statements, executes, fsyncs and Redis commands; then the log offset
+# mariadbd, redis, this script's tools, the rest = foreign; then CPU ms per
+# COUNT of all but foreign), then per COUNT:
+# statements, ms waited for row locks, fsyncs and Redis commands; then the
+# log offset
 # before. The CPU fields are "?" when a server's processes changed between
 # the two snapshots (someone restarted the pool or reloaded nginx).
 delta() {
@@ -330,12 +332,14 @@ delta() {
 		for (i = 2; i <= 6; i++) c[i] = (y[i] - x[i]) / hz / el * 100
 		tools = (y[7] - x[7]) / el * 100
 		foreign = c[2] - c[3] - c[4] - c[5] - c[6] - tools
+		foreign = foreign < 0 ? 0 : foreign
 		if (x[13] == y[13])
-			cpu = sprintf("%.0f %.0f %.0f %.0f %.0f %.0f %.0f", c[2], c[3],
-			    c[4], c[5], c[6], tools, foreign < 0 ? 0 : foreign)
+			cpu = sprintf("%.0f %.0f %.0f %.0f %.0f %.0f %.0f %.2f", c[2],
+			    c[3], c[4], c[5], c[6], tools, foreign,
+			    (c[2] - foreign) / 100 * el / n * 1000)
 		else
-			cpu = "? ? ? ? ? ? ?"
-		printf "%s %.1f %.1f %.2f %.1f %d\n", cpu,
+			cpu = "? ? ? ? ? ? ? ?"
+		printf "%s %.1f %.2f %.2f %.1f %d\n", cpu,
 		    (y[8] - x[8]) / n, (y[9] - x[9]) / n, (y[10] - x[10]) / n,
 		    (y[11] - x[11]) / n, x[12]
 	}'
@@ -379,6 +383,7 @@ run_wrk() {
 
 FAIL=0
 declare -A R	# results by "scenario.field"
+s0='' s1=''	# snapshots (set by snapshot)
 
 # ---------------------------------------------------------------- floors
 
@@ -427,8 +432,7 @@ nginx_floor() {
 	nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$T/nginx/nginx.conf" \
 		-g 'daemon off;' &
 	PRIV_NGINX=$!
-	local i
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/fcgi" && break
 		sleep 0.1
 	done
@@ -477,7 +481,7 @@ for sc in $SCENARIOS; do
 	read -r R[$sc.rps] R[$sc.p50] R[$sc.p99] R[$sc.non2xx] R[$sc.sockerr] n <<<"$res"
 	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$sc.cpu] R[$sc.cpu_nginx] R[$sc.cpu_workers] R[$sc.cpu_db] R[$sc.cpu_redis] \
-		R[$sc.cpu_tools] R[$sc.cpu_foreign] R[$sc.q] R[$sc.exec] R[$sc.fsync] \
+		R[$sc.cpu_tools] R[$sc.cpu_foreign] R[$sc.cpums] R[$sc.q] R[$sc.lockw] R[$sc.fsync] \
 		R[$sc.redis] off <<<"$res"
 	res=$(worker_times "$off")
 	read -r R[$sc.wn] R[$sc.w50] R[$sc.w99] R[$sc.wst] R[$sc.foreign] <<<"$res"
@@ -509,7 +513,7 @@ for sc in $SCENARIOS; do
 	done
 	res=$(delta "$s0" "$s1" "$n")
 	read -r R[$sc.fcpu] R[$sc.fcpu_nginx] R[$sc.fcpu_workers] R[$sc.fcpu_db] \
-		R[$sc.fcpu_redis] R[$sc.fcpu_tools] R[$sc.fcpu_foreign] R[$sc.fq] R[$sc.fexec] \
+		R[$sc.fcpu_redis] R[$sc.fcpu_tools] R[$sc.fcpu_foreign] R[$sc.fcpums] R[$sc.fq] R[$sc.flockw] \
 		R[$sc.ffsync] _ off <<<"$res"
 	res=$(worker_times "$off")
 	read -r _ _ _ _ R[$sc.fforeign] <<<"$res"
@@ -548,25 +552,28 @@ if [ -n "${R[const.rps]:-}" ]; then
 fi
 echo
 echo "Where the time goes (CPU in % of one core; $(nproc) cores = $(($(nproc) * 100))%):"
-printf '%-26s %10s %10s %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' run "worker p50" \
-	"worker p99" "SQL/req" "fsync/r" "redis/r" busy nginx wrkrs mariadb redis tool foreign
+printf '%-26s %10s %10s %7s %8s %7s %7s | %4s %5s %5s %5s %5s %5s %5s %8s\n' run \
+	"worker p50" "worker p99" "SQL/req" "lockms/r" "fsync/r" "redis/r" busy nginx wrkrs \
+	mariadb redis tool foreign "cpums/r"
 for sc in $SCENARIOS; do
-	printf '%-26s %8sus %8sus %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' \
-		"$(label "$sc") HTTP" "${R[$sc.w50]}" "${R[$sc.w99]}" "${R[$sc.q]}" \
+	printf '%-26s %8sus %8sus %7s %8s %7s %7s | %4s %5s %5s %5s %5s %5s %5s %8s\n' \
+		"$(label "$sc") HTTP" "${R[$sc.w50]}" "${R[$sc.w99]}" "${R[$sc.q]}" "${R[$sc.lockw]}" \
 		"${R[$sc.fsync]}" "${R[$sc.redis]}" "${R[$sc.cpu]}" "${R[$sc.cpu_nginx]}" \
 		"${R[$sc.cpu_workers]}" "${R[$sc.cpu_db]}" "${R[$sc.cpu_redis]}" \
-		"${R[$sc.cpu_tools]}" "${R[$sc.cpu_foreign]}"
-	printf '%-26s %10s %10s %7s %7s %7s | %4s %5s %5s %5s %5s %5s %5s\n' \
-		"$(label "$sc") floor" - - "${R[$sc.fq]}" "${R[$sc.ffsync]}" - \
+		"${R[$sc.cpu_tools]}" "${R[$sc.cpu_foreign]}" "${R[$sc.cpums]}"
+	printf '%-26s %10s %10s %7s %8s %7s %7s | %4s %5s %5s %5s %5s %5s %5s %8s\n' \
+		"$(label "$sc") floor" - - "${R[$sc.fq]}" "${R[$sc.flockw]}" "${R[$sc.ffsync]}" - \
 		"${R[$sc.fcpu]}" "${R[$sc.fcpu_nginx]}" "${R[$sc.fcpu_workers]}" \
 		"${R[$sc.fcpu_db]}" "${R[$sc.fcpu_redis]}" "${R[$sc.fcpu_tools]}" \
-		"${R[$sc.fcpu_foreign]}"
+		"${R[$sc.fcpu_foreign]}" "${R[$sc.fcpums]}"
 done
 echo "(worker p50/p99: the workers' own time per request, from holdfast.log;"
 echo " SQL/req: MariaDB statements (Questions) per request = round trips;"
-echo " fsync/r: InnoDB fsyncs per request; redis/r: Redis commands per request;"
+echo " lockms/r: ms waited for InnoDB row locks per request; fsync/r: InnoDB"
+echo " fsyncs per request; redis/r: Redis commands per request;"
 echo " counters are server-wide; tool: wrk or txnfloor; foreign: all other CPU"
-echo " on the machine; ?: the pool or nginx was restarted during the run)"
+echo " on the machine; cpums/r: CPU ms per request of all but foreign;"
+echo " ?: the pool or nginx was restarted during the run)"
 echo
 for sc in $SCENARIOS; do
 	echo "$(label "$sc"): ${R[$sc.non2xx]} non-2xx, ${R[$sc.sockerr]} socket errors," \
