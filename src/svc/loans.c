@@ -301,6 +301,8 @@ struct create_txn {
 	struct idem		*idem;
 	struct loan		*out;
 	size_t			 n;
+	struct loan		**outp;		/* the caller's, for the reply */
+	size_t			*noutp;
 	struct lend_mail	 mail;
 };
 
@@ -368,6 +370,9 @@ create_fn(struct db *db, void *arg)
 				return rc;
 			t->n++;
 		}
+	/* the stored idempotent reply is rendered from these */
+	*t->outp = t->out;
+	*t->noutp = t->n;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 fail:
 	json_object_put(short_lines);
@@ -418,8 +423,13 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	t.nlines = n;
 	t.units = in->n;
 	t.idem = idem;
-	if ((rc = svc_txn(ctx, create_fn, &t)) != HF_OK)
+	t.outp = out;
+	t.noutp = nout;
+	if ((rc = svc_txn(ctx, create_fn, &t)) != HF_OK) {
+		*out = NULL;
+		*nout = 0;
 		return rc;
+	}
 	lend_mail_deliver(ctx->app, &t.mail);
 	*out = t.out;
 	*nout = t.n;

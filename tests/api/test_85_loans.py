@@ -308,3 +308,19 @@ def test_a_loan_past_due_shows_overdue():
         token=u["token"])
     expect_loan(hf.expect_success(r), r, status="active", renewals=1)
     reconciled(sku)
+
+
+def test_an_idempotent_loan_answers_its_loans_and_replays_them():
+    sku = hf.new_product(2)["sku"]
+    u = new_user()
+    key = {"Idempotency-Key": "loan-" + sku}
+    first = borrow(u["token"], sku, headers=key)
+    loans = hf.expect_success(first, 201).get("loans")
+    hf.check(isinstance(loans, list) and len(loans) == 1 and
+        loans[0]["sku"] == sku, "the first answer lists no loan", first)
+    again = borrow(u["token"], sku, headers=key)
+    hf.expect_eq(again.status, 201, "replayed status", again)
+    hf.expect_eq(again.body, first.body, "replayed body", again)
+    hf.expect_eq(len(loan_rows(sku, loans[0]["id"], "deduct")), 1,
+        "deduct rows for the loan", again)
+    reconciled(sku)
