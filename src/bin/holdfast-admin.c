@@ -127,15 +127,8 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 		usage();
 		return 2;
 	}
-	memset(&who, 0, sizeof(who));
-	who.role = ROLE_ADMIN;
-	snprintf(who.actor, sizeof(who.actor), "cli:holdfast-admin");
 	arena_init(&a, 0);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.app = app;
-	ctx.arena = &a;
-	ctx.who = &who;
-	ctx.request_id = "reconcile";
+	svc_cli_ctx(app, &a, &who, &ctx, "cli:holdfast-admin");
 	if (only != NULL) {
 		skus = (char **)&only;
 		n = 1;

@@ -995,17 +995,8 @@ svc_admin_user_add(struct app *app, const char *email, const char *pw,
 	struct user		u;
 	int			rc;
 
-	memset(&who, 0, sizeof(who));
-	who.role = ROLE_ADMIN;
-	snprintf(who.actor, sizeof(who.actor), "cli:holdfast-admin");
 	arena_init(&a, 0);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.app = app;
-	ctx.arena = &a;
-	ctx.who = &who;
-	ctx.ip = "-";
-	ctx.user_agent = "holdfast-admin";
-	ctx.request_id = "cli";
+	svc_cli_ctx(app, &a, &who, &ctx, "cli:holdfast-admin");
 	rc = svc_user_create(&ctx, email, pw, role, display_name, &u);
 	arena_free(&a);
 	return rc;

@@ -641,7 +641,7 @@ holds_expire_due(struct app *app, int batch, int dry_run,
 	int			 rc;
 
 	arena_init(&a, 0);
-	lend_cron_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
+	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
 	if ((rc = db_ensure(app->db)) != HF_OK ||
 	    (rc = db_query(app->db, &a, &db_sql_holds_due, p, 1, &r)) !=
 	    HF_OK) {
@@ -700,7 +700,7 @@ holds_sweep(struct app *app, int batch, int dry_run, struct lend_run *run)
 	int			 rc;
 
 	arena_init(&a, 0);
-	lend_cron_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
+	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
 	if ((rc = db_ensure(app->db)) != HF_OK ||
 	    (rc = db_query(app->db, &a, &db_sql_holds_stalled, p, 1, &r)) !=
 	    HF_OK) {

@@ -1284,15 +1284,8 @@ svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
 	size_t			 i;
 	int			 rc;
 
-	memset(&who, 0, sizeof(who));
-	who.role = ROLE_ADMIN;
-	snprintf(who.actor, sizeof(who.actor), "cron:holdfast-expire");
 	arena_init(&a, 0);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.app = app;
-	ctx.arena = &a;
-	ctx.who = &who;
-	ctx.request_id = "holdfast-expire";
+	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
 	*released = *skipped = 0;
 	if ((rc = db_ensure(app->db)) != HF_OK ||
 	    (rc = db_query(app->db, &a, &db_sql_reservations_due, p, 1, &r)) !=

@@ -239,21 +239,6 @@ lend_mail_deliver(struct app *app, const struct lend_mail *m)
 		outbox_deliver_now(app, m->ids[i]);
 }
 
-/* A context for the cron programs, acting as the admin named actor. */
-void
-lend_cron_ctx(struct app *app, struct arena *a, struct principal *who,
-    struct svc_ctx *ctx, const char *actor)
-{
-	memset(who, 0, sizeof(*who));
-	who->role = ROLE_ADMIN;
-	snprintf(who->actor, sizeof(who->actor), "%s", actor);
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->app = app;
-	ctx->arena = a;
-	ctx->who = who;
-	ctx->request_id = actor;
-}
-
 /* --- lending ---------------------------------------------------------- */
 
 static int

@@ -195,7 +195,7 @@ notices_run(struct app *app, int batch, struct lend_run *run)
 	if (batch < 1)
 		batch = 1;
 	arena_init(&a, 0);
-	lend_cron_ctx(app, &a, &who, &ctx, "cron:holdfast-notify");
+	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-notify");
 	if ((rc = db_ping(app->db)) == HF_OK && app->cfg.reminder_days_before >
 	    0)
 		rc = notices_kind(&ctx, NOTICE_REMINDER, batch,

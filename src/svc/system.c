@@ -1,6 +1,9 @@
 /*
  * system.c: the health of the worker's dependencies.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
@@ -18,4 +21,25 @@ const char *
 svc_db_error(struct app *app)
 {
 	return db_last_error(app->db);
+}
+
+/*
+ * A context for the command-line and cron programs: they act as an admin
+ * named actor (the ledger and audit log say "cron:holdfast-expire"...).
+ * The caller owns the arena.
+ */
+void
+svc_cli_ctx(struct app *app, struct arena *a, struct principal *who,
+    struct svc_ctx *ctx, const char *actor)
+{
+	memset(who, 0, sizeof(*who));
+	who->role = ROLE_ADMIN;
+	snprintf(who->actor, sizeof(who->actor), "%s", actor);
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->app = app;
+	ctx->arena = a;
+	ctx->who = who;
+	ctx->ip = "-";
+	ctx->user_agent = actor;
+	ctx->request_id = actor;
 }
