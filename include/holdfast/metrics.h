@@ -54,6 +54,8 @@ int	 metrics_slot(void);		/* the claimed slot, or -1 */
  */
 void	 metrics_request(int route_index, int status, int64_t usec);
 void	 metrics_add(enum metric_counter, uint64_t);
+uint64_t metrics_cache_lost(void);
+void	 metrics_cache_lost_bump(void);
 
 /* Values read at scrape time; a negative count is left out. */
 struct metrics_gauges {

@@ -60,6 +60,8 @@ struct svc_health {
 
 void	 svc_health(struct app *, struct svc_health *);
 const char *svc_db_error(struct app *);
+void	 svc_cli_ctx(struct app *, struct arena *, struct principal *,
+	    struct svc_ctx *, const char *actor);
 
 /* metrics.c: the gauges GET /metrics reads at scrape time. */
 struct metrics_gauges;

@@ -18,6 +18,7 @@ struct cache {
 	int64_t			 retry_at_ms;	/* no attempt before this */
 	int			 lost;		/* failed since the last bump */
 	int			 slow_fail;	/* the last failure timed out */
+	uint64_t		 seen_lost;	/* metrics_cache_lost() acted on */
 	char			 err[256];
 };
 
@@ -272,6 +273,7 @@ cache_del(struct cache *c, const char *key)
 }
 
 static const char vget_script[] =
+    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
     "local e = redis.call('GET', 'hf:epoch') or '0' "
     "local v = redis.call('GET', KEYS[1]) or '0' "
     "local k = ARGV[1] .. ':' .. e .. ':' .. v "
@@ -282,13 +284,16 @@ cache_vget(struct cache *c, struct arena *a, const char *ver_key,
     const char *prefix, char **key, char **out, size_t *len)
 {
 	redisReply	*r;
+	uint64_t	 lost = metrics_cache_lost();
 	int		 rc = HF_E_SYS_UNAVAILABLE;
 
 	*key = *out = NULL;
 	*len = 0;
-	if ((r = cache_command(c, "EVAL %s 1 %s %s", vget_script, ver_key,
-	    prefix)) == NULL)
+	/* another worker lost an invalidation: orphan every entry first */
+	if ((r = cache_command(c, "EVAL %s 1 %s %s %s", vget_script, ver_key,
+	    prefix, lost != c->seen_lost ? "1" : "0")) == NULL)
 		return HF_E_SYS_UNAVAILABLE;
+	c->seen_lost = lost;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
 	    r->element[0]->type == REDIS_REPLY_STRING) {
 		*key = arena_strndup(a, r->element[0]->str, r->element[0]->len);
@@ -346,8 +351,9 @@ cache_bump_once(struct cache *c, const char *const *ver_keys, size_t n)
  * refused, the connection closed) and, when the connection it had broke,
  * reopens it at once for one more try. A back-off after a timeout (Redis
  * paused) is kept, so no request waits more than one redis_timeout_ms. If
- * the bump is lost the cache is marked lost, and the first connection
- * that works again bumps the epoch, orphaning every entry.
+ * the bump is lost, the host's shared "lost" generation moves: every worker
+ * of this host bumps the epoch in its next cache read (orphaning every
+ * entry), and this worker also does when it reconnects.
  */
 int
 cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
@@ -360,8 +366,12 @@ cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
 		c->retry_at_ms = 0;
 	if (cache_bump_once(c, ver_keys, n) == HF_OK)
 		return HF_OK;
-	if (!had_conn || c->slow_fail)
-		return HF_E_SYS_UNAVAILABLE;
-	c->retry_at_ms = 0;
-	return cache_bump_once(c, ver_keys, n);
+	if (had_conn && !c->slow_fail) {
+		c->retry_at_ms = 0;
+		if (cache_bump_once(c, ver_keys, n) == HF_OK)
+			return HF_OK;
+	}
+	/* lost: the other workers of this host orphan their entries */
+	metrics_cache_lost_bump();
+	return HF_E_SYS_UNAVAILABLE;
 }

@@ -37,7 +37,7 @@
  * of enum metric_counter) must bump METRICS_VERSION.
  */
 #define METRICS_MAGIC		0x31464d48u	/* "HMF1" */
-#define METRICS_VERSION		1u
+#define METRICS_VERSION		2u
 #define METRICS_SLOTS		64	/* workers at once on one file */
 #define METRICS_ROWS		128	/* routes, ever, while the file lives */
 #define METRICS_COUNTERS	32	/* room for enum metric_counter */
@@ -85,6 +85,7 @@ struct metrics_head {
 	uint32_t	 nslots, nrows, nstatuses, nbuckets, ncounters;
 	uint32_t	 rows_used;	/* rows named so far */
 	uint64_t	 size;		/* bytes of the whole layout */
+	uint64_t	 cache_lost;	/* bumped when a cache invalidation failed */
 };
 
 struct metrics_row {
@@ -717,4 +718,26 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		return NULL;
 	*len = t.len;
 	return t.p;
+}
+
+/*
+ * A generation shared by the workers of this host: a worker whose cache
+ * invalidation could not reach Redis bumps it, and every worker that sees
+ * it move bumps the cache epoch before its next read, so an entry the
+ * lost invalidation should have removed is never served. 0 without a file.
+ */
+uint64_t
+metrics_cache_lost(void)
+{
+	if (mx.map == NULL)
+		return 0;
+	return __atomic_load_n(&mx.map->head.cache_lost, __ATOMIC_ACQUIRE);
+}
+
+void
+metrics_cache_lost_bump(void)
+{
+	if (mx.map != NULL)
+		__atomic_add_fetch(&mx.map->head.cache_lost, 1,
+		    __ATOMIC_ACQ_REL);
 }

@@ -464,3 +464,42 @@ def test_write_on_a_worker_that_lost_its_redis_connection_leaves_no_stale_read()
     hf.check(not stale, "a write taken by a worker whose Redis connection "
         "had been closed left the old entry readable on the other "
         "workers%s:\n  %s" % (lasted, "\n  ".join(stale[:6])))
+
+
+def test_a_write_during_a_redis_pause_is_not_hidden_after_redis_resumes():
+    """A write taken while Redis is paused cannot bump the versions (its
+    worker backs off after the timeout); once Redis resumes, the workers
+    that sat idle through the pause, still connected, must not answer the
+    entry cached before the write.  One write during the pause, then
+    reads; three rounds, each starting from a healthy stack."""
+    stale, lasted = [], []
+    for attempt in range(3):
+        hf.wait_healthy(timeout=30)     # no worker still backing off
+        fx = _Fixture()
+        for _ in range(8):              # cached by the workers
+            hf.expect_success(hf.call("GET", fx.paths[1], token=_admin()))
+        with hf.redis_paused():
+            on_hand, r = fx.restock(1)
+        t0 = time.monotonic()
+        for n in range(12):
+            r = hf.call("GET", fx.paths[1], token=_admin())
+            got = hf.expect_success(r).get("on_hand")
+            if got != on_hand:
+                stale.append("round %d: read %d, %.0f ms after SIGCONT, "
+                    "answered on_hand %r after the restock answered %d"
+                    % (attempt + 1, n + 1, (time.monotonic() - t0) * 1000,
+                    got, on_hand))
+        if stale and not lasted:
+            # how long the old value stays readable
+            fresh = 0
+            while fresh < 8 and time.monotonic() - t0 < 40:
+                got = hf.expect_success(hf.call("GET", fx.paths[1],
+                    token=_admin())).get("on_hand")
+                fresh = fresh + 1 if got == on_hand else 0
+                time.sleep(0.05)
+            lasted.append(time.monotonic() - t0)
+    hf.wait_healthy(timeout=30)
+    hf.check(not stale, "%d read(s) after Redis resumed answered the value "
+        "from before a write made while it was paused (fresh on every "
+        "worker %.1f s after SIGCONT):\n  %s" % (len(stale),
+        lasted[0] if lasted else 0, "\n  ".join(stale[:8])))

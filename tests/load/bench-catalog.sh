@@ -427,7 +427,8 @@ for sc in $SCENARIOS; do
 		measure search search "$URL" ;;
 	search-w)
 		log "search-w: the same, hf:ver:l bumped every 2 ms"
-		rcli -r -1 -i 0.002 INCR hf:ver:l >/dev/null 2>&1 &
+		# redis-cli itself (not the rcli function) so that $! is its pid
+		redis-cli -s "$RD_SOCK" -r -1 -i 0.002 INCR hf:ver:l >/dev/null 2>&1 &
 		BUMPER=$!
 		measure search-w search "$URL"
 		kill "$BUMPER" 2>/dev/null; wait "$BUMPER" 2>/dev/null || true
