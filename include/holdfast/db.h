@@ -79,6 +79,9 @@ extern struct db_sql	db_sql_outbox_event;
 extern struct db_sql	db_sql_products_by_created, db_sql_products_by_name,
 			db_sql_products_by_price, db_sql_products_by_price_desc,
 			db_sql_category_find, db_sql_products_count,
+			db_sql_search_by_created, db_sql_search_by_name,
+			db_sql_search_by_price, db_sql_search_by_price_desc,
+			db_sql_search_count,
 			db_sql_product_lock, db_sql_product_update,
 			db_sql_product_retire, db_sql_product_loans_active,
 			db_sql_product_set_cover, db_sql_categories_list;
@@ -103,6 +106,7 @@ struct db_param {
 #define DB_STRN(v, n)	((struct db_param){ .type = DB_P_STR, .s = (v), \
 			    .len = (n) })
 #define DB_NULL		((struct db_param){ .type = DB_P_NULL })
+#define DB_STR_OR_NULL(v) ((v) != NULL ? DB_STR(v) : DB_NULL)
 
 struct db_result {
 	size_t		  nrows;

@@ -10,34 +10,60 @@
 	"s.is_active, s.low_state, " DB_ISO("s.updated_at")
 
 /*
- * Filters, each off when its parameter is NULL: category (slug or name),
- * status (default: everything but retired), and q: a FULLTEXT boolean
- * query over name, description, author and ISBN, or the exact SKU, or the
- * exact ISBN digits, or a name prefix (for words too short to index).
+ * Filters, each off when its parameter is NULL: category (its id) and
+ * status (default: everything but retired).
  */
 #define PRODUCT_WHERE "WHERE (? IS NULL OR p.category_id = ?) " \
-	"AND ((? IS NULL AND p.status <> 'retired') OR p.status = ?) " \
-	"AND (? IS NULL OR p.sku = ? OR p.isbn = ? " \
-	"OR p.name LIKE CONCAT(?, '%') " \
-	"OR (? IS NOT NULL AND MATCH (p.name, p.description, p.author, " \
-	"p.isbn) AGAINST (? IN BOOLEAN MODE))) "
+	"AND ((? IS NULL AND p.status <> 'retired') OR p.status = ?) "
 #define PRODUCT_FROM "FROM products p LEFT JOIN categories c " \
 	"ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
 
+/*
+ * A search q: the products its FULLTEXT boolean query matches over name,
+ * description, author and ISBN, or its exact SKU, its ISBN digits, or a
+ * name prefix (for words too short to index). A union of four indexed
+ * lookups: OR-ing them in one WHERE kept MariaDB off the FULLTEXT index.
+ */
+#define SEARCH_FROM "FROM (SELECT id FROM products WHERE MATCH (name, " \
+	"description, author, isbn) AGAINST (? IN BOOLEAN MODE) " \
+	"UNION SELECT id FROM products WHERE sku = ? " \
+	"UNION SELECT id FROM products WHERE isbn = ? " \
+	"UNION SELECT id FROM products WHERE name LIKE CONCAT(?, '%')) m " \
+	"JOIN products p ON p.id = m.id LEFT JOIN categories c " \
+	"ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
+
 /* one statement per sort, so each can walk an index */
-#define PRODUCT_LIST(order) DB_SQL("SELECT " PRODUCT_COLS " " PRODUCT_FROM \
+#define PRODUCT_LIST(from, order) DB_SQL("SELECT " PRODUCT_COLS " " from \
 	PRODUCT_WHERE "ORDER BY " order " LIMIT ? OFFSET ?")
-struct db_sql db_sql_products_by_created = PRODUCT_LIST(
-    "p.created_at DESC, p.id DESC");
-struct db_sql db_sql_products_by_name = PRODUCT_LIST("p.name, p.id");
-struct db_sql db_sql_products_by_price = PRODUCT_LIST("p.price, p.id");
-struct db_sql db_sql_products_by_price_desc = PRODUCT_LIST(
-    "p.price DESC, p.id DESC");
+#define BY_CREATED	"p.created_at DESC, p.id DESC"
+#define BY_NAME		"p.name, p.id"
+#define BY_PRICE	"p.price, p.id"
+#define BY_PRICE_DESC	"p.price DESC, p.id DESC"
+
+struct db_sql db_sql_products_by_created = PRODUCT_LIST(PRODUCT_FROM,
+    BY_CREATED);
+struct db_sql db_sql_products_by_name = PRODUCT_LIST(PRODUCT_FROM, BY_NAME);
+struct db_sql db_sql_products_by_price = PRODUCT_LIST(PRODUCT_FROM, BY_PRICE);
+struct db_sql db_sql_products_by_price_desc = PRODUCT_LIST(PRODUCT_FROM,
+    BY_PRICE_DESC);
+struct db_sql db_sql_search_by_created = PRODUCT_LIST(SEARCH_FROM,
+    BY_CREATED);
+struct db_sql db_sql_search_by_name = PRODUCT_LIST(SEARCH_FROM, BY_NAME);
+struct db_sql db_sql_search_by_price = PRODUCT_LIST(SEARCH_FROM, BY_PRICE);
+struct db_sql db_sql_search_by_price_desc = PRODUCT_LIST(SEARCH_FROM,
+    BY_PRICE_DESC);
 struct db_sql db_sql_category_find = DB_SQL(
     "SELECT id FROM categories WHERE slug = ? OR name = ? LIMIT 1");
 /* every filter is on products alone: no join to count */
 struct db_sql db_sql_products_count = DB_SQL(
     "SELECT COUNT(*) FROM products p " PRODUCT_WHERE);
+struct db_sql db_sql_search_count = DB_SQL(
+    "SELECT COUNT(*) FROM (SELECT id FROM products WHERE MATCH (name, "
+    "description, author, isbn) AGAINST (? IN BOOLEAN MODE) "
+    "UNION SELECT id FROM products WHERE sku = ? "
+    "UNION SELECT id FROM products WHERE isbn = ? "
+    "UNION SELECT id FROM products WHERE name LIKE CONCAT(?, '%')) m "
+    "JOIN products p ON p.id = m.id " PRODUCT_WHERE);
 
 struct db_sql db_sql_product_lock = DB_SQL(
     "SELECT p.id, p.sku, p.name, p.status, p.price, p.category_id, "

@@ -89,12 +89,12 @@ int
 svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
     struct product **out, size_t *n, long long *total)
 {
-	struct db_param		 p[13];
+	struct db_param		 p[10];
 	struct db_result	 r;
 	struct db_sql		*list = &db_sql_products_by_created;
 	const char		*q = f->q;
 	long long		 cat = 0;
-	size_t			 i;
+	size_t			 i, nq = 0;
 	int			 rc;
 
 	*n = 0;
@@ -116,39 +116,42 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		}
 		cat = inv_cell_ll(&r, 0, 0);
 	}
+	/* a search puts its four lookups first, then the filters */
 	if (f->sort != NULL && strcmp(f->sort, "name") == 0)
-		list = &db_sql_products_by_name;
+		list = q != NULL ? &db_sql_search_by_name :
+		    &db_sql_products_by_name;
 	else if (f->sort != NULL && strcmp(f->sort, "price") == 0)
-		list = &db_sql_products_by_price;
+		list = q != NULL ? &db_sql_search_by_price :
+		    &db_sql_products_by_price;
 	else if (f->sort != NULL && strcmp(f->sort, "-price") == 0)
-		list = &db_sql_products_by_price_desc;
-	p[0] = cat != 0 ? DB_INT(cat) : DB_NULL;
-	p[1] = p[0];
-	p[2] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
-	p[3] = p[2];
-	p[4] = q != NULL ? DB_STR(q) : DB_NULL;
-	p[5] = p[4];
+		list = q != NULL ? &db_sql_search_by_price_desc :
+		    &db_sql_products_by_price_desc;
+	else if (q != NULL)
+		list = &db_sql_search_by_created;
 	if (q != NULL) {
-		const char	*isbn = isbn_digits(ctx->arena, q);
 		const char	*terms = search_terms(ctx->arena, q);
+		const char	*isbn = isbn_digits(ctx->arena, q);
+		const char	*prefix = like_prefix(ctx->arena, q);
 
-		p[6] = isbn != NULL ? DB_STR(isbn) : DB_NULL;
-		p[7] = DB_STR(like_prefix(ctx->arena, q));
-		p[8] = terms != NULL ? DB_STR(terms) : DB_NULL;
-		p[9] = p[8];
-	} else {
-		p[6] = DB_NULL;
-		p[7] = DB_NULL;
-		p[8] = DB_NULL;
-		p[9] = DB_NULL;
+		p[0] = DB_STR_OR_NULL(terms);
+		p[1] = DB_STR(q);
+		p[2] = DB_STR_OR_NULL(isbn);
+		p[3] = DB_STR_OR_NULL(prefix);
+		nq = 4;
 	}
-	p[10] = DB_INT(f->per_page);
-	p[11] = DB_INT((f->page - 1) * f->per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_products_count, p,
-	    10, &r)) != HF_OK)
+	p[nq] = cat != 0 ? DB_INT(cat) : DB_NULL;
+	p[nq + 1] = p[nq];
+	p[nq + 2] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
+	p[nq + 3] = p[nq + 2];
+	p[nq + 4] = DB_INT(f->per_page);
+	p[nq + 5] = DB_INT((f->page - 1) * f->per_page);
+	if ((rc = db_query(ctx->app->db, ctx->arena, q != NULL ?
+	    &db_sql_search_count : &db_sql_products_count, p, nq + 4, &r)) !=
+	    HF_OK)
 		return rc;
 	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, list, p, 12, &r)) != HF_OK)
+	if ((rc = db_query(ctx->app->db, ctx->arena, list, p, nq + 6, &r)) !=
+	    HF_OK)
 		return rc;
 	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
 	    NULL)
