@@ -823,6 +823,19 @@ struct end_txn {
 	struct reserve_result	*many;
 };
 
+/*
+ * A hold's reservation ends through the hold (checkout, cancel, lapse),
+ * which keeps the hold and its queue in step: the generic routes refuse it.
+ */
+static int
+end_hold_error(struct svc_ctx *ctx, const struct reservation *v)
+{
+	ctx->message = arena_printf(ctx->arena, "reservation %llu belongs to "
+	    "%s: check it out or cancel it through /api/v1/holds",
+	    (unsigned long long)v->id, v->reference_id);
+	return HF_E_INV_HOLD;
+}
+
 static int
 end_status_error(struct svc_ctx *ctx, const struct reservation *v)
 {
@@ -848,6 +861,8 @@ end_one_fn(struct db *db, void *arg)
 	inv_reservation_from_row(&r, 0, t->one);
 	if (strcmp(t->one->status, "active") != 0)
 		return end_status_error(t->ctx, t->one);
+	if (strcmp(t->one->type, "hold") == 0)
+		return end_hold_error(t->ctx, t->one);
 	if (t->commit && inv_cell_ll(&r, 0, R_EXPIRED) != 0) {
 		t->ctx->message = arena_printf(t->ctx->arena, "reservation "
 		    "%llu expired at %s", (unsigned long long)t->id,
@@ -898,6 +913,8 @@ end_ref_fn(struct db *db, void *arg)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < r.nrows; i++) {
 		inv_reservation_from_row(&r, i, &v[i]);
+		if (strcmp(v[i].type, "hold") == 0)
+			return end_hold_error(t->ctx, &v[i]);
 		if (t->commit && inv_cell_ll(&r, i, R_EXPIRED) != 0) {
 			t->ctx->message = arena_printf(t->ctx->arena,
 			    "reservation %llu expired at %s",

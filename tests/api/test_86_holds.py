@@ -346,3 +346,24 @@ def test_units_a_release_frees_are_owed_to_the_queue():
     hf.expect_eq(get_hold(c, hc["id"])["status"], "waiting", "the second "
         "in line")
     reconciled(sku)
+
+
+def test_a_ready_holds_reservation_ends_only_through_the_hold():
+    sku = hf.new_product(1)["sku"]
+    a, b = new_user(), new_user()
+    loan = borrow_ok(a, sku)
+    hb = hold_ok(b, sku)
+    give_back(a, loan)
+    ready = expect_ready(b, hb["id"], sku)
+    res_id = ready["reservation_id"]
+    for action in ("commit", "release"):
+        r = hf.call("POST", "/api/v1/reservations/%s/%s" % (res_id, action),
+            token=_biz())
+        hf.expect_error(r, 409, "INV_010")
+        r = hf.call("POST", "/api/v1/reservations/%s" % action,
+            {"reference_id": "hold:%s" % hb["id"]}, token=_biz())
+        hf.expect_error(r, 409, "INV_010")
+    hf.expect_eq(reservation(res_id)["status"], "active", "the hold's "
+        "reservation after the refused commit and release")
+    expect_ready(b, hb["id"], sku)
+    reconciled(sku)
