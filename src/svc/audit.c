@@ -7,6 +7,7 @@
 
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
+#include "inv_int.h"
 
 static const char *
 json_text(json_object *o)
@@ -48,32 +49,22 @@ svc_audit(struct db *db, const struct svc_ctx *ctx, const char *action,
 	return rc;
 }
 
-enum { A_ID, A_ACTOR, A_ROLE, A_ACTION, A_ENTITY, A_ENTITY_ID, A_OLD, A_NEW,
-    A_IP, A_UA, A_RID, A_CREATED, A__MAX };
-
-static json_object *
-cell_json(const struct db_result *r, size_t row, int col, int parse)
-{
-	const char	*v = DB_CELL(r, row, col);
-
-	if (v == NULL)
-		return NULL;
-	return parse ? json_tokener_parse(v) : json_object_new_string(v);
-}
+/* The columns of db_sql_audit_list as the API shows them. */
+static const struct col audit_cols[] = {
+	{ "id", COL_INT }, { "actor", COL_STR }, { "actor_role", COL_STR },
+	{ "action", COL_STR }, { "entity", COL_STR }, { "entity_id", COL_STR },
+	{ "old_value", COL_JSON }, { "new_value", COL_JSON },
+	{ "ip", COL_STR }, { "user_agent", COL_STR },
+	{ "request_id", COL_STR }, { "created_at", COL_STR },
+};
 
 int
 svc_audit_list(struct svc_ctx *ctx, const struct audit_filter *f,
     json_object **items, long long *total)
 {
-	static const char *const names[A__MAX] = { "id", "actor",
-	    "actor_role", "action", "entity", "entity_id", "old_value",
-	    "new_value", "ip", "user_agent", "request_id", "created_at" };
 	struct db_param		 p[12];
 	struct db_result	 r;
-	json_object		*o;
-	size_t			 i;
-	long long		 id;
-	int			 rc, c;
+	int			 rc;
 
 	p[0] = f->actor != NULL ? DB_STR(f->actor) : DB_NULL;
 	p[1] = p[0];
@@ -94,16 +85,6 @@ svc_audit_list(struct svc_ctx *ctx, const struct audit_filter *f,
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_audit_list, p,
 	    12, &r)) != HF_OK)
 		return rc;
-	*items = json_object_new_array();
-	for (i = 0; i < r.nrows; i++) {
-		o = json_object_new_object();
-		hf_parse_ll(DB_CELL(&r, i, A_ID), 0, INT64_MAX, &id);
-		json_object_object_add(o, names[A_ID],
-		    json_object_new_int64(id));
-		for (c = A_ACTOR; c < A__MAX; c++)
-			json_object_object_add(o, names[c], cell_json(&r, i, c,
-			    c == A_OLD || c == A_NEW));
-		json_object_array_add(*items, o);
-	}
+	*items = inv_rows_json(&r, COLS(audit_cols));
 	return HF_OK;
 }

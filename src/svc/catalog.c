@@ -348,26 +348,16 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 int
 svc_categories(struct svc_ctx *ctx, json_object **out)
 {
+	static const struct col	 cols[] = {
+		{ "id", COL_INT }, { "name", COL_STR }, { "slug", COL_STR },
+		{ "products", COL_INT },
+	};
 	struct db_result	 r;
-	json_object		*o;
-	size_t			 i;
 	int			 rc;
 
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_categories_list,
 	    NULL, 0, &r)) != HF_OK)
 		return rc;
-	*out = json_object_new_array();
-	for (i = 0; i < r.nrows; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "id",
-		    json_object_new_int64(inv_cell_ll(&r, i, 0)));
-		json_object_object_add(o, "name",
-		    json_object_new_string(DB_CELL(&r, i, 1)));
-		json_object_object_add(o, "slug",
-		    json_object_new_string(DB_CELL(&r, i, 2)));
-		json_object_object_add(o, "products",
-		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
-		json_object_array_add(*out, o);
-	}
+	*out = inv_rows_json(&r, COLS(cols));
 	return HF_OK;
 }

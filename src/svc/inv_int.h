@@ -26,6 +26,29 @@ struct change {
 };
 
 long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
+
+/*
+ * Result rows as JSON objects: column i becomes member cols[i].name, as a
+ * string, a number or parsed JSON text; SQL NULL becomes null.
+ */
+enum col_kind {
+	COL_STR = 0,
+	COL_INT,
+	COL_JSON,
+	COL__MAX
+};
+
+struct col {
+	const char	*name;
+	enum col_kind	 kind;
+};
+
+#define COLS(c)	(c), (sizeof(c) / sizeof((c)[0]))
+
+json_object	*inv_row_json(const struct db_result *, size_t row,
+		    const struct col *, size_t ncols);
+json_object	*inv_rows_json(const struct db_result *, const struct col *,
+		    size_t ncols);
 /* Locks a stock row by SKU, or by product id when sku is NULL. */
 int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
 		    uint64_t product_id, struct stock_row *);

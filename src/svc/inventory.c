@@ -38,6 +38,40 @@ inv_cell_ll(const struct db_result *r, size_t row, size_t col)
 	return v;
 }
 
+json_object *
+inv_row_json(const struct db_result *r, size_t row, const struct col *cols,
+    size_t ncols)
+{
+	json_object	*o = json_object_new_object(), *v;
+	const char	*cell;
+	size_t		 c;
+
+	for (c = 0; c < ncols && c < r->ncols; c++) {
+		if ((cell = DB_CELL(r, row, c)) == NULL)
+			v = NULL;
+		else if (cols[c].kind == COL_INT)
+			v = json_object_new_int64(inv_cell_ll(r, row, c));
+		else if (cols[c].kind == COL_JSON)
+			v = json_tokener_parse(cell);
+		else
+			v = json_object_new_string(cell);
+		json_object_object_add(o, cols[c].name, v);
+	}
+	return o;
+}
+
+json_object *
+inv_rows_json(const struct db_result *r, const struct col *cols,
+    size_t ncols)
+{
+	json_object	*a = json_object_new_array();
+	size_t		 i;
+
+	for (i = 0; i < r->nrows; i++)
+		json_object_array_add(a, inv_row_json(r, i, cols, ncols));
+	return a;
+}
+
 static void
 stock_from_row(const struct db_result *r, size_t row, size_t off,
     struct stock_row *s)
@@ -1001,26 +1035,15 @@ svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
 
 /* --- the ledger ------------------------------------------------------- */
 
-static json_object *
-ledger_json(const struct db_result *r, size_t row)
-{
-	static const char *const names[] = { "id", "sku", "type",
-	    "on_hand_delta", "reserved_delta", "on_hand_after",
-	    "reserved_after", "reference_type", "reference_id", "reason",
-	    "actor", "request_id", "created_at" };
-	static const int numeric[] = { 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 };
-	json_object	*o = json_object_new_object();
-	size_t		 c;
-
-	for (c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
-		const char	*v = DB_CELL(r, row, c);
-
-		json_object_object_add(o, names[c], v == NULL ? NULL :
-		    numeric[c] ? json_object_new_int64(inv_cell_ll(r, row, c)) :
-		    json_object_new_string(v));
-	}
-	return o;
-}
+/* LEDGER_COLS (sql_inventory.c) as the API shows a ledger row. */
+static const struct col ledger_cols[] = {
+	{ "id", COL_INT }, { "sku", COL_STR }, { "type", COL_STR },
+	{ "on_hand_delta", COL_INT }, { "reserved_delta", COL_INT },
+	{ "on_hand_after", COL_INT }, { "reserved_after", COL_INT },
+	{ "reference_type", COL_STR }, { "reference_id", COL_STR },
+	{ "reason", COL_STR }, { "actor", COL_STR }, { "request_id", COL_STR },
+	{ "created_at", COL_STR },
+};
 
 /* Filter a = sku, b = type, c = reference_id. */
 int
@@ -1029,7 +1052,7 @@ svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
 {
 	struct db_param		 p[12], *q = p;
 	struct db_result	 r;
-	size_t			 i, n = 12;
+	size_t			 n = 12;
 	int			 rc, by_sku = f->a != NULL;
 
 	p[0] = f->a != NULL ? DB_STR(f->a) : DB_NULL;
@@ -1056,9 +1079,7 @@ svc_ledger_list(struct svc_ctx *ctx, const struct list_filter *f,
 	if ((rc = db_query(ctx->app->db, ctx->arena, by_sku ?
 	    &db_sql_ledger_list_sku : &db_sql_ledger_list, q, n, &r)) != HF_OK)
 		return rc;
-	*items = json_object_new_array();
-	for (i = 0; i < r.nrows; i++)
-		json_object_array_add(*items, ledger_json(&r, i));
+	*items = inv_rows_json(&r, COLS(ledger_cols));
 	return HF_OK;
 }
 
@@ -1074,7 +1095,7 @@ svc_ledger_get(struct svc_ctx *ctx, uint64_t id, json_object **out)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_NOT_FOUND;
-	*out = ledger_json(&r, 0);
+	*out = inv_row_json(&r, 0, COLS(ledger_cols));
 	return HF_OK;
 }
 
@@ -1082,10 +1103,17 @@ int
 svc_ledger_stats(struct svc_ctx *ctx, const char *from, const char *to,
     json_object **out)
 {
+	static const struct col	 stats_type_cols[] = {
+		{ "type", COL_STR }, { "count", COL_INT },
+		{ "on_hand_delta", COL_INT }, { "reserved_delta", COL_INT },
+	};
+	static const struct col	 stats_day_cols[] = {
+		{ "day", COL_STR }, { "type", COL_STR }, { "count", COL_INT },
+		{ "on_hand_delta", COL_INT }, { "reserved_delta", COL_INT },
+	};
 	struct db_param		 p[4];
 	struct db_result	 r;
-	json_object		*by_type, *by_day, *o;
-	size_t			 i;
+	json_object		*by_type, *by_day;
 	int			 rc;
 
 	p[0] = from != NULL ? DB_STR(from) : DB_NULL;
@@ -1095,39 +1123,13 @@ svc_ledger_stats(struct svc_ctx *ctx, const char *from, const char *to,
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_stats_type,
 	    p, 4, &r)) != HF_OK)
 		return rc;
-	by_type = json_object_new_array();
-	for (i = 0; i < r.nrows; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "type",
-		    json_object_new_string(DB_CELL(&r, i, 0)));
-		json_object_object_add(o, "count",
-		    json_object_new_int64(inv_cell_ll(&r, i, 1)));
-		json_object_object_add(o, "on_hand_delta",
-		    json_object_new_int64(inv_cell_ll(&r, i, 2)));
-		json_object_object_add(o, "reserved_delta",
-		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
-		json_object_array_add(by_type, o);
-	}
+	by_type = inv_rows_json(&r, COLS(stats_type_cols));
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_ledger_stats_day,
 	    p, 4, &r)) != HF_OK) {
 		json_object_put(by_type);
 		return rc;
 	}
-	by_day = json_object_new_array();
-	for (i = 0; i < r.nrows; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "day",
-		    json_object_new_string(DB_CELL(&r, i, 0)));
-		json_object_object_add(o, "type",
-		    json_object_new_string(DB_CELL(&r, i, 1)));
-		json_object_object_add(o, "count",
-		    json_object_new_int64(inv_cell_ll(&r, i, 2)));
-		json_object_object_add(o, "on_hand_delta",
-		    json_object_new_int64(inv_cell_ll(&r, i, 3)));
-		json_object_object_add(o, "reserved_delta",
-		    json_object_new_int64(inv_cell_ll(&r, i, 4)));
-		json_object_array_add(by_day, o);
-	}
+	by_day = inv_rows_json(&r, COLS(stats_day_cols));
 	*out = json_object_new_object();
 	json_object_object_add(*out, "by_type", by_type);
 	json_object_object_add(*out, "by_day", by_day);
