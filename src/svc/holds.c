@@ -588,23 +588,18 @@ svc_hold_checkout(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
 
 /* --- the cron: lapsed holds and stalled queues ------------------------- */
 
-struct cron_txn {
-	struct svc_ctx	*ctx;
-	uint64_t	 id;		/* hold, or product for the sweep */
-	unsigned	 expired, passed;
-};
-
 /* Expires hold t->id if it is still ready past its window. */
 static int
 lapse_fn(struct db *db, void *arg)
 {
-	struct cron_txn		*t = arg;
+	struct sweep_item	*t = arg;
 	struct hold		 h;
 	struct stock_row	 s;
 	struct db_result	 r;
 	int			 rc;
 
-	t->expired = t->passed = 0;
+	t->done = 0;
+	t->passed = 0;
 	if ((rc = hold_load(db, t->ctx->arena, t->id, &h)) != HF_OK)
 		return rc == HF_E_NOT_FOUND ? HF_OK : rc;
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, h.product_id, &s)) !=
@@ -617,7 +612,7 @@ lapse_fn(struct db *db, void *arg)
 	if ((rc = hold_release(db, t->ctx, &s, t->id,
 	    (uint64_t)inv_cell_ll(&r, 0, HL_RES), "expired")) != HF_OK)
 		return rc;
-	t->expired = 1;
+	t->done = 1;
 	return holds_fill(db, t->ctx, &s, NULL, &t->passed);
 }
 
@@ -631,48 +626,19 @@ int
 holds_expire_due(struct app *app, int batch, int dry_run,
     struct lend_run *run)
 {
-	struct principal	 who;
-	struct arena		 a;
-	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
-	struct cron_txn		 t;
-	size_t			 i;
-	int			 rc;
+	struct sweep_stats	st;
+	int			rc;
 
-	arena_init(&a, 0);
-	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
-	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, &db_sql_holds_due, p, 1, &r)) !=
-	    HF_OK) {
-		rc = -rc;
-		goto done;
-	}
-	for (i = 0; i < r.nrows; i++) {
-		if (dry_run) {
-			run->expired++;
-			continue;
-		}
-		memset(&t, 0, sizeof(t));
-		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		if ((rc = svc_txn(&ctx, lapse_fn, &t)) != HF_OK) {
-			rc = -rc;
-			goto done;
-		}
-		run->expired += t.expired;
-		run->passed += t.passed;
-	}
-	rc = (int)r.nrows;
-done:
-	arena_free(&a);
+	rc = svc_sweep(app, &db_sql_holds_due, batch, dry_run, lapse_fn, &st);
+	run->expired += st.done;
+	run->passed += st.passed;
 	return rc;
 }
 
 static int
 sweep_fn(struct db *db, void *arg)
 {
-	struct cron_txn		*t = arg;
+	struct sweep_item	*t = arg;
 	struct stock_row	 s;
 	int			 rc;
 
@@ -690,35 +656,12 @@ sweep_fn(struct db *db, void *arg)
 int
 holds_sweep(struct app *app, int batch, int dry_run, struct lend_run *run)
 {
-	struct principal	 who;
-	struct arena		 a;
-	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
-	struct cron_txn		 t;
-	size_t			 i;
-	int			 rc;
+	struct sweep_stats	st;
+	int			rc;
 
-	arena_init(&a, 0);
-	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
-	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, &db_sql_holds_stalled, p, 1, &r)) !=
-	    HF_OK) {
-		rc = -rc;
-		goto done;
-	}
-	for (i = 0; i < r.nrows && !dry_run; i++) {
-		memset(&t, 0, sizeof(t));
-		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		if ((rc = svc_txn(&ctx, sweep_fn, &t)) != HF_OK) {
-			rc = -rc;
-			goto done;
-		}
-		run->passed += t.passed;
-	}
-	rc = (int)r.nrows;
-done:
-	arena_free(&a);
+	/* nothing to count in a dry run: the queues are what they are */
+	rc = svc_sweep(app, &db_sql_holds_stalled, batch, dry_run, sweep_fn,
+	    &st);
+	run->passed += st.passed;
 	return rc;
 }

@@ -84,6 +84,27 @@ void		 inv_set_not_found(struct svc_ctx *, const char *sku);
 /* items sorted by SKU with the lines of one SKU summed (arena copy) */
 int		 inv_lines_merge(struct svc_ctx *, const struct reserve_item *,
 		    size_t, struct reserve_item **, size_t *);
+/*
+ * The cron programs' loop (svc_sweep): one item per due id, handed to its
+ * own transaction. fn sets done when it changed something, and adds the
+ * units it passed to a hold queue.
+ */
+struct sweep_item {
+	struct svc_ctx	*ctx;
+	uint64_t	 id;
+	int		 done;
+	unsigned	 passed;
+};
+
+struct sweep_stats {
+	unsigned	 done;		/* items fn changed (or would, dry run) */
+	unsigned	 skipped;	/* items another process ended first */
+	unsigned	 passed;	/* units passed to hold queues */
+};
+
+int		 svc_sweep(struct app *, struct db_sql *due, int batch,
+		    int dry_run, int (*fn)(struct db *, void *),
+		    struct sweep_stats *);
 void		 inv_product_from_row(const struct db_result *, size_t,
 		    struct product *);
 char		*inv_slugify(struct arena *, const char *);

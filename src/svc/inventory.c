@@ -1248,17 +1248,11 @@ svc_all_skus(struct svc_ctx *ctx, char ***out, size_t *n)
 	return HF_OK;
 }
 
-struct expire_txn {
-	struct svc_ctx	*ctx;
-	uint64_t	 id;
-	int		 done;
-};
-
 /* Expires one reservation if it is still active and past its time. */
 static int
 expire_one_fn(struct db *db, void *arg)
 {
-	struct expire_txn	*t = arg;
+	struct sweep_item	*t = arg;
 	struct db_param		 p[1] = { DB_INT((long long)t->id) };
 	struct db_result	 r;
 	struct reservation	 v;
@@ -1272,7 +1266,8 @@ expire_one_fn(struct db *db, void *arg)
 	if (r.nrows == 0)
 		return HF_OK;
 	inv_reservation_from_row(&r, 0, &v);
-	if (strcmp(v.status, "active") != 0 || inv_cell_ll(&r, 0, R_EXPIRED) == 0)
+	if (strcmp(v.status, "active") != 0 ||
+	    inv_cell_ll(&r, 0, R_EXPIRED) == 0)
 		return HF_OK;	/* committed, released or renewed meanwhile */
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
 	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
@@ -1285,6 +1280,64 @@ expire_one_fn(struct db *db, void *arg)
 }
 
 /*
+ * Lists up to batch ids with due (its one parameter is the limit, the ids
+ * are column 0) and runs fn on each in its own short transaction (svc_txn,
+ * so the cache follows), acting as "cron:holdfast-expire"; each item gets
+ * a fresh arena. A dry run only counts. Returns how many were due, or
+ * minus an hf_err.
+ */
+int
+svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
+    int (*fn)(struct db *, void *), struct sweep_stats *st)
+{
+	struct principal	 who;
+	struct arena		 a, wa;
+	struct svc_ctx		 ctx;
+	struct db_param		 p[1] = { DB_INT(batch) };
+	struct db_result	 r;
+	struct sweep_item	 t;
+	size_t			 i;
+	int			 rc;
+
+	arena_init(&a, 0);
+	arena_init(&wa, 0);
+	svc_cli_ctx(app, &wa, &who, &ctx, "cron:holdfast-expire");
+	memset(st, 0, sizeof(*st));
+	if ((rc = db_ensure(app->db)) != HF_OK ||
+	    (rc = db_query(app->db, &a, due, p, 1, &r)) != HF_OK) {
+		rc = -rc;
+		goto done;
+	}
+	for (i = 0; i < r.nrows; i++) {
+		if (dry_run) {
+			st->done++;
+			continue;
+		}
+		memset(&t, 0, sizeof(t));
+		t.ctx = &ctx;
+		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
+		rc = svc_txn(&ctx, fn, &t);
+		json_object_put(ctx.details);
+		ctx.details = NULL;
+		arena_reset(&wa);
+		if (rc != HF_OK) {
+			rc = -rc;
+			goto done;
+		}
+		if (t.done)
+			st->done++;
+		else
+			st->skipped++;
+		st->passed += t.passed;
+	}
+	rc = (int)r.nrows;
+done:
+	arena_free(&wa);
+	arena_free(&a);
+	return rc;
+}
+
+/*
  * Releases up to batch expired reservations, each in its own short
  * transaction, judged by the database's clock. Safe against a second copy
  * and against commits: each reservation is re-checked under its row lock.
@@ -1294,43 +1347,12 @@ int
 svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
     unsigned *skipped)
 {
-	struct principal	 who;
-	struct arena		 a;
-	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
-	struct expire_txn	 t;
-	size_t			 i;
-	int			 rc;
+	struct sweep_stats	st;
+	int			rc;
 
-	arena_init(&a, 0);
-	svc_cli_ctx(app, &a, &who, &ctx, "cron:holdfast-expire");
-	*released = *skipped = 0;
-	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, &db_sql_reservations_due, p, 1, &r)) !=
-	    HF_OK) {
-		rc = -rc;
-		goto done;
-	}
-	for (i = 0; i < r.nrows; i++) {
-		if (dry_run) {
-			(*released)++;
-			continue;
-		}
-		memset(&t, 0, sizeof(t));
-		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		if ((rc = svc_txn(&ctx, expire_one_fn, &t)) != HF_OK) {
-			rc = -rc;
-			goto done;
-		}
-		if (t.done)
-			(*released)++;
-		else
-			(*skipped)++;
-	}
-	rc = (int)r.nrows;
-done:
-	arena_free(&a);
+	rc = svc_sweep(app, &db_sql_reservations_due, batch, dry_run,
+	    expire_one_fn, &st);
+	*released = st.done;
+	*skipped = st.skipped;
 	return rc;
 }

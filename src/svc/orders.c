@@ -666,17 +666,11 @@ svc_order_act(struct svc_ctx *ctx, uint64_t id, enum order_action action,
 
 /* --- expiry (holdfast-expire) ----------------------------------------- */
 
-struct expire_txn {
-	struct svc_ctx	*ctx;
-	uint64_t	 id;
-	int		 done;
-};
-
 /* Expires one order if it is still unpaid and past its TTL. */
 static int
 expire_fn(struct db *db, void *arg)
 {
-	struct expire_txn	*t = arg;
+	struct sweep_item	*t = arg;
 	struct order		 o;
 	int			 rc;
 
@@ -704,50 +698,13 @@ int
 svc_orders_expire_due(struct app *app, int batch, int dry_run,
     unsigned *expired, unsigned *skipped)
 {
-	struct principal	 who;
-	struct arena		 a, wa;
-	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
-	struct expire_txn	 t;
-	size_t			 i;
-	int			 rc;
+	struct sweep_stats	st;
+	int			rc;
 
-	arena_init(&a, 0);
-	arena_init(&wa, 0);
-	svc_cli_ctx(app, &wa, &who, &ctx, "cron:holdfast-expire");
-	*expired = *skipped = 0;
-	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, &db_sql_orders_due, p, 1, &r)) !=
-	    HF_OK) {
-		rc = -rc;
-		goto done;
-	}
-	for (i = 0; i < r.nrows; i++) {
-		if (dry_run) {
-			(*expired)++;
-			continue;
-		}
-		memset(&t, 0, sizeof(t));
-		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		rc = svc_txn(&ctx, expire_fn, &t);
-		json_object_put(ctx.details);
-		ctx.details = NULL;
-		arena_reset(&wa);
-		if (rc != HF_OK) {
-			rc = -rc;
-			goto done;
-		}
-		if (t.done)
-			(*expired)++;
-		else
-			(*skipped)++;
-	}
-	rc = (int)r.nrows;
-done:
-	arena_free(&wa);
-	arena_free(&a);
+	rc = svc_sweep(app, &db_sql_orders_due, batch, dry_run, expire_fn,
+	    &st);
+	*expired = st.done;
+	*skipped = st.skipped;
 	return rc;
 }
 
