@@ -112,7 +112,9 @@ void	api_categories(struct http_request *);
 struct loan;
 extern const struct body_schema	schema_loan, schema_hold;
 json_object *api_loan_json(struct http_request *, const struct loan *);
-int	api_user_id_param(struct http_request *, uint64_t *);
+struct lend_filter;
+int	api_lend_filter(struct http_request *, const char *const *,
+	    struct lend_filter *);
 int	api_enum_param(struct http_request *, const char *,
 	    const char *const *, const char **);
 void	api_loans_create(struct http_request *);

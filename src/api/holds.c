@@ -88,14 +88,8 @@ api_holds_list(struct http_request *req)
 	size_t			 n = 0, i;
 	int			 rc;
 
-	memset(&f, 0, sizeof(f));
-	if (api_paging(req, &f.page, &f.per_page) != 0 ||
-	    api_enum_param(req, "status", statuses, &f.status) != 0 ||
-	    api_user_id_param(req, &f.user_id) != 0)
+	if (api_lend_filter(req, statuses, &f) != 0)
 		return;
-	f.sku = http_query(req, "sku");
-	if (f.sku != NULL && *f.sku == '\0')
-		f.sku = NULL;
 	api_ctx(req, &ctx);
 	if ((rc = svc_holds_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
 		api_fail(req, &ctx, rc);

@@ -142,21 +142,32 @@ api_loans_create(struct http_request *req)
 	    svc_loans_create(&ctx, &in, &idem, &out.items, &out.n));
 }
 
-/* ?user_id= (staff filter); replies 422 and returns -1 if bad. */
+/*
+ * The query of the loan and hold lists: page, per_page, status (one of
+ * allowed), user_id (a staff filter) and sku. Replies 422 and returns -1
+ * if one is bad.
+ */
 int
-api_user_id_param(struct http_request *req, uint64_t *id)
+api_lend_filter(struct http_request *req, const char *const *allowed,
+    struct lend_filter *f)
 {
 	const char	*s = http_query(req, "user_id");
 	long long	 v;
 
-	*id = 0;
-	if (s == NULL || *s == '\0')
-		return 0;
-	if (hf_parse_ll(s, 1, ID_MAX, &v) != 0) {
-		api_bad_query(req, "user_id", "a user id");
+	memset(f, 0, sizeof(*f));
+	if (api_paging(req, &f->page, &f->per_page) != 0 ||
+	    api_enum_param(req, "status", allowed, &f->status) != 0)
 		return -1;
+	if (s != NULL && *s != '\0') {
+		if (hf_parse_ll(s, 1, ID_MAX, &v) != 0) {
+			api_bad_query(req, "user_id", "a user id");
+			return -1;
+		}
+		f->user_id = (uint64_t)v;
 	}
-	*id = (uint64_t)v;
+	f->sku = http_query(req, "sku");
+	if (f->sku != NULL && *f->sku == '\0')
+		f->sku = NULL;
 	return 0;
 }
 
@@ -196,14 +207,8 @@ api_loans_list(struct http_request *req)
 	size_t			 n = 0, i;
 	int			 rc;
 
-	memset(&f, 0, sizeof(f));
-	if (api_paging(req, &f.page, &f.per_page) != 0 ||
-	    api_enum_param(req, "status", statuses, &f.status) != 0 ||
-	    api_user_id_param(req, &f.user_id) != 0)
+	if (api_lend_filter(req, statuses, &f) != 0)
 		return;
-	f.sku = http_query(req, "sku");
-	if (f.sku != NULL && *f.sku == '\0')
-		f.sku = NULL;
 	api_ctx(req, &ctx);
 	if ((rc = svc_loans_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
 		api_fail(req, &ctx, rc);
