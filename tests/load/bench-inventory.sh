@@ -50,6 +50,7 @@ set -euo pipefail
 umask 022
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$HERE/floors.sh"
 REPO=$(cd "$HERE/../.." && pwd)
 DEV_VAR=${DEV_VAR:-$REPO/var}
 export DEV_VAR
@@ -388,56 +389,7 @@ s0='' s1=''	# snapshots (set by snapshot)
 # ---------------------------------------------------------------- floors
 
 nginx_floor() {
-	if (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null; then
-		log "port $NGINX_PORT is taken: skipping the nginx and FastCGI floors" \
-			"(BENCH_NGINX_PORT)"
-		return
-	fi
-	"$T/fcgifloor" "$T/fcgi.sock" "$NWORKERS" &
-	FCGI_FLOOR=$!
-	mkdir -p "$T/nginx"
-	cat >"$T/nginx/nginx.conf" <<-EOF
-	# private nginx of tests/load/bench-inventory.sh: the dev nginx's
-	# settings, a constant and a minimal FastCGI answer
-	user www-data www-data;
-	worker_processes $(grep -m1 -Po '^worker_processes \K[0-9a-z]+' "$DEV_VAR/nginx/nginx.conf" || echo 2);
-	pid $T/nginx/nginx.pid;
-	error_log $T/nginx/error.log warn;
-	events { worker_connections 1024; }
-	http {
-		default_type application/octet-stream;
-		sendfile on;
-		keepalive_timeout 65;
-		server_tokens off;
-		access_log off;
-		client_body_temp_path $T/nginx/client_body;
-		proxy_temp_path $T/nginx/proxy;
-		fastcgi_temp_path $T/nginx/fastcgi;
-		uwsgi_temp_path $T/nginx/uwsgi;
-		scgi_temp_path $T/nginx/scgi;
-		server {
-			listen 127.0.0.1:$NGINX_PORT;
-			location = /const {
-				default_type application/json;
-				return 200 '{}';
-			}
-			location = /fcgi {
-				include /etc/nginx/fastcgi_params;
-				fastcgi_param HTTP_PROXY "";
-				fastcgi_pass unix:$T/fcgi.sock;
-			}
-		}
-	}
-	EOF
-	nginx -e "$T/nginx/error.log" -p "$T/nginx" -c "$T/nginx/nginx.conf" \
-		-g 'daemon off;' &
-	PRIV_NGINX=$!
-	for _ in $(seq 50); do
-		curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/fcgi" && break
-		sleep 0.1
-	done
-	curl -sf -o /dev/null "http://127.0.0.1:$NGINX_PORT/fcgi" ||
-		die "private nginx did not answer ($(tail -n 3 "$T/nginx/error.log"))"
+	floors_start || return 0
 	local name path
 	for name in const fcgi; do
 		path=$name
@@ -451,12 +403,7 @@ nginx_floor() {
 			FAIL=1
 		fi
 	done
-	kill -QUIT "$PRIV_NGINX"
-	wait "$PRIV_NGINX" || true
-	PRIV_NGINX=
-	kill -TERM "$FCGI_FLOOR"
-	wait "$FCGI_FLOOR" || true
-	FCGI_FLOOR=
+	floors_stop
 }
 nginx_floor
 
