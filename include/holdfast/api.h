@@ -30,6 +30,9 @@ int		 api_idem_begin(struct http_request *, struct svc_ctx *,
 void		 api_idem_finish(struct http_request *, struct svc_ctx *,
 		    struct idem *, struct api_render *, int);
 int		 api_paging(struct http_request *, long long *, long long *);
+int		 api_sku_arg(struct http_request *, size_t, const char **);
+int		 api_sku_query(struct http_request *, const char *,
+		    const char **);
 void		 api_bad_query(struct http_request *, const char *,
 		    const char *);
 int		 api_id_arg(struct http_request *, size_t, uint64_t *);

@@ -72,6 +72,7 @@ enum hf_err {
 	HF_E_REQ_BAD,		/* REQ_012 400 */
 	HF_E_INV_IN_USE,	/* INV_009 409 */
 	HF_E_INV_HOLD,		/* INV_010 409 */
+	HF_E_INV_REF_TAKEN,	/* INV_012 409 */
 	/* orders and payments (issue 6, shop) */
 	HF_E_ORD_NOT_FOUND,	/* ORD_001 404 */
 	HF_E_ORD_NOT_PAYABLE,	/* ORD_002 409 */
@@ -209,6 +210,13 @@ int	 hf_parse_ll(const char *, long long min, long long max,
 	    long long *out);
 int	 hf_ct_equal(const void *, const void *, size_t);
 const char *hf_image_type(const void *, size_t);	/* "png", "jpg", ... */
+
+/* SKUs (util.c): the grammar, and the order the database compares them in. */
+#define HF_SKU_MAX	64
+int	 hf_sku_valid(const char *, size_t);	/* 1 if an SKU */
+int	 hf_sku_cmp(const char *, const char *);	/* case folded */
+#define HF_SKU_GRAMMAR	"1 to 64 of A-Z a-z 0-9 . _ -, starting with " \
+	"a letter or a digit"
 
 /* Roles and the principal a request acts as (design.md section 4). */
 enum hf_role {

@@ -65,6 +65,8 @@ extern struct db_sql	db_sql_ledger_insert, db_sql_ledger_by_id,
 extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
 			db_sql_reservation_lock_id,
 			db_sql_reservation_lock_ref, db_sql_reservation_end,
+			db_sql_reservation_of_ref,
+			db_sql_reservation_ref_foreign,
 			db_sql_reservation_expired_of,
 			db_sql_reservations_due, db_sql_reservations_list,
 			db_sql_reservations_count;

@@ -60,6 +60,7 @@ enum field_type {
 	FIELD_OBJECT,
 	FIELD_ARRAY,		/* min/max: number of elements */
 	FIELD_MONEY,		/* "12.34" string or number, >= 0 */
+	FIELD_SKU,		/* a string of the SKU grammar (hf_sku_valid) */
 	FIELD__MAX
 };
 

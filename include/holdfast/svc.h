@@ -229,6 +229,8 @@ struct reservation {
 	long long	 quantity;
 	const char	*type, *reference_id, *status, *expires_at,
 			*created_at;
+	const char	*origin;	/* api, order, hold, loan */
+	const char	*created_by;	/* the owner's actor */
 };
 
 struct reserve_item {

@@ -187,6 +187,43 @@ api_id_arg(struct http_request *req, size_t i, uint64_t *id)
 }
 
 /*
+ * The {sku} path argument i: an SKU of the grammar (hf_sku_valid), or a
+ * 404 INV_001 that does not echo it (it may not be text at all).
+ */
+int
+api_sku_arg(struct http_request *req, size_t i, const char **sku)
+{
+	if (i >= req->nargs ||
+	    !hf_sku_valid(req->args[i], strlen(req->args[i]))) {
+		http_reply_err(req, HF_E_INV_NOT_FOUND, "SKU not found: an SKU "
+		    "is " HF_SKU_GRAMMAR, NULL);
+		return -1;
+	}
+	*sku = req->args[i];
+	return 0;
+}
+
+/*
+ * The SKU query filter name: NULL when absent or empty, else an SKU of
+ * the grammar; replies 422 REQ_010 and returns -1 when it is not one.
+ */
+int
+api_sku_query(struct http_request *req, const char *name, const char **sku)
+{
+	const char	*v = http_query(req, name);
+
+	*sku = NULL;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (!hf_sku_valid(v, strlen(v))) {
+		api_bad_query(req, name, HF_SKU_GRAMMAR);
+		return -1;
+	}
+	*sku = v;
+	return 0;
+}
+
+/*
  * Accepts YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm][Z] and returns the
  * database's form "YYYY-MM-DD HH:MM:SS.mmm", or NULL.
  */

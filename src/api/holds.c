@@ -13,7 +13,7 @@ static const char *const statuses[] = { "waiting", "ready", "collected",
 enum { HD_SKU, HD_USER };
 
 static const struct field f_hold[] = {
-	[HD_SKU] = { "sku", FIELD_STRING, FIELD_REQUIRED, 1, 64, NULL },
+	[HD_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL },
 	[HD_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, 1LL << 53,
 	    NULL },
 };

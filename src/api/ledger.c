@@ -43,7 +43,8 @@ api_ledger_list(struct http_request *req)
 	if (api_paging(req, &f.page, &f.per_page) != 0 ||
 	    time_range(req, &f.from, &f.to) != 0)
 		return;
-	f.a = http_query(req, "sku");
+	if (api_sku_query(req, "sku", &f.a) != 0)
+		return;
 	f.b = http_query(req, "type");
 	f.c = http_query(req, "reference_id");
 	for (i = 0; f.b != NULL && types[i] != NULL; i++)

@@ -107,10 +107,10 @@ parse_items(struct http_request *req, json_object *arr, const char ***out,
 		}
 		if (!json_object_object_get_ex(line, "sku", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) < 1 ||
-		    json_object_get_string_len(v) > 64) {
+		    !hf_sku_valid(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v))) {
 			api_bad_query(req, arena_printf(req->arena,
-			    "items[%zu].sku", i), "a string of 1 to 64 bytes");
+			    "items[%zu].sku", i), HF_SKU_GRAMMAR);
 			return -1;
 		}
 		(*out)[i] = arena_strdup(req->arena, json_object_get_string(v));
@@ -165,10 +165,7 @@ api_lend_filter(struct http_request *req, const char *const *allowed,
 		}
 		f->user_id = (uint64_t)v;
 	}
-	f->sku = http_query(req, "sku");
-	if (f->sku != NULL && *f->sku == '\0')
-		f->sku = NULL;
-	return 0;
+	return api_sku_query(req, "sku", &f->sku);
 }
 
 /* ?status= from a NULL-terminated list; replies 422 and returns -1. */

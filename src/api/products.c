@@ -9,7 +9,7 @@ enum { P_SKU, P_NAME, P_DESC, P_CATEGORY, P_PRICE, P_ATTRS, P_QTY, P_WARN,
     P_CRIT, P_LOC };
 
 static const struct field f_product_create[] = {
-	[P_SKU] = { "sku", FIELD_STRING, FIELD_REQUIRED, 1, 64, NULL },
+	[P_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL },
 	[P_NAME] = { "name", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL },
 	[P_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0, 65535,
 	    NULL },

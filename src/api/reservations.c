@@ -110,10 +110,10 @@ api_parse_items(struct http_request *req, json_object *arr,
 		}
 		if (!json_object_object_get_ex(line, "sku", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) < 1 ||
-		    json_object_get_string_len(v) > 64) {
+		    !hf_sku_valid(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v))) {
 			field = arena_printf(req->arena, "items[%zu].sku", i);
-			why = "a string of 1 to 64 bytes";
+			why = HF_SKU_GRAMMAR;
 			break;
 		}
 		(*out)[i].sku = arena_strdup(req->arena,
@@ -260,7 +260,8 @@ api_reservations_list(struct http_request *req)
 		return;
 	f.a = http_query(req, "reference_id");
 	f.b = http_query(req, "status");
-	f.c = http_query(req, "sku");
+	if (api_sku_query(req, "sku", &f.c) != 0)
+		return;
 	for (i = 0; f.b != NULL && statuses[i] != NULL; i++)
 		if (strcmp(statuses[i], f.b) == 0)
 			break;

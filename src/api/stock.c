@@ -47,20 +47,16 @@ void
 api_stock_get(struct http_request *req)
 {
 	struct svc_ctx	 ctx;
-	const char	*text, *sku = req->args[0];
-	size_t		 len = 0, n = strlen(sku);
+	const char	*text, *sku;
+	size_t		 len = 0;
 	int		 rc;
 
+	/* the grammar has no spaces: PAD SPACE cannot fold two spellings */
+	if (api_sku_arg(req, 0, &sku) != 0)
+		return;
 	api_ctx(req, &ctx);
-	/*
-	 * SKUs compare with PAD SPACE: "BK-1 " finds BK-1's row, but its
-	 * entry would sit under a version nobody bumps. Read those directly.
-	 */
-	if (n > 0 && sku[n - 1] == ' ') {
-		text = fill_stock(&ctx, (void *)(uintptr_t)sku, &len, &rc);
-	} else
-		rc = svc_cached(&ctx, CACHE_STOCK, sku, fill_stock,
-		    (void *)(uintptr_t)sku, &text, &len);
+	rc = svc_cached(&ctx, CACHE_STOCK, sku, fill_stock,
+	    (void *)(uintptr_t)sku, &text, &len);
 	if (rc != HF_OK || text == NULL) {
 		api_fail(req, &ctx, rc != HF_OK ? rc : HF_E_SYS_INTERNAL);
 		return;
@@ -109,8 +105,11 @@ api_stock_patch(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct stock_patch	 in;
 	struct stock_row	 out;
+	const char		*sku;
 	int			 rc;
 
+	if (api_sku_arg(req, 0, &sku) != 0)
+		return;
 	memset(&in, 0, sizeof(in));
 	in.set_warning = fv[0].present;
 	in.warning_threshold = fv[0].i;
@@ -121,7 +120,7 @@ api_stock_patch(struct http_request *req)
 	in.set_active = fv[3].present;
 	in.is_active = (int)fv[3].i;
 	api_ctx(req, &ctx);
-	if ((rc = svc_stock_patch(&ctx, req->args[0], &in, &out)) != HF_OK) {
+	if ((rc = svc_stock_patch(&ctx, sku, &in, &out)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
@@ -151,7 +150,8 @@ stock_move(struct http_request *req, const char *type, long long delta,
 	struct api_render	render = { req, 200, move_json, &m };
 
 	memset(&m, 0, sizeof(m));
-	m.sku = req->args[0];
+	if (api_sku_arg(req, 0, &m.sku) != 0)
+		return;
 	m.type = type;
 	m.delta = delta;
 	m.reason = reason;
@@ -203,10 +203,13 @@ api_stock_reconcile(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct reconcile_report	 rep;
 	json_object		*data;
+	const char		*sku;
 	int			 rc;
 
+	if (api_sku_arg(req, 0, &sku) != 0)
+		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_reconcile(&ctx, req->args[0], &rep)) != HF_OK) {
+	if ((rc = svc_reconcile(&ctx, sku, &rep)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}

@@ -43,8 +43,10 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_SYS_INTERNAL] = { 500, "SYS_002", "internal error" },
 	[HF_E_INV_SKU_TAKEN] = { 409, "INV_008", "SKU already exists" },
 	[HF_E_REQ_BAD] = { 400, "REQ_012", "malformed request" },
-	[HF_E_INV_HOLD] = { 409, "INV_010",
-	    "reservation belongs to a hold: use the hold routes" },
+	[HF_E_INV_HOLD] = { 409, "INV_010", "reservation belongs to an "
+	    "order, a loan or a hold: end it through that flow" },
+	[HF_E_INV_REF_TAKEN] = { 409, "INV_012",
+	    "reference_id belongs to another owner or flow" },
 	[HF_E_INV_IN_USE] = { 409, "INV_009",
 	    "product has units reserved or on loan" },
 	/* orders and payments (issue 6, shop) */

@@ -115,3 +115,53 @@ hf_image_type(const void *buf, size_t len)
 		return "webp";
 	return NULL;
 }
+
+/*
+ * The SKU grammar (README "SKUs"): 1 to 64 bytes of ASCII letters, digits,
+ * '.', '_' and '-', the first a letter or a digit. Nothing else can be
+ * stored, so every SKU round-trips through a URL path segment unescaped.
+ * Returns 1 if s[0..len) is an SKU.
+ */
+int
+hf_sku_valid(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (s == NULL || len < 1 || len > HF_SKU_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9'))
+			continue;
+		if (i > 0 && (c == '.' || c == '_' || c == '-'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+sku_fold(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+}
+
+/*
+ * Compares two SKUs as the database's collation does (utf8mb4_general_ci,
+ * 008_identity.sql): ASCII case folded to upper case. Two SKUs that
+ * compare 0 are one product; stock rows are locked in this order.
+ */
+int
+hf_sku_cmp(const char *a, const char *b)
+{
+	int	x, y;
+
+	for (;; a++, b++) {
+		x = sku_fold((unsigned char)*a);
+		y = sku_fold((unsigned char)*b);
+		if (x != y || x == 0)
+			return x - y;
+	}
+}

@@ -90,7 +90,7 @@ struct db_sql db_sql_ledger_stats_day = DB_SQL(
 
 #define RES_COLS "r.id, p.sku, r.quantity, r.type, r.reference_id, " \
 	"r.status, " DB_ISO("r.expires_at") ", " DB_ISO("r.created_at") ", " \
-	"r.product_id, r.expires_at <= NOW(3)"
+	"r.product_id, r.expires_at <= NOW(3), r.origin, r.created_by"
 
 struct db_sql db_sql_reservation_insert = DB_SQL(
     "INSERT INTO reservations (product_id, type, reference_id, quantity, "
@@ -102,10 +102,27 @@ struct db_sql db_sql_reservation_by_id = DB_SQL(
 struct db_sql db_sql_reservation_lock_id = DB_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.id = ? FOR UPDATE");
+/*
+ * The active lines of a reference without a lock (lock order: the stock
+ * rows are locked first, then these again with db_sql_reservation_lock_ref).
+ */
+struct db_sql db_sql_reservation_of_ref = DB_SQL(
+    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "ON p.id = r.product_id WHERE r.reference_id = ? "
+    "AND r.status = 'active' ORDER BY p.sku, r.id");
 struct db_sql db_sql_reservation_lock_ref = DB_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.reference_id = ? "
     "AND r.status = 'active' ORDER BY p.sku, r.id FOR UPDATE");
+/*
+ * Lines of a reference that the caller (actor ?) may not add to: another
+ * owner's, or an order's, loan's or hold's. A locking read, so two callers
+ * that open the same new reference at once are serialised (the second
+ * then sees the first's lines). Runs after the stock rows are locked.
+ */
+struct db_sql db_sql_reservation_ref_foreign = DB_SQL(
+    "SELECT COUNT(*) FROM reservations WHERE reference_id = ? "
+    "AND (created_by <> ? OR origin <> 'api' OR type = 'hold') FOR UPDATE");
 struct db_sql db_sql_reservation_end = DB_SQL(
     "UPDATE reservations SET status = ?, ended_at = NOW(3) "
     "WHERE id = ? AND status = 'active'");
@@ -126,11 +143,13 @@ struct db_sql db_sql_reservations_list = DB_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
     "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) "
+    "AND (? IS NULL OR r.created_by = ?) "
     "ORDER BY r.id DESC LIMIT ? OFFSET ?");
 struct db_sql db_sql_reservations_count = DB_SQL(
     "SELECT COUNT(*) FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
-    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?)");
+    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) "
+    "AND (? IS NULL OR r.created_by = ?)");
 
 /* Reconcile: invariants 1 to 4 for one product. */
 struct db_sql db_sql_reconcile_ledger = DB_SQL(

@@ -13,8 +13,9 @@ struct db_sql db_sql_order_insert = DB_SQL(
     "expires_at) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)");
 /* the reservation expires with its order, to the millisecond */
 struct db_sql db_sql_order_reserve = DB_SQL(
-    "INSERT INTO reservations (product_id, type, reference_id, quantity, "
-    "expires_at, created_by) SELECT ?, 'order', o.reference_id, ?, "
+    "INSERT INTO reservations (product_id, type, origin, reference_id, "
+    "quantity, expires_at, created_by) SELECT ?, 'order', 'order', "
+    "o.reference_id, ?, "
     "o.expires_at, ? FROM orders o WHERE o.id = ?");
 struct db_sql db_sql_order_line_insert = DB_SQL(
     "INSERT INTO order_lines (order_id, product_id, sku, quantity, "

@@ -66,6 +66,7 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 	switch (f->type) {
 	case FIELD_STRING:
 	case FIELD_EMAIL:
+	case FIELD_SKU:
 		if (!json_object_is_type(v, json_type_string))
 			return "must be a string";
 		s = json_object_get_string(v);
@@ -76,6 +77,8 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 		    ((long long)len < f->min || (long long)len > f->max))
 			return f->type == FIELD_EMAIL ? "invalid e-mail address"
 			    : "length out of range";
+		if (f->type == FIELD_SKU && !hf_sku_valid(s, len))
+			return HF_SKU_GRAMMAR;
 		if ((copy = arena_strndup(a, s, len)) == NULL)
 			return "out of memory";
 		if (f->type == FIELD_EMAIL) {

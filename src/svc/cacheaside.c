@@ -29,12 +29,35 @@ static const struct cache_kind_info cache_kinds[CACHE__MAX] = {
 	[CACHE_PLIST] = { "l", 60 },	/* list pages: one version for all */
 };
 
+/*
+ * The id an entry is stored under: an SKU in its one spelling (upper
+ * case), so "bk-1" and "BK-1" share one entry and one version, as they
+ * share one row. NULL when out of memory.
+ */
+static const char *
+entry_id(struct arena *a, enum cache_kind k, const char *id)
+{
+	char	*up;
+	size_t	 i;
+
+	if (k != CACHE_STOCK || id == NULL)
+		return id;
+	if ((up = arena_strdup(a, id)) == NULL)
+		return NULL;
+	for (i = 0; up[i] != '\0'; i++)
+		if (up[i] >= 'a' && up[i] <= 'z')
+			up[i] = (char)(up[i] - 'a' + 'A');
+	return up;
+}
+
 /* The version key of one entry; list pages share one. */
 static const char *
 ver_key(struct arena *a, enum cache_kind k, const char *id)
 {
 	if (k == CACHE_PLIST)
 		return "hf:ver:l";
+	if ((id = entry_id(a, k, id)) == NULL)
+		return NULL;
 	return arena_printf(a, "hf:ver:%s:%s", cache_kinds[k].name, id);
 }
 
@@ -53,7 +76,7 @@ svc_cached(struct svc_ctx *ctx, enum cache_kind k, const char *id,
 	int		 rc = HF_OK, cached;
 
 	snprintf(prefix, sizeof(prefix), "hf:c:%s:%s", cache_kinds[k].name,
-	    id);
+	    (id = entry_id(ctx->arena, k, id)) != NULL ? id : "");
 	cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena, vk,
 	    prefix, &key, &hit, len) == HF_OK;
 	if (cached && hit != NULL) {

@@ -11,7 +11,7 @@
 
 /* Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(). */
 enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
-    R_PID, R_EXPIRED, R__MAX };
+    R_PID, R_EXPIRED, R_ORIGIN, R_OWNER, R__MAX };
 
 /* One change to a stock row, and the ledger row that records it. */
 struct change {
@@ -73,6 +73,10 @@ int		 inv_reservation_finish_as(struct db *, struct svc_ctx *,
 		    const char *ref_id);
 int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
+int		 inv_reservation_visible(const struct svc_ctx *,
+		    const struct reservation *);
+int		 inv_lock_reference(struct db *, struct svc_ctx *,
+		    const char *, struct db_result *);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
 		    struct reservation *);
 int		 inv_stock_event(struct db *, const struct svc_ctx *,

@@ -103,6 +103,19 @@ inv_reservation_from_row(const struct db_result *r, size_t row,
 	v->status = DB_CELL(r, row, R_STATUS);
 	v->expires_at = DB_CELL(r, row, R_EXPIRES);
 	v->created_at = DB_CELL(r, row, R_CREATED);
+	v->origin = DB_CELL(r, row, R_ORIGIN);
+	v->created_by = DB_CELL(r, row, R_OWNER);
+}
+
+/*
+ * A reservation belongs to the key or user that made it; admin sees all.
+ * Everyone else is told it does not exist.
+ */
+int
+inv_reservation_visible(const struct svc_ctx *ctx, const struct reservation *v)
+{
+	return ctx->who->role == ROLE_ADMIN || (v->created_by != NULL &&
+	    strcmp(v->created_by, ctx->who->actor) == 0);
 }
 
 /* The same rule as the generated column stock.level. */
@@ -680,7 +693,7 @@ svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
 static int
 cmp_items(const void *a, const void *b)
 {
-	return strcmp(((const struct reserve_item *)a)->sku,
+	return hf_sku_cmp(((const struct reserve_item *)a)->sku,
 	    ((const struct reserve_item *)b)->sku);
 }
 
@@ -733,6 +746,18 @@ reserve_fn(struct db *db, void *arg)
 		inv_set_shortage(ctx, short_lines);
 		return HF_E_INV_INSUFFICIENT;
 	}
+	/* a reference is its first caller's, and never an order's or hold's */
+	p[0] = DB_STR(t->out->reference_id);
+	p[1] = DB_STR(ctx->who->actor);
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_ref_foreign, p,
+	    2, &r)) != HF_OK)
+		return rc;
+	if (inv_cell_ll(&r, 0, 0) != 0) {
+		ctx->field = "reference_id";
+		ctx->reason = "already used by another owner or by an order, "
+		    "loan or hold";
+		return HF_E_INV_REF_TAKEN;
+	}
 	t->out->items = arena_calloc(ctx->arena, t->n, sizeof(*t->out->items));
 	if (t->out->items == NULL)
 		return HF_E_SYS_INTERNAL;
@@ -772,8 +797,9 @@ fail:
 }
 
 /*
- * Copies items into the arena sorted by SKU, the lines of one SKU summed:
- * the order stock rows are locked in. HF_E_INV_PARAM when a sum passes
+ * Copies items into the arena sorted by SKU, the lines of one SKU (however
+ * it is spelled: hf_sku_cmp folds case as the collation does) summed: the
+ * order stock rows are locked in. HF_E_INV_PARAM when a sum passes
  * 1,000,000,000.
  */
 int
@@ -789,7 +815,7 @@ inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
 	memcpy(lines, items, nitems * sizeof(*lines));
 	qsort(lines, nitems, sizeof(*lines), cmp_items);
 	for (i = 0; i < nitems; i++) {
-		if (n > 0 && strcmp(lines[n - 1].sku, lines[i].sku) == 0) {
+		if (n > 0 && hf_sku_cmp(lines[n - 1].sku, lines[i].sku) == 0) {
 			lines[n - 1].quantity += lines[i].quantity;
 			if (lines[n - 1].quantity > 1000000000LL) {
 				ctx->message = "quantity too large";
@@ -847,6 +873,57 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	return svc_txn(ctx, reserve_fn, &t);
 }
 
+/*
+ * A reservation made by an order, a loan or a hold ends through that flow
+ * (pay, cancel, checkout, lapse), which keeps it and its owner in step:
+ * the generic routes refuse it.
+ */
+static int
+end_flow_error(struct svc_ctx *ctx, const struct reservation *v)
+{
+	const char	*how;
+
+	if (strcmp(v->type, "hold") == 0 || strcmp(v->origin, "hold") == 0)
+		how = "check it out or cancel it through /api/v1/holds";
+	else if (strcmp(v->origin, "order") == 0)
+		how = "pay or cancel the order through /api/v1/orders";
+	else
+		how = "end it through /api/v1/loans";
+	ctx->message = arena_printf(ctx->arena, "reservation %llu belongs to "
+	    "%s %s: %s", (unsigned long long)v->id, strcmp(v->type, "hold") ==
+	    0 ? "hold" : v->origin, v->reference_id, how);
+	return HF_E_INV_HOLD;
+}
+
+/*
+ * May the caller end reservation v (row i of r) this way? HF_OK, or the
+ * refusal: 404 for another owner's, INV_010 for a flow's, INV_003 for a
+ * commit of an expired one (ended by expiry, or past its time), INV_007
+ * for one already ended.
+ */
+static int
+end_check(struct svc_ctx *ctx, const struct db_result *r, size_t i,
+    const struct reservation *v, int commit)
+{
+	if (!inv_reservation_visible(ctx, v))
+		return HF_E_NOT_FOUND;
+	if (strcmp(v->origin, "api") != 0 || strcmp(v->type, "hold") == 0)
+		return end_flow_error(ctx, v);
+	if (commit && (strcmp(v->status, "expired") == 0 ||
+	    (strcmp(v->status, "active") == 0 &&
+	    inv_cell_ll(r, i, R_EXPIRED) != 0))) {
+		ctx->message = arena_printf(ctx->arena, "reservation %llu "
+		    "expired at %s", (unsigned long long)v->id, v->expires_at);
+		return HF_E_INV_EXPIRED;
+	}
+	if (strcmp(v->status, "active") != 0) {
+		ctx->message = arena_printf(ctx->arena, "reservation %llu is %s",
+		    (unsigned long long)v->id, v->status);
+		return HF_E_INV_NOT_ACTIVE;
+	}
+	return HF_OK;
+}
+
 struct end_txn {
 	struct svc_ctx		*ctx;
 	uint64_t		 id;
@@ -858,55 +935,40 @@ struct end_txn {
 };
 
 /*
- * A hold's reservation ends through the hold (checkout, cancel, lapse),
- * which keeps the hold and its queue in step: the generic routes refuse it.
+ * Lock order (design.md): the stock row first, then the reservation. The
+ * reservation is read without a lock for its product (which never
+ * changes), the stock row locked, then the reservation locked and checked.
  */
-static int
-end_hold_error(struct svc_ctx *ctx, const struct reservation *v)
-{
-	ctx->message = arena_printf(ctx->arena, "reservation %llu belongs to "
-	    "%s: check it out or cancel it through /api/v1/holds",
-	    (unsigned long long)v->id, v->reference_id);
-	return HF_E_INV_HOLD;
-}
-
-static int
-end_status_error(struct svc_ctx *ctx, const struct reservation *v)
-{
-	ctx->message = arena_printf(ctx->arena, "reservation %llu is %s",
-	    (unsigned long long)v->id, v->status);
-	return HF_E_INV_NOT_ACTIVE;
-}
-
 static int
 end_one_fn(struct db *db, void *arg)
 {
 	struct end_txn		*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
 	struct db_param		 p[1] = { DB_INT((long long)t->id) };
 	struct db_result	 r;
 	struct stock_row	 s;
 	int			 rc;
 
-	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_id, p,
-	    1, &r)) != HF_OK)
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_by_id, p, 1,
+	    &r)) != HF_OK)
 		return rc;
 	if (r.nrows == 0)
 		return HF_E_NOT_FOUND;
 	inv_reservation_from_row(&r, 0, t->one);
-	if (strcmp(t->one->status, "active") != 0)
-		return end_status_error(t->ctx, t->one);
-	if (strcmp(t->one->type, "hold") == 0)
-		return end_hold_error(t->ctx, t->one);
-	if (t->commit && inv_cell_ll(&r, 0, R_EXPIRED) != 0) {
-		t->ctx->message = arena_printf(t->ctx->arena, "reservation "
-		    "%llu expired at %s", (unsigned long long)t->id,
-		    t->one->expires_at);
-		return HF_E_INV_EXPIRED;
-	}
-	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+	if (!inv_reservation_visible(ctx, t->one))
+		return HF_E_NOT_FOUND;
+	if ((rc = inv_stock_lock(db, ctx->arena, NULL,
 	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
 		return rc;
-	if ((rc = inv_reservation_finish(db, t->ctx, &s, t->one, t->commit ?
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_lock_id, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_E_NOT_FOUND;
+	inv_reservation_from_row(&r, 0, t->one);
+	if ((rc = end_check(ctx, &r, 0, t->one, t->commit)) != HF_OK)
+		return rc;
+	if ((rc = inv_reservation_finish(db, ctx, &s, t->one, t->commit ?
 	    "committed" : "released", t->commit ? "committed" : "released")) !=
 	    HF_OK)
 		return rc;
@@ -923,45 +985,85 @@ svc_reservation_end(struct svc_ctx *ctx, uint64_t id, int commit,
 	return svc_txn(ctx, end_one_fn, &t);
 }
 
+/*
+ * Locks the stock rows of the active lines of a reference (SKU order),
+ * then the lines themselves, into *r. A line that appeared on another
+ * product in between makes the transaction start over (HF_E_DEADLOCK:
+ * db_txn retries it), so no reservation is ever locked before its stock.
+ */
+int
+inv_lock_reference(struct db *db, struct svc_ctx *ctx, const char *ref,
+    struct db_result *r)
+{
+	struct db_param		 p[1] = { DB_STR(ref) };
+	struct db_result	 seen;
+	struct stock_row	 s;
+	uint64_t		*pids;
+	size_t			 i, j, npids = 0;
+	int			 rc;
+
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_of_ref, p, 1,
+	    &seen)) != HF_OK)
+		return rc;
+	if ((pids = arena_calloc(ctx->arena, seen.nrows + 1,
+	    sizeof(*pids))) == NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < seen.nrows; i++) {
+		uint64_t pid = (uint64_t)inv_cell_ll(&seen, i, R_PID);
+
+		if (npids > 0 && pids[npids - 1] == pid)
+			continue;	/* rows come in SKU order */
+		if ((rc = inv_stock_lock(db, ctx->arena, NULL, pid, &s)) !=
+		    HF_OK)
+			return rc;
+		pids[npids++] = pid;
+	}
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_lock_ref, p, 1,
+	    r)) != HF_OK)
+		return rc;
+	for (i = 0; i < r->nrows; i++) {
+		uint64_t pid = (uint64_t)inv_cell_ll(r, i, R_PID);
+
+		for (j = 0; j < npids && pids[j] != pid; j++)
+			;
+		if (j == npids)
+			return HF_E_DEADLOCK;
+	}
+	return HF_OK;
+}
+
 static int
 end_ref_fn(struct db *db, void *arg)
 {
 	struct end_txn		*t = arg;
-	struct db_param		 p[1] = { DB_STR(t->reference_id) };
+	struct svc_ctx		*ctx = t->ctx;
 	struct db_result	 r;
 	struct stock_row	 s;
 	struct reservation	*v;
 	size_t			 i;
 	int			 rc;
 
-	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_ref, p,
-	    1, &r)) != HF_OK)
+	if ((rc = inv_lock_reference(db, ctx, t->reference_id, &r)) != HF_OK)
 		return rc;
 	if (r.nrows == 0) {
-		t->ctx->message = arena_printf(t->ctx->arena, "no active "
+		ctx->message = arena_printf(ctx->arena, "no active "
 		    "reservation for reference %s", t->reference_id);
 		return HF_E_INV_NOT_ACTIVE;
 	}
-	v = arena_calloc(t->ctx->arena, r.nrows, sizeof(*v));
+	v = arena_calloc(ctx->arena, r.nrows, sizeof(*v));
 	if (v == NULL)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < r.nrows; i++) {
 		inv_reservation_from_row(&r, i, &v[i]);
-		if (strcmp(v[i].type, "hold") == 0)
-			return end_hold_error(t->ctx, &v[i]);
-		if (t->commit && inv_cell_ll(&r, i, R_EXPIRED) != 0) {
-			t->ctx->message = arena_printf(t->ctx->arena,
-			    "reservation %llu expired at %s",
-			    (unsigned long long)v[i].id, v[i].expires_at);
-			return HF_E_INV_EXPIRED;
-		}
+		if ((rc = end_check(ctx, &r, i, &v[i], t->commit)) != HF_OK)
+			return rc;	/* another owner's: 404 */
 	}
-	/* rows come in SKU order, so the stock locks are taken in order */
 	for (i = 0; i < r.nrows; i++) {
-		if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+		/* locked already: this reads the row's current values */
+		if ((rc = inv_stock_lock(db, ctx->arena, NULL,
 		    (uint64_t)inv_cell_ll(&r, i, R_PID), &s)) != HF_OK)
 			return rc;
-		if ((rc = inv_reservation_finish(db, t->ctx, &s, &v[i], t->commit ?
+		if ((rc = inv_reservation_finish(db, ctx, &s, &v[i], t->commit ?
 		    "committed" : "released", t->commit ? "committed" :
 		    "released")) != HF_OK)
 			return rc;
@@ -996,15 +1098,15 @@ svc_reservation_get(struct svc_ctx *ctx, uint64_t id, struct reservation *v)
 	if (r.nrows == 0)
 		return HF_E_NOT_FOUND;
 	inv_reservation_from_row(&r, 0, v);
-	return HF_OK;
+	return inv_reservation_visible(ctx, v) ? HF_OK : HF_E_NOT_FOUND;
 }
 
-/* Filter a = reference_id, b = status, c = sku. */
+/* Filter a = reference_id, b = status, c = sku; the caller's own only. */
 int
 svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
     struct reservation **out, size_t *n, long long *total)
 {
-	struct db_param		p[8];
+	struct db_param		p[10];
 	struct db_result	r;
 	size_t			i;
 	int			rc;
@@ -1015,14 +1117,17 @@ svc_reservations_list(struct svc_ctx *ctx, const struct list_filter *f,
 	p[3] = p[2];
 	p[4] = f->c != NULL ? DB_STR(f->c) : DB_NULL;
 	p[5] = p[4];
-	p[6] = DB_INT(f->per_page);
-	p[7] = DB_INT((f->page - 1) * f->per_page);
+	/* only the caller's own, unless admin */
+	p[6] = ctx->who->role == ROLE_ADMIN ? DB_NULL : DB_STR(ctx->who->actor);
+	p[7] = p[6];
+	p[8] = DB_INT(f->per_page);
+	p[9] = DB_INT((f->page - 1) * f->per_page);
 	if ((rc = db_query(ctx->app->db, ctx->arena,
-	    &db_sql_reservations_count, p, 6, &r)) != HF_OK)
+	    &db_sql_reservations_count, p, 8, &r)) != HF_OK)
 		return rc;
 	*total = inv_cell_ll(&r, 0, 0);
 	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_reservations_list,
-	    p, 8, &r)) != HF_OK)
+	    p, 10, &r)) != HF_OK)
 		return rc;
 	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
 	    NULL)
@@ -1260,6 +1365,15 @@ expire_one_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->done = 0;
+	/* lock order: the stock row, then the reservation (end_one_fn) */
+	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_by_id, p,
+	    1, &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return HF_OK;
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
+	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
+		return rc;
 	if ((rc = db_query(db, t->ctx->arena, &db_sql_reservation_lock_id, p,
 	    1, &r)) != HF_OK)
 		return rc;
@@ -1269,9 +1383,6 @@ expire_one_fn(struct db *db, void *arg)
 	if (strcmp(v.status, "active") != 0 ||
 	    inv_cell_ll(&r, 0, R_EXPIRED) == 0)
 		return HF_OK;	/* committed, released or renewed meanwhile */
-	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL,
-	    (uint64_t)inv_cell_ll(&r, 0, R_PID), &s)) != HF_OK)
-		return rc;
 	if ((rc = inv_reservation_finish(db, t->ctx, &s, &v, "expired",
 	    "expired")) != HF_OK)
 		return rc;

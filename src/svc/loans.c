@@ -241,13 +241,6 @@ lend_mail_deliver(struct app *app, const struct lend_mail *m)
 
 /* --- lending ---------------------------------------------------------- */
 
-static int
-cmp_lines(const void *a, const void *b)
-{
-	return strcmp(((const struct reserve_item *)a)->sku,
-	    ((const struct reserve_item *)b)->sku);
-}
-
 /*
  * Units of a locked row a borrower may take: available ones not owed to
  * the waiting list. When short, first ends lapsed holds and expired
@@ -396,13 +389,9 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 		lines[i].sku = in->skus[i];
 		lines[i].quantity = 1;
 	}
-	qsort(lines, in->n, sizeof(*lines), cmp_lines);
-	for (i = 0; i < in->n; i++) {
-		if (n > 0 && strcmp(lines[n - 1].sku, lines[i].sku) == 0)
-			lines[n - 1].quantity++;
-		else
-			lines[n++] = lines[i];
-	}
+	/* one line per SKU, however it is spelled, in lock order */
+	if ((rc = inv_lines_merge(ctx, lines, in->n, &lines, &n)) != HF_OK)
+		return rc;
 	t.ctx = ctx;
 	t.lines = lines;
 	t.nlines = n;

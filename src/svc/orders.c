@@ -210,14 +210,15 @@ order_set_status(struct db *db, struct order *o, const char *to)
 	return HF_OK;
 }
 
-/* Locks the active reservations of a locked order (SKU order). */
+/*
+ * Locks the stock rows of a locked order's active reservations, then the
+ * reservations (SKU order: the lock order of inv_lock_reference).
+ */
 static int
-order_reservations(struct db *db, struct arena *a, const struct order *o,
+order_reservations(struct db *db, struct svc_ctx *ctx, const struct order *o,
     struct db_result *r)
 {
-	struct db_param	p[1] = { DB_STR(o->reference_id) };
-
-	return db_query(db, a, &db_sql_reservation_lock_ref, p, 1, r);
+	return inv_lock_reference(db, ctx, o->reference_id, r);
 }
 
 /*
@@ -260,7 +261,7 @@ order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
 	int			rc, cancel = strcmp(to, "cancelled") == 0;
 
 	if (res == NULL) {
-		if ((rc = order_reservations(db, ctx->arena, o, &r)) != HF_OK)
+		if ((rc = order_reservations(db, ctx, o, &r)) != HF_OK)
 			return rc;
 		res = &r;
 	}
@@ -294,7 +295,7 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 		*refusal = order_refuse(ctx, o, HF_E_ORD_NOT_PAYABLE, "pay");
 		return HF_OK;
 	}
-	if ((rc = order_reservations(db, ctx->arena, o, &r)) != HF_OK)
+	if ((rc = order_reservations(db, ctx, o, &r)) != HF_OK)
 		return rc;
 	if (o->past_ttl || r.nrows != o->nlines) {
 		if ((rc = order_end_unpaid(db, ctx, o, &r, "expired")) != HF_OK)

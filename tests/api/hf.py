@@ -1362,8 +1362,15 @@ def redis_paused():
 # (hf:ver:l for every list page) and a worker back from an outage bumps
 # hf:epoch.
 
+def cache_ident(kind, ident):
+    """Stock entries are keyed by the SKU in upper case (one entry however
+    the SKU is spelled: docs/internals.md)."""
+    return ident.upper() if kind == "s" else ident
+
+
 def cache_version_key(kind, ident):
-    return "hf:ver:l" if kind == "l" else "hf:ver:%s:%s" % (kind, ident)
+    return "hf:ver:l" if kind == "l" else "hf:ver:%s:%s" % (kind,
+        cache_ident(kind, ident))
 
 
 def cache_entry_key(kind, ident, rc=None):
@@ -1377,7 +1384,7 @@ def cache_entry_key(kind, ident, rc=None):
     finally:
         if own:
             rc.close()
-    return "hf:c:%s:%s:%s:%s" % (kind, ident, epoch, ver)
+    return "hf:c:%s:%s:%s:%s" % (kind, cache_ident(kind, ident), epoch, ver)
 
 
 # ---------------------------------------------------------------- metrics

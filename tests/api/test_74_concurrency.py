@@ -137,7 +137,8 @@ def test_5000_one_unit_reservations_from_64_clients_take_exactly_100():
     s = hf.stock_of(sku)
     hf.expect_eq((s["on_hand"], s["reserved"], s["available"]),
         (100, 100, 0), "(on_hand, reserved, available)")
-    listed = hf.list_all("/api/v1/reservations?sku=%s" % hf.sku_path(sku))
+    listed = hf.list_all("/api/v1/reservations?sku=%s" % hf.sku_path(sku),
+        hf.inv_admin())
     hf.expect_eq(sorted(x["id"] for x in listed), sorted(ids),
         "reservations listed for the SKU vs the 201s")
     hf.expect_eq(len(hf.ledger_of(sku=sku, type="reserve")), 100,
@@ -209,7 +210,7 @@ def test_crossing_and_repeated_sku_batches_never_oversell():
             "what the clients were told (answers: %s; %.1fs)" % (sku,
             tally.describe(), elapsed))
         active = hf.list_all("/api/v1/reservations?sku=%s&status=active"
-            % hf.sku_path(sku))
+            % hf.sku_path(sku), hf.inv_admin())
         hf.expect_eq(sum(x["quantity"] for x in active), kept[sku],
             "units of active reservations of %s" % sku)
         _expect_reconciled(sku)
