@@ -110,10 +110,11 @@ def test_spaces_and_other_alphabets_are_not_an_sku():
         r = hf.call("GET", "/api/v1/stock/" + bad, token=_biz())
         # nginx itself refuses a NUL in the path (400 REQ_012, JSON)
         if "%00" in bad:
-            hf.expect_eq((r.status, r.json().get("error")), (400,
+            hf.expect_eq((r.status, r.json.get("error")), (400,
                 "REQ_012"), "nginx's answer to a NUL in the path", r)
             continue
-        body = hf.expect_error(r, 404, "INV_001")
+        body = hf.expect_error(r, 404, "REQ_004" if "%2F" in bad else
+            "INV_001")
         hf.check("\ufffd" not in body["message"] and "%" not in
             body["message"], "message echoes the path: %r" % body["message"])
     for q in (sku + "%20", "a%2Fb", "%C0%AF"):
@@ -344,7 +345,7 @@ def test_mixed_flows_on_few_skus_never_deadlock_out():
         if r.status >= 500:
             bad.append("%d %s" % (r.status, r.text[:200]))
         elif r.status == 409:
-            body = r.json()
+            body = r.json
             if body.get("error") == "INV_004":
                 bad.append("INV_004: %s" % body.get("message"))
     hf.check(not bad, "%d bad answers of %d, e.g. %s" % (len(bad),
