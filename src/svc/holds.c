@@ -393,10 +393,14 @@ create_fn(struct db *db, void *arg)
 			inv_set_not_found(ctx, t->sku);
 		return rc;
 	}
-	/* no queue for a product in maintenance or retired; free units (the
-	 * one definition, expired ones freed first) are borrowed, not held */
+	/*
+	 * No queue for a product in maintenance or retired. Units available
+	 * to this caller (the one definition) are borrowed, not held; a hold
+	 * takes nothing, so it frees nothing (want 0): what expires reaches
+	 * the queue through the next taker or the cron.
+	 */
 	if ((rc = inv_check_open(ctx, &s)) != HF_OK ||
-	    (rc = inv_takeable(db, ctx, &s, 1, &free_units)) != HF_OK)
+	    (rc = inv_takeable(db, ctx, &s, 0, &free_units)) != HF_OK)
 		return rc;
 	if (free_units > 0) {
 		ctx->message = arena_printf(ctx->arena, "%lld unit%s of SKU "
