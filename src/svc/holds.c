@@ -14,7 +14,11 @@
  * and its unit passes to the next in line.
  *
  * Every path locks the stock row first, then the hold, then its
- * reservation, as the loan paths do.
+ * reservation, as the loan paths do; the stock layer's lazy expiry
+ * (holds_lapse, through inventory.c's queue table) has the reservation
+ * locked before it finds the hold, which the stock lock keeps safe. A
+ * product in maintenance or retired gets no new hold and no checkout,
+ * and its queue is not filled; retiring it cancels its waiting holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
