@@ -18,6 +18,8 @@ MariaDB (expires_at and pickup_until moved into the past), as
 test_86_holds.py does."""
 
 import re
+import threading
+import time
 
 import hf
 import shop
@@ -270,6 +272,58 @@ def test_maintenance_and_retired_products_take_nothing_new_and_change_nothing():
     r = hf.reserve([(osku, 1)], _biz())
     hf.expect_success(r, 201)
     reconciled(sku, osku, qsku)
+
+
+def test_a_status_change_racing_reservations_lets_none_through_after_it():
+    """Reservations race a PATCH to maintenance: each one that succeeds
+    was made before the change (its created_at is before the audit row
+    of the PATCH, both by the database's clock), every later one is
+    INV_011, and the stock reconciles."""
+    p = hf.new_product(100000)
+    sku = p["sku"]
+    token = _biz()
+    stop = threading.Event()
+    made, refused, odd = [], [], []
+    lock = threading.Lock()
+
+    def work():
+        while not stop.is_set():
+            r = hf.reserve([(sku, 1)], token)
+            with lock:
+                if r.status == 201:
+                    made.append(r.json["data"]["reservations"][0])
+                elif r.status == 409 and r.json.get("error") == "INV_011":
+                    refused.append(r)
+                else:
+                    odd.append(r)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.7)
+        set_status(p["id"], "maintenance")
+        time.sleep(0.7)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    hf.check(not odd, "unexpected answers: %s" % (odd[0].describe()
+        if odd else ""))
+    hf.check(made and refused, "the race did not race: %d made, %d "
+        "refused" % (len(made), len(refused)))
+    r = hf.call("GET", "/api/v1/audit?entity=product&entity_id=%s"
+        "&per_page=100" % p["id"], token=_admin())
+    changes = [x for x in hf.expect_success(r)["items"]
+        if x.get("action") == "product.update" and
+        (x.get("new_value") or {}).get("status") == "maintenance"]
+    hf.expect_eq(len(changes), 1, "audit rows of the change", r)
+    late = [x for x in made if x["created_at"] > changes[0]["created_at"]]
+    hf.expect_eq(late, [], "reservations made after the change at %s"
+        % changes[0]["created_at"])
+    s = hf.stock_of(sku, _biz())
+    hf.expect_eq(s["reserved"], len(made), "reserved vs reservations made")
+    reconciled(sku)
 
 
 def test_a_ready_hold_is_not_checked_out_while_its_product_is_in_maintenance():
