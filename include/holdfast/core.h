@@ -73,6 +73,7 @@ enum hf_err {
 	HF_E_INV_IN_USE,	/* INV_009 409 */
 	HF_E_INV_HOLD,		/* INV_010 409 */
 	HF_E_INV_REF_TAKEN,	/* INV_012 409 */
+	HF_E_INV_UNAVAILABLE,	/* INV_011 409 */
 	/* orders and payments (issue 6, shop) */
 	HF_E_ORD_NOT_FOUND,	/* ORD_001 404 */
 	HF_E_ORD_NOT_PAYABLE,	/* ORD_002 409 */

@@ -46,10 +46,13 @@ extern struct db_sql	db_sql_hold_by_id;
 extern struct db_sql	db_sql_hold_lock;
 /* product_id -> id, user_id of the first waiting hold (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_head_lock;
-/* product_id -> id, reservation_id of ready holds past pickup (FOR UPDATE) */
-extern struct db_sql	db_sql_holds_lapsed_of;
 /* product_id -> COUNT of waiting holds */
 extern struct db_sql	db_sql_holds_waiting_of;
+/* product_id -> id, user_id of every waiting hold, queue order (FOR UPDATE) */
+extern struct db_sql	db_sql_holds_waiting_lock;
+/* reservation_id -> id of the ready hold it sets a unit aside for
+ * (FOR UPDATE) */
+extern struct db_sql	db_sql_hold_of_reservation;
 /* reservation_id, reservation_id, id -> affected */
 extern struct db_sql	db_sql_hold_set_ready;
 /* status (cancelled, expired), id -> affected */

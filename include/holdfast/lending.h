@@ -88,6 +88,17 @@ int	 svc_hold_checkout(struct svc_ctx *, uint64_t id, struct idem *,
  */
 int	 holds_after_restock(struct db *, struct svc_ctx *,
 	    struct stock_row *);
+/*
+ * The rest of what the stock layer asks of the queue (inventory.c's
+ * `queue` table is the only caller), in the same conditions: the units
+ * owed to the product's waiting holds (their count), and the lapse of a
+ * ready hold whose `hold` reservation v (locked, active, past expiry) is:
+ * reservation and hold `expired`, the unit left on s to pass on.
+ */
+int	 holds_owed(struct db *, struct svc_ctx *, const struct stock_row *,
+	    long long *n);
+int	 holds_lapse(struct db *, struct svc_ctx *, struct stock_row *,
+	    const struct reservation *);
 /* holdfast-expire: before and after the reservation expiry. */
 int	 holds_expire_due(struct app *, int batch, int dry_run,
 	    struct lend_run *);

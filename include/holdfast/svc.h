@@ -205,6 +205,9 @@ struct stock_row {
 	int		 is_active;
 	const char	*low_state;
 	const char	*updated_at;
+	/* products.status, read under the same lock: active, maintenance,
+	 * retired */
+	const char	*product_status;
 };
 
 struct product {

@@ -49,6 +49,8 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "reference_id belongs to another owner or flow" },
 	[HF_E_INV_IN_USE] = { 409, "INV_009",
 	    "product has units reserved or on loan" },
+	[HF_E_INV_UNAVAILABLE] = { 409, "INV_011",
+	    "product not available: status maintenance or retired" },
 	/* orders and payments (issue 6, shop) */
 	[HF_E_ORD_NOT_FOUND] = { 404, "ORD_001", "order not found" },
 	[HF_E_ORD_NOT_PAYABLE] = { 409, "ORD_002",

@@ -7,7 +7,7 @@
 	"p.attributes, p.cover_url, p.status, " DB_ISO("p.created_at") ", " \
 	"s.product_id, p.sku, p.name, s.on_hand, s.reserved, s.available, " \
 	"s.level, s.warning_threshold, s.critical_threshold, s.location, " \
-	"s.is_active, s.low_state, " DB_ISO("s.updated_at")
+	"s.is_active, s.low_state, " DB_ISO("s.updated_at") ", p.status"
 
 /*
  * Filters, each off when its parameter is NULL: category (its id) and

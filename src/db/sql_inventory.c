@@ -8,7 +8,8 @@
 
 #define STOCK_COLS "s.product_id, p.sku, p.name, s.on_hand, s.reserved, " \
 	"s.available, s.level, s.warning_threshold, s.critical_threshold, " \
-	"s.location, s.is_active, s.low_state, " DB_ISO("s.updated_at")
+	"s.location, s.is_active, s.low_state, " DB_ISO("s.updated_at") ", " \
+	"p.status"
 
 struct db_sql db_sql_category_upsert = DB_SQL(
     "INSERT INTO categories (name, slug) VALUES (?, ?) "

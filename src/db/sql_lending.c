@@ -86,12 +86,15 @@ struct db_sql db_sql_hold_lock = DB_SQL(
 struct db_sql db_sql_hold_head_lock = DB_SQL(
     "SELECT id, user_id FROM holds WHERE product_id = ? "
     "AND status = 'waiting' ORDER BY created_at, id LIMIT 1 FOR UPDATE");
-struct db_sql db_sql_holds_lapsed_of = DB_SQL(
-    "SELECT id, reservation_id FROM holds WHERE product_id = ? "
-    "AND status = 'ready' AND pickup_until <= NOW(3) ORDER BY id "
-    "LIMIT 100 FOR UPDATE");
 struct db_sql db_sql_holds_waiting_of = DB_SQL(
     "SELECT COUNT(*) FROM holds WHERE product_id = ? AND status = 'waiting'");
+struct db_sql db_sql_holds_waiting_lock = DB_SQL(
+    "SELECT id, user_id FROM holds WHERE product_id = ? "
+    "AND status = 'waiting' ORDER BY created_at, id FOR UPDATE");
+/* ix_holds_reservation */
+struct db_sql db_sql_hold_of_reservation = DB_SQL(
+    "SELECT id FROM holds WHERE reservation_id = ? AND status = 'ready' "
+    "FOR UPDATE");
 /* pickup_until is the expiry of the reservation that sets the unit aside */
 struct db_sql db_sql_hold_set_ready = DB_SQL(
     "UPDATE holds SET status = 'ready', reservation_id = ?, "
@@ -116,12 +119,14 @@ struct db_sql db_sql_holds_due = DB_SQL(
     "AND pickup_until <= NOW(3) ORDER BY pickup_until, id LIMIT ?");
 /*
  * Units on the shelf while people wait: left by a released or expired
- * reservation, which does not pass units to the queue itself.
+ * reservation, which does not pass units to the queue itself. A product
+ * in maintenance keeps its queue waiting (holds_fill passes nothing).
  */
 struct db_sql db_sql_holds_stalled = DB_SQL(
     "SELECT DISTINCT h.product_id FROM holds h JOIN stock s "
-    "ON s.product_id = h.product_id WHERE h.status = 'waiting' "
-    "AND s.available > 0 AND s.is_active = 1 LIMIT ?");
+    "ON s.product_id = h.product_id JOIN products p ON p.id = h.product_id "
+    "WHERE h.status = 'waiting' AND s.available > 0 AND s.is_active = 1 "
+    "AND p.status = 'active' LIMIT ?");
 
 /* --- notices ---------------------------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
+#include "lend_int.h"
 
 #define SEARCH_MAX	200
 
@@ -171,6 +172,8 @@ struct update_txn {
 	struct product			*out;
 	int				 retire;
 	const char			*cover_url;
+	struct lend_mail		 mail;		/* retire: notices */
+	unsigned			 holds_ended;	/* retire */
 };
 
 static json_object *
@@ -199,7 +202,7 @@ product_update_fn(struct db *db, void *arg)
 	struct db_result		 r;
 	struct product			 before;
 	uint64_t			 cat = 0;
-	json_object			*old;
+	json_object			*old, *nv;
 	int				 rc;
 
 	p[0] = DB_INT((long long)t->id);
@@ -226,7 +229,13 @@ product_update_fn(struct db *db, void *arg)
 			    inv_cell_ll(&r, 0, 0));
 			return HF_E_INV_IN_USE;
 		}
-		rc = db_exec(db, &db_sql_product_retire, p, 1, NULL, NULL);
+		p[0] = DB_INT((long long)t->id);
+		if ((rc = db_exec(db, &db_sql_product_retire, p, 1, NULL,
+		    NULL)) != HF_OK)
+			return rc;
+		/* its waiting holds end with it, each patron told */
+		t->mail.n = 0;
+		rc = holds_retire(db, ctx, t->id, &t->mail, &t->holds_ended);
 	} else if (t->cover_url != NULL) {
 		p[0] = DB_STR(t->cover_url);
 		p[1] = DB_INT((long long)t->id);
@@ -262,26 +271,44 @@ product_update_fn(struct db *db, void *arg)
 	if ((rc = svc_product_get(ctx, t->id, t->out)) != HF_OK)
 		return rc;
 	old = product_audit(&before);
+	nv = product_audit(t->out);
+	if (t->retire)
+		json_object_object_add(nv, "holds_cancelled",
+		    json_object_new_int64(t->holds_ended));
 	return svc_audit(db, ctx, t->retire ? "product.retire" :
 	    t->cover_url != NULL ? "product.cover" : "product.update",
-	    "product", t->id, old, product_audit(t->out));
+	    "product", t->id, old, nv);
 }
 
 int
 svc_product_update(struct svc_ctx *ctx, uint64_t id,
     const struct product_patch *in, struct product *out)
 {
-	struct update_txn	t = { ctx, id, in, out, 0, NULL };
+	struct update_txn	t = { .ctx = ctx, .id = id, .in = in,
+	    .out = out };
 
 	return svc_txn(ctx, product_update_fn, &t);
 }
 
+/*
+ * Retires a product (INV_009 while units are reserved or on loan); its
+ * waiting holds end `cancelled` in the same transaction, each patron
+ * told by e-mail (tried at once after the COMMIT).
+ */
 int
 svc_product_retire(struct svc_ctx *ctx, uint64_t id, struct product *out)
 {
-	struct update_txn	t = { ctx, id, NULL, out, 1, NULL };
+	struct update_txn	t;
+	int			rc;
 
-	return svc_txn(ctx, product_update_fn, &t);
+	memset(&t, 0, sizeof(t));
+	t.ctx = ctx;
+	t.id = id;
+	t.out = out;
+	t.retire = 1;
+	if ((rc = svc_txn(ctx, product_update_fn, &t)) == HF_OK)
+		lend_mail_deliver(ctx->app, &t.mail);
+	return rc;
 }
 
 /*
@@ -295,7 +322,7 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
     size_t len, struct product *out)
 {
 	const struct hf_config	*cfg = &ctx->app->cfg;
-	struct update_txn	 t = { ctx, id, NULL, out, 0, NULL };
+	struct update_txn	 t = { .ctx = ctx, .id = id, .out = out };
 	const char		*type = hf_image_type(body, len);
 	char			 hash[HF_SHA256_HEX], dir[300], path[400];
 	char			 tmp[420];

@@ -14,7 +14,11 @@
  * and its unit passes to the next in line.
  *
  * Every path locks the stock row first, then the hold, then its
- * reservation, as the loan paths do.
+ * reservation, as the loan paths do; the stock layer's lazy expiry
+ * (holds_lapse, through inventory.c's queue table) has the reservation
+ * locked before it finds the hold, which the stock lock keeps safe. A
+ * product in maintenance or retired gets no new hold and no checkout,
+ * and its queue is not filled; retiring it cancels its waiting holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,7 +208,8 @@ holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	uint64_t		 hold_id, res_id, n;
 	int			 rc;
 
-	while (s->is_active && s->available > 0) {
+	/* a product in maintenance keeps its queue waiting */
+	while (s->is_active && !inv_closed(s) && s->available > 0) {
 		p[0] = DB_INT((long long)s->product_id);
 		if ((rc = db_query(db, ctx->arena, &db_sql_hold_head_lock, p,
 		    1, &r)) != HF_OK)
@@ -258,31 +263,105 @@ holds_after_restock(struct db *db, struct svc_ctx *ctx,
 	return holds_fill(db, ctx, s, NULL, NULL);
 }
 
+/* The units of the locked row s owed to its waiting holds. */
+int
+holds_owed(struct db *db, struct svc_ctx *ctx, const struct stock_row *s,
+    long long *n)
+{
+	return lend_waiting(db, ctx->arena, s->product_id, n);
+}
+
 /*
- * For a borrower short of units on the locked row s: ends the SKU's ready
- * holds past their window and its expired reservations, and passes what
- * they free to the queue first.
+ * For the stock layer's lazy expiry (inv_free_expired): the expired
+ * `hold` reservation v, locked after the stock row s, ends with its ready
+ * hold exactly as lapse_fn ends it (reservation and hold `expired`); the
+ * unit stays on s for the caller to pass on. A hold reservation no ready
+ * hold points at just expires.
  */
 int
-holds_free(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+holds_lapse(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reservation *v)
+{
+	struct db_param		p[1] = { DB_INT((long long)v->id) };
+	struct db_result	r;
+	int			rc;
+
+	if ((rc = db_query(db, ctx->arena, &db_sql_hold_of_reservation, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if (r.nrows == 0)
+		return inv_reservation_finish(db, ctx, s, v, "expired",
+		    "expired");
+	return hold_release(db, ctx, s, (uint64_t)inv_cell_ll(&r, 0, 0),
+	    v->id, "expired");
+}
+
+/* The e-mail telling a patron their waiting hold ended with the product. */
+static int
+hold_retired_notice(struct db *db, struct svc_ctx *ctx, uint64_t id,
     struct lend_mail *mail)
 {
-	struct db_param		p[1] = { DB_INT((long long)s->product_id) };
+	struct hold		 h;
+	struct lend_user	 u;
+	const char		*subject, *body;
+	uint64_t		 mid = 0;
+	int			 rc;
+
+	if ((rc = hold_load(db, ctx->arena, id, &h)) != HF_OK ||
+	    (rc = lend_user_get(db, ctx->arena, h.user_id, &u)) != HF_OK)
+		return rc;
+	subject = arena_printf(ctx->arena, "Hold cancelled: %s",
+	    lend_oneline(ctx->arena, h.name));
+	body = arena_printf(ctx->arena, "Hello %s,\n\n"
+	    "the item you were waiting for has been withdrawn:\n\n"
+	    "  %s (SKU %s)\n\n"
+	    "Your hold on it is cancelled (reason: retired). Nothing is\n"
+	    "needed from you.\n\nHold %llu\n",
+	    u.display_name != NULL ? u.display_name : u.email, h.name, h.sku,
+	    (unsigned long long)h.id);
+	if (subject == NULL || body == NULL)
+		return HF_E_SYS_INTERNAL;
+	rc = outbox_email(db, "hold.cancelled", u.email, subject, body, &mid);
+	if (rc == HF_E_REQ_FIELD) {
+		/* an address no server takes: the hold ends without it */
+		log_warn(ctx->request_id, "hold %llu: no e-mail for user %llu",
+		    (unsigned long long)h.id, (unsigned long long)h.user_id);
+		return HF_OK;
+	}
+	if (rc == HF_OK)
+		lend_mail_add(mail, mid);
+	return rc;
+}
+
+/*
+ * A product retired, in the caller's transaction with its products and
+ * stock rows locked: every waiting hold of it ends `cancelled`, and each
+ * patron gets an e-mail through the outbox (event type hold.cancelled).
+ * Ready holds cannot be there: their reservations keep a product from
+ * retiring. *n counts the holds ended.
+ */
+int
+holds_retire(struct db *db, struct svc_ctx *ctx, uint64_t product_id,
+    struct lend_mail *mail, unsigned *n)
+{
+	struct db_param		p[1] = { DB_INT((long long)product_id) };
 	struct db_result	r;
+	uint64_t		id;
 	size_t			i;
 	int			rc;
 
-	if ((rc = db_query(db, ctx->arena, &db_sql_holds_lapsed_of, p, 1,
+	*n = 0;
+	if ((rc = db_query(db, ctx->arena, &db_sql_holds_waiting_lock, p, 1,
 	    &r)) != HF_OK)
 		return rc;
-	for (i = 0; i < r.nrows; i++)
-		if ((rc = hold_release(db, ctx, s,
-		    (uint64_t)inv_cell_ll(&r, i, 0),
-		    (uint64_t)inv_cell_ll(&r, i, 1), "expired")) != HF_OK)
+	for (i = 0; i < r.nrows; i++) {
+		id = (uint64_t)inv_cell_ll(&r, i, 0);
+		if ((rc = hold_end(db, id, "cancelled")) != HF_OK ||
+		    (rc = hold_retired_notice(db, ctx, id, mail)) != HF_OK)
 			return rc;
-	if ((rc = inv_free_expired(db, ctx, s)) != HF_OK)
-		return rc;
-	return holds_fill(db, ctx, s, mail, NULL);
+		(*n)++;
+	}
+	return HF_OK;
 }
 
 /* --- joining, reading, leaving ---------------------------------------- */
@@ -307,7 +386,7 @@ create_fn(struct db *db, void *arg)
 	struct stock_row	 s;
 	struct db_param		 p[2];
 	struct db_result	 r;
-	long long		 waiting, free_units;
+	long long		 free_units;
 	uint64_t		 id;
 	int			 rc;
 
@@ -318,10 +397,15 @@ create_fn(struct db *db, void *arg)
 			inv_set_not_found(ctx, t->sku);
 		return rc;
 	}
-	if ((rc = lend_waiting(db, ctx->arena, s.product_id, &waiting)) !=
-	    HF_OK)
+	/*
+	 * No queue for a product in maintenance or retired. Units available
+	 * to this caller (the one definition) are borrowed, not held; a hold
+	 * takes nothing, so it frees nothing (want 0): what expires reaches
+	 * the queue through the next taker or the cron.
+	 */
+	if ((rc = inv_check_open(ctx, &s)) != HF_OK ||
+	    (rc = inv_takeable(db, ctx, &s, 0, &free_units)) != HF_OK)
 		return rc;
-	free_units = s.is_active ? s.available - waiting : 0;
 	if (free_units > 0) {
 		ctx->message = arena_printf(ctx->arena, "%lld unit%s of SKU "
 		    "%s available: borrow it instead", free_units,
@@ -538,6 +622,9 @@ checkout_fn(struct db *db, void *arg)
 		    HF_E_HOLD_NOT_READY);
 	if (strcmp(status, "ready") != 0)
 		return hold_state_error(ctx, t->id, status, HF_E_HOLD_ENDED);
+	/* no new loan of a product in maintenance: the hold stays ready */
+	if ((rc = inv_check_open(ctx, &s)) != HF_OK)
+		return rc;
 	if ((rc = hold_reservation(db, ctx->arena,
 	    (uint64_t)inv_cell_ll(&r, 0, HL_RES), &v, &active)) != HF_OK)
 		return rc;

@@ -71,12 +71,28 @@ int		 inv_reservation_finish_as(struct db *, struct svc_ctx *,
 		    struct stock_row *, const struct reservation *,
 		    const char *end, const char *reason, const char *ref_type,
 		    const char *ref_id);
+/* Frees a locked product's expired reservations, each by the rules of
+ * its type (a hold's lapses), then passes free units to its queue. */
 int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
 int		 inv_reservation_visible(const struct svc_ctx *,
 		    const struct reservation *);
 int		 inv_lock_reference(struct db *, struct svc_ctx *,
 		    const char *, struct db_result *);
+/*
+ * "Available to this caller" (docs/internals.md): units of the locked row
+ * neither reserved nor owed to waiting holds, 0 while the row is
+ * inactive; frees expired reservations first when fewer than want.
+ */
+int		 inv_takeable(struct db *, struct svc_ctx *,
+		    struct stock_row *, long long want, long long *n);
+/* Product status maintenance or retired: no new reservation, order, loan
+ * or hold. inv_closed_line collects {sku, status}; inv_set_closed makes
+ * the INV_011 refusal of them (taking lines); inv_check_open for one. */
+int		 inv_closed(const struct stock_row *);
+int		 inv_closed_line(const struct stock_row *, json_object **lines);
+int		 inv_set_closed(struct svc_ctx *, json_object *lines);
+int		 inv_check_open(struct svc_ctx *, const struct stock_row *);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
 		    struct reservation *);
 int		 inv_stock_event(struct db *, const struct svc_ctx *,

@@ -24,7 +24,7 @@
 
 /* Columns of STOCK_COLS (sql_inventory.c). */
 enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
-    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S__MAX };
+    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S_PSTATUS, S__MAX };
 
 
 long long
@@ -89,6 +89,8 @@ stock_from_row(const struct db_result *r, size_t row, size_t off,
 	s->is_active = inv_cell_ll(r, row, off + S_ACTIVE) != 0;
 	s->low_state = DB_CELL(r, row, off + S_LOW);
 	s->updated_at = DB_CELL(r, row, off + S_UPDATED);
+	s->product_status = off + S_PSTATUS < r->ncols ?
+	    DB_CELL(r, row, off + S_PSTATUS) : NULL;
 }
 
 void
@@ -281,9 +283,47 @@ inv_reservation_finish_as(struct db *db, struct svc_ctx *ctx,
 	return inv_stock_change(db, ctx, s, &c, NULL);
 }
 
+/* --- the hold queue, as the stock layer sees it ------------------------ */
+
+/*
+ * The only calls from this file into the lending code (holds.c, declared
+ * in lending.h): the units owed to a product's waiting holds, the lapse
+ * of a hold whose reservation expired, and units passed to the queue.
+ * Everything else here knows nothing of holds.
+ */
+static const struct {
+	int	(*owed)(struct db *, struct svc_ctx *,
+		    const struct stock_row *, long long *);
+	int	(*lapse)(struct db *, struct svc_ctx *, struct stock_row *,
+		    const struct reservation *);
+	int	(*pass)(struct db *, struct svc_ctx *, struct stock_row *);
+} queue = {
+	holds_owed,		/* count of waiting holds */
+	holds_lapse,		/* reservation and hold `expired` */
+	holds_after_restock,	/* available units to the first in line */
+};
+
+/*
+ * Ends one locked, active, expired reservation by the rules of its type:
+ * a hold's lapses with its hold, as holdfast-expire does it; any other
+ * expires. The unit stays on s for the caller to pass on.
+ */
+static int
+expire_by_type(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reservation *v)
+{
+	if (strcmp(v->type, "hold") == 0)
+		return queue.lapse(db, ctx, s, v);
+	return inv_reservation_finish(db, ctx, s, v, "expired", "expired");
+}
+
 /*
  * Frees the expired reservations of one locked product, so a request is
- * never refused because the cron has not run yet.
+ * never refused because the cron has not run yet, each by the rules of
+ * its type (expire_by_type); then the units on the shelf go to the
+ * waiting holds, first in line first, as the cron's sweep would give
+ * them. Locks: the stock row (the caller's), then the reservation rows,
+ * then the holds.
  */
 int
 inv_free_expired(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
@@ -299,11 +339,111 @@ inv_free_expired(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
 		return rc;
 	for (i = 0; i < r.nrows; i++) {
 		inv_reservation_from_row(&r, i, &v);
-		if ((rc = inv_reservation_finish(db, ctx, s, &v, "expired",
-		    "expired")) != HF_OK)
+		if ((rc = expire_by_type(db, ctx, s, &v)) != HF_OK)
 			return rc;
 	}
+	return queue.pass(db, ctx, s);
+}
+
+/*
+ * "Available to this caller", the one definition every taker applies to
+ * its locked stock row (a cart or order reservation, an order, a loan, a
+ * deduct, a new hold): the units on hand that are neither reserved nor
+ * owed to the SKU's waiting holds, and none while the stock row is
+ * inactive. When that is fewer than want, the SKU's expired reservations
+ * are freed first (inv_free_expired). Sets *n (never negative); returns
+ * HF_OK or a database error. The product's status is checked apart
+ * (inv_closed), as it refuses with a code of its own.
+ */
+int
+inv_takeable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    long long want, long long *n)
+{
+	long long	owed;
+	int		rc;
+
+	*n = 0;
+	if (!s->is_active)
+		return HF_OK;
+	if ((rc = queue.owed(db, ctx, s, &owed)) != HF_OK)
+		return rc;
+	if (s->available - owed < want) {
+		if ((rc = inv_free_expired(db, ctx, s)) != HF_OK ||
+		    (rc = queue.owed(db, ctx, s, &owed)) != HF_OK)
+			return rc;
+	}
+	*n = s->available - owed > 0 ? s->available - owed : 0;
 	return HF_OK;
+}
+
+/*
+ * 1 when the product of the locked row s takes no new reservation, order,
+ * loan or hold: status maintenance or retired (read under the row's lock,
+ * so a status change cannot race the taker).
+ */
+int
+inv_closed(const struct stock_row *s)
+{
+	return s->product_status != NULL &&
+	    strcmp(s->product_status, "active") != 0;
+}
+
+/*
+ * When s is closed, adds {sku, status} to *lines (made on first use) and
+ * returns 1; else 0.
+ */
+int
+inv_closed_line(const struct stock_row *s, json_object **lines)
+{
+	json_object	*o;
+
+	if (!inv_closed(s))
+		return 0;
+	if (*lines == NULL)
+		*lines = json_object_new_array();
+	o = json_object_new_object();
+	json_object_object_add(o, "sku", json_object_new_string(s->sku));
+	json_object_object_add(o, "status",
+	    json_object_new_string(s->product_status));
+	json_object_array_add(*lines, o);
+	return 1;
+}
+
+/*
+ * INV_011 naming every closed line (lines, which it takes) in ctx's
+ * message and details.
+ */
+int
+inv_set_closed(struct svc_ctx *ctx, json_object *lines)
+{
+	json_object	*first = json_object_array_get_idx(lines, 0), *v;
+	const char	*sku = "", *status = "";
+	char		 more[40] = "";
+	size_t		 n = json_object_array_length(lines);
+
+	if (json_object_object_get_ex(first, "sku", &v))
+		sku = json_object_get_string(v);
+	if (json_object_object_get_ex(first, "status", &v))
+		status = json_object_get_string(v);
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
+	ctx->message = arena_printf(ctx->arena, "product not available: SKU "
+	    "%s is %s%s", sku, status, more);
+	json_object_put(ctx->details);
+	ctx->details = json_object_new_object();
+	json_object_object_add(ctx->details, "lines", lines);
+	return HF_E_INV_UNAVAILABLE;
+}
+
+/* HF_OK when the product of s is active, else INV_011 naming it. */
+int
+inv_check_open(struct svc_ctx *ctx, const struct stock_row *s)
+{
+	json_object	*lines = NULL;
+
+	if (!inv_closed_line(s, &lines))
+		return HF_OK;
+	return inv_set_closed(ctx, lines);
 }
 
 json_object *
@@ -644,6 +784,7 @@ stock_move_fn(struct db *db, void *arg)
 	struct move_txn		*t = arg;
 	struct stock_move	*m = t->m;
 	struct change		 c;
+	long long		 n;
 	int			 rc;
 
 	if ((rc = inv_stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
@@ -651,6 +792,20 @@ stock_move_fn(struct db *db, void *arg)
 		if (rc == HF_E_INV_NOT_FOUND)
 			inv_set_not_found(t->ctx, m->sku);
 		return rc;
+	}
+	/* a deduct takes what any taker may (an adjust corrects the count) */
+	if (strcmp(m->type, "deduct") == 0) {
+		if ((rc = inv_takeable(db, t->ctx, &m->stock, -m->delta,
+		    &n)) != HF_OK)
+			return rc;
+		if (n < -m->delta) {
+			json_object	*lines = json_object_new_array();
+
+			json_object_array_add(lines, inv_short_line(m->sku,
+			    -m->delta, n));
+			inv_set_shortage(t->ctx, lines);
+			return HF_E_INV_INSUFFICIENT;
+		}
 	}
 	memset(&c, 0, sizeof(c));
 	c.type = m->type;
@@ -670,8 +825,7 @@ stock_move_fn(struct db *db, void *arg)
 	if (rc != HF_OK)
 		return rc;
 	/* units back on the shelf go first to the SKU's waiting holds */
-	if (m->delta > 0 &&
-	    (rc = holds_after_restock(db, t->ctx, &m->stock)) != HF_OK)
+	if (m->delta > 0 && (rc = queue.pass(db, t->ctx, &m->stock)) != HF_OK)
 		return rc;
 	/* the answer shows the row as stored (updated_at moved with it) */
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
@@ -715,9 +869,10 @@ reserve_fn(struct db *db, void *arg)
 	struct db_param		 p[6];
 	struct db_result	 r;
 	struct change		 c;
-	json_object		*short_lines = NULL;
+	json_object		*short_lines = NULL, *closed = NULL;
 	char			 rid[24];
 	uint64_t		 id;
+	long long		 n;
 	size_t			 i;
 	int			 rc;
 
@@ -730,17 +885,22 @@ reserve_fn(struct db *db, void *arg)
 			inv_set_not_found(ctx, t->lines[i].sku);
 		if (rc != HF_OK)
 			goto fail;
-		if (rows[i].available < t->lines[i].quantity &&
-		    (rc = inv_free_expired(db, ctx, &rows[i])) != HF_OK)
+		if (inv_closed_line(&rows[i], &closed))
+			continue;
+		if ((rc = inv_takeable(db, ctx, &rows[i], t->lines[i].quantity,
+		    &n)) != HF_OK)
 			goto fail;
-		if (!rows[i].is_active ||
-		    rows[i].available < t->lines[i].quantity) {
+		if (n < t->lines[i].quantity) {
 			if (short_lines == NULL)
 				short_lines = json_object_new_array();
 			json_object_array_add(short_lines,
 			    inv_short_line(t->lines[i].sku, t->lines[i].quantity,
-			    rows[i].is_active ? rows[i].available : 0));
+			    n));
 		}
+	}
+	if (closed != NULL) {
+		json_object_put(short_lines);
+		return inv_set_closed(ctx, closed);
 	}
 	if (short_lines != NULL) {
 		inv_set_shortage(ctx, short_lines);
@@ -793,6 +953,7 @@ reserve_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 fail:
 	json_object_put(short_lines);
+	json_object_put(closed);
 	return rc;
 }
 
@@ -1383,10 +1544,12 @@ expire_one_fn(struct db *db, void *arg)
 	if (strcmp(v.status, "active") != 0 ||
 	    inv_cell_ll(&r, 0, R_EXPIRED) == 0)
 		return HF_OK;	/* committed, released or renewed meanwhile */
-	if ((rc = inv_reservation_finish(db, t->ctx, &s, &v, "expired",
-	    "expired")) != HF_OK)
+	/* a hold's lapses and passes its unit on, as lapse_fn (holds.c) */
+	if ((rc = expire_by_type(db, t->ctx, &s, &v)) != HF_OK)
 		return rc;
 	t->done = 1;
+	if (strcmp(v.type, "hold") == 0)
+		return queue.pass(db, t->ctx, &s);
 	return HF_OK;
 }
 

@@ -55,7 +55,8 @@ void	 lend_cron_ctx(struct app *, struct arena *, struct principal *,
 /* holds.c, for the loan paths */
 int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *, unsigned *passed);
-int	 holds_free(struct db *, struct svc_ctx *, struct stock_row *,
-	    struct lend_mail *);
+/* holds.c, for catalog.c's retirement of a product */
+int	 holds_retire(struct db *, struct svc_ctx *, uint64_t product_id,
+	    struct lend_mail *, unsigned *n);
 
 #endif /* HOLDFAST_LEND_INT_H */

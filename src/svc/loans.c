@@ -5,10 +5,11 @@
  * A loan is one unit of one SKU. Lending a batch locks the borrower's
  * users row (so two requests of one user cannot both pass the loan
  * limit), then every stock row in SKU order, and lends every line or
- * none. Units owed to the waiting list (available units while holds
- * wait, left there by a released or expired reservation) are not lent
- * to others. A returned unit goes, in the same transaction, to the first
- * waiting hold.
+ * none, as inv_takeable() counts what is available to a borrower (units
+ * owed to the waiting list are not lent to others; expired reservations
+ * are freed first when short). A product in maintenance or retired lends
+ * nothing (INV_011). A returned unit goes, in the same transaction, to
+ * the first waiting hold.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,36 +242,6 @@ lend_mail_deliver(struct app *app, const struct lend_mail *m)
 
 /* --- lending ---------------------------------------------------------- */
 
-/*
- * Units of a locked row a borrower may take: available ones not owed to
- * the waiting list. When short, first ends lapsed holds and expired
- * reservations of the SKU and passes what they free to the queue.
- */
-static int
-lendable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
-    long long want, struct lend_mail *mail, long long *n)
-{
-	long long	waiting;
-	int		rc;
-
-	*n = 0;
-	if (!s->is_active)
-		return HF_OK;
-	if ((rc = lend_waiting(db, ctx->arena, s->product_id, &waiting)) !=
-	    HF_OK)
-		return rc;
-	if (s->available - waiting < want) {
-		if ((rc = holds_free(db, ctx, s, mail)) != HF_OK ||
-		    (rc = lend_waiting(db, ctx->arena, s->product_id,
-		    &waiting)) != HF_OK)
-			return rc;
-	}
-	*n = s->available - waiting;
-	if (*n < 0)
-		*n = 0;
-	return HF_OK;
-}
-
 struct create_txn {
 	struct svc_ctx		*ctx;
 	uint64_t		 user_id;
@@ -281,7 +252,6 @@ struct create_txn {
 	size_t			 n;
 	struct loan		**outp;		/* the caller's, for the reply */
 	size_t			*noutp;
-	struct lend_mail	 mail;
 };
 
 static int
@@ -292,7 +262,7 @@ create_fn(struct db *db, void *arg)
 	struct lend_user	 u;
 	struct stock_row	*rows;
 	struct change		 c;
-	json_object		*short_lines = NULL;
+	json_object		*short_lines = NULL, *closed = NULL;
 	char			 lid[24];
 	uint64_t		 id;
 	long long		 n, k;
@@ -300,7 +270,6 @@ create_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->n = 0;
-	t->mail.n = 0;
 	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
 	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
 		return rc;
@@ -312,9 +281,14 @@ create_fn(struct db *db, void *arg)
 		    &rows[i]);
 		if (rc == HF_E_INV_NOT_FOUND)
 			inv_set_not_found(ctx, t->lines[i].sku);
-		if (rc != HF_OK ||
-		    (rc = lendable(db, ctx, &rows[i], t->lines[i].quantity,
-		    &t->mail, &n)) != HF_OK)
+		if (rc != HF_OK)
+			goto fail;
+		if (inv_closed_line(&rows[i], &closed))
+			continue;
+		/* the one definition: units owed to waiting holds are not
+		 * lent to others, expired ones are freed first when short */
+		if ((rc = inv_takeable(db, ctx, &rows[i], t->lines[i].quantity,
+		    &n)) != HF_OK)
 			goto fail;
 		if (n < t->lines[i].quantity) {
 			if (short_lines == NULL)
@@ -322,6 +296,10 @@ create_fn(struct db *db, void *arg)
 			json_object_array_add(short_lines, inv_short_line(
 			    t->lines[i].sku, t->lines[i].quantity, n));
 		}
+	}
+	if (closed != NULL) {
+		json_object_put(short_lines);
+		return inv_set_closed(ctx, closed);
 	}
 	if (short_lines != NULL) {
 		inv_set_shortage(ctx, short_lines);
@@ -354,6 +332,7 @@ create_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 fail:
 	json_object_put(short_lines);
+	json_object_put(closed);
 	return rc;
 }
 
@@ -404,7 +383,6 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 		*nout = 0;
 		return rc;
 	}
-	lend_mail_deliver(ctx->app, &t.mail);
 	*out = t.out;
 	*nout = t.n;
 	return HF_OK;

@@ -353,26 +353,26 @@ struct create_txn {
 
 /*
  * Locks the line's stock row and says how many units can be ordered:
- * none unless the product is active, else those available (expired
- * reservations of the SKU freed first). *cents: the unit price in cents.
+ * none when the product is in maintenance or retired (*closed gets the
+ * line), else those available to this caller (inv_takeable: units owed
+ * to waiting holds excluded, expired reservations of the SKU freed
+ * first). *cents: the unit price in cents.
  */
 static int
 create_check_line(struct db *db, struct svc_ctx *ctx,
     const struct reserve_item *line, struct stock_row *s, long long *cents,
-    long long *orderable)
+    long long *orderable, json_object **closed)
 {
 	struct db_param		p[1];
 	struct db_result	r;
 	int			rc;
 
+	*orderable = 0;
 	if ((rc = inv_stock_lock(db, ctx->arena, line->sku, 0, s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
 			inv_set_not_found(ctx, line->sku);
 		return rc;
 	}
-	if (s->available < line->quantity &&
-	    (rc = inv_free_expired(db, ctx, s)) != HF_OK)
-		return rc;
 	p[0] = DB_INT((long long)s->product_id);
 	if ((rc = db_query(db, ctx->arena, &db_sql_order_product, p, 1, &r)) !=
 	    HF_OK)
@@ -380,9 +380,9 @@ create_check_line(struct db *db, struct svc_ctx *ctx,
 	if (r.nrows != 1)
 		return HF_E_DB;
 	*cents = inv_cell_ll(&r, 0, 0);
-	*orderable = s->is_active && strcmp(DB_CELL(&r, 0, 1), "active") == 0 ?
-	    s->available : 0;
-	return HF_OK;
+	if (inv_closed_line(s, closed))
+		return HF_OK;
+	return inv_takeable(db, ctx, s, line->quantity, orderable);
 }
 
 static int
@@ -393,7 +393,7 @@ create_fn(struct db *db, void *arg)
 	struct stock_row	*rows;
 	struct db_param		 p[5];
 	struct change		 c;
-	json_object		*short_lines = NULL;
+	json_object		*short_lines = NULL, *closed = NULL;
 	long long		 cents, orderable, total = 0;
 	uint64_t		 oid, rid;
 	const char		*oid_s;
@@ -404,8 +404,10 @@ create_fn(struct db *db, void *arg)
 		return HF_E_SYS_INTERNAL;
 	for (i = 0; i < t->n; i++) {
 		if ((rc = create_check_line(db, ctx, &t->lines[i], &rows[i],
-		    &cents, &orderable)) != HF_OK)
+		    &cents, &orderable, &closed)) != HF_OK)
 			goto fail;
+		if (inv_closed(&rows[i]))
+			continue;
 		if (orderable < t->lines[i].quantity) {
 			if (short_lines == NULL)
 				short_lines = json_object_new_array();
@@ -420,6 +422,10 @@ create_fn(struct db *db, void *arg)
 			goto fail;
 		}
 		total += cents * t->lines[i].quantity;
+	}
+	if (closed != NULL) {
+		json_object_put(short_lines);
+		return inv_set_closed(ctx, closed);
 	}
 	if (short_lines != NULL) {
 		inv_set_shortage(ctx, short_lines);
@@ -471,6 +477,7 @@ create_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 fail:
 	json_object_put(short_lines);
+	json_object_put(closed);
 	return rc;
 }
 
