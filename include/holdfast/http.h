@@ -158,6 +158,18 @@ int	 schema_check(const struct body_schema *, json_object *,
 	    const char **reason);
 int	 field_email_valid(const char *, size_t);
 
+/*
+ * The body's text (validate.c): every string and key of a JSON body is
+ * well-formed UTF-8 without NUL (REQ_010 naming its path otherwise).
+ */
+#define HTTP_JSON_KEY_MAX	256	/* bytes in an object key */
+#define HTTP_JSON_WALK_DEPTH	64	/* the parser stops at 32 already */
+#define HTTP_UTF8_REASON	"must be valid UTF-8 (no NUL, overlong form, " \
+	"surrogate or code point above U+10FFFF)"
+const char *http_json_escapes(struct arena *, const char *body, size_t len,
+	    size_t *outlen);
+const char *http_json_check(json_object *, char *path, size_t pathlen);
+
 /* The guard (auth.c): 401/403/429 before any handler. */
 int	 http_guard(struct http_request *);
 const char *http_client_ip(struct http_request *);

@@ -113,6 +113,15 @@ parse_items(struct http_request *req, json_object *arr, const char ***out,
 			    "items[%zu].sku", i), "a string of 1 to 64 bytes");
 			return -1;
 		}
+		/* the front door checked the body; this parser stands alone */
+		if (memchr(json_object_get_string(v), '\0',
+		    (size_t)json_object_get_string_len(v)) != NULL ||
+		    !hf_utf8_valid(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v))) {
+			api_bad_query(req, arena_printf(req->arena,
+			    "items[%zu].sku", i), HTTP_UTF8_REASON);
+			return -1;
+		}
 		(*out)[i] = arena_strdup(req->arena, json_object_get_string(v));
 	}
 	*n = len;

@@ -116,6 +116,15 @@ api_parse_items(struct http_request *req, json_object *arr,
 			why = "a string of 1 to 64 bytes";
 			break;
 		}
+		/* the front door checked the body; this parser stands alone */
+		if (memchr(json_object_get_string(v), '\0',
+		    (size_t)json_object_get_string_len(v)) != NULL ||
+		    !hf_utf8_valid(json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v))) {
+			field = arena_printf(req->arena, "items[%zu].sku", i);
+			why = HTTP_UTF8_REASON;
+			break;
+		}
 		(*out)[i].sku = arena_strdup(req->arena,
 		    json_object_get_string(v));
 		if (!json_object_object_get_ex(line, "quantity", &v) ||
