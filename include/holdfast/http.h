@@ -57,7 +57,7 @@ enum field_type {
 	FIELD_INT,		/* min/max: value */
 	FIELD_BOOL,
 	FIELD_EMAIL,		/* lower-cased copy in .s */
-	FIELD_OBJECT,
+	FIELD_OBJECT,		/* max: bytes as JSON (then shape rules) */
 	FIELD_ARRAY,		/* min/max: number of elements */
 	FIELD_MONEY,		/* "12.34" string or number, >= 0 */
 	FIELD__MAX
@@ -66,6 +66,9 @@ enum field_type {
 #define FIELD_REQUIRED	0x01
 #define FIELD_NULLABLE	0x02
 #define FIELD_INVENTORY	0x04	/* a bad value is INV_005, not REQ_010 */
+
+#define FIELD_OBJECT_DEPTH	4	/* levels, the object itself is 1 */
+#define FIELD_OBJECT_KEY_MAX	64	/* bytes in one of its keys */
 
 struct field {
 	const char		*name;

@@ -85,4 +85,4 @@ struct db_sql db_sql_categories_list = DB_SQL(
     "SELECT c.id, c.name, c.slug, COUNT(p.id) FROM categories c "
     "LEFT JOIN products p ON p.category_id = c.id "
     "AND p.status <> 'retired' GROUP BY c.id, c.name, c.slug "
-    "ORDER BY c.name");
+    "ORDER BY c.name LIMIT 2000");	/* docs/internals.md, caps */

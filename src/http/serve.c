@@ -15,9 +15,12 @@
 #include "holdfast/app.h"
 #include "holdfast/http.h"
 #include "holdfast/metrics.h"
+#include "holdfast/svc.h"
 #include "http_int.h"
 
-#define HTTP_ARENA_SLACK	(8 * 1024 * 1024)
+/* above 4 x max_body_bytes: room for the largest list page (100 products
+ * at every cap need 8.5 MiB: their rows and the page's text) */
+#define HTTP_ARENA_SLACK	(12 * 1024 * 1024)
 #define HTTP_JSON_DEPTH		32
 #define HTTP_USER_AGENT_MAX	511	/* bytes; audit_log.user_agent */
 
@@ -66,28 +69,43 @@ http_env(const struct http_request *req, const char *name)
 }
 
 /*
- * libfcgi's own printf knows no %zu, so headers are formatted here and
- * written as plain bytes.
+ * Writes the status line, the headers and the body, given as parts that
+ * are sent one after the other (a cached page goes out between its
+ * envelope's head and tail, never copied into one buffer). libfcgi's own
+ * printf knows no %zu, so headers are formatted here and written as plain
+ * bytes.
  */
 void
-http_write(struct http_request *req, int status, const char *content_type,
-    const char *body, size_t len)
+http_writev(struct http_request *req, int status, const char *content_type,
+    const struct http_part *parts, size_t nparts)
 {
 	FCGX_Request		*fr = req->io;
 	struct http_header	*h;
-	char			 head[1024], *clean = NULL;
+	struct http_part	 part[HTTP_MAX_PARTS];
+	char			 head[1024], *clean[HTTP_MAX_PARTS];
+	size_t			 i, len = 0;
 	int			 n;
 
+	if (nparts > HTTP_MAX_PARTS)
+		nparts = HTTP_MAX_PARTS;
 	/*
 	 * The last line of defence: no answer carries bytes that are not
-	 * UTF-8, whatever a handler echoed or an old row holds.
+	 * UTF-8, whatever a handler echoed or an old row holds. Each part
+	 * is whole JSON text or ASCII, so each is repaired on its own.
 	 */
-	if (len > 0 && !hf_utf8_valid(body, len) &&
-	    (clean = malloc(len * 3)) != NULL) {
-		log_warn(req->request_id, "reply of %zu bytes was not UTF-8: "
-		    "repaired", len);
-		len = hf_utf8_repair(clean, body, len);
-		body = clean;
+	for (i = 0; i < nparts; i++) {
+		part[i] = parts[i];
+		clean[i] = NULL;
+		if (part[i].len > 0 && !hf_utf8_valid(part[i].data,
+		    part[i].len) && (clean[i] = malloc(part[i].len * 3)) !=
+		    NULL) {
+			log_warn(req->request_id, "reply part of %zu bytes was "
+			    "not UTF-8: repaired", part[i].len);
+			part[i].len = hf_utf8_repair(clean[i], part[i].data,
+			    part[i].len);
+			part[i].data = clean[i];
+		}
+		len += part[i].len;
 	}
 	req->replied = 1;
 	req->status = status;
@@ -106,9 +124,20 @@ http_write(struct http_request *req, int status, const char *content_type,
 			FCGX_PutStr(head, n, fr->out);
 	}
 	FCGX_PutStr("\r\n", 2, fr->out);
-	if (req->method != HTTP_HEAD && len > 0)
-		FCGX_PutStr(body, (int)len, fr->out);
-	free(clean);
+	for (i = 0; i < nparts; i++) {
+		if (req->method != HTTP_HEAD && part[i].len > 0)
+			FCGX_PutStr(part[i].data, (int)part[i].len, fr->out);
+		free(clean[i]);
+	}
+}
+
+void
+http_write(struct http_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	struct http_part	one = { body, len };
+
+	http_writev(req, status, content_type, &one, 1);
 }
 
 static void
@@ -524,6 +553,7 @@ serve_one(struct http_request *req, const struct route *routes,
 	    (serve_parse_json(req) != 0 || serve_schema(req) != 0))
 		return;
 	req->route->handler(req);
+	svc_idem_release(req->app);
 	if (!req->replied) {
 		log_error(req->request_id, "handler for %s %s wrote no reply",
 		    req->method_name, req->route->pattern);

@@ -54,11 +54,46 @@ parse_money(const char *s)
 	return *s == '\0' ? whole * 100 + frac : -1;
 }
 
+/*
+ * A FIELD_OBJECT with a size cap (attributes) is also kept shallow and
+ * its keys short: FIELD_OBJECT_DEPTH levels, keys of 1 to
+ * FIELD_OBJECT_KEY_MAX bytes. Returns NULL or the reason.
+ */
+static const char *
+object_shape(json_object *v, int depth)
+{
+	const char	*why;
+	size_t		 i, n, k;
+
+	if (json_object_is_type(v, json_type_array)) {
+		if (depth > FIELD_OBJECT_DEPTH)
+			return "nested more than 4 levels deep";
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if ((why = object_shape(json_object_array_get_idx(v,
+			    i), depth + 1)) != NULL)
+				return why;
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return NULL;
+	if (depth > FIELD_OBJECT_DEPTH)
+		return "nested more than 4 levels deep";
+	json_object_object_foreach(v, key, val) {
+		k = strlen(key);
+		if (k < 1 || k > FIELD_OBJECT_KEY_MAX)
+			return "every key must be 1 to 64 bytes";
+		if ((why = object_shape(val, depth + 1)) != NULL)
+			return why;
+	}
+	return NULL;
+}
+
 static const char *
 check_one(const struct field *f, json_object *v, struct arena *a,
     struct field_value *out)
 {
-	const char	*s;
+	const char	*s, *why;
 	size_t		 len, i;
 	char		*copy;
 	long long	 n;
@@ -111,8 +146,20 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 		out->i = json_object_get_boolean(v);
 		return NULL;
 	case FIELD_OBJECT:
-		return json_object_is_type(v, json_type_object) ? NULL :
-		    "must be an object";
+		if (!json_object_is_type(v, json_type_object))
+			return "must be an object";
+		if (f->max == 0)
+			return NULL;
+		if ((why = object_shape(v, 1)) != NULL)
+			return why;
+		s = json_object_to_json_string_length(v,
+		    JSON_C_TO_STRING_PLAIN, &len);
+		if (s == NULL || (long long)len > f->max) {
+			why = arena_printf(a, "larger than %lld bytes as JSON",
+			    f->max);
+			return why != NULL ? why : "too large";
+		}
+		return NULL;
 	case FIELD_ARRAY:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";
@@ -339,6 +386,11 @@ json_check_node(json_object *v, char *path, size_t pathlen, int depth)
 		len = (size_t)json_object_get_string_len(v);
 		if (memchr(s, '\0', len) != NULL || !hf_utf8_valid(s, len))
 			return HTTP_UTF8_REASON;
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+			    s[i] != '\n' && s[i] != '\r')
+				return "must not contain control characters "
+				    "(tab, CR and LF excepted)";
 		return NULL;
 	case json_type_array:
 		n = json_object_array_length(v);
@@ -355,6 +407,10 @@ json_check_node(json_object *v, char *path, size_t pathlen, int depth)
 			len = strlen(key);
 			if (!hf_utf8_valid(key, len))
 				return "holds a key that is not valid UTF-8";
+			for (i = 0; i < len; i++)
+				if ((unsigned char)key[i] < 0x20)
+					return "holds a key with a control "
+					    "character";
 			if (len > HTTP_JSON_KEY_MAX)
 				return "holds a key longer than 256 bytes";
 			json_path_push(path, pathlen, key, 0);
