@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "holdfast/core.h"
+#include "holdfast/http.h"
 #include "suites.h"
 
 #define V(s)	hf_utf8_valid((s), sizeof(s) - 1)
@@ -216,6 +217,73 @@ START_TEST(test_utf8_cut)
 }
 END_TEST
 
+/* The escapes json-c would hide become bytes the walk refuses. */
+START_TEST(test_json_escapes)
+{
+	struct arena	 a;
+	const char	*in, *out;
+	size_t		 n;
+
+	arena_init(&a, 0);
+	in = "{\"a\":\"plain \\u00e9 \\ud83d\\ude00 \\\\ud800\"}";
+	out = http_json_escapes(&a, in, strlen(in), &n);
+	ck_assert_ptr_eq(out, in);		/* nothing to do: no copy */
+	ck_assert_uint_eq(n, strlen(in));
+	in = "{\"k\\u0000x\":\"\\ud800\\u0041\\udc00\"}";
+	out = http_json_escapes(&a, in, strlen(in), &n);
+	ck_assert_ptr_ne(out, in);
+	ck_assert_uint_eq(n, strlen(in) - 3 * 4);
+	ck_assert_int_eq(memcmp(out, "{\"k\xc0\x80x\":\"\xc0\x80\\u0041"
+	    "\xc0\x80\"}", n), 0);
+	/* a cut escape at the end is left to the parser */
+	in = "\"\\ud8";
+	out = http_json_escapes(&a, in, strlen(in), &n);
+	ck_assert_ptr_eq(out, in);
+	arena_free(&a);
+}
+END_TEST
+
+static const char *
+walk(const char *text, char *path, size_t len)
+{
+	json_object	*o = json_tokener_parse(text);
+	const char	*why;
+
+	ck_assert_ptr_nonnull(o);
+	why = http_json_check(o, path, len);
+	json_object_put(o);
+	return why;
+}
+
+START_TEST(test_json_check_names_the_place)
+{
+	char	path[64];
+
+	ck_assert_ptr_null(walk("{\"a\":[\"x\",{\"b\":\"\xc3\xa9\"}]}", path,
+	    sizeof(path)));
+	ck_assert_ptr_nonnull(walk("{\"a\":[\"x\",{\"b\":\"\xc0\xaf\"}]}",
+	    path, sizeof(path)));
+	ck_assert_str_eq(path, "a[1].b");
+	ck_assert_ptr_nonnull(walk("{\"items\":[{\"sku\":\"S\\u0000j\"}]}",
+	    path, sizeof(path)));
+	ck_assert_str_eq(path, "items[0].sku");
+	ck_assert_ptr_nonnull(walk("{\"a\":{\"\xed\xa0\x80\":1}}", path,
+	    sizeof(path)));
+	ck_assert_str_eq(path, "a");
+	ck_assert_ptr_nonnull(walk("{\"n\":\"bell\\u0007\"}", path,
+	    sizeof(path)));
+	ck_assert_str_eq(path, "n");
+	ck_assert_ptr_null(walk("{\"n\":\"tab\\tcr\\rlf\\n\"}", path,
+	    sizeof(path)));
+	/* a path longer than its buffer ends in "..." */
+	ck_assert_ptr_nonnull(walk("{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\":{"
+	    "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\":{\"ccc\":\"\xff\"}}}", path,
+	    sizeof(path)));
+	ck_assert_uint_lt(strlen(path), sizeof(path));
+	ck_assert_int_eq(hf_utf8_valid(path, strlen(path)), 1);
+}
+END_TEST
+
 Suite *
 suite_utf8(void)
 {
@@ -230,6 +298,8 @@ suite_utf8(void)
 	tcase_add_test(tc, test_utf8_exhaustive_four);
 	tcase_add_test(tc, test_utf8_repair);
 	tcase_add_test(tc, test_utf8_cut);
+	tcase_add_test(tc, test_json_escapes);
+	tcase_add_test(tc, test_json_check_names_the_place);
 	suite_add_tcase(s, tc);
 	return s;
 }
