@@ -19,7 +19,7 @@
 #include "http_int.h"
 
 /* above 4 x max_body_bytes: room for the largest list page (100 products
- * at every cap need 8.5 MiB: their rows and the page's text) */
+ * at every cap need about 8 MiB: their rows and the page's text) */
 #define HTTP_ARENA_SLACK	(12 * 1024 * 1024)
 #define HTTP_JSON_DEPTH		32
 #define HTTP_USER_AGENT_MAX	511	/* bytes; audit_log.user_agent */
