@@ -406,7 +406,8 @@ json_check_node(json_object *v, char *path, size_t pathlen, int depth)
 		json_object_object_foreach(v, key, val) {
 			len = strlen(key);
 			if (!hf_utf8_valid(key, len))
-				return "holds a key that is not valid UTF-8 (or holds NUL)";
+				return "holds a key that is not valid UTF-8 "
+				    "(or holds NUL)";
 			for (i = 0; i < len; i++)
 				if ((unsigned char)key[i] < 0x20)
 					return "holds a key with a control "
