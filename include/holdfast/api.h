@@ -77,6 +77,9 @@ void	api_keys_delete(struct http_request *);
 void	api_audit_list(struct http_request *);
 
 /* products.c, stock.c, reservations.c, ledger.c */
+/* caps that keep a page of 100 products in one request's memory */
+#define API_DESCRIPTION_MAX	16384	/* bytes */
+#define API_ATTRIBUTES_MAX	16384	/* bytes as JSON */
 extern const struct body_schema	schema_product_create, schema_stock_patch,
 				schema_restock, schema_deduct, schema_adjust,
 				schema_reserve, schema_reference;

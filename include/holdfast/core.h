@@ -218,6 +218,14 @@ int	 hf_sku_valid(const char *, size_t);	/* 1 if an SKU */
 int	 hf_sku_cmp(const char *, const char *);	/* case folded */
 #define HF_SKU_GRAMMAR	"1 to 64 of A-Z a-z 0-9 . _ -, starting with " \
 	"a letter or a digit"
+/*
+ * Strict UTF-8 (utf8.c): what the edge lets in, and a repair for what
+ * goes out. U+0000 counts as well-formed; callers that refuse NUL say so.
+ */
+/* 1 if s[0..len) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF), 0 if not. */
+int hf_utf8_valid(const char *s, size_t len);
+size_t	 hf_utf8_repair(char *out, const char *, size_t);	/* 3*len out */
+size_t	 hf_utf8_cut(const char *, size_t len, size_t max);
 
 /* Roles and the principal a request acts as (design.md section 4). */
 enum hf_role {

@@ -74,7 +74,8 @@ extern struct db_sql	db_sql_reconcile_ledger, db_sql_reconcile_active,
 			db_sql_reconcile_endings, db_sql_products_all;
 extern struct db_sql	db_sql_idem_insert, db_sql_idem_get,
 			db_sql_idem_take_over, db_sql_idem_done,
-			db_sql_idem_delete;
+			db_sql_idem_delete, db_sql_idem_lock,
+			db_sql_idem_unlock;
 extern struct db_sql	db_sql_outbox_event;
 
 /* sql_catalog.c */
@@ -124,6 +125,7 @@ void		 db_free(struct db *);
 int		 db_connect(struct db *);
 void		 db_disconnect(struct db *);
 int		 db_ensure(struct db *);
+int		 db_connected(const struct db *);
 int		 db_ping(struct db *);
 const char	*db_last_error(const struct db *);
 

@@ -57,7 +57,7 @@ enum field_type {
 	FIELD_INT,		/* min/max: value */
 	FIELD_BOOL,
 	FIELD_EMAIL,		/* lower-cased copy in .s */
-	FIELD_OBJECT,
+	FIELD_OBJECT,		/* max: bytes as JSON (then shape rules) */
 	FIELD_ARRAY,		/* min/max: number of elements */
 	FIELD_MONEY,		/* "12.34" string or number, >= 0 */
 	FIELD_SKU,		/* a string of the SKU grammar (hf_sku_valid) */
@@ -67,6 +67,9 @@ enum field_type {
 #define FIELD_REQUIRED	0x01
 #define FIELD_NULLABLE	0x02
 #define FIELD_INVENTORY	0x04	/* a bad value is INV_005, not REQ_010 */
+
+#define FIELD_OBJECT_DEPTH	4	/* levels, the object itself is 1 */
+#define FIELD_OBJECT_KEY_MAX	64	/* bytes in one of its keys */
 
 struct field {
 	const char		*name;
@@ -158,6 +161,18 @@ int	 schema_check(const struct body_schema *, json_object *,
 	    struct arena *, struct field_value *, const char **field,
 	    const char **reason);
 int	 field_email_valid(const char *, size_t);
+
+/*
+ * The body's text (validate.c): every string and key of a JSON body is
+ * well-formed UTF-8 without NUL (REQ_010 naming its path otherwise).
+ */
+#define HTTP_JSON_KEY_MAX	256	/* bytes in an object key */
+#define HTTP_JSON_WALK_DEPTH	64	/* the parser stops at 32 already */
+#define HTTP_UTF8_REASON	"must be valid UTF-8 (no NUL, overlong form, " \
+	"surrogate or code point above U+10FFFF)"
+const char *http_json_escapes(struct arena *, const char *body, size_t len,
+	    size_t *outlen);
+const char *http_json_check(json_object *, char *path, size_t pathlen);
 
 /* The guard (auth.c): 401/403/429 before any handler. */
 int	 http_guard(struct http_request *);

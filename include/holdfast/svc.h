@@ -192,6 +192,7 @@ int	 svc_idem_begin(struct svc_ctx *, const char *key, const char *method,
 int	 svc_idem_store(struct db *, struct idem *);
 void	 svc_idem_abandon(struct svc_ctx *, struct idem *, int status,
 	    const char *body, size_t len);
+void	 svc_idem_release(struct app *);	/* after every request */
 
 /* inventory.c */
 struct stock_row {

@@ -16,12 +16,13 @@ enum { PP_NAME, PP_DESC, PP_CATEGORY, PP_PRICE, PP_ATTRS, PP_STATUS };
 
 static const struct field f_product_patch[] = {
 	[PP_NAME] = { "name", FIELD_STRING, 0, 1, 255, NULL },
-	[PP_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0, 65535,
-	    NULL },
+	[PP_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0,
+	    API_DESCRIPTION_MAX, NULL },
 	[PP_CATEGORY] = { "category", FIELD_STRING, FIELD_NULLABLE, 1, 100,
 	    NULL },
 	[PP_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL },
-	[PP_ATTRS] = { "attributes", FIELD_OBJECT, FIELD_NULLABLE, 0, 0, NULL },
+	[PP_ATTRS] = { "attributes", FIELD_OBJECT, FIELD_NULLABLE, 0,
+	    API_ATTRIBUTES_MAX, NULL },
 	[PP_STATUS] = { "status", FIELD_STRING, 0, 0, 0, settable },
 };
 

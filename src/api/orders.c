@@ -214,8 +214,9 @@ payment_parse(struct http_request *req, struct field_value *fv)
 {
 	struct json_tokener	*tok;
 	json_object		*o, *details;
-	const char		*field = NULL, *reason = NULL;
-	size_t			 i, end;
+	const char		*field = NULL, *reason = NULL, *text;
+	size_t			 i, end, len;
+	char			 path[256];
 	int			 rc;
 
 	if (req->body == NULL || req->body_len == 0 ||
@@ -228,14 +229,20 @@ payment_parse(struct http_request *req, struct field_value *fv)
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return NULL;
 	}
+	if ((text = http_json_escapes(req->arena, req->body, req->body_len,
+	    &len)) == NULL) {
+		json_tokener_free(tok);
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return NULL;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	o = json_tokener_parse_ex(tok, text, (int)len);
 	end = json_tokener_get_parse_end(tok);
-	while (end < req->body_len && strchr(" \t\r\n", req->body[end]) !=
-	    NULL && req->body[end] != '\0')
+	while (end < len && strchr(" \t\r\n", text[end]) != NULL &&
+	    text[end] != '\0')
 		end++;
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    end != req->body_len)) {
+	    end != len)) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -246,7 +253,12 @@ payment_parse(struct http_request *req, struct field_value *fv)
 		    "object", NULL);
 		return NULL;
 	}
-	rc = schema_check(&schema_payment, o, req->arena, fv, &field, &reason);
+	if ((reason = http_json_check(o, path, sizeof(path))) != NULL) {
+		rc = HF_E_REQ_FIELD;
+		field = path[0] != '\0' ? path : "body";
+	} else
+		rc = schema_check(&schema_payment, o, req->arena, fv, &field,
+		    &reason);
 	if (rc == HF_OK) {
 		for (i = 0; i < 3; i++)
 			if (fv[PN_CURRENCY].s[i] < 'A' ||

@@ -43,6 +43,13 @@ db_last_error(const struct db *db)
 	return db->err;
 }
 
+/* 1 while the connection is open (nothing is asked of the server). */
+int
+db_connected(const struct db *db)
+{
+	return db->conn != NULL;
+}
+
 unsigned
 db_deadlock_retries_total(const struct db *db)
 {

@@ -188,4 +188,5 @@ struct db_sql db_sql_stats_categories = DB_SQL(
     "LEFT JOIN (SELECT product_id, COUNT(*) AS waiting FROM holds "
     "WHERE status = 'waiting' GROUP BY product_id) h "
     "ON h.product_id = p.id "
-    "GROUP BY c.id, c.name, c.slug ORDER BY c.name IS NULL, c.name");
+    "GROUP BY c.id, c.name, c.slug ORDER BY c.name IS NULL, c.name "
+    "LIMIT 2000");	/* one reply's memory: docs/internals.md, caps */

@@ -76,11 +76,15 @@ http_client_ip(struct http_request *req)
 	return ra;
 }
 
-/* The bearer token, "" for none, or NULL for a malformed header. */
+/*
+ * The bearer token, "" for none, or NULL for a malformed header. Tokens
+ * and keys are printable ASCII: any other byte is refused here, before
+ * the token is hashed, parsed or named in a log line.
+ */
 static const char *
 auth_token(const struct http_request *req)
 {
-	const char	*h = req->authorization, *tok;
+	const char	*h = req->authorization, *tok, *p;
 
 	if (h == NULL || *h == '\0')
 		return "";
@@ -89,6 +93,9 @@ auth_token(const struct http_request *req)
 	tok = h + 7;
 	while (*tok == ' ')
 		tok++;
+	for (p = tok; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+			return NULL;
 	return tok;
 }
 

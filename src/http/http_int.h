@@ -16,4 +16,14 @@ struct http_header {
 void	http_write(struct http_request *, int status,
 	    const char *content_type, const char *body, size_t len);
 
+#define HTTP_MAX_PARTS	4
+
+struct http_part {
+	const char	*data;
+	size_t		 len;
+};
+
+void	http_writev(struct http_request *, int status,
+	    const char *content_type, const struct http_part *, size_t);
+
 #endif /* HOLDFAST_HTTP_INT_H */

@@ -163,22 +163,33 @@ void
 http_reply_data_raw(struct http_request *req, int status, const char *data,
     size_t len)
 {
-	char	*body;
-	int	 n;
+	struct http_part	part[3];
+	char			head[64], tail[160];
+	int			n, m;
 
 	if (req->replied) {
 		log_error(req->request_id, "second reply to one request");
 		return;
 	}
-	body = arena_printf(req->arena, "{\"code\":%d,\"message\":\"success\","
-	    "\"data\":%.*s,\"timestamp\":%lld,\"request_id\":\"%s\"}", status,
-	    (int)len, data, (long long)hf_unix_time(), req->request_id);
-	if (body == NULL) {
+	/* the page itself is written where it lies: a list page is the
+	 * largest thing a request holds, and is never copied again */
+	n = snprintf(head, sizeof(head), "{\"code\":%d,\"message\":"
+	    "\"success\",\"data\":", status);
+	m = snprintf(tail, sizeof(tail), ",\"timestamp\":%lld,"
+	    "\"request_id\":\"%s\"}", (long long)hf_unix_time(),
+	    req->request_id);
+	if (n < 0 || (size_t)n >= sizeof(head) || m < 0 ||
+	    (size_t)m >= sizeof(tail)) {
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return;
 	}
-	n = (int)strlen(body);
-	http_write(req, status, HTTP_JSON_TYPE, body, (size_t)n);
+	part[0].data = head;
+	part[0].len = (size_t)n;
+	part[1].data = data;
+	part[1].len = len;
+	part[2].data = tail;
+	part[2].len = (size_t)m;
+	http_writev(req, status, HTTP_JSON_TYPE, part, 3);
 }
 
 /* A body already serialised (an idempotent replay, a metrics page). */

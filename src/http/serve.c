@@ -15,10 +15,14 @@
 #include "holdfast/app.h"
 #include "holdfast/http.h"
 #include "holdfast/metrics.h"
+#include "holdfast/svc.h"
 #include "http_int.h"
 
-#define HTTP_ARENA_SLACK	(8 * 1024 * 1024)
+/* above 4 x max_body_bytes: room for the largest list page (100 products
+ * at every cap need about 8 MiB: their rows and the page's text) */
+#define HTTP_ARENA_SLACK	(12 * 1024 * 1024)
 #define HTTP_JSON_DEPTH		32
+#define HTTP_USER_AGENT_MAX	511	/* bytes; audit_log.user_agent */
 
 static volatile sig_atomic_t	serve_busy;
 static volatile sig_atomic_t	serve_stopping;
@@ -65,18 +69,44 @@ http_env(const struct http_request *req, const char *name)
 }
 
 /*
- * libfcgi's own printf knows no %zu, so headers are formatted here and
- * written as plain bytes.
+ * Writes the status line, the headers and the body, given as parts that
+ * are sent one after the other (a cached page goes out between its
+ * envelope's head and tail, never copied into one buffer). libfcgi's own
+ * printf knows no %zu, so headers are formatted here and written as plain
+ * bytes.
  */
 void
-http_write(struct http_request *req, int status, const char *content_type,
-    const char *body, size_t len)
+http_writev(struct http_request *req, int status, const char *content_type,
+    const struct http_part *parts, size_t nparts)
 {
 	FCGX_Request		*fr = req->io;
 	struct http_header	*h;
-	char			 head[1024];
+	struct http_part	 part[HTTP_MAX_PARTS];
+	char			 head[1024], *clean[HTTP_MAX_PARTS];
+	size_t			 i, len = 0;
 	int			 n;
 
+	if (nparts > HTTP_MAX_PARTS)
+		nparts = HTTP_MAX_PARTS;
+	/*
+	 * The last line of defence: no answer carries bytes that are not
+	 * UTF-8, whatever a handler echoed or an old row holds. Each part
+	 * is whole JSON text or ASCII, so each is repaired on its own.
+	 */
+	for (i = 0; i < nparts; i++) {
+		part[i] = parts[i];
+		clean[i] = NULL;
+		if (part[i].len > 0 && !hf_utf8_valid(part[i].data,
+		    part[i].len) && (clean[i] = malloc(part[i].len * 3)) !=
+		    NULL) {
+			log_warn(req->request_id, "reply part of %zu bytes was "
+			    "not UTF-8: repaired", part[i].len);
+			part[i].len = hf_utf8_repair(clean[i], part[i].data,
+			    part[i].len);
+			part[i].data = clean[i];
+		}
+		len += part[i].len;
+	}
 	req->replied = 1;
 	req->status = status;
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
@@ -94,8 +124,20 @@ http_write(struct http_request *req, int status, const char *content_type,
 			FCGX_PutStr(head, n, fr->out);
 	}
 	FCGX_PutStr("\r\n", 2, fr->out);
-	if (req->method != HTTP_HEAD && len > 0)
-		FCGX_PutStr(body, (int)len, fr->out);
+	for (i = 0; i < nparts; i++) {
+		if (req->method != HTTP_HEAD && part[i].len > 0)
+			FCGX_PutStr(part[i].data, (int)part[i].len, fr->out);
+		free(clean[i]);
+	}
+}
+
+void
+http_write(struct http_request *req, int status, const char *content_type,
+    const char *body, size_t len)
+{
+	struct http_part	one = { body, len };
+
+	http_writev(req, status, content_type, &one, 1);
 }
 
 static void
@@ -114,7 +156,23 @@ serve_request_id(struct http_request *req)
 	hf_hex(req->request_id, rnd, sizeof(rnd));
 }
 
-/* The decoded path without the query, from REQUEST_URI (nginx, Apache). */
+/* 1 if s[0..len) has a C0 control character or DEL. */
+static int
+has_control(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * The decoded path without the query, from REQUEST_URI (nginx, Apache).
+ * Returns 0, or -1 for a bad escape or bytes no path may hold (NUL and
+ * other controls, anything not UTF-8).
+ */
 static int
 serve_path(struct http_request *req)
 {
@@ -136,15 +194,21 @@ serve_path(struct http_request *req)
 	    http_url_decode(path, uri, n, 0) != 0)
 		return -1;
 	n = strlen(path);
+	if (!hf_utf8_valid(path, n) || has_control(path, n))
+		return -1;
 	if (n > 1 && path[n - 1] == '/')
 		path[n - 1] = '\0';
 	req->path = path;
 	return 0;
 }
 
-/* Splits QUERY_STRING into decoded pairs; -1 for a bad escape. */
+/*
+ * Splits QUERY_STRING into decoded pairs. Returns 0, or -1 for a bad
+ * escape, NUL or bytes that are not UTF-8, with the parameter's name in
+ * *bad when the name itself is clean.
+ */
 static int
-serve_query(struct http_request *req)
+serve_query(struct http_request *req, const char **bad)
 {
 	const char	*qs = http_env(req, "QUERY_STRING");
 	const char	*p, *amp, *eq;
@@ -172,8 +236,14 @@ serve_query(struct http_request *req)
 		v = arena_alloc(req->arena, vlen + 1);
 		if (k == NULL || v == NULL ||
 		    http_url_decode(k, p, klen, 1) != 0 ||
-		    http_url_decode(v, eq != NULL ? eq + 1 : "", vlen, 1) != 0)
+		    !hf_utf8_valid(k, strlen(k)))
 			return -1;
+		if (strlen(k) <= 64)
+			*bad = k;
+		if (http_url_decode(v, eq != NULL ? eq + 1 : "", vlen, 1) != 0
+		    || !hf_utf8_valid(v, strlen(v)))
+			return -1;
+		*bad = NULL;
 		req->query[i].name = k;
 		req->query[i].value = v;
 		i++;
@@ -221,8 +291,11 @@ static int
 serve_parse_json(struct http_request *req)
 {
 	struct json_tokener	*tok;
-	json_object		*obj;
+	json_object		*obj, *details;
 	enum json_tokener_error	 jerr;
+	const char		*text, *why;
+	size_t			 len;
+	char			 path[256];
 
 	if (req->body_len == 0) {
 		req->json = json_object_new_object();
@@ -233,19 +306,25 @@ serve_parse_json(struct http_request *req)
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	/* the raw body stays as sent: it is the idempotency fingerprint */
+	if ((text = http_json_escapes(req->arena, req->body, req->body_len,
+	    &len)) == NULL) {
+		json_tokener_free(tok);
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	/* UTF-8 is checked after parsing, where the field can be named */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (obj != NULL && jerr == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) < req->body_len) {
+	    json_tokener_get_parse_end(tok) < len) {
 		/* trailing bytes after the value: only white space may stay */
 		size_t	i;
 
-		for (i = json_tokener_get_parse_end(tok); i < req->body_len;
-		    i++)
-			if (req->body[i] != ' ' && req->body[i] != '\n' &&
-			    req->body[i] != '\r' && req->body[i] != '\t')
+		for (i = json_tokener_get_parse_end(tok); i < len; i++)
+			if (text[i] != ' ' && text[i] != '\n' &&
+			    text[i] != '\r' && text[i] != '\t')
 				jerr = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);
@@ -265,6 +344,18 @@ serve_parse_json(struct http_request *req)
 	if (arena_on_reset(req->arena, put_json, obj) != 0) {
 		json_object_put(obj);
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
+	if ((why = http_json_check(obj, path, sizeof(path))) != NULL) {
+		if (path[0] == '\0')
+			snprintf(path, sizeof(path), "body");
+		details = json_object_new_object();
+		json_object_object_add(details, "field",
+		    json_object_new_string(path));
+		json_object_object_add(details, "reason",
+		    json_object_new_string(why));
+		http_reply_err(req, HF_E_REQ_FIELD, arena_printf(req->arena,
+		    "%s: %s", path, why), details);
 		return -1;
 	}
 	req->json = obj;
@@ -321,11 +412,54 @@ serve_schema(struct http_request *req)
 	return -1;
 }
 
+/* 400 REQ_012 for a malformed part of the request, named in details. */
+static void
+serve_bad(struct http_request *req, const char *part, const char *why)
+{
+	json_object	*details = json_object_new_object();
+
+	json_object_object_add(details, "field", json_object_new_string(part));
+	json_object_object_add(details, "reason", json_object_new_string(why));
+	http_reply_err(req, HF_E_REQ_BAD, arena_printf(req->arena,
+	    "malformed request: %s: %s", part, why), details);
+}
+
+/*
+ * User-Agent is only recorded (audit log, 512 characters): bytes that are
+ * not UTF-8 become U+FFFD and it is cut on a character boundary, rather
+ * than refusing a client for what it cannot help.
+ */
+static void
+serve_user_agent(struct http_request *req)
+{
+	const char	*ua = req->user_agent;
+	size_t		 len;
+	char		*clean;
+
+	if (ua == NULL)
+		return;
+	len = strlen(ua);
+	if (!hf_utf8_valid(ua, len)) {
+		if ((clean = arena_alloc(req->arena, len * 3 + 1)) == NULL) {
+			req->user_agent = NULL;
+			return;
+		}
+		len = hf_utf8_repair(clean, ua, len);
+		clean[len] = '\0';
+		ua = clean;
+	}
+	if (len > HTTP_USER_AGENT_MAX)
+		ua = arena_strndup(req->arena, ua, hf_utf8_cut(ua, len,
+		    HTTP_USER_AGENT_MAX));
+	req->user_agent = ua;
+}
+
 static void
 serve_one(struct http_request *req, const struct route *routes,
     size_t nroutes)
 {
-	const char		*cl, *args[HTTP_MAX_ARGS];
+	const char		*cl, *args[HTTP_MAX_ARGS], *bad = NULL, *idem;
+	json_object		*details;
 	int			 allow[HTTP_METHOD__MAX], m;
 	long long		 content_length = 0;
 	size_t			 cap, nargs = 0, i;
@@ -344,8 +478,10 @@ serve_one(struct http_request *req, const struct route *routes,
 	req->authorization = http_env(req, "HTTP_AUTHORIZATION");
 	req->raw_uri = "-";
 
+	serve_user_agent(req);
 	if (serve_path(req) != 0) {
-		http_reply_err(req, HF_E_REQ_NO_ROUTE, NULL, NULL);
+		serve_bad(req, "path", "a bad %-escape, or bytes that are not "
+		    "UTF-8 text (NUL and other control characters included)");
 		return;
 	}
 	memset(allow, 0, sizeof(allow));
@@ -380,9 +516,23 @@ serve_one(struct http_request *req, const struct route *routes,
 	for (i = 0; i < nargs; i++)
 		req->args[i] = arena_strdup(req->arena, args[i]);
 	req->nargs = nargs;
-	if (serve_query(req) != 0) {
-		http_reply_err(req, HF_E_REQ_FIELD,
-		    "malformed query string", NULL);
+	if (serve_query(req, &bad) != 0) {
+		details = json_object_new_object();
+		json_object_object_add(details, "field",
+		    json_object_new_string(bad != NULL ? bad : "query string"));
+		json_object_object_add(details, "reason",
+		    json_object_new_string("a bad %-escape, NUL or bytes that "
+		    "are not UTF-8"));
+		http_reply_err(req, HF_E_REQ_FIELD, arena_printf(req->arena,
+		    "malformed query string%s%s", bad != NULL ? ": " : "",
+		    bad != NULL ? bad : ""), details);
+		return;
+	}
+	idem = http_env(req, "HTTP_IDEMPOTENCY_KEY");
+	if (idem != NULL && (!hf_utf8_valid(idem, strlen(idem)) ||
+	    has_control(idem, strlen(idem)))) {
+		serve_bad(req, "Idempotency-Key", "must be UTF-8 text without "
+		    "control characters");
 		return;
 	}
 	if (req->route->body == ROUTE_BODY_JSON && content_length > 0 &&
@@ -403,6 +553,7 @@ serve_one(struct http_request *req, const struct route *routes,
 	    (serve_parse_json(req) != 0 || serve_schema(req) != 0))
 		return;
 	req->route->handler(req);
+	svc_idem_release(req->app);
 	if (!req->replied) {
 		log_error(req->request_id, "handler for %s %s wrote no reply",
 		    req->method_name, req->route->pattern);

@@ -4,6 +4,7 @@
  * field_value array the handler reads.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "holdfast/http.h"
@@ -53,11 +54,46 @@ parse_money(const char *s)
 	return *s == '\0' ? whole * 100 + frac : -1;
 }
 
+/*
+ * A FIELD_OBJECT with a size cap (attributes) is also kept shallow and
+ * its keys short: FIELD_OBJECT_DEPTH levels, keys of 1 to
+ * FIELD_OBJECT_KEY_MAX bytes. Returns NULL or the reason.
+ */
+static const char *
+object_shape(json_object *v, int depth)
+{
+	const char	*why;
+	size_t		 i, n, k;
+
+	if (json_object_is_type(v, json_type_array)) {
+		if (depth > FIELD_OBJECT_DEPTH)
+			return "nested more than 4 levels deep";
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if ((why = object_shape(json_object_array_get_idx(v,
+			    i), depth + 1)) != NULL)
+				return why;
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return NULL;
+	if (depth > FIELD_OBJECT_DEPTH)
+		return "nested more than 4 levels deep";
+	json_object_object_foreach(v, key, val) {
+		k = strlen(key);
+		if (k < 1 || k > FIELD_OBJECT_KEY_MAX)
+			return "every key must be 1 to 64 bytes";
+		if ((why = object_shape(val, depth + 1)) != NULL)
+			return why;
+	}
+	return NULL;
+}
+
 static const char *
 check_one(const struct field *f, json_object *v, struct arena *a,
     struct field_value *out)
 {
-	const char	*s;
+	const char	*s, *why;
 	size_t		 len, i;
 	char		*copy;
 	long long	 n;
@@ -73,6 +109,8 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 		len = (size_t)json_object_get_string_len(v);
 		if (strlen(s) != len)
 			return "must not contain NUL";
+		if (!hf_utf8_valid(s, len))
+			return HTTP_UTF8_REASON;
 		if ((f->min != 0 || f->max != 0) &&
 		    ((long long)len < f->min || (long long)len > f->max))
 			return f->type == FIELD_EMAIL ? "invalid e-mail address"
@@ -111,8 +149,20 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 		out->i = json_object_get_boolean(v);
 		return NULL;
 	case FIELD_OBJECT:
-		return json_object_is_type(v, json_type_object) ? NULL :
-		    "must be an object";
+		if (!json_object_is_type(v, json_type_object))
+			return "must be an object";
+		if (f->max == 0)
+			return NULL;
+		if ((why = object_shape(v, 1)) != NULL)
+			return why;
+		s = json_object_to_json_string_length(v,
+		    JSON_C_TO_STRING_PLAIN, &len);
+		if (s == NULL || (long long)len > f->max) {
+			why = arena_printf(a, "larger than %lld bytes as JSON",
+			    f->max);
+			return why != NULL ? why : "too large";
+		}
+		return NULL;
 	case FIELD_ARRAY:
 		if (!json_object_is_type(v, json_type_array))
 			return "must be an array";
@@ -159,7 +209,10 @@ schema_check(const struct body_schema *schema, json_object *obj,
 			if (strcmp(schema->fields[i].name, key) == 0)
 				break;
 		if (i == schema->nfields) {
-			*field = key;
+			/* echoed: only a key that is clean text */
+			*field = strlen(key) <= HTTP_JSON_KEY_MAX &&
+			    hf_utf8_valid(key, strlen(key)) ? key :
+			    "(an unprintable or overlong key)";
 			*reason = "unknown or read-only field";
 			return HF_E_REQ_UNKNOWN_FIELD;
 		}
@@ -192,4 +245,203 @@ schema_check(const struct body_schema *schema, json_object *obj,
 	*field = NULL;
 	*reason = NULL;
 	return HF_OK;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The code point of a \uXXXX escape at p (n bytes left), or -1. */
+static long
+json_u_escape(const char *p, size_t n)
+{
+	long	cp = 0;
+	int	i, h;
+
+	if (n < 6 || p[0] != '\\' || p[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		if ((h = hexval((unsigned char)p[i])) < 0)
+			return -1;
+		cp = cp * 16 + h;
+	}
+	return cp;
+}
+
+/*
+ * The length of the escape at body[i] that no field may hold: an escaped
+ * NUL or an unpaired surrogate (6 bytes), or 0 (a pair, 12 bytes, is
+ * skipped whole through *skip).
+ */
+static size_t
+json_bad_escape(const char *body, size_t len, size_t i, size_t *skip)
+{
+	long	cp = json_u_escape(body + i, len - i), lo;
+
+	*skip = 2;
+	if (cp < 0)
+		return 0;
+	*skip = 6;
+	if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+		return 6;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		lo = json_u_escape(body + i + 6, len - i - 6);
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return 6;
+		*skip = 12;
+	}
+	return 0;
+}
+
+/*
+ * json-c turns an unpaired \uD800..\uDFFF escape into U+FFFD and cuts an
+ * object key at an escaped NUL, so neither can be seen once parsed.
+ * Returns body when it has none, else a copy (arena) in which each such
+ * escape is replaced by C0 80: an overlong NUL that json-c keeps and
+ * hf_utf8_valid() refuses, so http_json_check() names the field. The
+ * copy's length goes to *outlen. NULL when memory is short.
+ */
+const char *
+http_json_escapes(struct arena *a, const char *body, size_t len,
+    size_t *outlen)
+{
+	const char	*p;
+	char		*copy;
+	size_t		 i, o, skip, bad = 0;
+
+	*outlen = len;
+	for (i = 0; i < len; i += skip) {
+		if ((p = memchr(body + i, '\\', len - i)) == NULL)
+			break;
+		i = (size_t)(p - body);
+		if (json_bad_escape(body, len, i, &skip) != 0)
+			bad++;
+	}
+	if (bad == 0)
+		return body;
+	if ((copy = arena_alloc(a, len + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = 0; i < len; ) {
+		if (body[i] != '\\') {
+			copy[o++] = body[i++];
+			continue;
+		}
+		if (json_bad_escape(body, len, i, &skip) != 0) {
+			copy[o++] = (char)0xc0;
+			copy[o++] = (char)0x80;
+		} else {
+			if (skip > len - i)
+				skip = len - i;
+			memcpy(copy + o, body + i, skip);
+			o += skip;
+		}
+		i += skip;
+	}
+	copy[o] = '\0';
+	*outlen = o;
+	return copy;
+}
+
+/* Appends ".key" or "[i]" to path (pathlen bytes); "..." when full. */
+static void
+json_path_push(char *path, size_t pathlen, const char *key, size_t index)
+{
+	size_t	n = strlen(path), k;
+	int	w;
+
+	if (n + 4 > pathlen)
+		return;
+	if (key == NULL)
+		w = snprintf(path + n, pathlen - n, "[%zu]", index);
+	else {
+		k = strlen(key);
+		w = (int)(k + (n > 0 ? 1 : 0));
+		if ((size_t)w < pathlen - n) {
+			if (n > 0)
+				path[n++] = '.';
+			memcpy(path + n, key, k + 1);
+			return;
+		}
+	}
+	if (w < 0 || (size_t)w >= pathlen - n)
+		snprintf(path + n, pathlen - n, "...");
+}
+
+static const char *
+json_check_node(json_object *v, char *path, size_t pathlen, int depth)
+{
+	const char	*s, *why;
+	size_t		 n, i, len, mark = strlen(path);
+
+	if (depth > HTTP_JSON_WALK_DEPTH)
+		return "nested too deeply";
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (memchr(s, '\0', len) != NULL || !hf_utf8_valid(s, len))
+			return HTTP_UTF8_REASON;
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+			    s[i] != '\n' && s[i] != '\r')
+				return "must not contain control characters "
+				    "(tab, CR and LF excepted)";
+		return NULL;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			json_path_push(path, pathlen, NULL, i);
+			if ((why = json_check_node(json_object_array_get_idx(v,
+			    i), path, pathlen, depth + 1)) != NULL)
+				return why;
+			path[mark] = '\0';
+		}
+		return NULL;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			len = strlen(key);
+			if (!hf_utf8_valid(key, len))
+				return "holds a key that is not valid UTF-8 "
+				    "(or holds NUL)";
+			for (i = 0; i < len; i++)
+				if ((unsigned char)key[i] < 0x20)
+					return "holds a key with a control "
+					    "character";
+			if (len > HTTP_JSON_KEY_MAX)
+				return "holds a key longer than 256 bytes";
+			json_path_push(path, pathlen, key, 0);
+			if ((why = json_check_node(val, path, pathlen,
+			    depth + 1)) != NULL)
+				return why;
+			path[mark] = '\0';
+		}
+		return NULL;
+	}
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Walks a parsed body once: every string value and object key, at any
+ * depth, must be well-formed UTF-8 without NUL, and keys at most
+ * HTTP_JSON_KEY_MAX bytes. Returns NULL, or the reason with the place in
+ * path ("items[1].sku", "" for the body itself), which then holds only
+ * keys that passed, so it can be echoed.
+ */
+const char *
+http_json_check(json_object *root, char *path, size_t pathlen)
+{
+	if (pathlen == 0)
+		return "no room for the path";
+	path[0] = '\0';
+	return json_check_node(root, path, pathlen, 0);
 }

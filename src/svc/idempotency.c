@@ -3,17 +3,98 @@
  * transaction ("running"); the write then stores its rendered reply in the
  * key's row inside the write's own transaction, so a key is never done
  * without its write nor a write done without its key. A replay sends the
- * stored bytes again. A "running" key older than 60 s is taken over: its
- * worker died before finishing (its write rolled back with it).
+ * stored bytes again.
+ *
+ * Who is still running a key: the request that claims it first takes the
+ * database user lock named for it (GET_LOCK, never waiting) and holds it
+ * until the request ends (svc_idem_release). The server drops a lock the
+ * moment its connection dies, so when a worker or the database was killed
+ * mid-request the next retry finds the lock free and takes the 'running'
+ * row over at once; while the lock is held by a live request, a retry gets
+ * 409 REQ_008 (or the replay, once the row is done). Of two identical
+ * requests at once exactly one gets the lock and runs.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "holdfast/app.h"
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 
-enum { I_ID, I_FP, I_STATUS, I_RSTATUS, I_BODY, I_EXPIRED, I_STALE };
+enum { I_ID, I_FP, I_STATUS, I_RSTATUS, I_BODY, I_EXPIRED };
+
+/*
+ * The lock this worker holds for the request in hand ("" for none): one
+ * request at a time per worker, and the lock belongs to its connection.
+ * "hf_idem:" and 40 hex digits of SHA-256(actor, key): 48 characters,
+ * under the server's 64.
+ */
+static char	idem_lock[64];
+
+static void
+lock_name(char out[64], const char *actor, const char *key)
+{
+	char	hex[HF_SHA256_HEX], *buf;
+	size_t	a = strlen(actor), k = strlen(key);
+
+	if ((buf = malloc(a + k + 2)) == NULL) {
+		hf_sha256_hex(hex, key, k);
+	} else {
+		memcpy(buf, actor, a);
+		buf[a] = '\n';
+		memcpy(buf + a + 1, key, k + 1);
+		hf_sha256_hex(hex, buf, a + k + 1);
+		free(buf);
+	}
+	snprintf(out, 64, "hf_idem:%.40s", hex);
+}
+
+/* GET_LOCK without waiting: *got 1 if this connection holds it now. */
+static int
+lock_take(struct svc_ctx *ctx, const char *name, int *got)
+{
+	struct db_param	 p[1];
+	struct db_result r;
+	int		 rc;
+
+	*got = 0;
+	p[0] = DB_STR(name);
+	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_idem_lock, p, 1,
+	    &r)) != HF_OK)
+		return rc;
+	if (r.nrows != 1 || DB_CELL(&r, 0, 0) == NULL)
+		return HF_E_DB;
+	*got = strcmp(DB_CELL(&r, 0, 0), "1") == 0;
+	return HF_OK;
+}
+
+/*
+ * Ends the request's hold on its key, if it took one. Called once the
+ * request is answered (serve.c), whatever path it took; a lost connection
+ * has dropped the lock already.
+ */
+void
+svc_idem_release(struct app *app)
+{
+	struct db_param	p[1];
+	struct arena	a;
+	struct db_result r;
+
+	if (idem_lock[0] == '\0')
+		return;
+	if (!db_connected(app->db)) {
+		/* gone with the connection: nothing to release */
+		idem_lock[0] = '\0';
+		return;
+	}
+	arena_init(&a, 0);
+	p[0] = DB_STR(idem_lock);
+	if (db_query(app->db, &a, &db_sql_idem_unlock, p, 1, &r) != HF_OK)
+		log_warn(NULL, "idempotency: could not release %s", idem_lock);
+	arena_free(&a);
+	idem_lock[0] = '\0';
+}
 
 static void
 fingerprint(char out[HF_SHA256_HEX], const char *method, const char *path,
@@ -33,9 +114,31 @@ fingerprint(char out[HF_SHA256_HEX], const char *method, const char *path,
 	free(buf);
 }
 
+/* The first answer stored under the key, if its row is done. */
+static int
+idem_answer(struct db_result *r, const char *fp, struct idem *idem,
+    int *outcome)
+{
+	long long	st = 200;
+
+	if (strcmp(DB_CELL(r, 0, I_EXPIRED), "1") == 0)
+		return -1;
+	if (strcmp(DB_CELL(r, 0, I_FP), fp) != 0)
+		return HF_E_REQ_IDEM_MISMATCH;
+	if (strcmp(DB_CELL(r, 0, I_STATUS), "done") != 0)
+		return -1;
+	hf_parse_ll(DB_CELL(r, 0, I_RSTATUS), 100, 599, &st);
+	idem->status = (int)st;
+	idem->body = DB_CELL(r, 0, I_BODY);
+	idem->len = r->lens[I_BODY];
+	*outcome = IDEM_REPLAY;
+	return HF_OK;
+}
+
 /*
- * Claims key for this actor. IDEM_PROCEED: do the write (idem->id set).
- * IDEM_REPLAY: idem->status/body/len hold the first answer. Errors:
+ * Claims key for this actor. IDEM_PROCEED: do the write (idem->id set,
+ * the key's lock held until svc_idem_release). IDEM_REPLAY:
+ * idem->status/body/len hold the first answer. Errors:
  * HF_E_REQ_IDEM_MISMATCH, HF_E_REQ_IDEM_RUNNING or a database error.
  */
 int
@@ -46,13 +149,30 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 	struct db	*db = ctx->app->db;
 	struct db_param	 p[3];
 	struct db_result r;
-	char		 fp[HF_SHA256_HEX];
+	char		 fp[HF_SHA256_HEX], name[64];
 	uint64_t	 id = 0, n = 0;
-	int		 rc, attempt;
+	int		 rc, attempt, got;
 	long long	 v = 0;
 
 	*outcome = IDEM_PROCEED;
 	fingerprint(fp, method, path, body != NULL ? body : "", len);
+	lock_name(name, ctx->who->actor, key);
+	if ((rc = lock_take(ctx, name, &got)) != HF_OK)
+		return rc;
+	p[0] = DB_STR(ctx->who->actor);
+	p[1] = DB_STR(key);
+	p[2] = DB_STR(fp);
+	if (!got) {
+		/* a live request holds the key: its answer, once stored */
+		if ((rc = db_query(db, ctx->arena, &db_sql_idem_get, p, 2,
+		    &r)) != HF_OK)
+			return rc;
+		if (r.nrows == 1 && (rc = idem_answer(&r, fp, idem,
+		    outcome)) >= 0)
+			return rc;
+		return HF_E_REQ_IDEM_RUNNING;
+	}
+	snprintf(idem_lock, sizeof(idem_lock), "%s", name);
 	for (attempt = 0; attempt < 3; attempt++) {
 		p[0] = DB_STR(ctx->who->actor);
 		p[1] = DB_STR(key);
@@ -69,25 +189,14 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 			return rc;
 		if (r.nrows == 0)
 			continue;	/* deleted meanwhile: try again */
+		if ((rc = idem_answer(&r, fp, idem, outcome)) >= 0)
+			return rc;
+		/*
+		 * Expired, or 'running' while this request holds its lock:
+		 * the request that claimed it is dead (its write rolled
+		 * back with its connection). Take it over.
+		 */
 		hf_parse_ll(DB_CELL(&r, 0, I_ID), 1, INT64_MAX, &v);
-		if (strcmp(DB_CELL(&r, 0, I_EXPIRED), "1") != 0 &&
-		    strcmp(DB_CELL(&r, 0, I_FP), fp) != 0)
-			return HF_E_REQ_IDEM_MISMATCH;
-		if (strcmp(DB_CELL(&r, 0, I_EXPIRED), "1") != 0 &&
-		    strcmp(DB_CELL(&r, 0, I_STATUS), "done") == 0) {
-			long long	st = 200;
-
-			hf_parse_ll(DB_CELL(&r, 0, I_RSTATUS), 100, 599, &st);
-			idem->status = (int)st;
-			idem->body = DB_CELL(&r, 0, I_BODY);
-			idem->len = r.lens[I_BODY];
-			*outcome = IDEM_REPLAY;
-			return HF_OK;
-		}
-		if (strcmp(DB_CELL(&r, 0, I_EXPIRED), "1") != 0 &&
-		    strcmp(DB_CELL(&r, 0, I_STALE), "1") != 0)
-			return HF_E_REQ_IDEM_RUNNING;
-		/* expired, or abandoned by a worker that died: take it over */
 		p[0] = DB_STR(fp);
 		p[1] = DB_INT(v);
 		if ((rc = db_exec(db, &db_sql_idem_take_over, p, 2, &n, NULL)) !=
@@ -109,7 +218,9 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 int
 svc_idem_store(struct db *db, struct idem *idem)
 {
-	struct db_param	p[3];
+	struct db_param	p[4];
+	uint64_t	n = 0;
+	int		rc;
 
 	if (idem == NULL || idem->id == 0)
 		return HF_OK;
@@ -119,7 +230,11 @@ svc_idem_store(struct db *db, struct idem *idem)
 	p[0] = DB_INT(idem->status);
 	p[1] = DB_STRN(idem->body, idem->len);
 	p[2] = DB_INT((long long)idem->id);
-	return db_exec(db, &db_sql_idem_done, p, 3, NULL, NULL);
+	p[3] = DB_STR(idem_lock);
+	if ((rc = db_exec(db, &db_sql_idem_done, p, 4, &n, NULL)) != HF_OK)
+		return rc;
+	/* the lock went with a lost connection: another may run the key */
+	return n == 1 ? HF_OK : HF_E_REQ_IDEM_RUNNING;
 }
 
 /*
@@ -131,7 +246,7 @@ void
 svc_idem_abandon(struct svc_ctx *ctx, struct idem *idem, int status,
     const char *body, size_t len)
 {
-	struct db_param	p[3];
+	struct db_param	p[4];
 
 	if (idem == NULL || idem->id == 0 || db_ensure(ctx->app->db) != HF_OK)
 		return;
@@ -139,9 +254,11 @@ svc_idem_abandon(struct svc_ctx *ctx, struct idem *idem, int status,
 		p[0] = DB_INT(status);
 		p[1] = DB_STRN(body, len);
 		p[2] = DB_INT((long long)idem->id);
-		db_exec(ctx->app->db, &db_sql_idem_done, p, 3, NULL, NULL);
+		p[3] = DB_STR(idem_lock);
+		db_exec(ctx->app->db, &db_sql_idem_done, p, 4, NULL, NULL);
 		return;
 	}
 	p[0] = DB_INT((long long)idem->id);
-	db_exec(ctx->app->db, &db_sql_idem_delete, p, 1, NULL, NULL);
+	p[1] = DB_STR(idem_lock);
+	db_exec(ctx->app->db, &db_sql_idem_delete, p, 2, NULL, NULL);
 }

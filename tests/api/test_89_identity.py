@@ -109,6 +109,10 @@ def test_spaces_and_other_alphabets_are_not_an_sku():
                 "%FF%FE", "..%2F" + sku):
         r = hf.call("GET", "/api/v1/stock/" + bad, token=_biz())
         # nginx itself refuses a NUL in the path (400 REQ_012, JSON)
+        if bad in ("%C0%AF", "%FF%FE"):
+            # not UTF-8: the front door refuses the path (test_98)
+            hf.expect_error(r, 400, "REQ_012")
+            continue
         if "%00" in bad:
             hf.expect_eq((r.status, r.json.get("error")), (400,
                 "REQ_012"), "nginx's answer to a NUL in the path", r)
