@@ -2,7 +2,9 @@
 method or the request line: nginx refuses TRACE and CONNECT itself, before
 any location, and used to answer them with its HTML 405; an unknown
 Transfer-Encoding (501) and an HTTP version it does not speak (505) were
-HTML too.  The same requests go to Apache when the run has its front."""
+HTML too, and so was a path sent to /api that "../" takes out of it (the
+console's page).  The same requests go to Apache when the run has its
+front."""
 
 import socket
 from urllib.parse import urlsplit
@@ -155,7 +157,37 @@ def test_raw_request_lines_nginx_refuses_itself_are_json():
     _raw_all_json(None)
 
 
+# Paths sent to /api that leave it once the front resolves dot segments,
+# and /api itself: still the API's JSON 404, not the console's page (200
+# text/html) or nginx's redirect to /api/.
+ESCAPES = ["/api", "/api?x=1", "/api/../index.html", "/api/%2e%2e/index.html",
+    "/api/%2E%2E/", "/api/v1/../../etc/passwd", "/api/v1/%2e%2e/%2e%2e/",
+    "/api/v1/products/../../../", "/api/./../assets/"]
+
+
+def _escapes(base):
+    for path in ESCAPES:
+        for m in ["GET", "HEAD", "POST"]:
+            r = hf.request(m, path, base=base, body=b"{}" if m == "POST"
+                else None, content_type="application/json" if m == "POST"
+                else None)
+            _json_answer(r, "%s %s" % (m, path))
+            hf.expect_status(r, 404)
+            if m == "GET":
+                hf.expect_eq(r.json.get("error"), "REQ_004", "error", r)
+    # the console itself is untouched
+    r = hf.get("/", base=base)
+    hf.expect_status(r, 200)
+    hf.check((r.headers.get("Content-Type") or "").startswith("text/html"),
+        "the console's page is not HTML any more", r)
+
+
+def test_paths_that_leave_api_after_dot_segments_are_json_404():
+    _escapes(None)
+
+
 def test_every_method_on_api_paths_answers_json_through_apache():
     base = hf.apache_url()
     _all_methods(base)
     _raw_all_json(base)
+    _escapes(base)
