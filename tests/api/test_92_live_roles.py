@@ -47,7 +47,7 @@ def _workers():
 
 def _rounds():
     # every request is a new connection: enough of them reach every worker
-    return 6 * _workers()
+    return 3 * _workers()
 
 
 def _all(token, path, status, code=None, what=""):
@@ -148,7 +148,7 @@ def _com_select():
 
 def test_a_known_user_costs_no_database_read():
     u = _new_user("user")
-    n = 10 * _workers()
+    n = 5 * _workers()
     for _ in range(n):                  # every worker learns the user
         hf.expect_success(hf.call("GET", "/api/v1", token=u["access"]))
     before = _com_select()
