@@ -81,7 +81,7 @@ static const struct {
 	{ 0x00000000, 0xff000000 },	/* 0.0.0.0/8 "this network" */
 	{ 0x0a000000, 0xff000000 },	/* 10.0.0.0/8 */
 	{ 0x64400000, 0xffc00000 },	/* 100.64.0.0/10 carrier NAT */
-	{ 0xa9fe0000, 0xffff0000 },	/* 169.254.0.0/16 link-local, metadata */
+	{ 0xa9fe0000, 0xffff0000 },	/* 169.254.0.0/16 link-local */
 	{ 0xac100000, 0xfff00000 },	/* 172.16.0.0/12 */
 	{ 0xc0000000, 0xffffff00 },	/* 192.0.0.0/24 IETF protocols */
 	{ 0xc0000200, 0xffffff00 },	/* 192.0.2.0/24 TEST-NET-1 */
@@ -126,12 +126,12 @@ addr6_kind(const unsigned char b[16])
 {
 	static const unsigned char	zero[12];
 
-	if (memcmp(b, zero, 10) == 0) {
-		if (b[10] == 0xff && b[11] == 0xff)	/* ::ffff:a.b.c.d */
+	if (memcmp(b, zero, 8) == 0) {
+		if (be32(b + 8) == 0x0000ffff)		/* ::ffff:a.b.c.d */
 			return addr4_kind(be32(b + 12));
-		if (b[10] == 0 && b[11] == 0 && be32(b + 12) == 1)
+		if (be32(b + 8) == 0 && be32(b + 12) == 1)
 			return ADDR_LOOPBACK;		/* ::1 */
-		return ADDR_PRIVATE;	/* ::, ::a.b.c.d, ::ffff:0:0:0/96 */
+		return ADDR_PRIVATE;	/* ::, ::a.b.c.d, ::ffff:0:a.b.c.d */
 	}
 	if (be32(b) == 0x0064ff9b)	/* NAT64: 64:ff9b::/96, else local */
 		return memcmp(b + 4, zero, 8) == 0 ? addr4_embedded(b + 12) :
