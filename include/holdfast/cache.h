@@ -17,11 +17,23 @@ const char	*cache_last_error(const struct cache *);
 
 /*
  * Counts one hit in a fixed window: *count is the hits so far in the
- * window, *ttl_ms what is left of it; gen (optional) gets the API-key
- * generation. One atomic script per call.
+ * window, *ttl_ms what is left of it; gen (optional) gets the generation
+ * at gen_key (NULL: the API keys', hf:keygen; "-" when there is none)
+ * and the cache epoch, "<gen>:<epoch>". One atomic script per call. peek
+ * reads the count (0 without a window) without counting.
  */
 int	 cache_rate_hit(struct cache *, const char *key, int window_s,
-	    long long *count, long long *ttl_ms, char *gen, size_t genlen);
+	    const char *gen_key, long long *count, long long *ttl_ms,
+	    char *gen, size_t genlen);
+int	 cache_rate_peek(struct cache *, const char *key, long long *count,
+	    long long *ttl_ms);
+
+/*
+ * Sets the generation at key to gen unless it holds a higher one, for
+ * ttl_s. must: a write that others rely on (see cache_bump).
+ */
+int	 cache_gen_raise(struct cache *, const char *key, const char *gen,
+	    int ttl_s, int must);
 
 /*
  * Short-lived codes: keeps a hash with a TTL and a try counter. check

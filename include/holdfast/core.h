@@ -178,6 +178,17 @@ struct hf_config {
 	int	 hold_pickup_days;
 	int	 reminder_days_before;	/* 0: no reminders */
 	int	 overdue_notice_interval_hours;
+	/* hostile input (issue 10) */
+	int	 webhook_allow_private;	/* enum hf_private_targets */
+	int	 rate_login_email_max;	/* failed logins per address, all */
+};
+
+/* Which webhook targets beyond public addresses are allowed. */
+enum hf_private_targets {
+	HF_PRIVATE_NO,		/* public addresses only */
+	HF_PRIVATE_LOOPBACK,	/* and this host (127.0.0.0/8, ::1) */
+	HF_PRIVATE_YES,		/* any address */
+	HF_PRIVATE__MAX
 };
 
 void	 config_defaults(struct hf_config *);

@@ -40,6 +40,12 @@ struct notify_webhook {
 };
 
 int	 notify_webhook_url_ok(const char *);
+
+/* notify_webhook_target: may a webhook reach url (webhook_allow_private)? */
+#define NOTIFY_TARGET_OK	0
+#define NOTIFY_TARGET_BAD	1	/* no http(s) URL with a host */
+#define NOTIFY_TARGET_PRIVATE	2	/* an internal address it refuses */
+int	 notify_webhook_target(const char *url, int allow);
 int	 notify_webhook_post(struct notifier *, const struct notify_webhook *,
 	    char *err, size_t errlen);
 

@@ -78,7 +78,11 @@ enum rate_kind {
 int	 svc_rate(struct app *, enum rate_kind, const char *key, int max,
 	    int window_s, int *retry_after);
 int	 svc_rate_gen(struct app *, enum rate_kind, const char *key, int max,
-	    int window_s, int *retry_after, char *gen, size_t genlen);
+	    int window_s, const char *gen_key, int *retry_after, char *gen,
+	    size_t genlen);
+long long svc_rate_peek(struct app *, enum rate_kind, const char *key,
+	    int *retry_after);
+void	 svc_rate_reset(struct app *, const char *key);
 
 /* accounts.c */
 struct user {
@@ -124,6 +128,9 @@ struct api_key {
 
 int	 svc_auth_key(struct app *, const char *key, const char *key_hash,
 	    const char *gen, struct principal *);
+int	 svc_auth_user(struct app *, uint64_t id, const char *gen,
+	    struct principal *);
+void	 svc_user_gen_key(char *out, size_t len, uint64_t id);
 int	 svc_register(struct svc_ctx *, const char *email, const char *pw,
 	    const char *display_name, struct user *);
 int	 svc_verify(struct svc_ctx *, const char *email, const char *code,

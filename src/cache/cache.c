@@ -165,29 +165,39 @@ cache_ping(struct cache *c)
 
 /*
  * INCR and PEXPIRE on the first hit, atomically, in one round trip. It
- * also answers the API-key generation (hf:keygen, bumped when a key is
- * revoked, with the cache epoch), so a worker can trust what it remembers
- * of a key without another round trip.
+ * also answers a generation with the cache epoch: the API keys' (hf:keygen,
+ * bumped when a key is revoked) or a user's (gen_key, hf:ug:<id>, a copy
+ * of users.token_version; "-" when Redis has none), so a worker can trust
+ * what it remembers of a key or a user without another round trip. After
+ * another worker of this host lost a write to Redis, the epoch is bumped
+ * first, as in cache_vget, so nothing remembered before is trusted.
  */
 static const char rate_script[] =
+    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
     "local c = redis.call('INCR', KEYS[1]) "
     "if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
     "local t = redis.call('PTTL', KEYS[1]) "
     "if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = ARGV[1] end "
-    "return {c, tonumber(t), (redis.call('GET', 'hf:keygen') or '0') .. "
-    "':' .. (redis.call('GET', 'hf:epoch') or '0')}";
+    "local g = redis.call('GET', KEYS[2]) "
+    "if not g then g = (KEYS[2] == 'hf:keygen') and '0' or '-' end "
+    "return {c, tonumber(t), g .. ':' .. (redis.call('GET', 'hf:epoch') "
+    "or '0')}";
 
 int
 cache_rate_hit(struct cache *c, const char *key, int window_s,
-    long long *count, long long *ttl_ms, char *gen, size_t genlen)
+    const char *gen_key, long long *count, long long *ttl_ms, char *gen,
+    size_t genlen)
 {
 	redisReply	*r;
+	uint64_t	 lost = metrics_cache_lost();
 	int		 rc = HF_E_SYS_UNAVAILABLE;
 
-	r = cache_command(c, "EVAL %s 1 %s %d", rate_script, key,
-	    window_s * 1000);
+	r = cache_command(c, "EVAL %s 2 %s %s %lld %s", rate_script, key,
+	    gen_key != NULL ? gen_key : "hf:keygen", (long long)window_s * 1000,
+	    lost != c->seen_lost ? "1" : "0");
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
+	c->seen_lost = lost;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    r->element[1]->type == REDIS_REPLY_INTEGER &&
@@ -199,6 +209,31 @@ cache_rate_hit(struct cache *c, const char *key, int window_s,
 		rc = HF_OK;
 	} else
 		snprintf(c->err, sizeof(c->err), "rate script: unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/* The count and what is left of key's window, without counting a hit. */
+static const char peek_script[] =
+    "return {tonumber(redis.call('GET', KEYS[1]) or '0'), "
+    "redis.call('PTTL', KEYS[1])}";
+
+int
+cache_rate_peek(struct cache *c, const char *key, long long *count,
+    long long *ttl_ms)
+{
+	redisReply	*r;
+	int		 rc = HF_E_SYS_UNAVAILABLE;
+
+	if ((r = cache_command(c, "EVAL %s 1 %s", peek_script, key)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_INTEGER) {
+		*count = r->element[0]->integer;
+		*ttl_ms = r->element[1]->integer;
+		rc = HF_OK;
+	}
 	freeReplyObject(r);
 	return rc;
 }
@@ -372,6 +407,53 @@ cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
 			return HF_OK;
 	}
 	/* lost: the other workers of this host orphan their entries */
+	metrics_cache_lost_bump();
+	return HF_E_SYS_UNAVAILABLE;
+}
+
+/*
+ * Raises the generation at key to gen (never lowers it: a reader that
+ * loaded an older value from the database must not undo a newer one) and
+ * keeps it ttl_s. A copy that is lower than the database's makes readers
+ * trust an old memory, so a write of a new generation tries as hard as
+ * cache_bump and, when it is lost, moves the host's "lost" generation.
+ */
+static const char raise_script[] =
+    "local v = tonumber(redis.call('GET', KEYS[1]) or '-1') "
+    "if tonumber(ARGV[1]) >= v then "
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
+    "return 1";
+
+static int
+cache_raise_once(struct cache *c, const char *key, const char *gen,
+    int ttl_s)
+{
+	redisReply	*r;
+
+	if ((r = cache_command(c, "EVAL %s 1 %s %s %d", raise_script, key,
+	    gen, ttl_s)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return HF_OK;
+}
+
+int
+cache_gen_raise(struct cache *c, const char *key, const char *gen,
+    int ttl_s, int must)
+{
+	int	had_conn = c->ctx != NULL;
+
+	if (!must)
+		return cache_raise_once(c, key, gen, ttl_s);
+	if (!c->slow_fail)
+		c->retry_at_ms = 0;
+	if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
+		return HF_OK;
+	if (had_conn && !c->slow_fail) {
+		c->retry_at_ms = 0;
+		if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
+			return HF_OK;
+	}
 	metrics_cache_lost_bump();
 	return HF_E_SYS_UNAVAILABLE;
 }

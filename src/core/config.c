@@ -39,6 +39,8 @@ struct conf_key {
 static const char *const conf_modes[] = { "production", "development", NULL };
 static const char *const conf_levels[] = { "debug", "info", "warn", "error",
     NULL };
+/* indexed by enum hf_private_targets */
+static const char *const conf_private[] = { "no", "loopback", "yes", NULL };
 
 #define STR(k, d, s) { #k, CONF_STR, offsetof(struct hf_config, k), \
 	sizeof(((struct hf_config *)0)->k), (d), 0, 0, NULL, (s) }
@@ -100,6 +102,9 @@ static const struct conf_key conf_keys[] = {
 	INT(hold_pickup_days, "3", 1, 365),
 	INT(reminder_days_before, "2", 0, 365),
 	INT(overdue_notice_interval_hours, "24", 1, 8760),
+	/* hostile input (issue 10) */
+	ENUM(webhook_allow_private, "no", conf_private),
+	INT(rate_login_email_max, "100", 1, 1000000),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

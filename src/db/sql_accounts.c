@@ -15,16 +15,28 @@ struct db_sql db_sql_user_by_email = DB_SQL(
 struct db_sql db_sql_user_by_id = DB_SQL(
     "SELECT " USER_COLS " FROM users WHERE id = ?");
 struct db_sql db_sql_user_activate = DB_SQL(
-    "UPDATE users SET status = 'active', verified_at = NOW(3) "
+    "UPDATE users SET status = 'active', verified_at = NOW(3), "
+    "token_version = token_version + 1 "
     "WHERE id = ? AND status = 'pending'");
 struct db_sql db_sql_user_set_password = DB_SQL(
-    "UPDATE users SET password_hash = ? WHERE id = ?");
+    "UPDATE users SET password_hash = ?, "
+    "token_version = token_version + 1 WHERE id = ?");
 struct db_sql db_sql_user_set_profile = DB_SQL(
     "UPDATE users SET display_name = IF(?, ?, display_name), "
     "avatar_url = IF(?, ?, avatar_url) WHERE id = ?");
 struct db_sql db_sql_user_set_role_status = DB_SQL(
     "UPDATE users SET role = COALESCE(?, role), "
-    "status = COALESCE(?, status) WHERE id = ?");
+    "status = COALESCE(?, status), token_version = token_version + 1 "
+    "WHERE id = ?");
+/*
+ * token_version is the user's generation: every change of role, status or
+ * password bumps it, and the workers' memory of a signed-in user is keyed
+ * by it (svc_auth_user).
+ */
+struct db_sql db_sql_user_auth = DB_SQL(
+    "SELECT role, status, token_version FROM users WHERE id = ?");
+struct db_sql db_sql_user_gen = DB_SQL(
+    "SELECT token_version FROM users WHERE id = ?");
 struct db_sql db_sql_user_touch_login = DB_SQL(
     "UPDATE users SET last_login_at = NOW(3) WHERE id = ?");
 struct db_sql db_sql_users_list = DB_SQL(

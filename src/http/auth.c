@@ -99,25 +99,28 @@ auth_token(const struct http_request *req)
 	return tok;
 }
 
-/* An access token (JWT) or none. */
+/*
+ * An access token (JWT) or none: *uid gets the user it names (0 for none).
+ * Its role claim is not used: svc_auth_user reads the user's role and
+ * status as they are now.
+ */
 static int
-auth_bearer(struct http_request *req, const char *tok)
+auth_bearer(struct http_request *req, const char *tok, uint64_t *uid)
 {
 	const struct hf_config	*cfg = &req->app->cfg;
 	struct jwt_claims	 c;
 	int			 rc;
 
-	principal_guest(&req->who);
+	*uid = 0;
 	if (*tok == '\0')
 		return HF_OK;
 	rc = jwt_verify(tok, cfg->jwt_secret, cfg->jwt_issuer,
 	    cfg->jwt_audience, hf_unix_time(), AUTH_LEEWAY, &c);
 	if (rc != HF_OK)
 		return rc;
-	req->who.role = c.role;
-	req->who.user_id = c.sub;
-	snprintf(req->who.actor, sizeof(req->who.actor), "user:%llu",
-	    (unsigned long long)c.sub);
+	if (c.sub == 0)
+		return HF_E_AUTH_INVALID;
+	*uid = c.sub;
 	return HF_OK;
 }
 
@@ -153,15 +156,15 @@ auth_refuse(struct http_request *req)
 }
 
 static int
-auth_rate(struct http_request *req, const char *key, char *gen,
-    size_t genlen)
+auth_rate(struct http_request *req, const char *key, const char *gen_key,
+    char *gen, size_t genlen)
 {
 	const struct hf_config	*cfg = &req->app->cfg;
 	char			 ra[16];
 	int			 retry = 0;
 
 	if (svc_rate_gen(req->app, RATE_GENERAL, key, cfg->rate_general_max,
-	    cfg->rate_general_window, &retry, gen, genlen) == HF_OK)
+	    cfg->rate_general_window, gen_key, &retry, gen, genlen) == HF_OK)
 		return 0;
 	snprintf(ra, sizeof(ra), "%d", retry);
 	http_header(req, "Retry-After", ra);
@@ -173,13 +176,17 @@ auth_rate(struct http_request *req, const char *key, char *gen,
  * Authenticates, authorises and counts the request. Returns 0 to go on,
  * or -1 after replying 401, 403, 429 or 503. An API key is counted first,
  * by its hash: the rate-limit script also answers the key generation, so
- * a key this worker already checked costs no database round trip.
+ * a key this worker already checked costs no database round trip. A
+ * signed-in user is counted by id, and the script answers that user's
+ * generation the same way: role and status are the database's, read
+ * again whenever they changed (svc_auth_user).
  */
 int
 http_guard(struct http_request *req)
 {
 	const char	*tok = auth_token(req);
-	char		 key[96], gen[48], kh[HF_SHA256_HEX];
+	char		 key[96], gen[48], kh[HF_SHA256_HEX], gkey[48];
+	uint64_t	 uid;
 	int		 rc;
 
 	principal_guest(&req->who);
@@ -190,7 +197,7 @@ http_guard(struct http_request *req)
 	if (strncmp(tok, API_KEY_PREFIX, strlen(API_KEY_PREFIX)) == 0) {
 		hf_sha256_hex(kh, tok, strlen(tok));
 		snprintf(key, sizeof(key), "g:kh:%.24s", kh);
-		if (auth_rate(req, key, gen, sizeof(gen)) != 0)
+		if (auth_rate(req, key, NULL, gen, sizeof(gen)) != 0)
 			return -1;
 		if ((rc = svc_auth_key(req->app, tok, kh, gen, &req->who)) !=
 		    HF_OK) {
@@ -200,16 +207,24 @@ http_guard(struct http_request *req)
 		}
 		return auth_allowed(req) ? 0 : auth_refuse(req);
 	}
-	if ((rc = auth_bearer(req, tok)) != HF_OK) {
+	if ((rc = auth_bearer(req, tok, &uid)) != HF_OK) {
+		http_reply_err(req, rc, NULL, NULL);
+		return -1;
+	}
+	if (uid == 0) {
+		if (!auth_allowed(req))
+			return auth_refuse(req);
+		snprintf(key, sizeof(key), "g:ip:%.64s", http_client_ip(req));
+		return auth_rate(req, key, NULL, NULL, 0);
+	}
+	snprintf(key, sizeof(key), "g:user:%llu", (unsigned long long)uid);
+	svc_user_gen_key(gkey, sizeof(gkey), uid);
+	if (auth_rate(req, key, gkey, gen, sizeof(gen)) != 0)
+		return -1;
+	if ((rc = svc_auth_user(req->app, uid, gen, &req->who)) != HF_OK) {
 		principal_guest(&req->who);
 		http_reply_err(req, rc, NULL, NULL);
 		return -1;
 	}
-	if (!auth_allowed(req))
-		return auth_refuse(req);
-	if (req->who.role != ROLE_GUEST)
-		snprintf(key, sizeof(key), "g:%s", req->who.actor);
-	else
-		snprintf(key, sizeof(key), "g:ip:%.64s", http_client_ip(req));
-	return auth_rate(req, key, NULL, 0);
+	return auth_allowed(req) ? 0 : auth_refuse(req);
 }

@@ -15,6 +15,7 @@ struct notifier {
 	int			 from_ok;	/* smtp_from parsed */
 	char			 mail_from[258];/* "<addr>" */
 	char			 domain[256];	/* of the Message-ID */
+	int			 refused;	/* a webhook target address */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 

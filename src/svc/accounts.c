@@ -9,6 +9,7 @@
 
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
+#include "holdfast/metrics.h"
 #include "holdfast/outbox.h"
 #include "holdfast/svc.h"
 
@@ -86,6 +87,133 @@ user_json(const struct user *u)
 	json_object_object_add(o, "role", json_object_new_string(u->role));
 	json_object_object_add(o, "status", json_object_new_string(u->status));
 	return o;
+}
+
+/* --- live roles -------------------------------------------------------- */
+
+/*
+ * An access token names its user; the role and status it is served with
+ * are the database's, now. What this worker remembers of a user (role and
+ * status as the database had them at generation "<token_version>:<epoch>")
+ * is used only while Redis answers that same generation for the request,
+ * in the rate-limit script (hf:ug:<id>, a copy of users.token_version),
+ * and for USER_MEMO_MS at most. A change of role, status or password bumps
+ * token_version in its transaction and copies it to Redis after COMMIT, so
+ * the next request of that user, on any worker, reads the database again.
+ * Redis only ever holds a value the database had (set, never counted, and
+ * never lowered), so losing it loses nothing: a missing copy ("-") means
+ * a database read, and so does every request while Redis is down.
+ */
+#define USER_MEMO_SLOTS	256
+#define USER_MEMO_MS	30000
+#define USER_GEN_TTL	86400
+
+struct user_memo {
+	uint64_t	 id;
+	char		 gen[48];
+	enum hf_role	 role;
+	int		 active;
+	int64_t		 at_ms;
+};
+
+static struct user_memo	user_memo[USER_MEMO_SLOTS];
+
+void
+svc_user_gen_key(char *out, size_t len, uint64_t id)
+{
+	snprintf(out, len, "hf:ug:%llu", (unsigned long long)id);
+}
+
+/*
+ * Copies user id's token_version to Redis after a COMMIT that bumped it.
+ * When that fails, the host's "lost" generation moves, so every worker of
+ * this host bumps the cache epoch before it trusts its memory again.
+ */
+static void
+user_gen_publish(struct app *app, struct arena *a, uint64_t id)
+{
+	struct db_param		p[1] = { DB_INT((long long)id) };
+	struct db_result	r;
+	char			key[48];
+
+	svc_user_gen_key(key, sizeof(key), id);
+	if (db_query(app->db, a, &db_sql_user_gen, p, 1, &r) != HF_OK ||
+	    r.nrows != 1 || cache_gen_raise(app->cache, key,
+	    DB_CELL(&r, 0, 0), USER_GEN_TTL, 1) != HF_OK)
+		metrics_cache_lost_bump();
+}
+
+static void
+user_principal(struct principal *who, uint64_t id, enum hf_role role)
+{
+	who->role = role;
+	who->user_id = id;
+	who->key_id = 0;
+	snprintf(who->actor, sizeof(who->actor), "user:%llu",
+	    (unsigned long long)id);
+}
+
+/*
+ * Fills who for the user an access token names, with the role and status
+ * the database has now (or, see above, had at the generation gen that
+ * Redis answered; gen is "" without Redis). Returns HF_OK,
+ * HF_E_AUTH_NOT_ACTIVE for a disabled (or pending) account,
+ * HF_E_AUTH_INVALID when the user is gone, HF_E_SYS_UNAVAILABLE when the
+ * database must be read and cannot be.
+ */
+int
+svc_auth_user(struct app *app, uint64_t id, const char *gen,
+    struct principal *who)
+{
+	struct user_memo	*m = &user_memo[id % USER_MEMO_SLOTS];
+	struct db_param		 p[1] = { DB_INT((long long)id) };
+	struct db_result	 r;
+	struct arena		 a;
+	const char		*epoch;
+	char			 want[48], key[48];
+	int			 rc, role, active;
+
+	if (gen != NULL && gen[0] != '\0' && gen[0] != '-' && m->id == id &&
+	    strcmp(m->gen, gen) == 0 && hf_now_ms() - m->at_ms < USER_MEMO_MS) {
+		if (!m->active)
+			return HF_E_AUTH_NOT_ACTIVE;
+		user_principal(who, id, m->role);
+		return HF_OK;
+	}
+	arena_init(&a, 0);
+	if ((rc = db_ensure(app->db)) == HF_OK)
+		rc = db_query(app->db, &a, &db_sql_user_auth, p, 1, &r);
+	if (rc != HF_OK) {
+		arena_free(&a);
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	if (r.nrows == 0 ||
+	    (role = hf_role_parse(DB_CELL(&r, 0, 0))) <= ROLE_GUEST) {
+		arena_free(&a);
+		return HF_E_AUTH_INVALID;
+	}
+	active = strcmp(DB_CELL(&r, 0, 1), "active") == 0;
+	if (gen != NULL && gen[0] != '\0') {
+		epoch = strchr(gen, ':');
+		snprintf(want, sizeof(want), "%s:%s", DB_CELL(&r, 0, 2),
+		    epoch != NULL ? epoch + 1 : "0");
+		if (strcmp(want, gen) != 0) {
+			/* Redis had no copy, or an older one */
+			svc_user_gen_key(key, sizeof(key), id);
+			cache_gen_raise(app->cache, key, DB_CELL(&r, 0, 2),
+			    USER_GEN_TTL, 0);
+		}
+		m->id = id;
+		snprintf(m->gen, sizeof(m->gen), "%s", want);
+		m->role = (enum hf_role)role;
+		m->active = active;
+		m->at_ms = hf_now_ms();
+	}
+	arena_free(&a);
+	if (!active)
+		return HF_E_AUTH_NOT_ACTIVE;
+	user_principal(who, id, (enum hf_role)role);
+	return HF_OK;
 }
 
 /* --- codes ------------------------------------------------------------ */
@@ -347,7 +475,10 @@ svc_verify(struct svc_ctx *ctx, const char *email, const char *code,
 		return rc;
 	if ((rc = code_check(ctx->app, "verify", email, code)) != HF_OK)
 		return rc;
-	return db_txn(ctx->app->db, activate_fn, &t);
+	if ((rc = db_txn(ctx->app->db, activate_fn, &t)) != HF_OK)
+		return rc;
+	user_gen_publish(ctx->app, ctx->arena, u->id);
+	return HF_OK;
 }
 
 static int
@@ -414,6 +545,7 @@ struct reset_txn {
 	struct svc_ctx	*ctx;
 	const char	*email;
 	const char	*hash;
+	uint64_t	 id;
 };
 
 static int
@@ -427,6 +559,7 @@ reset_fn(struct db *db, void *arg)
 	if ((rc = user_by_email(db, t->ctx->arena, t->email, &u, NULL)) !=
 	    HF_OK)
 		return rc == HF_E_NOT_FOUND ? HF_E_AUTH_CODE : rc;
+	t->id = u.id;
 	p[0] = DB_STR(t->hash);
 	p[1] = DB_INT((long long)u.id);
 	if ((rc = db_exec(db, &db_sql_user_set_password, p, 2, NULL, NULL)) !=
@@ -443,7 +576,7 @@ int
 svc_reset(struct svc_ctx *ctx, const char *email, const char *code,
     const char *pw)
 {
-	struct reset_txn	t = { ctx, email, NULL };
+	struct reset_txn	t = { ctx, email, NULL, 0 };
 	char			hash[HF_PASSWORD_HASH_MAX];
 	int			rc;
 
@@ -457,7 +590,10 @@ svc_reset(struct svc_ctx *ctx, const char *email, const char *code,
 	if (password_hash(pw, hash) != 0)
 		return HF_E_SYS_INTERNAL;
 	t.hash = hash;
-	return db_txn(ctx->app->db, reset_fn, &t);
+	if ((rc = db_txn(ctx->app->db, reset_fn, &t)) != HF_OK)
+		return rc;
+	user_gen_publish(ctx->app, ctx->arena, t.id);
+	return HF_OK;
 }
 
 /* --- tokens ------------------------------------------------------------ */
@@ -519,30 +655,93 @@ login_fn(struct db *db, void *arg)
 	return issue_tokens(db, t);
 }
 
+/*
+ * Login limits, after OWASP's credential-stuffing advice, so that no
+ * stranger can lock an owner out: per client IP, every attempt
+ * (rate_login_ip_max); per address and client IP, the failures since that
+ * client's last success (rate_login_max: the attempt is counted first, and
+ * a right password starts the count again); per address from all clients
+ * together, the failures (rate_login_email_max), against guessing spread
+ * over many IPs. Past that last one, only a client that signed in to the
+ * address in the last LOGIN_KNOWN_S may still try. Counters are keyed by
+ * the SHA-256 of the address.
+ */
+#define LOGIN_KNOWN_S	(30 * 86400)
+
+struct login_keys {
+	char	pair[160];	/* failures of this address from this IP */
+	char	addr[96];	/* failures of this address from anywhere */
+	char	known[160];	/* this IP signed in to this address */
+};
+
+static int
+login_gate(struct svc_ctx *ctx, const char *email, struct login_keys *k)
+{
+	const struct hf_config	*cfg = &ctx->app->cfg;
+	char			 h[HF_SHA256_HEX], key[96];
+	int			 retry = 0, rc;
+
+	hf_sha256_hex(h, email, strlen(email));
+	snprintf(k->pair, sizeof(k->pair), "login:ei:%.64s:%.64s", h, ctx->ip);
+	snprintf(k->addr, sizeof(k->addr), "login:ef:%.64s", h);
+	snprintf(k->known, sizeof(k->known), "login:ok:%.64s:%.64s", h,
+	    ctx->ip);
+	snprintf(key, sizeof(key), "login:ip:%.64s", ctx->ip);
+	if ((rc = svc_rate(ctx->app, RATE_AUTH, key, cfg->rate_login_ip_max,
+	    cfg->rate_auth_window, &retry)) == HF_OK &&
+	    (rc = svc_rate(ctx->app, RATE_AUTH, k->pair, cfg->rate_login_max,
+	    cfg->rate_auth_window, &retry)) == HF_OK &&
+	    svc_rate_peek(ctx->app, RATE_AUTH, k->addr, &retry) >=
+	    cfg->rate_login_email_max &&
+	    svc_rate_peek(ctx->app, RATE_AUTH, k->known, NULL) == 0)
+		rc = HF_E_REQ_RATE;
+	if (rc != HF_OK)
+		ctx->retry_after = retry;
+	return rc;
+}
+
+static void
+login_failed(struct svc_ctx *ctx, const struct login_keys *k)
+{
+	int	retry;
+
+	svc_rate(ctx->app, RATE_AUTH, k->addr, INT32_MAX,
+	    ctx->app->cfg.rate_auth_window, &retry);
+}
+
 int
 svc_login(struct svc_ctx *ctx, const char *email, const char *pw,
     struct tokens *out)
 {
 	struct token_txn	 t;
+	struct login_keys	 k;
 	const char		*hash = NULL;
-	int			 rc, ok;
+	int			 rc, ok, retry;
 
-	if ((rc = rate_auth(ctx, "login", email,
-	    ctx->app->cfg.rate_login_max)) != HF_OK)
+	if ((rc = login_gate(ctx, email, &k)) != HF_OK)
 		return rc;
 	memset(out, 0, sizeof(*out));
 	rc = user_by_email(ctx->app->db, ctx->arena, email, &out->user, &hash);
 	if (rc != HF_OK && rc != HF_E_NOT_FOUND)
 		return rc;
 	ok = password_verify(pw, rc == HF_OK ? hash : dummy_hash);
-	if (rc != HF_OK || !ok)
+	if (rc != HF_OK || !ok) {
+		login_failed(ctx, &k);
 		return HF_E_AUTH_CREDENTIALS;
+	}
+	svc_rate_reset(ctx->app, k.pair);
 	if (strcmp(out->user.status, "active") != 0)
 		return HF_E_AUTH_NOT_ACTIVE;
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.out = out;
-	return db_txn(ctx->app->db, login_fn, &t);
+	if ((rc = db_txn(ctx->app->db, login_fn, &t)) != HF_OK)
+		return rc;
+	/* a fresh 30 days from this success */
+	svc_rate_reset(ctx->app, k.known);
+	svc_rate(ctx->app, RATE_AUTH, k.known, INT32_MAX, LOGIN_KNOWN_S,
+	    &retry);
+	return HF_OK;
 }
 
 enum { RT_ID, RT_USER, RT_FAMILY, RT_EXPIRED, RT_USED, RT_REVOKED };
@@ -716,8 +915,13 @@ svc_user_update(struct svc_ctx *ctx, uint64_t id, const char *role,
 {
 	struct update_txn	t = { ctx, id, role, status, role != NULL,
 	    status != NULL, 1, u };
+	int			rc;
 
-	return db_txn(ctx->app->db, update_fn, &t);
+	if ((rc = db_txn(ctx->app->db, update_fn, &t)) != HF_OK)
+		return rc;
+	/* the user's next request, on any worker, has the new role */
+	user_gen_publish(ctx->app, ctx->arena, id);
+	return HF_OK;
 }
 
 int

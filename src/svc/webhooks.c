@@ -175,9 +175,18 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 
 	memset(&t, 0, sizeof(t));
 	memset(out, 0, sizeof(*out));
-	if (!notify_webhook_url_ok(in->url))
+	switch (notify_webhook_target(in->url,
+	    ctx->app->cfg.webhook_allow_private)) {
+	case NOTIFY_TARGET_OK:
+		break;
+	case NOTIFY_TARGET_PRIVATE:
+		return field_error(ctx, "url", "a public address (loopback, "
+		    "private, link-local, multicast and reserved ones are "
+		    "refused: webhook_allow_private)");
+	default:
 		return field_error(ctx, "url", "an absolute http:// or "
 		    "https:// URL of at most 2048 bytes");
+	}
 	if (in->nevents == 0 ||
 	    (t.events = events_text(ctx, in->events, in->nevents)) == NULL)
 		return field_error(ctx, "events", "one or more of stock.low, "

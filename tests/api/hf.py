@@ -167,12 +167,14 @@ class Response:
 
 
 def request(method, path, body=None, headers=None, base=None, timeout=15,
-    content_type=None):
+    content_type=None, source_address=None):
     """Send one request and return a Response.
 
     path is sent as is (no quoting), so tests can send malformed escapes.
     base defaults to base_url().  A dict/list body is sent as JSON.
-    Connection failures raise TestFailure naming the request.
+    source_address (e.g. "127.0.0.2") is the local address to send from,
+    so a test can be a client other than 127.0.0.1 (the front sees it as
+    REMOTE_ADDR).  Connection failures raise TestFailure naming the request.
     """
     base = (base or base_url()).rstrip("/")
     parts = urlsplit(base)
@@ -212,7 +214,8 @@ def request(method, path, body=None, headers=None, base=None, timeout=15,
     where = "%s %s" % (method, url if len(url) < 160 else url[:120] + "...")
     t0 = time.monotonic()
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
+        sock = socket.create_connection((host, port), timeout=timeout,
+            source_address=(source_address, 0) if source_address else None)
     except OSError as e:
         raise TestFailure("cannot connect for %s: %s" % (where, e))
     try:

@@ -245,8 +245,82 @@ START_TEST(test_webhook_urls)
 	ck_assert_int_eq(notify_webhook_url_ok("http://"), 0);
 	ck_assert_int_eq(notify_webhook_url_ok("http://a b/"), 0);
 	ck_assert_int_eq(notify_webhook_url_ok("http://a/\r\nX: y"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http:///x"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http:\\\\x/"), 0);
+	ck_assert_int_eq(notify_webhook_url_ok("http:x"), 0);
 	ck_assert_int_eq(notify_webhook_url_ok(""), 0);
 	ck_assert_int_eq(notify_webhook_url_ok(NULL), 0);
+}
+END_TEST
+
+/* Webhook targets (issue 10): every spelling of an internal address. */
+START_TEST(test_webhook_targets)
+{
+	static const char *const internal[] = {
+		"http://10.0.0.1/", "http://10.255.255.255:8080/x",
+		"http://172.16.0.1/", "http://172.31.255.255/",
+		"http://192.168.1.1/", "http://169.254.169.254/latest/",
+		"http://100.64.0.1/", "http://0.0.0.0/", "http://0/",
+		"http://224.0.0.1/", "http://255.255.255.255/",
+		"http://192.0.2.1/", "http://198.18.0.1/",
+		"http://0x0a.0.0.1/", "http://012.0.0.1/", "http://167772161/",
+		"http://10.1/", "http://169.254.169.254./",
+		"http://%31%30.0.0.1/", "http://[fc00::1]/",
+		"http://[fd12::1]/",
+		"http://[fe80::1]/", "http://[fe80::1%25eth0]/", "http://[::]/",
+		"http://[::ffff:10.0.0.1]/", "http://[::ffff:a00:1]/",
+		"http://[::ffff:169.254.169.254]/", "http://[::10.0.0.1]/",
+		"http://[::ffff:0:8.8.8.8]/", "http://[::8.8.8.8]/",
+		"http://[64:ff9b::a00:1]/", "http://[64:ff9b::7f00:1]/",
+		"http://[2002:a00:1::]/", "http://[2001::1]/",
+		"http://[2001:db8::1]/", "http://[ff02::1]/",
+		"http://[fec0::1]/",
+		NULL
+	};
+	static const char *const loopback[] = {
+		"http://127.0.0.1:16330/", "http://127.1/", "http://0x7f.1/",
+		"http://2130706433/", "http://0177.0.0.1/",
+		"http://127.0.0.1./",
+		"http://127.255.255.254/", "http://[::1]/",
+		"http://[0:0:0:0:0:0:0:1]/", "http://[::ffff:127.0.0.1]/",
+		"http://localhost/", "http://LOCALHOST:80/",
+		"http://a.localhost/",
+		"http://localhost./", NULL
+	};
+	static const char *const public[] = {
+		"https://example.com/h", "http://8.8.8.8/",
+		"http://1.1.1.1:8443/",
+		"http://172.32.0.1/", "http://100.128.0.1/", "http://11.0.0.1/",
+		"http://[2606:4700::1111]/", "http://[::ffff:8.8.8.8]/",
+		"http://[64:ff9b::808:808]/", "http://localhost.example.com/",
+		NULL
+	};
+	size_t	i;
+
+	for (i = 0; internal[i] != NULL; i++) {
+		ck_assert_msg(notify_webhook_target(internal[i],
+		    HF_PRIVATE_LOOPBACK) == NOTIFY_TARGET_PRIVATE, "%s",
+		    internal[i]);
+		ck_assert_msg(notify_webhook_target(internal[i],
+		    HF_PRIVATE_YES) == NOTIFY_TARGET_OK, "%s", internal[i]);
+	}
+	for (i = 0; loopback[i] != NULL; i++) {
+		ck_assert_msg(notify_webhook_target(loopback[i],
+		    HF_PRIVATE_NO) == NOTIFY_TARGET_PRIVATE, "%s",
+		    loopback[i]);
+		ck_assert_msg(notify_webhook_target(loopback[i],
+		    HF_PRIVATE_LOOPBACK) == NOTIFY_TARGET_OK, "%s",
+		    loopback[i]);
+	}
+	for (i = 0; public[i] != NULL; i++)
+		ck_assert_msg(notify_webhook_target(public[i],
+		    HF_PRIVATE_NO) == NOTIFY_TARGET_OK, "%s", public[i]);
+	ck_assert_int_eq(notify_webhook_target("ftp://8.8.8.8/",
+	    HF_PRIVATE_YES), NOTIFY_TARGET_BAD);
+	ck_assert_int_eq(notify_webhook_target("gopher://127.0.0.1:6379/",
+	    HF_PRIVATE_YES), NOTIFY_TARGET_BAD);
+	ck_assert_int_eq(notify_webhook_target("file:///etc/passwd",
+	    HF_PRIVATE_YES), NOTIFY_TARGET_BAD);
 }
 END_TEST
 
@@ -295,6 +369,7 @@ suite_notify(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_addr_checks);
+	tcase_add_test(tc, test_webhook_targets);
 	tcase_add_test(tc, test_header_checks);
 	tcase_add_test(tc, test_from_addr);
 	tcase_add_test(tc, test_plain_message);
