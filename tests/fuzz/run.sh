@@ -18,7 +18,7 @@
 set -uo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-secs=8 work= out=
+secs=8 work='' out=''
 while getopts t:w:o: opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
@@ -78,9 +78,10 @@ for name in "$@"; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n1)
-	corp=$(ls "$work/$name" | wc -l)
-	art=$(ls "$out/$name"-crash-* "$out/$name"-leak-* "$out/$name"-timeout-* \
-		"$out/$name"-oom-* 2>/dev/null | head -n1)
+	corp=$(find "$work/$name" -type f | wc -l)
+	art=$(find "$out" -maxdepth 1 -type f \( -name "$name-crash-*" -o \
+		-name "$name-leak-*" -o -name "$name-timeout-*" -o \
+		-name "$name-oom-*" \) | head -n1)
 	if [ $rc = 0 ] && [ -z "$art" ]; then
 		echo "fuzz $name: ok, ${runs:-?} runs, ${eps:-?} exec/s, ${cov:-cov: ? ft: ?}, corpus $corp"
 		passed=$((passed + 1))
