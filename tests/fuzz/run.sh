@@ -12,7 +12,8 @@
 # BUILDDIR holds tests/fuzz/fuzz_* (the programs); without NAMEs every
 # one built there runs. Seeds are read from tests/fuzz/corpus/NAME/ (never
 # written); what a run finds goes to WORKDIR/NAME/ (BUILDDIR/fuzz-corpus:
-# kept, so later runs start from it), the log and any crash, leak or
+# kept, so later runs start from it; merged down to a minimal set past
+# 1000 inputs), the log and any crash, leak or
 # timeout input to OUTDIR (BUILDDIR/fuzz-out). tests/fuzz/NAME.dict is
 # used when present. Exit 0 only if every fuzzer ran clean.
 set -uo pipefail
@@ -65,6 +66,18 @@ for name in "$@"; do
 		continue
 	fi
 	mkdir -p "$work/$name"
+	# the kept corpus only grows: past 1000 inputs, keep a minimal set
+	# with the same coverage (libFuzzer's -merge)
+	if [ "$(find "$work/$name" -type f | wc -l)" -gt 1000 ]; then
+		rm -rf "$work/$name.min"
+		mkdir -p "$work/$name.min"
+		if "$bin" -merge=1 "$work/$name.min" "$work/$name" >"$log" 2>&1; then
+			rm -rf "${work:?}/${name:?}"
+			mv "$work/$name.min" "$work/$name"
+		else
+			rm -rf "$work/$name.min"
+		fi
+	fi
 	seeds=()
 	[ -d "$SRC/corpus/$name" ] && seeds=("$SRC/corpus/$name")
 	dict=()
