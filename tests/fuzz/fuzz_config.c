@@ -22,7 +22,8 @@
 #include "holdfast/core.h"
 #include "fuzz.h"
 
-#define LINE_MAX_BYTES	1022	/* conf_read_file(): char line[1024] */
+/* conf_read_file() reads with char line[1024] */
+#define LINE_MAX_BYTES	1022
 
 extern char	**environ;
 

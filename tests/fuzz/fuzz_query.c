@@ -65,7 +65,8 @@ ref_decode(const char *s, size_t n, int plus, char *out, size_t *outlen)
 			out[o++] = plus ? ' ' : '+';
 			break;
 		case '%':
-			if (n - i < 3 || (h = hex((unsigned char)s[i + 1])) < 0 ||
+			if (n - i < 3 ||
+			    (h = hex((unsigned char)s[i + 1])) < 0 ||
 			    (l = hex((unsigned char)s[i + 2])) < 0 ||
 			    (h | l) == 0)
 				return -1;

@@ -130,8 +130,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			 scratch[FUZZ_SCRATCH];
 	const struct route	*found = NULL;
 	const char		*args[HTTP_MAX_ARGS];
-	int			 allow[HTTP_METHOD__MAX], want[HTTP_METHOD__MAX];
-	size_t			 nargs = 0, i, first = (size_t)-1, len, ns;
+	int			 allow[HTTP_METHOD__MAX];
+	int			 want[HTTP_METHOD__MAX];
+	size_t			 nargs = 0, i, first = (size_t)-1, len;
+	size_t			 ns;
 	int			 m, any = 0, split_ok;
 	enum route_match	 rc;
 
@@ -149,7 +151,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		any = 1;
 		want[api_routes[i].method] = 1;
-		if (first == (size_t)-1 && method_takes(api_routes[i].method, m))
+		if (first == (size_t)-1 &&
+		    method_takes(api_routes[i].method, m))
 			first = i;
 	}
 

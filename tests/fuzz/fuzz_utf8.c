@@ -66,7 +66,8 @@ ref_valid(const unsigned char *s, size_t n)
 static void
 check(const unsigned char *s, size_t n)
 {
-	int	got = hf_utf8_valid((const char *)s, n), want = ref_valid(s, n);
+	int	got = hf_utf8_valid((const char *)s, n);
+	int	want = ref_valid(s, n);
 
 	if (got != want) {
 		size_t	i;
