@@ -182,6 +182,8 @@ const char *http_client_ip(struct http_request *);
 const char *http_query(const struct http_request *, const char *name);
 const char *http_env(const struct http_request *, const char *name);
 int	 http_url_decode(char *dst, const char *src, size_t len, int plus);
+int	 http_query_parse(struct arena *, const char *qs,
+	    struct http_param **, size_t *);
 int	 http_request_id_valid(const char *);
 
 /* Replies (reply.c). Each writes the whole response once. */

@@ -12,6 +12,31 @@
 #define ARENA_CHUNK_SIZE	(64 * 1024)
 #define ARENA_ALIGN		16
 
+/*
+ * Under AddressSanitizer (--enable-asan, the fuzzers) the free part of a
+ * chunk is poisoned and every allocation is followed by a poisoned red
+ * zone, so that an overrun of one arena buffer into the next is reported
+ * as it would be between two mallocs. The cap still counts only what was
+ * asked for.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN	1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define ARENA_REDZONE	ARENA_ALIGN
+#define ARENA_POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define ARENA_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ARENA_REDZONE	0
+#define ARENA_POISON(p, n)	((void)(p), (void)(n))
+#define ARENA_UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
+
 struct arena_chunk {
 	struct arena_chunk	*next;
 	size_t			 size;
@@ -45,6 +70,7 @@ arena_chunk_new(size_t min)
 	c->next = NULL;
 	c->size = size - sizeof(*c);
 	c->used = 0;
+	ARENA_POISON(c->data, c->size);
 	return c;
 }
 
@@ -56,10 +82,10 @@ void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_chunk	*c;
-	size_t			 off;
+	size_t			 off, want = n;
 
 	if (n == 0)
-		n = 1;
+		want = n = 1;
 	if (n > SIZE_MAX / 2)
 		return NULL;
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -67,15 +93,16 @@ arena_alloc(struct arena *a, size_t n)
 		return NULL;
 	c = a->head;
 	off = c != NULL ? c->used : 0;
-	if (c == NULL || c->size - off < n) {
-		if ((c = arena_chunk_new(n)) == NULL)
+	if (c == NULL || c->size - off < n + ARENA_REDZONE) {
+		if ((c = arena_chunk_new(n + ARENA_REDZONE)) == NULL)
 			return NULL;
 		c->next = a->head;
 		a->head = c;
 		off = 0;
 	}
-	c->used = off + n;
+	c->used = off + n + ARENA_REDZONE;
 	a->total += n;
+	ARENA_UNPOISON(c->data + off, want);
 	return c->data + off;
 }
 
@@ -162,15 +189,19 @@ arena_reset(struct arena *a)
 	a->cleanups = NULL;
 	for (c = a->head; c != NULL && c->next != NULL; c = next) {
 		next = c->next;
+		ARENA_UNPOISON(c->data, c->size);
 		free(c);
 		a->head = next;
 	}
 	if (a->head != NULL) {
 		if (a->head->size > ARENA_CHUNK_SIZE) {
+			ARENA_UNPOISON(a->head->data, a->head->size);
 			free(a->head);
 			a->head = NULL;
-		} else
+		} else {
 			a->head->used = 0;
+			ARENA_POISON(a->head->data, a->head->size);
+		}
 	}
 	a->total = 0;
 }
@@ -179,6 +210,8 @@ void
 arena_free(struct arena *a)
 {
 	arena_reset(a);
+	if (a->head != NULL)
+		ARENA_UNPOISON(a->head->data, a->head->size);
 	free(a->head);
 	a->head = NULL;
 }

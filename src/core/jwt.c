@@ -162,7 +162,9 @@ jwt_verify(const char *token, const char *key, const char *iss,
 	if (json_object_object_get_ex(pl, "nbf", &v) &&
 	    json_object_get_int64(v) > now + leeway)
 		goto done;
-	rc = now > c->exp + leeway ? HF_E_AUTH_EXPIRED : HF_OK;
+	/* now - leeway, not exp + leeway: exp is the token's, up to
+	 * INT64_MAX, and the sum would overflow (found by fuzz_jwt) */
+	rc = now - leeway > c->exp ? HF_E_AUTH_EXPIRED : HF_OK;
 done:
 	json_object_put(hdr);
 	json_object_put(pl);

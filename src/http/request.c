@@ -70,6 +70,55 @@ http_request_id_valid(const char *s)
 	return n > 0;
 }
 
+/*
+ * Splits a query string ("a=1&b=x+y&c") into decoded name/value pairs in
+ * arena memory; empty pairs are skipped, a name without '=' gets "". A
+ * NULL or empty qs gives no pairs. Returns 0, or -1 for a bad escape (or
+ * an encoded NUL) or when the arena is full. Pure: the serve loop passes
+ * QUERY_STRING, the fuzzer (tests/fuzz/fuzz_query.c) anything.
+ */
+int
+http_query_parse(struct arena *a, const char *qs, struct http_param **out,
+    size_t *nout)
+{
+	const char		*p, *amp, *eq;
+	size_t			 n = 1, i = 0, klen, vlen;
+	char			*k, *v;
+	struct http_param	*q;
+
+	*out = NULL;
+	*nout = 0;
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	for (p = qs; *p != '\0'; p++)
+		if (*p == '&')
+			n++;
+	if ((q = arena_calloc(a, n, sizeof(*q))) == NULL)
+		return -1;
+	for (p = qs; *p != '\0' && i < n; p = *amp != '\0' ? amp + 1 : amp) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		if (amp == p)
+			continue;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		klen = (size_t)((eq != NULL ? eq : amp) - p);
+		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
+		k = arena_alloc(a, klen + 1);
+		v = arena_alloc(a, vlen + 1);
+		if (k == NULL || v == NULL ||
+		    http_url_decode(k, p, klen, 1) != 0 ||
+		    http_url_decode(v, eq != NULL ? eq + 1 : "", vlen, 1) != 0)
+			return -1;
+		q[i].name = k;
+		q[i].value = v;
+		i++;
+	}
+	*out = q;
+	*nout = i;
+	return 0;
+}
+
 /* The first value of a query parameter, decoded, or NULL. */
 const char *
 http_query(const struct http_request *req, const char *name)

@@ -210,45 +210,23 @@ serve_path(struct http_request *req)
 static int
 serve_query(struct http_request *req, const char **bad)
 {
-	const char	*qs = http_env(req, "QUERY_STRING");
-	const char	*p, *amp, *eq;
-	size_t		 n = 1, i = 0, klen, vlen;
-	char		*k, *v;
+	size_t	i;
 
-	if (qs == NULL || *qs == '\0')
-		return 0;
-	for (p = qs; *p != '\0'; p++)
-		if (*p == '&')
-			n++;
-	if ((req->query = arena_calloc(req->arena, n, sizeof(*req->query)))
-	    == NULL)
+	*bad = NULL;
+	if (http_query_parse(req->arena, http_env(req, "QUERY_STRING"),
+	    &req->query, &req->nquery) != 0)
 		return -1;
-	for (p = qs; *p != '\0' && i < n; p = *amp != '\0' ? amp + 1 : amp) {
-		amp = strchr(p, '&');
-		if (amp == NULL)
-			amp = p + strlen(p);
-		if (amp == p)
-			continue;
-		eq = memchr(p, '=', (size_t)(amp - p));
-		klen = (size_t)((eq != NULL ? eq : amp) - p);
-		vlen = eq != NULL ? (size_t)(amp - eq - 1) : 0;
-		k = arena_alloc(req->arena, klen + 1);
-		v = arena_alloc(req->arena, vlen + 1);
-		if (k == NULL || v == NULL ||
-		    http_url_decode(k, p, klen, 1) != 0 ||
-		    !hf_utf8_valid(k, strlen(k)))
+	for (i = 0; i < req->nquery; i++) {
+		const char	*k = req->query[i].name, *v = req->query[i].value;
+
+		if (!hf_utf8_valid(k, strlen(k)))
 			return -1;
-		if (strlen(k) <= 64)
-			*bad = k;
-		if (http_url_decode(v, eq != NULL ? eq + 1 : "", vlen, 1) != 0
-		    || !hf_utf8_valid(v, strlen(v)))
+		if (!hf_utf8_valid(v, strlen(v))) {
+			if (strlen(k) <= 64)
+				*bad = k;
 			return -1;
-		*bad = NULL;
-		req->query[i].name = k;
-		req->query[i].value = v;
-		i++;
+		}
 	}
-	req->nquery = i;
 	return 0;
 }
 

@@ -44,8 +44,11 @@ parse_money(const char *s)
 	if (digits == 0)
 		return -1;
 	if (*s == '.') {
+		/* count every digit, keep two: a long run of decimals
+		 * overflowed frac (found by fuzz_validate) */
 		for (s++; isdigit((unsigned char)*s); s++, fdigits++)
-			frac = frac * 10 + (*s - '0');
+			if (fdigits < 2)
+				frac = frac * 10 + (*s - '0');
 		if (fdigits == 0 || fdigits > 2)
 			return -1;
 		if (fdigits == 1)

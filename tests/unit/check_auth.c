@@ -52,6 +52,12 @@ START_TEST(test_jwt_sign_verify)
 	    HF_E_AUTH_INVALID);
 	ck_assert_int_eq(jwt_verify(tok, KEY "x", "hf", "api", 1500, 60, &c),
 	    HF_E_AUTH_INVALID);
+	/* exp at INT64_MAX: exp + leeway overflowed (fuzz_jwt's crash) */
+	ck_assert_int_eq(jwt_sign(tok, sizeof(tok), KEY, "hf", "api", 42,
+	    ROLE_USER, 1000, INT64_MAX), 0);
+	ck_assert_int_eq(jwt_verify(tok, KEY, "hf", "api", 1500, 60, &c),
+	    HF_OK);
+	ck_assert_int_eq(c.exp, INT64_MAX);
 }
 END_TEST
 
