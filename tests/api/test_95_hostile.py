@@ -14,8 +14,10 @@ huge_strings (1 MB: at the body cap, one past it, past the web server's),
 nul, bad_utf8 (raw invalid and overlong bytes in bodies, query strings,
 path segments and headers), deep_nesting (10,000 deep), duplicate_keys,
 sql_like (' " ; -- % _ \\), paging, odd_ids, sku_spellings, malformed_query,
-bad_headers, bad_auth (schemes, alg none, forged and bad base64 tokens) and
-methods (TRACE, CONNECT, PROPFIND, ...).
+bad_headers, bad_auth (schemes, alg none, forged and bad base64 tokens),
+methods (TRACE, CONNECT, PROPFIND, ...) and hijack (another key's
+reservations and references, an order's reservations through the generic
+routes, lines under an order's reference: holes 2 and 3).
 
 What is asserted, over the whole corpus:
   - no answer is a 5xx;
@@ -46,15 +48,16 @@ only scratch objects made for them (their own SKUs, reservation, order,
 loan, hold, product, user, key and webhook), which are left out of the
 unchanged check but must still reconcile.
 
-Generation is deterministic (random.Random(SEED)); only the names of the
-setup objects change from run to run (they must be unique in a reused
-database).  The corpus goes through a few keep-alive connections in
+Generation is deterministic (random.Random(SEED)); only the names and ids
+of the setup objects change from run to run (they must be unique in a
+reused database).  The summary prints a digest of the corpus without them,
+the same on every run; HOLDFAST_CORPUS_LIST=<file> writes the list itself
+(category|route|method|refuse or any|label, one case a line).  The corpus goes through a few keep-alive connections in
 parallel (THREADS), one per thread, reopened when the server closes one.
 Products and webhooks that the corpus managed to create are retired or
 deleted at the end, so no later test lists them.
 """
 
-import base64
 import collections
 import hashlib
 import hmac
@@ -168,8 +171,9 @@ def _c_defines():
         "INT_MAX": 2 ** 31 - 1})
     roots = [os.path.join(hf.repo_root(), d) for d in ("include", "src")]
     for root in roots:
-        for dirpath, _, files in os.walk(root):
-            for name in files:
+        for dirpath, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in sorted(files):
                 if not name.endswith((".h", ".c")):
                     continue
                 with open(os.path.join(dirpath, name)) as f:
@@ -340,13 +344,6 @@ def get_at(body, path):
     for p in path:
         cur = cur[p]
     return cur
-
-
-def path_name(path):
-    out = ""
-    for p in path:
-        out += "[%d]" % p if isinstance(p, int) else ("." if out else "") + p
-    return out
 
 
 # ================================================================ the client
@@ -1215,17 +1212,10 @@ class Gen:
                 "OBJECT": [1, "x", [], True],
                 "ARRAY": [{}, "x", 1, True],
                 "MONEY": [True, [], {}, "abc", ""]}.get(f["type"], [])
-            vals = list(vals)
-            if not f["nullable"] and not (len(path) == 1 and
-                    not f["required"] and f["type"] == "BOOL"):
-                vals.append(None)
-            if f["nullable"] is False and f["required"] is False and \
-                    None in vals:
-                pass
-            for v in self.pick(vals, 3) + ([None] if None in vals and
-                    None not in self.pick(vals, 3) else []):
-                if v is None and f["nullable"]:
-                    continue
+            picks = self.pick(vals, 3)
+            if not f["nullable"]:
+                picks.append(None)      # null where null is not allowed
+            for v in picks:
                 self.req("wrong_types", "%s = %s" % (f["name"],
                     json.dumps(v)), r, body=set_at(self.base(r, "G"), path,
                     v))
@@ -2174,8 +2164,19 @@ def test_hostile_corpus_no_5xx_only_json_nothing_moves():
         s["json"] += "non-JSON" in kinds
         for kind, detail in probs:
             problems[kind].append((c, a, detail))
-    print("hostile corpus: %d requests in %.1f s (%d threads)"
-        % (len(cases), took, THREADS))
+    # the corpus without the run's names and ids (hex digits dropped from
+    # the labels): the same every run
+    listing = "\n".join("%s|%s|%s|%s|%s" % (c.cat, c.route, c.method,
+        c.expect, re.sub(r"[0-9A-Fa-f]", "", c.label)) for c in cases)
+    digest = hashlib.sha256(listing.encode("utf-8",
+        "replace")).hexdigest()[:16]
+    if os.environ.get("HOLDFAST_CORPUS_LIST"):
+        with open(os.environ["HOLDFAST_CORPUS_LIST"], "w") as f:
+            f.write(listing + "\n")
+    print("hostile corpus: %d requests (%d refuse, %d any; seed %d, "
+        "corpus %s) in %.1f s (%d threads)" % (len(cases),
+        sum(c.expect == "refuse" for c in cases),
+        sum(c.expect == "any" for c in cases), SEED, digest, took, THREADS))
     for cat, s in by_cat.items():
         sts = " ".join("%sx%d" % (k, v) for k, v in sorted(s["st"].items(),
             key=lambda kv: str(kv[0])))

@@ -48,76 +48,76 @@ PRINCIPALS = ("guest", "user", "user2", "biz", "biz2", "admin")
 DERIVED = ("disabled", "demoted")
 
 TABLE = """
-# method route                              guest user  user2 biz   biz2  admin
-GET    /api/v1                               200   200   200   200   200   200
-GET    /api/v1/health                        200   200   200   200   200   200
-POST   /api/v1/auth/register                 201   201   201   201   201   201
-POST   /api/v1/auth/verify                   200   200   200   200   200   200
-POST   /api/v1/auth/resend                   202   202   202   202   202   202
-POST   /api/v1/auth/login                    200   200   200   200   200   200
-POST   /api/v1/auth/refresh                  200   200   200   200   200   200
-POST   /api/v1/auth/logout                   200   200   200   200   200   200
-POST   /api/v1/auth/password/forgot          202   202   202   202   202   202
-POST   /api/v1/auth/password/reset           200   200   200   200   200   200
-GET    /api/v1/me                            401   200   200   200   200   200
-PATCH  /api/v1/me                            401   200   200   403   403   200
-GET    /api/v1/users                         401   403   403   403   403   200
-POST   /api/v1/users                         401   403   403   403   403   201
-PATCH  /api/v1/users/{id}                    401   403   403   403   403   200
-POST   /api/v1/api-keys                      401   403   403   403   403   201
-GET    /api/v1/api-keys                      401   403   403   403   403   200
-DELETE /api/v1/api-keys/{id}                 401   403   403   403   403   200
-GET    /api/v1/audit                         401   403   403   403   403   200
-POST   /api/v1/products                      401   403   403   403   403   201
-GET    /api/v1/products                      200   200   200   200   200   200
-GET    /api/v1/products/{id}                 200   200   200   200   200   200
-PATCH  /api/v1/products/{id}                 401   403   403   403   403   200
-DELETE /api/v1/products/{id}                 401   403   403   403   403   200
-PUT    /api/v1/products/{id}/cover           401   403   403   403   403   200
-GET    /api/v1/categories                    200   200   200   200   200   200
-GET    /api/v1/stock                         200   200   200   200   200   200
-GET    /api/v1/stock/{sku}                   200   200   200   200   200   200
-PATCH  /api/v1/stock/{sku}                   401   403   403   403   403   200
-POST   /api/v1/stock/{sku}/restock           401   403   403   200   200   200
-POST   /api/v1/stock/{sku}/deduct            401   403   403   200   200   200
-POST   /api/v1/stock/{sku}/adjust            401   403   403   403   403   200
-GET    /api/v1/stock/{sku}/reconcile         401   403   403   200   200   200
-POST   /api/v1/reservations                  401   403   403   201   201   201
-GET    /api/v1/reservations                  401   403   403   +     -     +
-POST   /api/v1/reservations/commit           401   403   403   200   404|409 200
-POST   /api/v1/reservations/release          401   403   403   200   404|409 200
-GET    /api/v1/reservations/{id}             401   403   403   200   404   200
-POST   /api/v1/reservations/{id}/commit      401   403   403   200   404   200
-POST   /api/v1/reservations/{id}/release     401   403   403   200   404   200
-GET    /api/v1/ledger                        401   403   403   200   200   200
-GET    /api/v1/ledger/stats                  401   403   403   200   200   200
-GET    /api/v1/ledger/{id}                   401   403   403   200   200   200
-POST   /api/v1/loans                         401   201   201   201   201   201
-GET    /api/v1/loans                         401   +     -     +     +     +
-GET    /api/v1/loans/{id}                    401   200   404   200   200   200
-POST   /api/v1/loans/{id}/return             401   200   404   200   200   200
-POST   /api/v1/loans/{id}/renew              401   200   404   200   200   200
-POST   /api/v1/holds                         401   201   201   201   201   201
-GET    /api/v1/holds                         401   +     -     +     +     +
-GET    /api/v1/holds/{id}                    401   200   404   200   200   200
-DELETE /api/v1/holds/{id}                    401   200   404   200   200   200
-POST   /api/v1/holds/{id}/checkout           401   201   404   201   201   201
-GET    /api/v1/stats/loans                   401   403   403   200   200   200
-GET    /api/v1/stats/categories              401   403   403   200   200   200
-POST   /api/v1/orders                        401   201   201   201   201   201
-GET    /api/v1/orders                        401   +     -     +     +     +
-GET    /api/v1/orders/{id}                   401   200   404   200   200   200
-POST   /api/v1/orders/{id}/pay               401   403   403   200   200   200
-POST   /api/v1/orders/{id}/cancel            401   200   404   403   403   200
-POST   /api/v1/orders/{id}/refund            401   403   403   403   403   200
-POST   /api/v1/orders/{id}/fulfill           401   403   403   200   200   200
-POST   /api/v1/payments/notify               200   200   200   200   200   200
-POST   /api/v1/webhooks                      401   403   403   403   403   201
-GET    /api/v1/webhooks                      401   403   403   403   403   200
-DELETE /api/v1/webhooks/{id}                 401   403   403   403   403   200
-GET    /api/v1/webhooks/{id}/deliveries      401   403   403   403   403   200
-GET    /api/v1/stats/orders                  401   403   403   200   200   200
-GET    /metrics                              200   200   200   200   200   200
+# meth route                             guest user  user2 biz   biz2  admin
+GET    /api/v1                           200   200   200   200   200   200
+GET    /api/v1/health                    200   200   200   200   200   200
+POST   /api/v1/auth/register             201   201   201   201   201   201
+POST   /api/v1/auth/verify               200   200   200   200   200   200
+POST   /api/v1/auth/resend               202   202   202   202   202   202
+POST   /api/v1/auth/login                200   200   200   200   200   200
+POST   /api/v1/auth/refresh              200   200   200   200   200   200
+POST   /api/v1/auth/logout               200   200   200   200   200   200
+POST   /api/v1/auth/password/forgot      202   202   202   202   202   202
+POST   /api/v1/auth/password/reset       200   200   200   200   200   200
+GET    /api/v1/me                        401   200   200   200   200   200
+PATCH  /api/v1/me                        401   200   200   403   403   200
+GET    /api/v1/users                     401   403   403   403   403   200
+POST   /api/v1/users                     401   403   403   403   403   201
+PATCH  /api/v1/users/{id}                401   403   403   403   403   200
+POST   /api/v1/api-keys                  401   403   403   403   403   201
+GET    /api/v1/api-keys                  401   403   403   403   403   200
+DELETE /api/v1/api-keys/{id}             401   403   403   403   403   200
+GET    /api/v1/audit                     401   403   403   403   403   200
+POST   /api/v1/products                  401   403   403   403   403   201
+GET    /api/v1/products                  200   200   200   200   200   200
+GET    /api/v1/products/{id}             200   200   200   200   200   200
+PATCH  /api/v1/products/{id}             401   403   403   403   403   200
+DELETE /api/v1/products/{id}             401   403   403   403   403   200
+PUT    /api/v1/products/{id}/cover       401   403   403   403   403   200
+GET    /api/v1/categories                200   200   200   200   200   200
+GET    /api/v1/stock                     200   200   200   200   200   200
+GET    /api/v1/stock/{sku}               200   200   200   200   200   200
+PATCH  /api/v1/stock/{sku}               401   403   403   403   403   200
+POST   /api/v1/stock/{sku}/restock       401   403   403   200   200   200
+POST   /api/v1/stock/{sku}/deduct        401   403   403   200   200   200
+POST   /api/v1/stock/{sku}/adjust        401   403   403   403   403   200
+GET    /api/v1/stock/{sku}/reconcile     401   403   403   200   200   200
+POST   /api/v1/reservations              401   403   403   201   201   201
+GET    /api/v1/reservations              401   403   403   +     -     +
+POST   /api/v1/reservations/commit       401   403   403   200   404|409 200
+POST   /api/v1/reservations/release      401   403   403   200   404|409 200
+GET    /api/v1/reservations/{id}         401   403   403   200   404   200
+POST   /api/v1/reservations/{id}/commit  401   403   403   200   404   200
+POST   /api/v1/reservations/{id}/release 401   403   403   200   404   200
+GET    /api/v1/ledger                    401   403   403   200   200   200
+GET    /api/v1/ledger/stats              401   403   403   200   200   200
+GET    /api/v1/ledger/{id}               401   403   403   200   200   200
+POST   /api/v1/loans                     401   201   201   201   201   201
+GET    /api/v1/loans                     401   +     -     +     +     +
+GET    /api/v1/loans/{id}                401   200   404   200   200   200
+POST   /api/v1/loans/{id}/return         401   200   404   200   200   200
+POST   /api/v1/loans/{id}/renew          401   200   404   200   200   200
+POST   /api/v1/holds                     401   201   201   201   201   201
+GET    /api/v1/holds                     401   +     -     +     +     +
+GET    /api/v1/holds/{id}                401   200   404   200   200   200
+DELETE /api/v1/holds/{id}                401   200   404   200   200   200
+POST   /api/v1/holds/{id}/checkout       401   201   404   201   201   201
+GET    /api/v1/stats/loans               401   403   403   200   200   200
+GET    /api/v1/stats/categories          401   403   403   200   200   200
+POST   /api/v1/orders                    401   201   201   201   201   201
+GET    /api/v1/orders                    401   +     -     +     +     +
+GET    /api/v1/orders/{id}               401   200   404   200   200   200
+POST   /api/v1/orders/{id}/pay           401   403   403   200   200   200
+POST   /api/v1/orders/{id}/cancel        401   200   404   403   403   200
+POST   /api/v1/orders/{id}/refund        401   403   403   403   403   200
+POST   /api/v1/orders/{id}/fulfill       401   403   403   200   200   200
+POST   /api/v1/payments/notify           200   200   200   200   200   200
+POST   /api/v1/webhooks                  401   403   403   403   403   201
+GET    /api/v1/webhooks                  401   403   403   403   403   200
+DELETE /api/v1/webhooks/{id}             401   403   403   403   403   200
+GET    /api/v1/webhooks/{id}/deliveries  401   403   403   403   403   200
+GET    /api/v1/stats/orders              401   403   403   200   200   200
+GET    /metrics                          200   200   200   200   200   200
 """
 
 
@@ -333,8 +333,6 @@ def build_world():
     w.tokens = {"guest": None, "user": w.u1["access"],
         "user2": w.u2["access"], "biz": w.biz, "biz2": w.biz2,
         "admin": admin, "disabled": ud["access"], "demoted": um["access"]}
-    w.user_of = {"user": w.u1, "user2": w.u2, "demoted": um,
-        "disabled": ud}
     w.stock_pid, w.stock_sku = w.product(100000)
     _, w.shop_sku = w.product(100000, price="3.50")
     r = hf.call("GET", API + "/ledger?sku=%s&per_page=1" % w.stock_sku,
