@@ -284,6 +284,12 @@ serve_parse_json(struct http_request *req)
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
+	if (http_json_raw_control(req->body, req->body_len)) {
+		json_tokener_free(tok);
+		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a control "
+		    "character inside a string must be escaped", NULL);
+		return -1;
+	}
 	/* the raw body stays as sent: it is the idempotency fingerprint */
 	if ((text = http_json_escapes(req->arena, req->body, req->body_len,
 	    &len)) == NULL) {

@@ -36,10 +36,11 @@ parse_money(const char *s)
 	long long	whole = 0, frac = 0;
 	int		digits = 0, fdigits = 0;
 
+	/* DECIMAL(12,2): at most 9999999999.99 */
 	for (; isdigit((unsigned char)*s); s++, digits++) {
+		whole = whole * 10 + (*s - '0');
 		if (whole > 9999999999LL)
 			return -1;
-		whole = whole * 10 + (*s - '0');
 	}
 	if (digits == 0)
 		return -1;
@@ -300,6 +301,33 @@ json_bad_escape(const char *body, size_t len, size_t i, size_t *skip)
 		if (lo < 0xdc00 || lo > 0xdfff)
 			return 6;
 		*skip = 12;
+	}
+	return 0;
+}
+
+/*
+ * 1 if a string literal of the JSON text s[0..len) holds a raw control
+ * character (RFC 8259 wants U+0000..U+001F escaped; json-c, even strict,
+ * takes a raw tab or newline), else 0.
+ */
+int
+http_json_raw_control(const char *s, size_t len)
+{
+	size_t	i;
+	int	in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char	c = (unsigned char)s[i];
+
+		if (!in_str) {
+			if (c == '"')
+				in_str = 1;
+		} else if (c == '\\')
+			i++;
+		else if (c == '"')
+			in_str = 0;
+		else if (c < 0x20)
+			return 1;
 	}
 	return 0;
 }

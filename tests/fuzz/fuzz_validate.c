@@ -82,8 +82,8 @@ ref_money(const char *s)
 		p++;
 	for (; p[nd] >= '0' && p[nd] <= '9'; nd++)
 		;
-	if (nd > 11 || (nd == 0 && p == s))
-		return -1;
+	if (nd > 10 || (nd == 0 && p == s))
+		return -1;	/* DECIMAL(12,2): 10 digits before the point */
 	for (size_t i = 0; i < nd; i++)
 		whole = whole * 10 + (p[i] - '0');
 	p += nd;
