@@ -47,6 +47,9 @@ void	api_health(struct http_request *);
 /* metrics.c */
 void	api_metrics(struct http_request *);
 
+/* openapi.c: the document, read off api_routes and the error table */
+void	api_openapi(struct http_request *);
+
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
 				schema_email, schema_login, schema_refresh,

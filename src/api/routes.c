@@ -12,6 +12,8 @@
 const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1", api_root, PERM_PUBLIC, NONE, 0, NULL },
 	{ HTTP_GET, "/api/v1/health", api_health, PERM_PUBLIC, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/openapi.json", api_openapi, PERM_PUBLIC, NONE, 0,
+	    NULL },
 
 	{ HTTP_POST, "/api/v1/auth/register", api_register, PERM_PUBLIC, JSON,
 	    0, &schema_register },

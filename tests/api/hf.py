@@ -1460,3 +1460,94 @@ def redis_worker_clients():
         if pid in workers and fd in by_fd:
             found.append((by_fd[fd], pid))
     return found
+
+
+# ================================================================
+# Response recorder (issue 12, item 6): every answer hf.request (and a
+# KeepAliveClient) gets is kept in RECORDED, in process, so that
+# test_zy_openapi.py can match the whole run against GET
+# /api/v1/openapi.json.  With HOLDFAST_RECORD=path each one is also
+# appended to that file as a JSON line.  Bodies are kept shallow: the
+# envelope's top-level keys, with 'data' (and a 'details' over 4 KiB) cut
+# to an empty object or list of the same type, so that the ~55,000 answers
+# of a run stay small.
+# Added as a separate block; nothing above depends on it.
+# ================================================================
+
+import threading as _threading
+
+RECORDED = []
+_record_lock = _threading.Lock()
+_RECORD_REQ_MAX = 65536  # request bodies kept (bytes of JSON) for the check
+
+
+def _shallow(v, keep=0):
+    if keep and len(jsonlib.dumps(v)) <= keep:
+        return v
+    if isinstance(v, dict):
+        return {}
+    if isinstance(v, list):
+        return []
+    return v
+
+
+def _record(resp, body):
+    target = urlsplit(resp.url)
+    req_json = None
+    if isinstance(body, (dict, list)):
+        req_json = body
+    elif isinstance(body, (bytes, str)) and 0 < len(body) <= _RECORD_REQ_MAX:
+        try:
+            req_json = jsonlib.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            req_json = None
+    if req_json is not None:
+        try:
+            text = jsonlib.dumps(req_json)
+            req_json = jsonlib.loads(text) if len(text) <= \
+                _RECORD_REQ_MAX else None
+        except (TypeError, ValueError):
+            req_json = None
+    out = resp.json
+    if isinstance(out, dict):
+        out = {k: (_shallow(v, 4096 if k == "details" else 0) if k in
+            ("data", "details") else v) for k, v in out.items()}
+    else:
+        out = None
+    rec = {"method": resp.method, "path": target.path,
+        "front": target.netloc, "status": resp.status,
+        "content_type": resp.headers.get("Content-Type") or "",
+        "json": out, "request_json": req_json,
+        "request_content_type": next((v for k, v in
+            resp.req_headers.items() if k.lower() == "content-type"), None),
+        "is_json": resp.json is not None}
+    RECORDED.append(rec)
+    where = os.environ.get("HOLDFAST_RECORD")
+    if where:
+        with _record_lock, open(where, "a") as f:
+            f.write(jsonlib.dumps(rec) + "\n")
+
+
+_request_unrecorded = request
+
+
+def request(method, path, body=None, headers=None, base=None, timeout=15,
+    content_type=None):
+    resp = _request_unrecorded(method, path, body=body, headers=headers,
+        base=base, timeout=timeout, content_type=content_type)
+    _record(resp, body)
+    return resp
+
+
+request.__doc__ = _request_unrecorded.__doc__
+_keepalive_unrecorded = KeepAliveClient.request
+
+
+def _keepalive_request(self, method, path, body=None, headers=None):
+    resp = _keepalive_unrecorded(self, method, path, body=body,
+        headers=headers)
+    _record(resp, body)
+    return resp
+
+
+KeepAliveClient.request = _keepalive_request

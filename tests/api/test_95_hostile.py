@@ -559,7 +559,10 @@ def check_answer(case, a):
             probs.append(("non-JSON", "body does not parse as UTF-8 "
                 "JSON: %s" % str(e)[:80]))
             body = None
-        if body is not None:
+        # the OpenAPI document is served bare (tools read it as it is)
+        bare = a.status == 200 and isinstance(body, dict) and \
+            "openapi" in body
+        if body is not None and not bare:
             probs.extend(_envelope(a, body))
             front = isinstance(body, dict) and "request_id" not in body
         rid = a.headers.get("x-request-id")
@@ -878,6 +881,7 @@ def route_specs(w):
     pg = ("page", "per_page")
     add("GET", "")
     add("GET", "/health")
+    add("GET", "/openapi.json")
     add("POST", "/auth/register", body=lambda g, n: {"email": E(n),
         "password": "pw-t95-register", "display_name": "T95"})
     add("POST", "/auth/verify", body=lambda g, n: {"email": E(n),

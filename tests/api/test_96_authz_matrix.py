@@ -51,6 +51,7 @@ TABLE = """
 # meth route                             guest user  user2 biz   biz2  admin
 GET    /api/v1                           200   200   200   200   200   200
 GET    /api/v1/health                    200   200   200   200   200   200
+GET    /api/v1/openapi.json              200   200   200   200   200   200
 POST   /api/v1/auth/register             201   201   201   201   201   201
 POST   /api/v1/auth/verify               200   200   200   200   200   200
 POST   /api/v1/auth/resend               202   202   202   202   202   202
