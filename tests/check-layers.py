@@ -67,9 +67,6 @@ HEADERS = {
 # exists fails too, so that the list only ever shrinks.
 # ("folder", "folder") for folders, ("svc/a.c", "svc/b.c") for svc files.
 ALLOWED = {
-    # http/auth.c calls svc_auth_key, svc_auth_user, svc_user_gen_key and
-    # svc_rate_gen: a table of guard functions set by holdfast-fcgi
-    ("http", "svc"),
     # inv_rows_json: the generic row-to-JSON helper into a lower file
     ("svc/audit.c", "svc/inventory.c"),
     # the `queue` table in inventory.c names holds_* at link time: holds
