@@ -67,16 +67,6 @@ HEADERS = {
 # exists fails too, so that the list only ever shrinks.
 # ("folder", "folder") for folders, ("svc/a.c", "svc/b.c") for svc files.
 ALLOWED = {
-    # inv_rows_json: the generic row-to-JSON helper into a lower file
-    ("svc/audit.c", "svc/inventory.c"),
-    # the `queue` table in inventory.c names holds_* at link time: holds
-    # registers into it at start-up instead
-    ("svc/inventory.c", "svc/holds.c"),
-    # the lend_* helpers shared by holds and loans: into svc/lending.c
-    ("svc/holds.c", "svc/loans.c"),
-    # webhook_deliver: a table of channels that webhooks and mail
-    # register into
-    ("svc/outbox.c", "svc/webhooks.c"),
 }
 
 
