@@ -60,6 +60,8 @@ void	api_resend(struct http_request *);
 void	api_login(struct http_request *);
 void	api_refresh(struct http_request *);
 void	api_logout(struct http_request *);
+/* the services the front door's guard uses, for http_hooks_set */
+extern const struct http_hooks	api_http_hooks;
 void	api_forgot(struct http_request *);
 void	api_reset(struct http_request *);
 

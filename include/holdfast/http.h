@@ -175,8 +175,30 @@ const char *http_json_escapes(struct arena *, const char *body, size_t len,
 	    size_t *outlen);
 const char *http_json_check(json_object *, char *path, size_t pathlen);
 
-/* The guard (auth.c): 401/403/429 before any handler. */
+/*
+ * The guard (auth.c): 401/403/429 before any handler. It reaches the
+ * services only through this table, set once by the program that wires
+ * the worker (http_hooks_set), so that http never calls svc.
+ */
+struct http_hooks {
+	/* the general rate limit: HF_OK, or not with *retry_after */
+	int	(*rate)(struct app *, const char *key, int max,
+		    int window_s, const char *gen_key, int *retry_after,
+		    char *gen, size_t genlen);
+	/* an API key or a signed-in user to a principal */
+	int	(*auth_key)(struct app *, const char *key,
+		    const char *key_hash, const char *gen,
+		    struct principal *);
+	int	(*auth_user)(struct app *, uint64_t id, const char *gen,
+		    struct principal *);
+	void	(*user_gen_key)(char *out, size_t len, uint64_t id);
+	/* after the handler: what the request held (idempotency lock) */
+	void	(*request_end)(struct app *);
+};
+
+void	 http_hooks_set(const struct http_hooks *);
 int	 http_guard(struct http_request *);
+void	 http_guard_end(struct http_request *);
 const char *http_client_ip(struct http_request *);
 
 /* Request helpers (request.c). */

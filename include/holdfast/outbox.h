@@ -26,6 +26,27 @@ struct outbox_stats {
 	int		stopped;	/* gave up early: server down */
 };
 
+/* outbox.channel: what delivers a row (registered by svc_init). */
+enum outbox_channel {
+	OUTBOX_EMAIL = 0,	/* mail_deliver (mail.c) */
+	OUTBOX_WEBHOOK,		/* webhook_deliver (webhooks.c) */
+	OUTBOX__MAX
+};
+
+/*
+ * Delivers one claimed row of a channel to target. A row that fans out
+ * into new rows (a webhook event, target "*") sets *fanned (arena) and
+ * *nfanned. Returns 0 when done, else NOTIFY_RETRY or NOTIFY_PERMANENT
+ * with err set. A channel with no deliverer is retried later.
+ */
+typedef int	outbox_send_fn(struct app *, struct arena *, uint64_t outbox_id,
+		    const char *target, const char *payload,
+		    uint64_t **fanned, size_t *nfanned, char *err,
+		    size_t errlen);
+
+void	 outbox_channel_set(enum outbox_channel, outbox_send_fn *);
+outbox_send_fn	 mail_deliver;		/* mail.c */
+
 #define OUTBOX_BACKOFF_BASE_S	30	/* after the first failure */
 #define OUTBOX_BACKOFF_MAX_S	3600
 

@@ -52,6 +52,12 @@ int	 svc_cached(struct svc_ctx *, enum cache_kind, const char *id,
 void	 svc_touch(struct svc_ctx *, uint64_t product_id, const char *sku);
 int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
 
+/*
+ * init.c: the services wired to each other (the hold queue, the outbox's
+ * channels). Every program calls it once, after app_init.
+ */
+void	 svc_init(void);
+
 /* system.c */
 struct svc_health {
 	int	database_ok;

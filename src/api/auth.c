@@ -190,3 +190,20 @@ api_logout(struct http_request *req)
 	}
 	http_reply(req, 200, NULL);
 }
+
+/* The general rate limit, as the guard counts it. */
+static int
+guard_rate(struct app *app, const char *key, int max, int window_s,
+    const char *gen_key, int *retry_after, char *gen, size_t genlen)
+{
+	return svc_rate_gen(app, RATE_GENERAL, key, max, window_s, gen_key,
+	    retry_after, gen, genlen);
+}
+
+const struct http_hooks	api_http_hooks = {
+	.rate = guard_rate,
+	.auth_key = svc_auth_key,
+	.auth_user = svc_auth_user,
+	.user_gen_key = svc_user_gen_key,
+	.request_end = svc_idem_release,
+};

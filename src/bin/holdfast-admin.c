@@ -175,6 +175,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdfast-admin: %s\n", err);
 		return 1;
 	}
+	svc_init();
 	if (strcmp(argv[1], "migrate") == 0)
 		rc = cmd_migrate(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "user") == 0 && argc >= 3 &&

@@ -97,6 +97,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdfast-expire: %s\n", err);
 		return 1;
 	}
+	svc_init();
 	if (expire_orders(&app, batch, dry_run, &orders_expired,
 	    &orders_skipped) != 0) {
 		app_free(&app);

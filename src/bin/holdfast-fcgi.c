@@ -34,6 +34,8 @@ main(void)
 		    "refused until it is set");
 	}
 	log_info(NULL, "worker started");
+	svc_init();
+	http_hooks_set(&api_http_hooks);
 	rc = http_serve(&app, api_routes, api_nroutes);
 	log_info(NULL, "worker stopping");
 	app_free(&app);

@@ -55,6 +55,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "holdfast-notify: %s\n", err);
 		return 1;
 	}
+	svc_init();
 	/* loan notices first, so this run delivers them too */
 	memset(&run, 0, sizeof(run));
 	if ((nrc = notices_run(&app, batch, &run)) != HF_OK)

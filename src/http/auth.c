@@ -9,10 +9,26 @@
 
 #include "holdfast/app.h"
 #include "holdfast/http.h"
-#include "holdfast/svc.h"
 
 #define AUTH_LEEWAY	60
 #define API_KEY_PREFIX	"hfk_"
+
+/* The services the guard uses, set by the program (http_hooks_set). */
+static const struct http_hooks	*hooks;
+
+void
+http_hooks_set(const struct http_hooks *h)
+{
+	hooks = h;
+}
+
+/* Called by the server once the handler has run. */
+void
+http_guard_end(struct http_request *req)
+{
+	if (hooks != NULL && hooks->request_end != NULL)
+		hooks->request_end(req->app);
+}
 
 static int
 is_loopback(const char *addr)
@@ -101,7 +117,7 @@ auth_token(const struct http_request *req)
 
 /*
  * An access token (JWT) or none: *uid gets the user it names (0 for none).
- * Its role claim is not used: svc_auth_user reads the user's role and
+ * Its role claim is not used: hooks->auth_user reads the user's role and
  * status as they are now.
  */
 static int
@@ -163,7 +179,7 @@ auth_rate(struct http_request *req, const char *key, const char *gen_key,
 	char			 ra[16];
 	int			 retry = 0;
 
-	if (svc_rate_gen(req->app, RATE_GENERAL, key, cfg->rate_general_max,
+	if (hooks->rate(req->app, key, cfg->rate_general_max,
 	    cfg->rate_general_window, gen_key, &retry, gen, genlen) == HF_OK)
 		return 0;
 	snprintf(ra, sizeof(ra), "%d", retry);
@@ -179,7 +195,7 @@ auth_rate(struct http_request *req, const char *key, const char *gen_key,
  * a key this worker already checked costs no database round trip. A
  * signed-in user is counted by id, and the script answers that user's
  * generation the same way: role and status are the database's, read
- * again whenever they changed (svc_auth_user).
+ * again whenever they changed (hooks->auth_user).
  */
 int
 http_guard(struct http_request *req)
@@ -190,6 +206,11 @@ http_guard(struct http_request *req)
 	int		 rc;
 
 	principal_guest(&req->who);
+	if (hooks == NULL) {
+		log_error(req->request_id, "http_guard: no http_hooks_set");
+		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+		return -1;
+	}
 	if (tok == NULL) {
 		http_reply_err(req, HF_E_AUTH_INVALID, NULL, NULL);
 		return -1;
@@ -199,7 +220,7 @@ http_guard(struct http_request *req)
 		snprintf(key, sizeof(key), "g:kh:%.24s", kh);
 		if (auth_rate(req, key, NULL, gen, sizeof(gen)) != 0)
 			return -1;
-		if ((rc = svc_auth_key(req->app, tok, kh, gen, &req->who)) !=
+		if ((rc = hooks->auth_key(req->app, tok, kh, gen, &req->who)) !=
 		    HF_OK) {
 			principal_guest(&req->who);
 			http_reply_err(req, rc, NULL, NULL);
@@ -218,10 +239,10 @@ http_guard(struct http_request *req)
 		return auth_rate(req, key, NULL, NULL, 0);
 	}
 	snprintf(key, sizeof(key), "g:user:%llu", (unsigned long long)uid);
-	svc_user_gen_key(gkey, sizeof(gkey), uid);
+	hooks->user_gen_key(gkey, sizeof(gkey), uid);
 	if (auth_rate(req, key, gkey, gen, sizeof(gen)) != 0)
 		return -1;
-	if ((rc = svc_auth_user(req->app, uid, gen, &req->who)) != HF_OK) {
+	if ((rc = hooks->auth_user(req->app, uid, gen, &req->who)) != HF_OK) {
 		principal_guest(&req->who);
 		http_reply_err(req, rc, NULL, NULL);
 		return -1;

@@ -15,7 +15,6 @@
 #include "holdfast/app.h"
 #include "holdfast/http.h"
 #include "holdfast/metrics.h"
-#include "holdfast/svc.h"
 #include "http_int.h"
 
 /* above 4 x max_body_bytes: room for the largest list page (100 products
@@ -537,7 +536,7 @@ serve_one(struct http_request *req, const struct route *routes,
 	    (serve_parse_json(req) != 0 || serve_schema(req) != 0))
 		return;
 	req->route->handler(req);
-	svc_idem_release(req->app);
+	http_guard_end(req);
 	if (!req->replied) {
 		log_error(req->request_id, "handler for %s %s wrote no reply",
 		    req->method_name, req->route->pattern);

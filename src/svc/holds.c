@@ -256,6 +256,13 @@ holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	return HF_OK;
 }
 
+/* The queue as the stock layer sees it (inv_int.h), for svc_init. */
+const struct inv_queue	holds_queue = {
+	.owed = holds_owed,		/* count of waiting holds */
+	.lapse = holds_lapse,		/* reservation and hold `expired` */
+	.pass = holds_after_restock,	/* units to the first in line */
+};
+
 int
 holds_after_restock(struct db *db, struct svc_ctx *ctx,
     struct stock_row *s)

@@ -49,6 +49,22 @@ json_object	*inv_row_json(const struct db_result *, size_t row,
 		    const struct col *, size_t ncols);
 json_object	*inv_rows_json(const struct db_result *, const struct col *,
 		    size_t ncols);
+/*
+ * What the stock layer asks of a product's hold queue: the units owed to
+ * its waiting holds, the lapse of a hold whose reservation expired, and
+ * units passed to the first in line. holds.c fills it in (holds_queue)
+ * and svc_init registers it, so that stock calls no lending code by name.
+ * Until then every call fails with HF_E_SYS_INTERNAL.
+ */
+struct inv_queue {
+	int	(*owed)(struct db *, struct svc_ctx *,
+		    const struct stock_row *, long long *);
+	int	(*lapse)(struct db *, struct svc_ctx *, struct stock_row *,
+		    const struct reservation *);
+	int	(*pass)(struct db *, struct svc_ctx *, struct stock_row *);
+};
+
+void		 inv_queue_set(const struct inv_queue *);
 /* Locks a stock row by SKU, or by product id when sku is NULL. */
 int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
 		    uint64_t product_id, struct stock_row *);

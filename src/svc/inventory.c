@@ -26,52 +26,6 @@
 enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
     S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S_PSTATUS, S__MAX };
 
-
-long long
-inv_cell_ll(const struct db_result *r, size_t row, size_t col)
-{
-	long long	v = 0;
-	const char	*s = DB_CELL(r, row, col);
-
-	if (s != NULL)
-		hf_parse_ll(s, INT64_MIN, INT64_MAX, &v);
-	return v;
-}
-
-json_object *
-inv_row_json(const struct db_result *r, size_t row, const struct col *cols,
-    size_t ncols)
-{
-	json_object	*o = json_object_new_object(), *v;
-	const char	*cell;
-	size_t		 c;
-
-	for (c = 0; c < ncols && c < r->ncols; c++) {
-		if ((cell = DB_CELL(r, row, c)) == NULL)
-			v = NULL;
-		else if (cols[c].kind == COL_INT)
-			v = json_object_new_int64(inv_cell_ll(r, row, c));
-		else if (cols[c].kind == COL_JSON)
-			v = json_tokener_parse(cell);
-		else
-			v = json_object_new_string(cell);
-		json_object_object_add(o, cols[c].name, v);
-	}
-	return o;
-}
-
-json_object *
-inv_rows_json(const struct db_result *r, const struct col *cols,
-    size_t ncols)
-{
-	json_object	*a = json_object_new_array();
-	size_t		 i;
-
-	for (i = 0; i < r->nrows; i++)
-		json_object_array_add(a, inv_row_json(r, i, cols, ncols));
-	return a;
-}
-
 static void
 stock_from_row(const struct db_result *r, size_t row, size_t off,
     struct stock_row *s)
@@ -286,22 +240,60 @@ inv_reservation_finish_as(struct db *db, struct svc_ctx *ctx,
 /* --- the hold queue, as the stock layer sees it ------------------------ */
 
 /*
- * The only calls from this file into the lending code (holds.c, declared
- * in lending.h): the units owed to a product's waiting holds, the lapse
- * of a hold whose reservation expired, and units passed to the queue.
- * Everything else here knows nothing of holds.
+ * The only way from this file into the lending code: the hold queue
+ * registered by svc_init (struct inv_queue, inv_int.h). Everything else
+ * here knows nothing of holds. Unregistered, every call fails loudly.
  */
-static const struct {
-	int	(*owed)(struct db *, struct svc_ctx *,
-		    const struct stock_row *, long long *);
-	int	(*lapse)(struct db *, struct svc_ctx *, struct stock_row *,
-		    const struct reservation *);
-	int	(*pass)(struct db *, struct svc_ctx *, struct stock_row *);
-} queue = {
-	holds_owed,		/* count of waiting holds */
-	holds_lapse,		/* reservation and hold `expired` */
-	holds_after_restock,	/* available units to the first in line */
+static int
+queue_none(void)
+{
+	log_error(NULL, "inventory: no hold queue registered (svc_init)");
+	return HF_E_SYS_INTERNAL;
+}
+
+static int
+queue_none_owed(struct db *db, struct svc_ctx *ctx,
+    const struct stock_row *s, long long *n)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	*n = 0;
+	return queue_none();
+}
+
+static int
+queue_none_lapse(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reservation *v)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	(void)v;
+	return queue_none();
+}
+
+static int
+queue_none_pass(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	return queue_none();
+}
+
+static const struct inv_queue	queue_unset = {
+	.owed = queue_none_owed,
+	.lapse = queue_none_lapse,
+	.pass = queue_none_pass,
 };
+static const struct inv_queue	*queue = &queue_unset;
+
+void
+inv_queue_set(const struct inv_queue *q)
+{
+	queue = q != NULL ? q : &queue_unset;
+}
 
 /*
  * Ends one locked, active, expired reservation by the rules of its type:
@@ -313,7 +305,7 @@ expire_by_type(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     const struct reservation *v)
 {
 	if (strcmp(v->type, "hold") == 0)
-		return queue.lapse(db, ctx, s, v);
+		return queue->lapse(db, ctx, s, v);
 	return inv_reservation_finish(db, ctx, s, v, "expired", "expired");
 }
 
@@ -342,7 +334,7 @@ inv_free_expired(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
 		if ((rc = expire_by_type(db, ctx, s, &v)) != HF_OK)
 			return rc;
 	}
-	return queue.pass(db, ctx, s);
+	return queue->pass(db, ctx, s);
 }
 
 /*
@@ -365,11 +357,11 @@ inv_takeable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	*n = 0;
 	if (!s->is_active)
 		return HF_OK;
-	if ((rc = queue.owed(db, ctx, s, &owed)) != HF_OK)
+	if ((rc = queue->owed(db, ctx, s, &owed)) != HF_OK)
 		return rc;
 	if (s->available - owed < want) {
 		if ((rc = inv_free_expired(db, ctx, s)) != HF_OK ||
-		    (rc = queue.owed(db, ctx, s, &owed)) != HF_OK)
+		    (rc = queue->owed(db, ctx, s, &owed)) != HF_OK)
 			return rc;
 	}
 	*n = s->available - owed > 0 ? s->available - owed : 0;
@@ -825,7 +817,7 @@ stock_move_fn(struct db *db, void *arg)
 	if (rc != HF_OK)
 		return rc;
 	/* units back on the shelf go first to the SKU's waiting holds */
-	if (m->delta > 0 && (rc = queue.pass(db, t->ctx, &m->stock)) != HF_OK)
+	if (m->delta > 0 && (rc = queue->pass(db, t->ctx, &m->stock)) != HF_OK)
 		return rc;
 	/* the answer shows the row as stored (updated_at moved with it) */
 	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
@@ -1549,66 +1541,8 @@ expire_one_fn(struct db *db, void *arg)
 		return rc;
 	t->done = 1;
 	if (strcmp(v.type, "hold") == 0)
-		return queue.pass(db, t->ctx, &s);
+		return queue->pass(db, t->ctx, &s);
 	return HF_OK;
-}
-
-/*
- * Lists up to batch ids with due (its one parameter is the limit, the ids
- * are column 0) and runs fn on each in its own short transaction (svc_txn,
- * so the cache follows), acting as "cron:holdfast-expire"; each item gets
- * a fresh arena. A dry run only counts. Returns how many were due, or
- * minus an hf_err.
- */
-int
-svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
-    int (*fn)(struct db *, void *), struct sweep_stats *st)
-{
-	struct principal	 who;
-	struct arena		 a, wa;
-	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
-	struct sweep_item	 t;
-	size_t			 i;
-	int			 rc;
-
-	arena_init(&a, 0);
-	arena_init(&wa, 0);
-	svc_cli_ctx(app, &wa, &who, &ctx, "cron:holdfast-expire");
-	memset(st, 0, sizeof(*st));
-	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, due, p, 1, &r)) != HF_OK) {
-		rc = -rc;
-		goto done;
-	}
-	for (i = 0; i < r.nrows; i++) {
-		if (dry_run) {
-			st->done++;
-			continue;
-		}
-		memset(&t, 0, sizeof(t));
-		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
-		rc = svc_txn(&ctx, fn, &t);
-		json_object_put(ctx.details);
-		ctx.details = NULL;
-		arena_reset(&wa);
-		if (rc != HF_OK) {
-			rc = -rc;
-			goto done;
-		}
-		if (t.done)
-			st->done++;
-		else
-			st->skipped++;
-		st->passed += t.passed;
-	}
-	rc = (int)r.nrows;
-done:
-	arena_free(&wa);
-	arena_free(&a);
-	return rc;
 }
 
 /*

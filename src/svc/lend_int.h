@@ -1,8 +1,8 @@
 /*
- * lend_int.h: what loans.c, holds.c and notices.c share. Every helper
- * taking a struct db runs inside the caller's transaction (a db_txn
- * callback) and keeps the lending lock order: the borrower's users row,
- * stock rows, holds, reservations, loans.
+ * lend_int.h: what loans.c, holds.c and notices.c share (lending.c).
+ * Every helper taking a struct db runs inside the caller's transaction
+ * (a db_txn callback) and keeps the lending lock order: the borrower's
+ * users row, stock rows, holds, reservations, loans.
  */
 #ifndef HOLDFAST_LEND_INT_H
 #define HOLDFAST_LEND_INT_H
@@ -49,9 +49,10 @@ const char *lend_oneline(struct arena *, const char *);
 const char *lend_when(struct arena *, const char *iso);
 void	 lend_mail_add(struct lend_mail *, uint64_t id);
 void	 lend_mail_deliver(struct app *, const struct lend_mail *);
-void	 lend_cron_ctx(struct app *, struct arena *, struct principal *,
-	    struct svc_ctx *, const char *actor);
 
+/* holds.c: the hold queue, as inventory.c sees it (for svc_init) */
+struct inv_queue;
+extern const struct inv_queue	holds_queue;
 /* holds.c, for the loan paths */
 int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *, unsigned *passed);

@@ -6,9 +6,11 @@
  *
  * Every delivery starts with a claim (db_outbox.h): a lease on the row
  * taken by one UPDATE, so concurrent senders never send a row twice at
- * the same time. Webhook events are fanned out and POSTed by webhooks.c:
- * an event row (target "*") becomes one row per subscribed webhook, each
- * delivered, retried and given up on like an e-mail. Delivery is at least once: a message sent whose row
+ * the same time. Each channel is delivered by whoever registered for it
+ * (outbox_channel_set, at svc_init): e-mails by mail.c, webhooks by
+ * webhooks.c, where an event row (target "*") becomes one row per
+ * subscribed webhook, each delivered, retried and given up on like an
+ * e-mail. Delivery is at least once: a message sent whose row
  * could not then be marked (database lost right after the SMTP reply) is
  * sent again once the lease has passed.
  */
@@ -21,7 +23,6 @@
 #include "holdfast/db.h"
 #include "holdfast/db_outbox.h"
 #include "holdfast/notify.h"
-#include "holdfast/orders.h"
 #include "holdfast/outbox.h"
 
 #define OUTBOX_ARENA_CAP	(16 * 1024 * 1024)
@@ -32,17 +33,21 @@
 #define OUTBOX_DOWN_AFTER	5	/* retryable failures in a row */
 #define OUTBOX_LEASE_MIN_S	60
 
-enum outbox_channel {
-	OUTBOX_EMAIL = 0,
-	OUTBOX_WEBHOOK,
-	OUTBOX__MAX
-};
-
-/* outbox.channel, indexed by enum outbox_channel */
+/* outbox.channel, indexed by enum outbox_channel (outbox.h) */
 static const char *const outbox_channels[OUTBOX__MAX] = {
 	"email",	/* OUTBOX_EMAIL */
-	"webhook",	/* OUTBOX_WEBHOOK: webhook_deliver() (webhooks.c) */
+	"webhook",	/* OUTBOX_WEBHOOK */
 };
+
+/* Who delivers each channel: registered by svc_init (outbox_channel_set). */
+static outbox_send_fn	*outbox_senders[OUTBOX__MAX];
+
+void
+outbox_channel_set(enum outbox_channel ch, outbox_send_fn *fn)
+{
+	if ((int)ch >= 0 && ch < OUTBOX__MAX)
+		outbox_senders[ch] = fn;
+}
 
 enum outbox_result {
 	OUTBOX_BUSY = 0,	/* another sender holds it, or it is done */
@@ -173,42 +178,6 @@ outbox_channel(const char *s)
 	return -1;
 }
 
-static const char *
-json_str(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* Sends the e-mail of one row. Returns 0 or NOTIFY_RETRY/PERMANENT. */
-static int
-outbox_send_email(struct app *app, const char *to, const char *payload,
-    char *err, size_t errlen)
-{
-	struct json_object	*o;
-	const char		*subject, *body;
-	int			 rc;
-
-	if (payload == NULL || (o = json_tokener_parse(payload)) == NULL) {
-		snprintf(err, errlen, "payload: not JSON");
-		return NOTIFY_PERMANENT;
-	}
-	subject = json_str(o, "subject");
-	body = json_str(o, "body");
-	if (subject == NULL || body == NULL) {
-		snprintf(err, errlen, "payload: no subject or body");
-		rc = NOTIFY_PERMANENT;
-	} else
-		rc = notify_smtp_send(app->notify, to, subject, body, err,
-		    errlen);
-	json_object_put(o);
-	return rc;
-}
-
 /*
  * Claims row id and delivers it. *res says what happened. Returns HF_OK,
  * or the database's error (then the row is left to its lease).
@@ -243,22 +212,16 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 	if (hf_parse_ll(DB_CELL(&r, 0, 3), 0, INT_MAX, &attempts) != 0)
 		attempts = 0;
 	err[0] = '\0';
-	switch ((ch = outbox_channel(DB_CELL(&r, 0, 0)))) {
-	case OUTBOX_EMAIL:
-		sent = outbox_send_email(app, DB_CELL(&r, 0, 1),
-		    DB_CELL(&r, 0, 2), err, sizeof(err));
-		break;
-	case OUTBOX_WEBHOOK:
-		fan = DB_CELL(&r, 0, 1) != NULL &&
+	ch = outbox_channel(DB_CELL(&r, 0, 0));
+	if (ch >= 0 && outbox_senders[ch] != NULL) {
+		fan = ch == OUTBOX_WEBHOOK && DB_CELL(&r, 0, 1) != NULL &&
 		    strcmp(DB_CELL(&r, 0, 1), "*") == 0;
-		sent = webhook_deliver(app, a, id, DB_CELL(&r, 0, 1),
+		sent = outbox_senders[ch](app, a, id, DB_CELL(&r, 0, 1),
 		    DB_CELL(&r, 0, 2), &fanned, &nfanned, err, sizeof(err));
-		break;
-	default:
+	} else {
 		snprintf(err, sizeof(err), "channel %s: not delivered by "
-		    "this version", ch >= 0 ? outbox_channels[ch] : "unknown");
+		    "this program", ch >= 0 ? outbox_channels[ch] : "unknown");
 		sent = NOTIFY_RETRY;
-		break;
 	}
 	if (sent == 0 && fan) {
 		/* marked delivered in the transaction that fanned it out */

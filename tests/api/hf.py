@@ -1532,9 +1532,9 @@ _request_unrecorded = request
 
 
 def request(method, path, body=None, headers=None, base=None, timeout=15,
-    content_type=None):
+    **kw):
     resp = _request_unrecorded(method, path, body=body, headers=headers,
-        base=base, timeout=timeout, content_type=content_type)
+        base=base, timeout=timeout, **kw)
     _record(resp, body)
     return resp
 
