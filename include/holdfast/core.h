@@ -218,6 +218,7 @@ int64_t	 hf_now_ms(void);		/* monotonic milliseconds */
 int64_t	 hf_unix_time(void);		/* wall clock seconds */
 int	 hf_random(void *, size_t);	/* 0 or -1 */
 void	 hf_hex(char *out, const unsigned char *, size_t);
+int	 hf_hex_value(int);	/* one hex digit's value, or -1 */
 int	 hf_parse_ll(const char *, long long min, long long max,
 	    long long *out);
 int	 hf_ct_equal(const void *, const void *, size_t);

@@ -165,3 +165,16 @@ hf_sku_cmp(const char *a, const char *b)
 			return x - y;
 	}
 }
+
+/* The value of one hex digit (either case), or -1. */
+int
+hf_hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -8,18 +8,6 @@
 
 #include "holdfast/http.h"
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes len bytes of src into dst (at least len + 1 bytes), turning '+'
  * into a space when plus is set. Returns 0, or -1 for a bad escape or an
@@ -35,8 +23,8 @@ http_url_decode(char *dst, const char *src, size_t len, int plus)
 		if (src[i] == '%') {
 			if (i + 2 >= len)
 				return -1;
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
+			hi = hf_hex_value((unsigned char)src[i + 1]);
+			lo = hf_hex_value((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			dst[o++] = (char)(hi * 16 + lo);

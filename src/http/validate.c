@@ -251,18 +251,6 @@ schema_check(const struct body_schema *schema, json_object *obj,
 	return HF_OK;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The code point of a \uXXXX escape at p (n bytes left), or -1. */
 static long
 json_u_escape(const char *p, size_t n)
@@ -273,7 +261,7 @@ json_u_escape(const char *p, size_t n)
 	if (n < 6 || p[0] != '\\' || p[1] != 'u')
 		return -1;
 	for (i = 2; i < 6; i++) {
-		if ((h = hexval((unsigned char)p[i])) < 0)
+		if ((h = hf_hex_value((unsigned char)p[i])) < 0)
 			return -1;
 		cp = cp * 16 + h;
 	}

@@ -140,6 +140,32 @@ hold_release(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	return hold_end(db, hold_id, end);
 }
 
+/*
+ * Queues a patron's e-mail about hold h in the outbox (event type event)
+ * and notes it in mail for sending after COMMIT. An address no server
+ * takes is logged, and the hold goes on without the mail.
+ */
+static int
+hold_mail(struct db *db, struct svc_ctx *ctx, const struct hold *h,
+    const char *to, const char *event, const char *subject, const char *body,
+    struct lend_mail *mail)
+{
+	uint64_t	mid = 0;
+	int		rc;
+
+	if (subject == NULL || body == NULL)
+		return HF_E_SYS_INTERNAL;
+	rc = outbox_email(db, event, to, subject, body, &mid);
+	if (rc == HF_E_REQ_FIELD) {
+		log_warn(ctx->request_id, "hold %llu: no e-mail for user %llu",
+		    (unsigned long long)h->id, (unsigned long long)h->user_id);
+		return HF_OK;
+	}
+	if (rc == HF_OK)
+		lend_mail_add(mail, mid);
+	return rc;
+}
+
 /* The hold.ready event and e-mail of a hold that just turned ready. */
 static int
 hold_ready_notices(struct db *db, struct svc_ctx *ctx, uint64_t id,
@@ -149,7 +175,6 @@ hold_ready_notices(struct db *db, struct svc_ctx *ctx, uint64_t id,
 	struct lend_user	 u;
 	json_object		*data;
 	const char		*name, *subject, *body;
-	uint64_t		 mid = 0;
 	int			 rc;
 
 	if ((rc = hold_load(db, ctx->arena, id, &h)) != HF_OK ||
@@ -177,18 +202,8 @@ hold_ready_notices(struct db *db, struct svc_ctx *ctx, uint64_t id,
 	    "person in line.\n\nHold %llu\n",
 	    u.display_name != NULL ? u.display_name : u.email, h.name, h.sku,
 	    lend_when(ctx->arena, h.pickup_until), (unsigned long long)h.id);
-	if (subject == NULL || body == NULL)
-		return HF_E_SYS_INTERNAL;
-	rc = outbox_email(db, "hold.ready", u.email, subject, body, &mid);
-	if (rc == HF_E_REQ_FIELD) {
-		/* an address no server takes: the hold stands without it */
-		log_warn(ctx->request_id, "hold %llu: no e-mail for user %llu",
-		    (unsigned long long)h.id, (unsigned long long)h.user_id);
-		return HF_OK;
-	}
-	if (rc == HF_OK)
-		lend_mail_add(mail, mid);
-	return rc;
+	return hold_mail(db, ctx, &h, u.email, "hold.ready", subject, body,
+	    mail);
 }
 
 /*
@@ -311,7 +326,6 @@ hold_retired_notice(struct db *db, struct svc_ctx *ctx, uint64_t id,
 	struct hold		 h;
 	struct lend_user	 u;
 	const char		*subject, *body;
-	uint64_t		 mid = 0;
 	int			 rc;
 
 	if ((rc = hold_load(db, ctx->arena, id, &h)) != HF_OK ||
@@ -326,18 +340,8 @@ hold_retired_notice(struct db *db, struct svc_ctx *ctx, uint64_t id,
 	    "needed from you.\n\nHold %llu\n",
 	    u.display_name != NULL ? u.display_name : u.email, h.name, h.sku,
 	    (unsigned long long)h.id);
-	if (subject == NULL || body == NULL)
-		return HF_E_SYS_INTERNAL;
-	rc = outbox_email(db, "hold.cancelled", u.email, subject, body, &mid);
-	if (rc == HF_E_REQ_FIELD) {
-		/* an address no server takes: the hold ends without it */
-		log_warn(ctx->request_id, "hold %llu: no e-mail for user %llu",
-		    (unsigned long long)h.id, (unsigned long long)h.user_id);
-		return HF_OK;
-	}
-	if (rc == HF_OK)
-		lend_mail_add(mail, mid);
-	return rc;
+	return hold_mail(db, ctx, &h, u.email, "hold.cancelled", subject,
+	    body, mail);
 }
 
 /*
