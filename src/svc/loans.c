@@ -2,12 +2,12 @@
  * loans.c: lending units to users, returns and renewals, and the lending
  * statistics.
  *
- * A loan is one unit of one SKU. Lending a batch locks the borrower's
- * users row (so two requests of one user cannot both pass the loan
- * limit), then every stock row in SKU order, and lends every line or
- * none, as inv_takeable() counts what is available to a borrower (units
- * owed to the waiting list are not lent to others; expired reservations
- * are freed first when short). A product in maintenance or retired lends
+ * A loan is one unit of one SKU. Lending a batch locks every stock row in
+ * SKU order, then the borrower's users row (so two requests of one user
+ * cannot both pass the loan limit), and lends every line or none, as
+ * inv_takeable() counts what is available to a borrower (units owed to
+ * the waiting list are not lent to others; expired reservations are
+ * freed first when short). A product in maintenance or retired lends
  * nothing (INV_011). A returned unit goes, in the same transaction, to
  * the first waiting hold.
  */
@@ -89,7 +89,13 @@ lend_user_row(struct db *db, struct arena *a, struct db_sql *q, uint64_t id,
 	return HF_OK;
 }
 
-/* Locks the borrower's row; an unknown or inactive user is REQ_010. */
+/*
+ * Locks the borrower's row; an unknown or inactive user is REQ_010. In
+ * the lending lock order it comes after the stock rows: a loan's or a
+ * hold's change of status makes InnoDB take a shared lock on this row
+ * (the check of the foreign key whose index holds the status) while the
+ * stock row is held, so taking it first would deadlock with a return.
+ */
 int
 lend_user_lock(struct db *db, struct svc_ctx *ctx, uint64_t id,
     struct lend_user *u)
@@ -270,9 +276,6 @@ create_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->n = 0;
-	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
-	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
-		return rc;
 	if ((rows = arena_calloc(ctx->arena, t->nlines, sizeof(*rows))) ==
 	    NULL)
 		return HF_E_SYS_INTERNAL;
@@ -297,6 +300,10 @@ create_fn(struct db *db, void *arg)
 			    t->lines[i].sku, t->lines[i].quantity, n));
 		}
 	}
+	/* the borrower's row after the stock rows (lend_user_lock) */
+	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
+	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
+		goto fail;
 	if (closed != NULL) {
 		json_object_put(short_lines);
 		return inv_set_closed(ctx, closed);
