@@ -424,7 +424,8 @@ def test_mixed_flows_on_few_skus_never_deadlock_out():
         elif r.status == 409:
             body = r.json
             if body.get("error") == "INV_004":
-                bad.append("INV_004: %s" % body.get("message"))
+                bad.append("INV_004 on %s %s (%s)" % (r.method,
+                    r.url.split("/api/v1", 1)[-1], body.get("request_id")))
     hf.check(not bad, "%d bad answers of %d, e.g. %s" % (len(bad),
         len(results), bad[:3]))
     hf.expect_eq((after[0] - before[0], after[1] - before[1]), (0, 0),
