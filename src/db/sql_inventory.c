@@ -125,9 +125,9 @@ struct db_sql db_sql_reservation_lock_ref = DB_SQL(
     "AND r.status = 'active' ORDER BY p.sku, r.id FOR UPDATE");
 /*
  * Lines of a reference that the caller (actor ?) may not add to: another
- * owner's, or an order's, loan's or hold's. A locking read, so two callers
- * that open the same new reference at once are serialised (the second
- * then sees the first's lines). Runs after the stock rows are locked.
+ * owner's, or an order's, loan's or hold's. A locking read run after the
+ * caller's own lines are inserted, so two callers that open the same new
+ * reference at once wait for each other's lines (reserve_fn).
  */
 struct db_sql db_sql_reservation_ref_foreign = DB_SQL(
     "SELECT COUNT(*) FROM reservations "
