@@ -111,18 +111,27 @@ struct db_sql db_sql_reservation_of_ref = DB_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.reference_id = ? "
     "AND r.status = 'active' ORDER BY p.sku, r.id");
+/*
+ * The reference's index is forced here and in db_sql_reservation_ref_foreign,
+ * as in db_sql_reservation_expired_of: the optimizer sometimes read this
+ * through (status, expires_at) (a range or a rowid filter on 'active'),
+ * locking every active reservation of every product with the stock rows
+ * held, and deadlocked with the takers (test_89's mixed flows).
+ */
 struct db_sql db_sql_reservation_lock_ref = DB_SQL(
-    "SELECT " RES_COLS " FROM reservations r JOIN products p "
+    "SELECT " RES_COLS " FROM reservations r "
+    "FORCE INDEX (ix_reservations_reference) JOIN products p "
     "ON p.id = r.product_id WHERE r.reference_id = ? "
     "AND r.status = 'active' ORDER BY p.sku, r.id FOR UPDATE");
 /*
  * Lines of a reference that the caller (actor ?) may not add to: another
- * owner's, or an order's, loan's or hold's. A locking read, so two callers
- * that open the same new reference at once are serialised (the second
- * then sees the first's lines). Runs after the stock rows are locked.
+ * owner's, or an order's, loan's or hold's. A locking read run after the
+ * caller's own lines are inserted, so two callers that open the same new
+ * reference at once wait for each other's lines (reserve_fn).
  */
 struct db_sql db_sql_reservation_ref_foreign = DB_SQL(
-    "SELECT COUNT(*) FROM reservations WHERE reference_id = ? "
+    "SELECT COUNT(*) FROM reservations "
+    "FORCE INDEX (ix_reservations_reference) WHERE reference_id = ? "
     "AND (created_by <> ? OR origin <> 'api' OR type = 'hold') FOR UPDATE");
 struct db_sql db_sql_reservation_end = DB_SQL(
     "UPDATE reservations SET status = ?, ended_at = NOW(3) "

@@ -91,10 +91,10 @@ struct db_sql db_sql_holds_waiting_of = DB_SQL(
 struct db_sql db_sql_holds_waiting_lock = DB_SQL(
     "SELECT id, user_id FROM holds WHERE product_id = ? "
     "AND status = 'waiting' ORDER BY created_at, id FOR UPDATE");
-/* ix_holds_reservation */
+/* ix_holds_reservation, forced: not every ready hold through the status */
 struct db_sql db_sql_hold_of_reservation = DB_SQL(
-    "SELECT id FROM holds WHERE reservation_id = ? AND status = 'ready' "
-    "FOR UPDATE");
+    "SELECT id FROM holds FORCE INDEX (ix_holds_reservation) "
+    "WHERE reservation_id = ? AND status = 'ready' FOR UPDATE");
 /* pickup_until is the expiry of the reservation that sets the unit aside */
 struct db_sql db_sql_hold_set_ready = DB_SQL(
     "UPDATE holds SET status = 'ready', reservation_id = ?, "

@@ -14,7 +14,8 @@
  * and its unit passes to the next in line.
  *
  * Every path locks the stock row first, then the hold, then its
- * reservation, as the loan paths do; the stock layer's lazy expiry
+ * reservation, as the loan paths do, and the borrower's users row after
+ * the stock row (lend_user_lock); the stock layer's lazy expiry
  * (holds_lapse, through inventory.c's queue table) has the reservation
  * locked before it finds the hold, which the stock lock keeps safe. A
  * product in maintenance or retired gets no new hold and no checkout,
@@ -401,13 +402,14 @@ create_fn(struct db *db, void *arg)
 	uint64_t		 id;
 	int			 rc;
 
-	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK)
-		return rc;
 	if ((rc = inv_stock_lock(db, ctx->arena, t->sku, 0, &s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
 			inv_set_not_found(ctx, t->sku);
 		return rc;
 	}
+	/* the borrower's row after the stock row (lend_user_lock) */
+	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK)
+		return rc;
 	/*
 	 * No queue for a product in maintenance or retired. Units available
 	 * to this caller (the one definition) are borrowed, not held; a hold
@@ -619,13 +621,13 @@ checkout_fn(struct db *db, void *arg)
 	uint64_t		 loan_id = 0, n = 0;
 	int			 rc, active;
 
-	/* the borrower's row comes first in the lending lock order */
 	if ((rc = hold_load(db, ctx->arena, t->id, &h)) != HF_OK)
 		return rc;
 	if (!lend_may_see(ctx->who, h.user_id))
 		return HF_E_NOT_FOUND;
-	if ((rc = lend_user_lock(db, ctx, h.user_id, &u)) != HF_OK ||
-	    (rc = hold_open(db, t, &s, &r)) != HF_OK)
+	/* the stock row, the hold, then the borrower's row (lend_user_lock) */
+	if ((rc = hold_open(db, t, &s, &r)) != HF_OK ||
+	    (rc = lend_user_lock(db, ctx, h.user_id, &u)) != HF_OK)
 		return rc;
 	status = DB_CELL(&r, 0, HL_STATUS);
 	if (strcmp(status, "waiting") == 0)

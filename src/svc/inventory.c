@@ -898,18 +898,6 @@ reserve_fn(struct db *db, void *arg)
 		inv_set_shortage(ctx, short_lines);
 		return HF_E_INV_INSUFFICIENT;
 	}
-	/* a reference is its first caller's, and never an order's or hold's */
-	p[0] = DB_STR(t->out->reference_id);
-	p[1] = DB_STR(ctx->who->actor);
-	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_ref_foreign, p,
-	    2, &r)) != HF_OK)
-		return rc;
-	if (inv_cell_ll(&r, 0, 0) != 0) {
-		ctx->field = "reference_id";
-		ctx->reason = "already used by another owner or by an order, "
-		    "loan or hold";
-		return HF_E_INV_REF_TAKEN;
-	}
 	t->out->items = arena_calloc(ctx->arena, t->n, sizeof(*t->out->items));
 	if (t->out->items == NULL)
 		return HF_E_SYS_INTERNAL;
@@ -940,6 +928,26 @@ reserve_fn(struct db *db, void *arg)
 		if (r.nrows != 1)
 			return HF_E_DB;
 		inv_reservation_from_row(&r, 0, &t->out->items[i]);
+	}
+	/*
+	 * A reference is its first caller's, and never an order's or hold's.
+	 * Checked after this caller's lines are in: a locking read sees no
+	 * row of a reference nobody has yet (READ COMMITTED takes no gap
+	 * lock), so two owners opening one reference at once on other SKUs
+	 * both passed a check made before. Now each waits for the other's
+	 * new lines: one sees them committed and is refused, or the two
+	 * deadlock and the retry is refused.
+	 */
+	p[0] = DB_STR(t->out->reference_id);
+	p[1] = DB_STR(ctx->who->actor);
+	if ((rc = db_query(db, ctx->arena, &db_sql_reservation_ref_foreign, p,
+	    2, &r)) != HF_OK)
+		return rc;
+	if (inv_cell_ll(&r, 0, 0) != 0) {
+		ctx->field = "reference_id";
+		ctx->reason = "already used by another owner or by an order, "
+		    "loan or hold";
+		return HF_E_INV_REF_TAKEN;
 	}
 	t->out->n = t->n;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;

@@ -73,7 +73,13 @@ lend_user_row(struct db *db, struct arena *a, struct db_sql *q, uint64_t id,
 	return HF_OK;
 }
 
-/* Locks the borrower's row; an unknown or inactive user is REQ_010. */
+/*
+ * Locks the borrower's row; an unknown or inactive user is REQ_010. In
+ * the lending lock order it comes after the stock rows: a loan's or a
+ * hold's change of status makes InnoDB take a shared lock on this row
+ * (the check of the foreign key whose index holds the status) while the
+ * stock row is held, so taking it first would deadlock with a return.
+ */
 int
 lend_user_lock(struct db *db, struct svc_ctx *ctx, uint64_t id,
     struct lend_user *u)

@@ -2,12 +2,12 @@
  * loans.c: lending units to users, returns and renewals, and the lending
  * statistics.
  *
- * A loan is one unit of one SKU. Lending a batch locks the borrower's
- * users row (so two requests of one user cannot both pass the loan
- * limit), then every stock row in SKU order, and lends every line or
- * none, as inv_takeable() counts what is available to a borrower (units
- * owed to the waiting list are not lent to others; expired reservations
- * are freed first when short). A product in maintenance or retired lends
+ * A loan is one unit of one SKU. Lending a batch locks every stock row in
+ * SKU order, then the borrower's users row (so two requests of one user
+ * cannot both pass the loan limit), and lends every line or none, as
+ * inv_takeable() counts what is available to a borrower (units owed to
+ * the waiting list are not lent to others; expired reservations are
+ * freed first when short). A product in maintenance or retired lends
  * nothing (INV_011). A returned unit goes, in the same transaction, to
  * the first waiting hold.
  */
@@ -56,9 +56,6 @@ create_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->n = 0;
-	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
-	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
-		return rc;
 	if ((rows = arena_calloc(ctx->arena, t->nlines, sizeof(*rows))) ==
 	    NULL)
 		return HF_E_SYS_INTERNAL;
@@ -83,6 +80,10 @@ create_fn(struct db *db, void *arg)
 			    t->lines[i].sku, t->lines[i].quantity, n));
 		}
 	}
+	/* the borrower's row after the stock rows (lend_user_lock) */
+	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
+	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
+		goto fail;
 	if (closed != NULL) {
 		json_object_put(short_lines);
 		return inv_set_closed(ctx, closed);

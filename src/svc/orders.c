@@ -12,9 +12,10 @@
  * end one of its reservations also carry that reservation's id
  * (ledger.reservation_id), which reconcile checks.
  *
- * Lock order: the order row, its reservations (SKU order), stock rows (SKU
- * order). Creating an order locks stock rows first, but its order and
- * reservation rows are new: nobody else can be waiting on them.
+ * Lock order: the order row, the stock rows of its reservations (SKU
+ * order), then the reservations (inv_lock_reference). Creating an order
+ * locks stock rows first, but its order and reservation rows are new:
+ * nobody else can be waiting on them.
  *
  * A refusal that must still write something (a payment notification that
  * does not match is recorded; paying an order past its TTL expires it)
