@@ -223,6 +223,15 @@ int	 hf_parse_ll(const char *, long long min, long long max,
 int	 hf_ct_equal(const void *, const void *, size_t);
 const char *hf_image_type(const void *, size_t);	/* "png", "jpg", ... */
 
+/*
+ * Days and times as the API spells them, UTC (day.c): "YYYY-MM-DD", and
+ * with HF_TIME_CLOCK also "YYYY-MM-DDTHH:MM:SS[.mmm][Z]".
+ */
+#define HF_TIME_CLOCK	0x01
+int	 hf_time_parse(const char *, size_t len, int flags, int64_t *ms);
+long long hf_day_parse(const char *);		/* epoch seconds, or -1 */
+int	 hf_month_days(int year, int month);	/* 0 if no such month */
+
 /* SKUs (util.c): the grammar, and the order the database compares them in. */
 #define HF_SKU_MAX	64
 int	 hf_sku_valid(const char *, size_t);	/* 1 if an SKU */

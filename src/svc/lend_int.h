@@ -49,8 +49,6 @@ const char *lend_oneline(struct arena *, const char *);
 const char *lend_when(struct arena *, const char *iso);
 void	 lend_mail_add(struct lend_mail *, uint64_t id);
 void	 lend_mail_deliver(struct app *, const struct lend_mail *);
-void	 lend_cron_ctx(struct app *, struct arena *, struct principal *,
-	    struct svc_ctx *, const char *actor);
 
 /* holds.c, for the loan paths */
 int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
