@@ -14,5 +14,6 @@ Suite	*suite_metrics(void);
 Suite	*suite_utf8(void);
 Suite	*suite_day(void);
 Suite	*suite_api_fail(void);
+Suite	*suite_buf(void);
 
 #endif
