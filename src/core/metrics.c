@@ -481,7 +481,8 @@ static void
 mx_family(struct hf_buf *t, const char *name, const char *type,
     const char *help)
 {
-	hf_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	hf_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
 }
 
 static void
@@ -552,7 +553,7 @@ mx_render_requests(struct hf_buf *t, const struct metrics_map *m,
 		for (c = 0; c < METRICS_STATUSES; c++) {
 			if ((n = sum->requests[r][c]) == 0)
 				continue;
-			hf_buf_printf(t, "holdfast_http_requests_total{route=\"");
+			hf_buf_puts(t, "holdfast_http_requests_total{route=\"");
 			mx_label(t, row->pattern);
 			hf_buf_printf(t, "\",method=\"");
 			mx_label(t, row->method);
@@ -569,7 +570,8 @@ mx_render_requests(struct hf_buf *t, const struct metrics_map *m,
 		    "{le=\"%s\"} %llu\n", metrics_le_text[c],
 		    (unsigned long long)cum);
 	}
-	hf_buf_printf(t, "holdfast_http_request_duration_seconds_sum %llu.%06llu\n"
+	hf_buf_printf(t, "holdfast_http_request_duration_seconds_sum "
+	    "%llu.%06llu\n"
 	    "holdfast_http_request_duration_seconds_count %llu\n",
 	    (unsigned long long)(sum->duration_us / 1000000),
 	    (unsigned long long)(sum->duration_us % 1000000),
