@@ -2,7 +2,6 @@
  * common.c: what every handler shares: the service context built from a
  * request, paging, and the reply for a service's refusal.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
