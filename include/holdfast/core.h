@@ -36,6 +36,26 @@ void	 arena_reset(struct arena *);
 void	 arena_free(struct arena *);
 
 /*
+ * A text that grows with a hard cap (buf.c, curl's dynbuf): in an arena,
+ * or on the heap when arena is NULL (hf_buf_free). p is NUL-terminated;
+ * after a failed put (past max, 0 = no cap, or out of memory) toobig is
+ * set and every later put fails.
+ */
+struct hf_buf {
+	struct arena	*arena;
+	char		*p;
+	size_t		 len, size, max;
+	int		 toobig;
+};
+
+void	 hf_buf_init(struct hf_buf *, struct arena *, size_t max);
+int	 hf_buf_put(struct hf_buf *, const void *, size_t);
+int	 hf_buf_puts(struct hf_buf *, const char *);
+int	 hf_buf_printf(struct hf_buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 hf_buf_free(struct hf_buf *);
+
+/*
  * Errors: every failure that can reach a client. One table (errors.c) maps
  * each to its HTTP status, stable code and default message.
  */
@@ -224,6 +244,15 @@ int	 hf_parse_ll(const char *, long long min, long long max,
 int	 hf_ct_equal(const void *, const void *, size_t);
 const char *hf_image_type(const void *, size_t);	/* "png", "jpg", ... */
 
+/*
+ * Days and times as the API spells them, UTC (day.c): "YYYY-MM-DD", and
+ * with HF_TIME_CLOCK also "YYYY-MM-DDTHH:MM:SS[.mmm][Z]".
+ */
+#define HF_TIME_CLOCK	0x01
+int	 hf_time_parse(const char *, size_t len, int flags, int64_t *ms);
+long long hf_day_parse(const char *);		/* epoch seconds, or -1 */
+int	 hf_month_days(int year, int month);	/* 0 if no such month */
+
 /* SKUs (util.c): the grammar, and the order the database compares them in. */
 #define HF_SKU_MAX	64
 int	 hf_sku_valid(const char *, size_t);	/* 1 if an SKU */
@@ -264,6 +293,8 @@ void		 principal_guest(struct principal *);
 void	 hf_sha256_hex(char out[HF_SHA256_HEX], const void *, size_t);
 int	 hf_hmac_sha256(unsigned char out[32], const void *key, size_t klen,
 	    const void *, size_t);
+size_t	 hf_b64_encode(char *out, size_t outlen, const unsigned char *,
+	    size_t);		/* RFC 4648 4, padded */
 size_t	 hf_b64url_encode(char *out, size_t outlen, const unsigned char *,
 	    size_t);
 int	 hf_b64url_decode(unsigned char *out, size_t outlen, const char *,

@@ -258,7 +258,7 @@ struct reserve_item {
 struct reserve_req {
 	const char		*type;
 	const char		*reference_id;	/* NULL: generated */
-	long long		 ttl_seconds;
+	long long		 ttl_seconds;	/* 0: the service's default */
 	struct reserve_item	*items;
 	size_t			 nitems;
 };

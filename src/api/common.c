@@ -2,9 +2,9 @@
  * common.c: what every handler shares: the service context built from a
  * request, paging, and the reply for a service's refusal.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "holdfast/api.h"
 #include "holdfast/app.h"
@@ -45,7 +45,13 @@ api_fail_body(struct http_request *req, struct svc_ctx *ctx, int rc,
 		http_header(req, "Retry-After", ra);
 	}
 	if (ctx != NULL && ctx->field != NULL) {
-		details = json_object_new_object();
+		/* the field joins what the service said, not replaces it */
+		details = ctx->details;
+		ctx->details = NULL;
+		if (!json_object_is_type(details, json_type_object)) {
+			json_object_put(details);
+			details = json_object_new_object();
+		}
 		json_object_object_add(details, "field",
 		    json_object_new_string(ctx->field));
 		if (ctx->reason != NULL)
@@ -224,38 +230,24 @@ api_sku_query(struct http_request *req, const char *name, const char **sku)
 }
 
 /*
- * Accepts YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm][Z] and returns the
- * database's form "YYYY-MM-DD HH:MM:SS.mmm", or NULL.
+ * Accepts YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm][Z] (hf_time_parse) and
+ * returns the database's form "YYYY-MM-DD HH:MM:SS.mmm", or NULL.
  */
 const char *
 api_time_param(struct http_request *req, const char *s)
 {
-	int	y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, n = 0;
-	size_t	len = strlen(s);
+	struct tm	tm;
+	int64_t		ms;
+	time_t		t;
 
-	if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 &&
-	    n == 10)
-		;
-	else if (len >= 19 && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo,
-	    &d, &h, &mi, &sec, &n) == 6 && n == 19) {
-		if (s[n] == '.' && isdigit((unsigned char)s[n + 1]) &&
-		    isdigit((unsigned char)s[n + 2]) &&
-		    isdigit((unsigned char)s[n + 3])) {
-			ms = (s[n + 1] - '0') * 100 + (s[n + 2] - '0') * 10 +
-			    (s[n + 3] - '0');
-			n += 4;
-		}
-		if (s[n] == 'Z')
-			n++;
-		if ((size_t)n != len)
-			return NULL;
-	} else
+	if (hf_time_parse(s, strlen(s), HF_TIME_CLOCK, &ms) != 0)
 		return NULL;
-	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 59)
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm) == NULL)
 		return NULL;
 	return arena_printf(req->arena, "%04d-%02d-%02d %02d:%02d:%02d.%03d",
-	    y, mo, d, h, mi, sec, ms);
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 /* {"items": [...], "page", "per_page", "total"}; takes items. */

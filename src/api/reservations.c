@@ -157,7 +157,7 @@ api_reserve(struct http_request *req)
 	in.type = fv[RV_TYPE].s;
 	in.reference_id = fv[RV_REF].present && !fv[RV_REF].null ?
 	    fv[RV_REF].s : NULL;
-	in.ttl_seconds = fv[RV_TTL].present ? fv[RV_TTL].i : 900;
+	in.ttl_seconds = fv[RV_TTL].present ? fv[RV_TTL].i : 0;
 	if (api_parse_items(req, fv[RV_ITEMS].j, &in.items, &in.nitems) != 0)
 		return;
 	api_ctx(req, &ctx);

@@ -255,7 +255,7 @@ cache_code_put(struct cache *c, const char *key, const char *hash, int ttl_s)
 		if (r != NULL)
 			freeReplyObject(r);
 	}
-	return HF_OK;
+	return rc;
 }
 
 /*

@@ -1,5 +1,5 @@
 /*
- * crypto.c: SHA-256, HMAC-SHA256 and base64url over OpenSSL, and the
+ * crypto.c: SHA-256, HMAC-SHA256 and base64 over OpenSSL, and the
  * role names every layer shares.
  */
 #include <openssl/evp.h>
@@ -72,13 +72,18 @@ hf_random_hex(char *out, size_t n)
 	return 0;
 }
 
+static const char b64std[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Unpadded base64url. Returns the length written (NUL added), 0 if short. */
-size_t
-hf_b64url_encode(char *out, size_t outlen, const unsigned char *in,
-    size_t len)
+/*
+ * The one base64 encoder: in with the alphabet tbl, "=" padding when pad.
+ * Returns the length written (NUL added), 0 if out is too short.
+ */
+static size_t
+b64_encode(const char *tbl, int pad, char *out, size_t outlen,
+    const unsigned char *in, size_t len)
 {
 	size_t		i, o = 0;
 	uint32_t	v;
@@ -87,23 +92,44 @@ hf_b64url_encode(char *out, size_t outlen, const unsigned char *in,
 		return 0;
 	for (i = 0; i + 2 < len; i += 3) {
 		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
-		out[o++] = b64url[v >> 6 & 63];
-		out[o++] = b64url[v & 63];
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		out[o++] = tbl[v >> 6 & 63];
+		out[o++] = tbl[v & 63];
 	}
 	if (len - i == 1) {
 		v = (uint32_t)in[i] << 16;
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		if (pad) {
+			out[o++] = '=';
+			out[o++] = '=';
+		}
 	} else if (len - i == 2) {
 		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
-		out[o++] = b64url[v >> 6 & 63];
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		out[o++] = tbl[v >> 6 & 63];
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* Padded base64 (MIME, RFC 2047 "B" words). As b64_encode. */
+size_t
+hf_b64_encode(char *out, size_t outlen, const unsigned char *in, size_t len)
+{
+	return b64_encode(b64std, 1, out, outlen, in, len);
+}
+
+/* Unpadded base64url. Returns the length written (NUL added), 0 if short. */
+size_t
+hf_b64url_encode(char *out, size_t outlen, const unsigned char *in,
+    size_t len)
+{
+	return b64_encode(b64url, 0, out, outlen, in, len);
 }
 
 static int

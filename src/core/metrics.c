@@ -461,92 +461,39 @@ metrics_gauges_unknown(struct metrics_gauges *g)
 
 /* ---------------------------------------------------------------- text */
 
-/* A text that grows in the arena (curl's dynbuf, without a cap). */
-struct mx_text {
-	struct arena	*a;
-	char		*p;
-	size_t		 len, cap;
-	int		 oom;
-};
-
-static void mx_printf(struct mx_text *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-
-static int
-mx_grow(struct mx_text *t, size_t need)
-{
-	size_t	 cap = t->cap;
-	char	*p;
-
-	while (cap - t->len <= need)
-		cap *= 2;
-	if ((p = arena_alloc(t->a, cap)) == NULL) {
-		t->oom = 1;
-		return -1;
-	}
-	memcpy(p, t->p, t->len + 1);
-	t->p = p;
-	t->cap = cap;
-	return 0;
-}
-
-static void
-mx_printf(struct mx_text *t, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	if (t->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		t->oom = 1;
-		return;
-	}
-	if ((size_t)n >= t->cap - t->len) {
-		if (mx_grow(t, (size_t)n) != 0)
-			return;
-		va_start(ap, fmt);
-		vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-	}
-	t->len += (size_t)n;
-}
-
 /* A label value: backslash, double quote and newline escaped. */
 static void
-mx_label(struct mx_text *t, const char *s)
+mx_label(struct hf_buf *t, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\\')
-			mx_printf(t, "\\\\");
+			hf_buf_printf(t, "\\\\");
 		else if (*s == '"')
-			mx_printf(t, "\\\"");
+			hf_buf_printf(t, "\\\"");
 		else if (*s == '\n')
-			mx_printf(t, "\\n");
+			hf_buf_printf(t, "\\n");
 		else
-			mx_printf(t, "%c", *s);
+			hf_buf_printf(t, "%c", *s);
 	}
 }
 
 static void
-mx_family(struct mx_text *t, const char *name, const char *type,
+mx_family(struct hf_buf *t, const char *name, const char *type,
     const char *help)
 {
-	mx_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	hf_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	    type);
 }
 
 static void
-mx_status_label(struct mx_text *t, size_t col)
+mx_status_label(struct hf_buf *t, size_t col)
 {
 	if (col < METRICS_NCODES)
-		mx_printf(t, "%d", metrics_codes[col]);
+		hf_buf_printf(t, "%d", metrics_codes[col]);
 	else if (col < METRICS_STATUSES - 1)
-		mx_printf(t, "%zuxx", col - METRICS_NCODES + 1);
+		hf_buf_printf(t, "%zuxx", col - METRICS_NCODES + 1);
 	else
-		mx_printf(t, "other");
+		hf_buf_printf(t, "other");
 }
 
 /* Every slot a worker ever claimed, added up. */
@@ -588,7 +535,7 @@ mx_add_up(const struct metrics_map *m, struct mx_sum *sum)
 }
 
 static void
-mx_render_requests(struct mx_text *t, const struct metrics_map *m,
+mx_render_requests(struct hf_buf *t, const struct metrics_map *m,
     const struct mx_sum *sum)
 {
 	const struct metrics_row	*row;
@@ -606,24 +553,25 @@ mx_render_requests(struct mx_text *t, const struct metrics_map *m,
 		for (c = 0; c < METRICS_STATUSES; c++) {
 			if ((n = sum->requests[r][c]) == 0)
 				continue;
-			mx_printf(t, "holdfast_http_requests_total{route=\"");
+			hf_buf_puts(t, "holdfast_http_requests_total{route=\"");
 			mx_label(t, row->pattern);
-			mx_printf(t, "\",method=\"");
+			hf_buf_printf(t, "\",method=\"");
 			mx_label(t, row->method);
-			mx_printf(t, "\",status=\"");
+			hf_buf_printf(t, "\",status=\"");
 			mx_status_label(t, c);
-			mx_printf(t, "\"} %llu\n", (unsigned long long)n);
+			hf_buf_printf(t, "\"} %llu\n", (unsigned long long)n);
 		}
 	}
 	mx_family(t, "holdfast_http_request_duration_seconds", "histogram",
 	    "Time from accepting a request to its reply.");
 	for (c = 0; c < METRICS_BUCKETS; c++) {
 		cum += sum->buckets[c];
-		mx_printf(t, "holdfast_http_request_duration_seconds_bucket"
+		hf_buf_printf(t, "holdfast_http_request_duration_seconds_bucket"
 		    "{le=\"%s\"} %llu\n", metrics_le_text[c],
 		    (unsigned long long)cum);
 	}
-	mx_printf(t, "holdfast_http_request_duration_seconds_sum %llu.%06llu\n"
+	hf_buf_printf(t, "holdfast_http_request_duration_seconds_sum "
+	    "%llu.%06llu\n"
 	    "holdfast_http_request_duration_seconds_count %llu\n",
 	    (unsigned long long)(sum->duration_us / 1000000),
 	    (unsigned long long)(sum->duration_us % 1000000),
@@ -631,29 +579,29 @@ mx_render_requests(struct mx_text *t, const struct metrics_map *m,
 }
 
 static void
-mx_render_counter(struct mx_text *t, const char *name, const char *help,
+mx_render_counter(struct hf_buf *t, const char *name, const char *help,
     uint64_t v)
 {
 	mx_family(t, name, "counter", help);
-	mx_printf(t, "%s %llu\n", name, (unsigned long long)v);
+	hf_buf_printf(t, "%s %llu\n", name, (unsigned long long)v);
 }
 
 static void
-mx_render_gauge(struct mx_text *t, const char *name, const char *help,
+mx_render_gauge(struct hf_buf *t, const char *name, const char *help,
     long long v)
 {
 	if (v < 0)
 		return;
 	mx_family(t, name, "gauge", help);
-	mx_printf(t, "%s %lld\n", name, v);
+	hf_buf_printf(t, "%s %lld\n", name, v);
 }
 
 static void
-mx_render_gauges(struct mx_text *t, const struct metrics_gauges *g)
+mx_render_gauges(struct hf_buf *t, const struct metrics_gauges *g)
 {
 	mx_family(t, "holdfast_up", "gauge",
 	    "Whether a dependency answered this scrape (1) or not (0).");
-	mx_printf(t, "holdfast_up{dependency=\"database\"} %d\n"
+	hf_buf_printf(t, "holdfast_up{dependency=\"database\"} %d\n"
 	    "holdfast_up{dependency=\"redis\"} %d\n", g->database_up ? 1 : 0,
 	    g->redis_up ? 1 : 0);
 	mx_render_gauge(t, "holdfast_reservations_active",
@@ -665,7 +613,7 @@ mx_render_gauges(struct mx_text *t, const struct metrics_gauges *g)
 		return;
 	mx_family(t, "holdfast_stock_skus", "gauge",
 	    "SKUs (not retired) whose available stock is at a low level.");
-	mx_printf(t, "holdfast_stock_skus{level=\"warning\"} %lld\n"
+	hf_buf_printf(t, "holdfast_stock_skus{level=\"warning\"} %lld\n"
 	    "holdfast_stock_skus{level=\"critical\"} %lld\n"
 	    "holdfast_stock_skus{level=\"out\"} %lld\n", g->skus_warning,
 	    g->skus_critical, g->skus_out);
@@ -678,15 +626,12 @@ mx_render_gauges(struct mx_text *t, const struct metrics_gauges *g)
 char *
 metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 {
-	struct mx_text	 t;
+	struct hf_buf	 t;
 	struct mx_sum	*sum;
 
-	memset(&t, 0, sizeof(t));
-	t.a = a;
-	t.cap = 16384;
-	if ((t.p = arena_alloc(a, t.cap)) == NULL)
+	hf_buf_init(&t, a, 0);
+	if (hf_buf_puts(&t, "") != 0)	/* "" when there is nothing */
 		return NULL;
-	t.p[0] = '\0';
 	if (mx.map != NULL) {
 		if ((sum = arena_calloc(a, 1, sizeof(*sum))) == NULL)
 			return NULL;
@@ -714,7 +659,7 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		    (long long)sum->alive);
 	}
 	mx_render_gauges(&t, g);
-	if (t.oom)
+	if (t.toobig)
 		return NULL;
 	*len = t.len;
 	return t.p;

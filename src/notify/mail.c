@@ -22,51 +22,6 @@
  */
 #define MAIL_WORD_BYTES	42
 
-/* A growing buffer with a hard cap (curl's dynbuf). */
-struct mail_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 size;
-	int	 toobig;
-};
-
-static int
-mail_put(struct mail_buf *b, const void *s, size_t n)
-{
-	size_t	 want;
-	char	*np;
-
-	if (b->toobig)
-		return -1;
-	if (b->len + n + 1 > NOTIFY_MAIL_MAX) {
-		b->toobig = 1;
-		return -1;
-	}
-	if (b->len + n + 1 > b->size) {
-		want = b->size == 0 ? 4096 : b->size;
-		while (want < b->len + n + 1)
-			want *= 2;
-		if (want > NOTIFY_MAIL_MAX)
-			want = NOTIFY_MAIL_MAX;
-		if ((np = realloc(b->p, want)) == NULL) {
-			b->toobig = 1;
-			return -1;
-		}
-		b->p = np;
-		b->size = want;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static int
-mail_puts(struct mail_buf *b, const char *s)
-{
-	return mail_put(b, s, strlen(s));
-}
-
 /* 1 when s is non-NULL and holds no CR or LF (header injection). */
 int
 notify_header_ok(const char *s)
@@ -132,7 +87,7 @@ notify_from_addr(const char *from, char *out, size_t outlen)
 
 /* RFC 5322 3.3 date in UTC: "Fri, 21 Nov 2025 10:00:00 +0000". */
 static int
-mail_date(struct mail_buf *b, int64_t t)
+mail_date(struct hf_buf *b, int64_t t)
 {
 	static const char	*const days[] = { "Sun", "Mon", "Tue", "Wed",
 	    "Thu", "Fri", "Sat" };
@@ -151,40 +106,20 @@ mail_date(struct mail_buf *b, int64_t t)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (n < 0 || (size_t)n >= sizeof(s))
 		return -1;
-	return mail_put(b, s, (size_t)n);
+	return hf_buf_put(b, s, (size_t)n);
 }
 
+/* One encoded word's text: at most MAIL_WORD_BYTES raw bytes. */
 static int
-mail_base64(struct mail_buf *b, const unsigned char *in, size_t n)
+mail_base64(struct hf_buf *b, const unsigned char *in, size_t n)
 {
-	static const char	 tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			 q[4];
-	size_t			 i;
-	unsigned		 v;
+	char	enc[(MAIL_WORD_BYTES + 2) / 3 * 4 + 1];
+	size_t	len;
 
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
-		    in[i + 2];
-		q[0] = tbl[v >> 18 & 63];
-		q[1] = tbl[v >> 12 & 63];
-		q[2] = tbl[v >> 6 & 63];
-		q[3] = tbl[v & 63];
-		if (mail_put(b, q, 4) != 0)
-			return -1;
-	}
-	if (i < n) {
-		v = (unsigned)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		q[0] = tbl[v >> 18 & 63];
-		q[1] = tbl[v >> 12 & 63];
-		q[2] = i + 1 < n ? tbl[v >> 6 & 63] : '=';
-		q[3] = '=';
-		if (mail_put(b, q, 4) != 0)
-			return -1;
-	}
-	return 0;
+	if (n > MAIL_WORD_BYTES ||
+	    ((len = hf_b64_encode(enc, sizeof(enc), in, n)) == 0 && n > 0))
+		return -1;
+	return hf_buf_put(b, enc, len);
 }
 
 /* Length of the UTF-8 sequence that starts with c (1 for stray bytes). */
@@ -207,7 +142,7 @@ utf8_len(unsigned char c)
  * never splitting a character.
  */
 static int
-mail_subject(struct mail_buf *b, const char *subject)
+mail_subject(struct hf_buf *b, const char *subject)
 {
 	const unsigned char	*s = (const unsigned char *)subject;
 	size_t			 n = strlen(subject), i, start, cl;
@@ -217,12 +152,12 @@ mail_subject(struct mail_buf *b, const char *subject)
 	for (i = 0; plain && i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e)
 			plain = 0;
-	if (mail_puts(b, "Subject: ") != 0)
+	if (hf_buf_puts(b, "Subject: ") != 0)
 		return -1;
 	if (plain) {
-		if (mail_put(b, subject, n) != 0)
+		if (hf_buf_put(b, subject, n) != 0)
 			return -1;
-		return mail_puts(b, "\r\n");
+		return hf_buf_puts(b, "\r\n");
 	}
 	for (start = 0; start < n;) {
 		for (i = start; i < n; i += cl) {
@@ -232,15 +167,15 @@ mail_subject(struct mail_buf *b, const char *subject)
 			if (i + cl - start > MAIL_WORD_BYTES)
 				break;
 		}
-		if (start > 0 && mail_puts(b, "\r\n ") != 0)
+		if (start > 0 && hf_buf_puts(b, "\r\n ") != 0)
 			return -1;
-		if (mail_puts(b, "=?UTF-8?B?") != 0 ||
+		if (hf_buf_puts(b, "=?UTF-8?B?") != 0 ||
 		    mail_base64(b, s + start, i - start) != 0 ||
-		    mail_puts(b, "?=") != 0)
+		    hf_buf_puts(b, "?=") != 0)
 			return -1;
 		start = i;
 	}
-	return mail_puts(b, "\r\n");
+	return hf_buf_puts(b, "\r\n");
 }
 
 /*
@@ -286,13 +221,13 @@ skip_eol(const char *p)
 }
 
 static int
-body_7bit(struct mail_buf *b, const char *p)
+body_7bit(struct hf_buf *b, const char *p)
 {
 	size_t	n;
 
 	while (*p != '\0') {
 		n = line_len(p);
-		if (mail_put(b, p, n) != 0 || mail_puts(b, "\r\n") != 0)
+		if (hf_buf_put(b, p, n) != 0 || hf_buf_puts(b, "\r\n") != 0)
 			return -1;
 		p = skip_eol(p + n);
 	}
@@ -305,7 +240,7 @@ body_7bit(struct mail_buf *b, const char *p)
  * breaks ("=" CRLF) at 76 characters.
  */
 static int
-body_qp(struct mail_buf *b, const char *p)
+body_qp(struct hf_buf *b, const char *p)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*s;
@@ -328,15 +263,15 @@ body_qp(struct mail_buf *b, const char *p)
 				tl = 3;
 			}
 			if (col + tl > MAIL_QP_LINE - 1) {
-				if (mail_puts(b, "=\r\n") != 0)
+				if (hf_buf_puts(b, "=\r\n") != 0)
 					return -1;
 				col = 0;
 			}
-			if (mail_put(b, tok, tl) != 0)
+			if (hf_buf_put(b, tok, tl) != 0)
 				return -1;
 			col += tl;
 		}
-		if (mail_puts(b, "\r\n") != 0)
+		if (hf_buf_puts(b, "\r\n") != 0)
 			return -1;
 		p = skip_eol(p + n);
 	}
@@ -353,12 +288,12 @@ int
 notify_mail_build(const struct notify_mail *m, char **out, size_t *outlen,
     char *err, size_t errlen)
 {
-	struct mail_buf	 b;
+	struct hf_buf	 b;
 	int		 seven;
 
 	*out = NULL;
 	*outlen = 0;
-	memset(&b, 0, sizeof(b));
+	hf_buf_init(&b, NULL, NOTIFY_MAIL_MAX);
 	if (!notify_header_ok(m->from) || !notify_header_ok(m->message_id) ||
 	    !notify_header_ok(m->subject)) {
 		snprintf(err, errlen, "line break in a header");
@@ -370,17 +305,17 @@ notify_mail_build(const struct notify_mail *m, char **out, size_t *outlen,
 	}
 	seven = body_is_7bit(m->body != NULL ? m->body : "");
 	if (mail_date(&b, m->date) != 0 ||
-	    mail_puts(&b, "From: ") != 0 || mail_puts(&b, m->from) != 0 ||
-	    mail_puts(&b, "\r\nTo: ") != 0 || mail_puts(&b, m->to) != 0 ||
-	    mail_puts(&b, "\r\n") != 0 ||
+	    hf_buf_puts(&b, "From: ") != 0 || hf_buf_puts(&b, m->from) != 0 ||
+	    hf_buf_puts(&b, "\r\nTo: ") != 0 || hf_buf_puts(&b, m->to) != 0 ||
+	    hf_buf_puts(&b, "\r\n") != 0 ||
 	    mail_subject(&b, m->subject) != 0 ||
-	    mail_puts(&b, "Message-ID: <") != 0 ||
-	    mail_puts(&b, m->message_id) != 0 ||
-	    mail_puts(&b, ">\r\nMIME-Version: 1.0\r\n"
+	    hf_buf_puts(&b, "Message-ID: <") != 0 ||
+	    hf_buf_puts(&b, m->message_id) != 0 ||
+	    hf_buf_puts(&b, ">\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: ") != 0 ||
-	    mail_puts(&b, seven ? "7bit" : "quoted-printable") != 0 ||
-	    mail_puts(&b, "\r\n\r\n") != 0)
+	    hf_buf_puts(&b, seven ? "7bit" : "quoted-printable") != 0 ||
+	    hf_buf_puts(&b, "\r\n\r\n") != 0)
 		goto fail;
 	if (m->body != NULL &&
 	    (seven ? body_7bit(&b, m->body) : body_qp(&b, m->body)) != 0)
@@ -394,6 +329,6 @@ fail:
 		    "of memory", NOTIFY_MAIL_MAX);
 	else
 		snprintf(err, errlen, "cannot build the message");
-	free(b.p);
+	hf_buf_free(&b);
 	return -1;
 }

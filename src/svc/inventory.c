@@ -850,6 +850,7 @@ struct reserve_txn {
 	size_t				 n;
 	struct idem			*idem;
 	struct reserve_result		*out;
+	long long			 ttl_seconds;	/* default applied */
 };
 
 static int
@@ -906,7 +907,7 @@ reserve_fn(struct db *db, void *arg)
 		p[1] = DB_STR(t->in->type);
 		p[2] = DB_STR(t->out->reference_id);
 		p[3] = DB_INT(t->lines[i].quantity);
-		p[4] = DB_INT(t->in->ttl_seconds);
+		p[4] = DB_INT(t->ttl_seconds);
 		p[5] = DB_STR(ctx->who->actor);
 		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 6, NULL,
 		    &id)) != HF_OK)
@@ -1010,7 +1011,9 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 		ctx->reason = "1 to 100 lines";
 		return HF_E_REQ_FIELD;
 	}
-	if (in->ttl_seconds < 1 || in->ttl_seconds > TTL_MAX) {
+	memset(&t, 0, sizeof(t));
+	t.ttl_seconds = in->ttl_seconds == 0 ? TTL_DEFAULT : in->ttl_seconds;
+	if (t.ttl_seconds < 1 || t.ttl_seconds > TTL_MAX) {
 		ctx->message = "ttl_seconds must be from 1 to 86400";
 		return HF_E_INV_PARAM;
 	}

@@ -383,28 +383,6 @@ svc_loan_renew(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
 
 /* --- statistics ------------------------------------------------------- */
 
-/* "YYYY-MM-DD" -> seconds since the epoch at 00:00 UTC; -1 if not a day. */
-static long long
-day_parse(const char *s)
-{
-	struct tm	tm, back;
-	time_t		t;
-	int		y, m, d, n = 0;
-
-	if (s == NULL || strlen(s) != 10 ||
-	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
-	    back.tm_mday != d)
-		return -1;	/* 2026-02-30 */
-	return (long long)t;
-}
-
 static const char *
 day_format(struct arena *a, long long t, int with_time)
 {
@@ -428,9 +406,9 @@ static int
 day_range(struct svc_ctx *ctx, const char *from_day, const char *to_day,
     long long *from, long long *to)
 {
-	*to = to_day != NULL ? day_parse(to_day) :
+	*to = to_day != NULL ? hf_day_parse(to_day) :
 	    (long long)hf_unix_time() / 86400 * 86400;
-	*from = from_day != NULL ? day_parse(from_day) :
+	*from = from_day != NULL ? hf_day_parse(from_day) :
 	    *to - (STATS_DEFAULT_DAYS - 1) * 86400LL;
 	ctx->reason = "a day as YYYY-MM-DD";
 	if (*to < 0) {

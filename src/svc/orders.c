@@ -722,28 +722,6 @@ svc_orders_expire_due(struct app *app, int batch, int dry_run,
 #define STATS_DEFAULT_DAYS	30
 #define STATS_MAX_DAYS		366
 
-/* "YYYY-MM-DD" as unix seconds at 00:00 UTC, or -1. */
-static long long
-stats_day_parse(const char *s)
-{
-	struct tm	tm, back;
-	time_t		t;
-	int		y, m, d, n = 0;
-
-	if (strlen(s) != 10 ||
-	    sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    y < 1970 || y > 9999)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &back) == NULL ||
-	    back.tm_mday != d || back.tm_mon != m - 1)
-		return -1;	/* 2026-02-30 */
-	return (long long)t;
-}
-
 /* The day of t, as "YYYY-MM-DD" or (with_time) the midnight it starts. */
 static const char *
 stats_day_text(struct arena *a, long long t, int with_time)
@@ -805,9 +783,9 @@ svc_order_stats(struct svc_ctx *ctx, const char *from_day, const char *to_day,
 	int			 rc;
 
 	*out = NULL;
-	to = to_day != NULL ? stats_day_parse(to_day) :
+	to = to_day != NULL ? hf_day_parse(to_day) :
 	    hf_unix_time() / 86400 * 86400;
-	from = from_day != NULL ? stats_day_parse(from_day) :
+	from = from_day != NULL ? hf_day_parse(from_day) :
 	    to - (STATS_DEFAULT_DAYS - 1) * 86400LL;
 	ctx->reason = "a day as YYYY-MM-DD";
 	if (to < 0 || from < 0) {

@@ -11,48 +11,14 @@ to make a loan overdue without waiting weeks)."""
 import threading
 
 import hf
+import lend
+from lend import borrow, borrow_ok
+
+L = lend.Lending("t85")
+_biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 
 
 # ---------------------------------------------------------------- helpers
-
-def _biz():
-    return hf.inv_business("t85")
-
-
-def new_user(tag="t85"):
-    """A fresh active user (made by the admin) and its access token."""
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=hf.inv_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "email": email,
-        "token": hf.login_ok(email, password)["access"]}
-
-
-def borrow(token, *skus, user_id=None, headers=None):
-    body = {"items": [{"sku": s} for s in skus]}
-    if user_id is not None:
-        body["user_id"] = user_id
-    return hf.call("POST", "/api/v1/loans", body, token=token,
-        headers=headers)
-
-
-def borrow_ok(token, *skus, **kw):
-    r = borrow(token, *skus, **kw)
-    loans = hf.expect_success(r, 201).get("loans")
-    hf.check(isinstance(loans, list) and len(loans) == len(skus),
-        "POST /loans answered %r loans for %d lines" % (loans, len(skus)), r)
-    return loans
-
-
-def reconciled(*skus):
-    for sku in skus:
-        data = hf.reconcile_api(sku, _biz())
-        hf.check(data["ok"], "reconcile of %s not ok: %r" % (sku,
-            data["mismatches"]))
-
 
 def loan_rows(sku, loan_id, type_):
     return [x for x in hf.ledger_of(_biz(), sku=sku,

@@ -14,34 +14,14 @@ cron runs every minute)."""
 import re
 
 import hf
+import lend
+from lend import borrow, borrow_one
+
+L = lend.Lending("t86")
+_biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 
 
 # ---------------------------------------------------------------- helpers
-
-def _biz():
-    return hf.inv_business("t86")
-
-
-def new_user(tag="t86"):
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=hf.inv_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "email": email,
-        "token": hf.login_ok(email, password)["access"]}
-
-
-def borrow(token, *skus):
-    return hf.call("POST", "/api/v1/loans", {"items": [{"sku": s}
-        for s in skus]}, token=token)
-
-
-def borrow_ok(user, sku):
-    r = borrow(user["token"], sku)
-    return hf.expect_success(r, 201)["loans"][0]
-
 
 def hold(user, sku):
     return hf.call("POST", "/api/v1/holds", {"sku": sku},
@@ -72,13 +52,6 @@ def reservation(res_id):
     r = hf.call("GET", "/api/v1/reservations/%s" % res_id,
         token=hf.inv_admin())
     return hf.expect_success(r)
-
-
-def reconciled(*skus):
-    for sku in skus:
-        data = hf.reconcile_api(sku, _biz())
-        hf.check(data["ok"], "reconcile of %s not ok: %r" % (sku,
-            data["mismatches"]))
 
 
 def expect_ready(user, hold_id, sku):
@@ -134,7 +107,7 @@ def test_a_hold_is_refused_while_units_are_free_or_already_held():
     body = hf.expect_error(r, 409, "HOLD_001")
     hf.expect_eq(body["details"].get("available"), 1, "details.available",
         r)
-    borrow_ok(a, sku)
+    borrow_one(a, sku)
     r = hold(a, sku)
     hf.expect_error(r, 409, "HOLD_006")
     h = hold_ok(b, sku)
@@ -159,7 +132,7 @@ def test_a_hold_is_refused_while_units_are_free_or_already_held():
 def test_return_goes_to_the_first_in_line_then_checkout():
     sku = hf.new_product(1)["sku"]
     a, b, c, d = new_user(), new_user(), new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     hc = hold_ok(c, sku)
     hf.expect_eq(get_hold(c, hc["id"])["position"], 2, "position of the "
@@ -230,7 +203,7 @@ def test_return_goes_to_the_first_in_line_then_checkout():
 def test_a_restock_goes_to_the_queue_in_the_same_transaction():
     sku = hf.new_product(1)["sku"]
     a, b = new_user(), new_user()
-    borrow_ok(a, sku)
+    borrow_one(a, sku)
     hb = hold_ok(b, sku)
     r = hf.call("POST", "/api/v1/stock/%s/restock" % hf.sku_path(sku),
         {"quantity": 2, "reason": "donation"}, token=_biz())
@@ -242,7 +215,7 @@ def test_a_restock_goes_to_the_queue_in_the_same_transaction():
     # the other unit is free: a new hold is refused, a loan is fine
     c = new_user()
     hf.expect_error(hold(c, sku), 409, "HOLD_001")
-    borrow_ok(c, sku)
+    borrow_one(c, sku)
     reconciled(sku)
 
 
@@ -250,7 +223,7 @@ def test_an_uncollected_hold_passes_to_the_next_in_line():
     hf.build_binary("holdfast-expire")
     sku = hf.new_product(1)["sku"]
     a, b, c = new_user(), new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     hc = hold_ok(c, sku)
     give_back(a, loan)
@@ -288,14 +261,14 @@ def test_an_uncollected_hold_passes_to_the_next_in_line():
     s = hf.stock_of(sku, _biz())
     hf.expect_eq((s["on_hand"], s["reserved"]), (1, 0), "(on_hand, "
         "reserved) with nobody left in line")
-    borrow_ok(a, sku)
+    borrow_one(a, sku)
     reconciled(sku)
 
 
 def test_cancel_a_waiting_or_ready_hold():
     sku = hf.new_product(1)["sku"]
     a, b, c = new_user(), new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     hc = hold_ok(c, sku)
     r = hf.call("DELETE", "/api/v1/holds/%s" % hc["id"], token=c["token"])
@@ -353,7 +326,7 @@ def test_units_a_release_frees_are_owed_to_the_queue():
 def test_a_ready_holds_reservation_ends_only_through_the_hold():
     sku = hf.new_product(1)["sku"]
     a, b = new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     give_back(a, loan)
     ready = expect_ready(b, hb["id"], sku)

@@ -14,37 +14,14 @@ import subprocess
 import time
 
 import hf
+import lend
+from lend import borrow_one
+
+L = lend.Lending("t87")
+_biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 
 
 # ---------------------------------------------------------------- helpers
-
-def _biz():
-    return hf.inv_business("t87")
-
-
-def new_user(tag="t87"):
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=hf.inv_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "email": email,
-        "token": hf.login_ok(email, password)["access"]}
-
-
-def borrow_ok(user, sku):
-    r = hf.call("POST", "/api/v1/loans", {"items": [{"sku": sku}]},
-        token=user["token"])
-    return hf.expect_success(r, 201)["loans"][0]
-
-
-def reconciled(*skus):
-    for sku in skus:
-        data = hf.reconcile_api(sku, _biz())
-        hf.check(data["ok"], "reconcile of %s not ok: %r" % (sku,
-            data["mismatches"]))
-
 
 def notify_twice_at_once():
     """Two holdfast-notify runs started together; both must succeed."""
@@ -109,7 +86,7 @@ def test_a_due_date_reminder_is_sent_once():
         hf.skip("reminder_days_before is 0: no reminders")
     sku = hf.new_product(1)["sku"]
     u = new_user()
-    loan = borrow_ok(u, sku)
+    loan = borrow_one(u, sku)
     notify_once()
     hf.expect_eq(len(mails(u, loan["id"], "a reminder")), 0, "reminders "
         "for a loan due in weeks")
@@ -140,7 +117,7 @@ def test_a_due_date_reminder_is_sent_once():
 def test_an_overdue_notice_once_per_interval_with_an_event():
     sku = hf.new_product(1)["sku"]
     u = new_user()
-    loan = borrow_ok(u, sku)
+    loan = borrow_one(u, sku)
     hf.db_rows("UPDATE loans SET due_at = NOW(3) - INTERVAL 3 DAY "
         "WHERE id = %d" % loan["id"])
     notify_twice_at_once()
@@ -181,7 +158,7 @@ def test_an_overdue_notice_once_per_interval_with_an_event():
 def test_a_hold_ready_email_is_sent_once():
     sku = hf.new_product(1)["sku"]
     a, b = new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     r = hf.call("POST", "/api/v1/holds", {"sku": sku}, token=b["token"])
     hold = hf.expect_success(r, 201)
     r = hf.call("POST", "/api/v1/loans/%s/return" % loan["id"],

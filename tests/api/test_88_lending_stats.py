@@ -7,34 +7,11 @@ import time
 import uuid
 
 import hf
+import lend
+from lend import borrow_ok
 
-
-def _biz():
-    return hf.inv_business("t88")
-
-
-def new_user(tag="t88"):
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=hf.inv_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "email": email,
-        "token": hf.login_ok(email, password)["access"]}
-
-
-def borrow_ok(user, *skus):
-    r = hf.call("POST", "/api/v1/loans", {"items": [{"sku": s}
-        for s in skus]}, token=user["token"])
-    return hf.expect_success(r, 201)["loans"]
-
-
-def reconciled(*skus):
-    for sku in skus:
-        data = hf.reconcile_api(sku, _biz())
-        hf.check(data["ok"], "reconcile of %s not ok: %r" % (sku,
-            data["mismatches"]))
+L = lend.Lending("t88")
+_biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 
 
 def today(offset_days=0):

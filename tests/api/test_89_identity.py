@@ -11,25 +11,15 @@ import random
 import time
 
 import hf
+import lend
 import shop
 
-
-def _biz():
-    return hf.inv_business("t89")
+L = lend.Lending("t89")
+_biz, _user = L.biz, L.new_user
 
 
 def _biz2():
     return hf.inv_business("t89-other")
-
-
-def _user(tag="t89"):
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=hf.inv_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "token": hf.login_ok(email, password)["access"]}
 
 
 def _levels(sku):

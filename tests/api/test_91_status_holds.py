@@ -22,37 +22,18 @@ import threading
 import time
 
 import hf
+import lend
 import shop
+from lend import borrow, borrow_one
+
+L = lend.Lending("t91")
+_biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 
 
 # ---------------------------------------------------------------- helpers
 
-def _biz():
-    return hf.inv_business("t91")
-
-
 def _admin():
     return hf.inv_admin()
-
-
-def new_user(tag="t91"):
-    email = hf.unique_email(tag)
-    password = hf.new_password()
-    r = hf.call("POST", "/api/v1/users", {"email": email,
-        "password": password, "role": "user", "display_name": "Reader"},
-        token=_admin())
-    data = hf.expect_success(r, 201)
-    return {"id": data["id"], "email": email,
-        "token": hf.login_ok(email, password)["access"]}
-
-
-def borrow(user, *skus):
-    return hf.call("POST", "/api/v1/loans", {"items": [{"sku": s}
-        for s in skus]}, token=user["token"])
-
-
-def borrow_ok(user, sku):
-    return hf.expect_success(borrow(user, sku), 201)["loans"][0]
 
 
 def hold(user, sku):
@@ -99,13 +80,6 @@ def snapshot(*skus):
         out[sku] = ((s["on_hand"], s["reserved"], s["available"]),
             sorted(x["id"] for x in hf.ledger_of(_biz(), sku=sku)))
     return out
-
-
-def reconciled(*skus):
-    for sku in skus:
-        data = hf.reconcile_api(sku, _biz())
-        hf.check(data["ok"], "reconcile of %s not ok: %r" % (sku,
-            data["mismatches"]))
 
 
 def expect_closed(r, *pairs):
@@ -182,7 +156,7 @@ def lapsed_queue():
     c's hold)."""
     sku = hf.new_product(1)["sku"]
     a, b, c = new_user(), new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     hc = hold_ok(c, sku)
     give_back(a, loan)
@@ -198,7 +172,7 @@ def lapsed_queue_and_old_cart():
     r = hf.reserve([(sku, 1)], _biz(), ttl=900)
     (cart,) = hf.expect_success(r, 201)["reservations"]
     a, b, c = new_user(), new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     hc = hold_ok(c, sku)
     give_back(a, loan)
@@ -227,7 +201,7 @@ def test_maintenance_and_retired_products_take_nothing_new_and_change_nothing():
     q = hf.new_product(1)
     qsku = q["sku"]
     a, b = new_user(), new_user()
-    borrow_ok(a, qsku)
+    borrow_one(a, qsku)
 
     for status in ("maintenance", "retired"):
         if status == "maintenance":
@@ -332,7 +306,7 @@ def test_a_ready_hold_is_not_checked_out_while_its_product_is_in_maintenance():
     p = hf.new_product(1)
     sku = p["sku"]
     a, b = new_user(), new_user()
-    loan = borrow_ok(a, sku)
+    loan = borrow_one(a, sku)
     hb = hold_ok(b, sku)
     give_back(a, loan)
     expect_ready(hb["id"], sku)

@@ -233,8 +233,11 @@ check_schema(const struct body_schema *sc, json_object *obj)
 		FUZZ_ASSERT(field != NULL && reason != NULL &&
 		    *reason != '\0');
 		if (rc == HF_E_REQ_UNKNOWN_FIELD)
+			/* a key that is not clean text is named, not echoed */
 			FUZZ_ASSERT(!in_schema(sc, field) &&
-			    json_object_object_get_ex(obj, field, NULL));
+			    (json_object_object_get_ex(obj, field, NULL) ||
+			    strcmp(field, "(an unprintable or overlong "
+			    "key)") == 0));
 		else {
 			FUZZ_ASSERT(in_schema(sc, field));
 			for (i = 0; i < sc->nfields; i++)

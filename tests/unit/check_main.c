@@ -17,6 +17,9 @@ main(void)
 	srunner_add_suite(sr, suite_auth());
 	srunner_add_suite(sr, suite_metrics());
 	srunner_add_suite(sr, suite_utf8());
+	srunner_add_suite(sr, suite_day());
+	srunner_add_suite(sr, suite_api_fail());
+	srunner_add_suite(sr, suite_buf());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -12,5 +12,8 @@ Suite	*suite_reply(void);
 Suite	*suite_auth(void);
 Suite	*suite_metrics(void);
 Suite	*suite_utf8(void);
+Suite	*suite_day(void);
+Suite	*suite_api_fail(void);
+Suite	*suite_buf(void);
 
 #endif
