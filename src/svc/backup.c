@@ -81,7 +81,6 @@ backup_cred_pipe(const struct hf_config *cfg)
 		backup_opt(fp, "host", cfg->db_host);
 		fprintf(fp, "port=%d\nprotocol=TCP\n", cfg->db_port);
 	}
-	fprintf(fp, "connect-timeout=%d\n", cfg->db_connect_timeout);
 	if (fclose(fp) != 0) {
 		close(fds[0]);
 		return -1;
@@ -277,8 +276,10 @@ backup_take(struct app *app, const char *dir, char *err, size_t errlen)
 	now = time(NULL);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", man);
-	if ((fp = fopen(tmp, "w")) == NULL) {
+	if ((fp = fopen(tmp, "w")) == NULL || fchmod(fileno(fp), 0600) != 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fp != NULL)
+			fclose(fp);
 		return -1;
 	}
 	fprintf(fp, "# holdfast backup: restore with "

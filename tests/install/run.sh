@@ -95,11 +95,13 @@ check() {
 	shift
 	NEXT_LOG=$((NEXT_LOG + 1))
 	lf=${CHECK_LOG:-$LOG/$(printf '%02d' "$NEXT_LOG")-$(printf '%s' "$name" | tr -c 'A-Za-z0-9' - | cut -c1-50).log}
-	if "$@" >"$lf" 2>&1; then
+	local rc=0
+	"$@" >"$lf" 2>&1 || rc=$?
+	if [ $rc = 0 ]; then
 		pass "$name"
 		return 0
 	fi
-	fail "$name" "exit $?" "$lf"
+	fail "$name" "exit $rc" "$lf"
 	return 1
 }
 
@@ -385,6 +387,7 @@ in_container() {
 # pid_alive FILE: the pid in FILE runs
 pid_alive() {
 	local p
+	[ -f "$1" ] || return 1
 	p=$(tr -dc 0-9 <"$1" 2>/dev/null) || return 1
 	[ -n "$p" ] && kill -0 "$p" 2>/dev/null
 }
