@@ -387,8 +387,7 @@ in_container() {
 # pid_alive FILE: the pid in FILE runs
 pid_alive() {
 	local p
-	[ -f "$1" ] || return 1
-	p=$(tr -dc 0-9 <"$1" 2>/dev/null) || return 1
+	p=$(cat "$1" 2>/dev/null | tr -dc 0-9) || return 1
 	[ -n "$p" ] && kill -0 "$p" 2>/dev/null
 }
 
@@ -923,10 +922,10 @@ main() {
 		python3 "$HERE/smoke.py" load "http://127.0.0.1:$PORT_NGINX" "$SITE_HOST" "$RUN/state.json" "$RUN/stop-load" \
 		>"$LOG/load.log" 2>&1 &
 	local pl=$!
-	sleep 2
+	sleep 3
 	d=
 	run_block backup "$RUN"
-	sleep 1
+	sleep 2
 	touch "$RUN/stop-load"
 	wait $pl
 	count_smoke "$LOG/load.log"

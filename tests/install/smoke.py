@@ -263,6 +263,9 @@ def cmd_record(h, path):
         state = json.load(f)
     sign_in(h)
     snapshot(h, state)
+    check("stock answers of %d SKUs recorded" % len(state["stock"]),
+        all("on_hand" in v for v in state["stock"].values()),
+        state["stock"])
     with open(path, "w") as f:
         json.dump(state, f, indent=1)
 

@@ -16,6 +16,7 @@ main(void)
 	srunner_add_suite(sr, suite_reply());
 	srunner_add_suite(sr, suite_auth());
 	srunner_add_suite(sr, suite_metrics());
+	srunner_add_suite(sr, suite_log());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -11,5 +11,6 @@ Suite	*suite_router(void);
 Suite	*suite_reply(void);
 Suite	*suite_auth(void);
 Suite	*suite_metrics(void);
+Suite	*suite_log(void);
 
 #endif
