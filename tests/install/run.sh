@@ -437,6 +437,14 @@ cleanup() {
 		apache2ctl stop >/dev/null 2>&1 || true
 		for _ in $(seq 50); do pid_alive /var/run/apache2/apache2.pid || break; sleep 0.1; done
 	fi
+	local mk
+	for mk in "$OUT"/src/holdfast-*/Makefile; do
+		[ -f "$mk" ] && make -C "$(dirname "$mk")" uninstall >>"$LOG/cleanup.log" 2>&1
+	done
+	if [ -n "$DB_PID" ]; then
+		mariadb -e 'DROP DATABASE IF EXISTS holdfast; DROP USER IF EXISTS holdfast@localhost; DROP USER IF EXISTS holdfast_owner@localhost' >>"$LOG/cleanup.log" 2>&1
+	fi
+	rm -f /etc/systemd/system/holdfast-fcgi.service /etc/cron.d/holdfast /etc/logrotate.d/holdfast
 	for p in holdfast holdfast-console; do
 		case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) in
 		*installed* | *config-files* | *unpacked*)
@@ -622,7 +630,7 @@ schema_has() {
 }
 
 programs_answer() {
-	local p out ver=$1
+	local p f out ver=$1 man=${2:-/usr/share/man}
 	for p in holdfast-fcgi holdfast-admin holdfast-expire holdfast-notify holdfast-setup-db; do
 		out=$($p --version) || { echo "$p --version failed"; return 1; }
 		echo "$out"
@@ -635,9 +643,11 @@ programs_answer() {
 	[ $? = 2 ] || { echo "holdfast-fcgi --bogus did not exit 2"; return 1; }
 	for p in man8/holdfast-fcgi.8 man8/holdfast-admin.8 man8/holdfast-expire.8 \
 		man8/holdfast-notify.8 man8/holdfast-setup-db.8 man5/holdfast.conf.5; do
-		[ -f "/usr/share/man/$p.gz" ] || { echo "no /usr/share/man/$p.gz"; return 1; }
+		f=$man/$p
+		[ -f "$f" ] || f=$f.gz
+		[ -f "$f" ] || { echo "no $man/$p(.gz)"; return 1; }
 		if command -v man >/dev/null; then
-			MANWIDTH=80 man -l "/usr/share/man/$p.gz" 2>&1 >/dev/null | grep . && return 1
+			MANWIDTH=80 man -l "$f" 2>&1 >/dev/null | grep . && return 1
 		fi
 	done
 	echo "every program answers --version and --help; man pages render"
@@ -774,6 +784,14 @@ smoke_out() {
 	HOLDFAST_TOKEN_FILE=$RUN/token.json \
 		python3 "$HERE/smoke.py" "$1" "http://127.0.0.1:$PORT_NGINX" "$SITE_HOST" \
 		$( [ "$1" = expiring ] && echo "$RUN/state.json" ) "${@:2}" | tail -n 1
+}
+
+source_uninstall() {
+	local mk left
+	mk=$(ls "$OUT"/src/holdfast-*/Makefile | head -n 1)
+	make -C "$(dirname "$mk")" uninstall || return 1
+	left=$(find /usr/local -name '*holdfast*' 2>/dev/null)
+	[ -z "$left" ] || { echo "left: $left"; return 1; }
 }
 
 wipe_database() {
@@ -959,6 +977,29 @@ main() {
 	run_block purge-data "$RUN"
 	check "purge with HOLDFAST_PURGE_DATA=yes: database, users and covers gone" \
 		bash -c '! test -e /var/lib/holdfast && ! mariadb -e "USE holdfast" 2>/dev/null && [ -z "$(mariadb -N -e "SELECT user FROM mysql.user WHERE user LIKE \"holdfast%\"")" ]'
+
+	# 10. from source, as the README's second path says
+	mkdir -p "$OUT/src"
+	cp "$OUT/$TARBALL" "$OUT/src/"
+	run_block source "$OUT/src" || return 1
+	check "installed site files moved to the stage's ports" move_ports || return 1
+	check "redis_port in /etc/holdfast/holdfast.conf" \
+		sed -i "s/^#redis_port = 6379\$/redis_port = $PORT_REDIS/" /etc/holdfast/holdfast.conf
+	check "holdfast-fcgi.service restarted with it" systemctl restart holdfast-fcgi
+	run_block nginx "$RUN"
+	run_block apache "$RUN"
+	check "the pool answers through nginx" pool_serves || return 1
+	rm -f "$RUN/token.json"
+	first_admin
+	smoke nginx version "$NEW_VERSION"
+	smoke nginx smoke
+	smoke apache smoke
+	check "from source: modes and owners" modes_are_right
+	check "from source: the pool runs as holdfast" workers_run_as_holdfast
+	check "from source: cron lines quiet" cron_lines
+	check "from source: --version, --help and man pages" programs_answer "$NEW_VERSION" /usr/local/share/man
+	check "from source: holdfast-fcgi.service stopped" systemctl stop holdfast-fcgi
+	check "make uninstall leaves nothing of Holdfast in /usr/local" source_uninstall
 	log "install stage: $(( $(date +%s) - t0 ))s"
 }
 
