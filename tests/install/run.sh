@@ -259,6 +259,24 @@ unit_exec() {
 	fi
 }
 
+# pool_socket PID: the listening socket PID has as stdin (socket:[N]);
+# every process of the pool shares it, as a cgroup would tell
+pool_socket() { readlink "/proc/$1/fd/0" 2>/dev/null; }
+
+# pool_pids SOCKET: every live process whose stdin is SOCKET
+pool_pids() {
+	local f p st
+	[ -n "$1" ] || return 0
+	for f in /proc/[0-9]*/fd/0; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$1" ] || continue
+		p=${f#/proc/}
+		p=${p%%/*}
+		st=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+		[ -n "$st" ] && [ "$st" != Z ] && echo "$p"
+	done
+	return 0
+}
+
 unit_start() {
 	local user group d mode line pid i
 	if unit_mainpid >/dev/null; then
@@ -286,9 +304,15 @@ unit_start() {
 	read -r -a argv <<<"$line"
 	unit_user_argv
 	# one subshell that execs: $! is the main process (multiwatch, as
-	# spawn-fcgi -n execs it), as MAINPID is under systemd
-	(umask "$UMASK" && cd / && exec "${UARGV[@]}" "${argv[@]}") \
-		>>"$LOG/journal-holdfast-fcgi.log" 2>&1 </dev/null &
+	# spawn-fcgi -n execs it), as MAINPID is under systemd; it keeps no
+	# descriptor of this script (the stage's lock among them)
+	(
+		for f in /proc/$BASHPID/fd/*; do
+			f=${f##*/}
+			[ "$f" -gt 2 ] 2>/dev/null && eval "exec $f>&-"
+		done
+		umask "$UMASK" && cd / && exec "${UARGV[@]}" "${argv[@]}"
+	) >>"$LOG/journal-holdfast-fcgi.log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$(unit_pidfile)"
 	# spawn-fcgi -n execs multiwatch, which forks the workers
@@ -299,26 +323,39 @@ unit_start() {
 	done
 	sleep 0.5
 	kill -0 "$pid" 2>/dev/null || { echo "ExecStart exited"; tail -n 20 "$LOG/journal-holdfast-fcgi.log"; return 1; }
+	pool_socket "$pid" >"$(unit_pidfile).socket"
 	echo "holdfast-fcgi.service: running, main pid $pid ($(readlink /proc/$pid/exe)), workers: $(descendants "$pid" | tr '\n' ' ')"
 }
 
+# unit_stop: TERM to every process of the pool (KillMode=control-group:
+# the processes that share its socket, those multiwatch forked meanwhile
+# too), KILL after TimeoutStopSec
 unit_stop() {
-	local pid all i d
-	pid=$(unit_mainpid) || { rm -f "$(unit_pidfile)"; return 0; }
-	# KillMode=control-group: TERM to every process of the unit
-	all="$pid $(descendants "$pid")"
+	local sock all i d t
+	sock=$(cat "$(unit_pidfile).socket" 2>/dev/null)
+	all=$(pool_pids "$sock")
+	if [ -z "$all" ]; then
+		rm -f "$(unit_pidfile)" "$(unit_pidfile).socket"
+		return 0
+	fi
+	t=$(unit_get TimeoutStopSec | tail -n 1)
+	t=${t:-90}
+	# shellcheck disable=SC2086
 	kill -TERM $all 2>/dev/null || true
-	for ((i = 0; i < 300; i++)); do
-		local alive=0 p
-		for p in $all; do
-			kill -0 "$p" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ] && alive=1
-		done
-		[ $alive = 0 ] && break
+	for ((i = 0; i < t * 10; i++)); do
+		all=$(pool_pids "$sock")
+		[ -z "$all" ] && break
+		# shellcheck disable=SC2086
+		kill -TERM $all 2>/dev/null || true
 		sleep 0.1
 	done
-	kill -KILL $all 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	rm -f "$(unit_pidfile)"
+	all=$(pool_pids "$sock")
+	if [ -n "$all" ]; then
+		echo "still there after ${t}s: KILL $all"
+		# shellcheck disable=SC2086
+		kill -KILL $all 2>/dev/null || true
+	fi
+	rm -f "$(unit_pidfile)" "$(unit_pidfile).socket"
 	for d in $(unit_get RuntimeDirectory); do
 		rm -rf "/run/$d"
 	done
@@ -631,6 +668,7 @@ schema_has() {
 
 programs_answer() {
 	local p f out ver=$1 man=${2:-/usr/share/man}
+	hash -r
 	for p in holdfast-fcgi holdfast-admin holdfast-expire holdfast-notify holdfast-setup-db; do
 		out=$($p --version) || { echo "$p --version failed"; return 1; }
 		echo "$out"
