@@ -866,8 +866,8 @@ main() {
 	esac
 	mkdir -p "$OUT"
 	exec 9>"$LOCK"
-	if ! flock -w 1800 9; then
-		echo "install: 0 passed, 1 failed (another install stage held $LOCK for 30 minutes)"
+	if ! flock -w 1200 9; then
+		echo "install: 0 passed, 1 failed (another install stage held $LOCK for 20 minutes)"
 		return 1
 	fi
 	if why=$(preflight) && [ -n "$why" ]; then
