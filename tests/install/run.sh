@@ -10,7 +10,8 @@
 #      has debian/, else this tarball as version <v>~prev1 without its
 #      newest migration)
 #   3. MariaDB on /run/mysqld/mysqld.sock and Redis, private to this stage
-#   4. README "install" with the previous .deb, "admin", "nginx"; data
+#   4. README "install" with the previous .deb, the pool started as the
+#      package starts it, "setup-db", "admin", "nginx"; data
 #   5. README "upgrade": migrations applied, pool on the new version, the
 #      data intact
 #   6. README "apache"; the smoke set through nginx and through Apache
@@ -931,7 +932,11 @@ main() {
 	check "redis_port in /etc/holdfast/holdfast.conf" \
 		sed -i "s/^#redis_port = 6379\$/redis_port = $PORT_REDIS/" /etc/holdfast/holdfast.conf
 	grep -q "^redis_port = $PORT_REDIS" /etc/holdfast/holdfast.conf || fail "redis_port set" "no '#redis_port = 6379' line"
-	check "holdfast-fcgi.service started (ExecStart by hand: no systemd)" systemctl start holdfast-fcgi || return 1
+	# the package starts the pool at once (under systemd), before the
+	# database exists: the workers must come up and wait for it
+	check "holdfast-fcgi.service started as the package starts it (ExecStart by hand: no systemd)" \
+		systemctl start holdfast-fcgi || return 1
+	run_block setup-db "$RUN" || return 1
 	check "nginx (Debian's, default site on :$PORT_NGINX)" start_nginx || return 1
 	run_block nginx "$RUN" || return 1
 	check "nginx: another host name still gets the default site" default_site_answers "$PORT_NGINX"
@@ -1012,6 +1017,7 @@ main() {
 	check "purge: secrets and logs gone, database and covers kept" \
 		bash -c '! test -e /etc/holdfast && ! test -e /var/log/holdfast && test -d /var/lib/holdfast/uploads/covers && mariadb -e "USE holdfast" && getent passwd holdfast >/dev/null'
 	run_block install "$OUT/new" || return 1
+	run_block setup-db "$RUN" || return 1
 	run_block purge-data "$RUN"
 	check "purge with HOLDFAST_PURGE_DATA=yes: database, users and covers gone" \
 		bash -c '! test -e /var/lib/holdfast && ! mariadb -e "USE holdfast" 2>/dev/null && [ -z "$(mariadb -N -e "SELECT user FROM mysql.user WHERE user LIKE \"holdfast%\"")" ]'
