@@ -866,7 +866,7 @@ main() {
 		fi
 		;;
 	esac
-	mkdir -p "$OUT"
+	mkdir -p "$OUT" "$(dirname "$LOCK")"
 	exec 9>"$LOCK"
 	if ! flock -w 1200 9; then
 		echo "install: 0 passed, 1 failed (another install stage held $LOCK for 20 minutes)"
