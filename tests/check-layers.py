@@ -58,6 +58,7 @@ HEADERS = {
     "lending.h": "svc",
     "orders.h": "svc",
     "outbox.h": "svc",
+    "backup.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

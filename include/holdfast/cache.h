@@ -61,5 +61,7 @@ int	 cache_vget(struct cache *, struct arena *, const char *ver_key,
 int	 cache_vset(struct cache *, const char *key, const char *val,
 	    size_t len, int ttl_s);
 int	 cache_bump(struct cache *, const char *const *ver_keys, size_t n);
+/* every entry at once (holdfast-admin restore): HF_OK or SYS_UNAVAILABLE */
+int	 cache_bump_epoch(struct cache *);
 
 #endif /* HOLDFAST_CACHE_H */

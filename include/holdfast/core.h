@@ -222,6 +222,8 @@ const char *config_path(void);
 /* Logging: one line per event, with the request id when there is one. */
 int	 log_open(const char *path, int level);
 void	 log_close(void);
+int	 log_reopen_signals(void);	/* USR2, HUP: reopen the file */
+void	 log_quiet_on_stderr(void);	/* cron: stderr gets warn+ only */
 void	 log_msg(int level, const char *rid, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 log_access(const char *method, const char *path, int status,

@@ -1,26 +1,68 @@
 /*
- * holdfast-admin: schema migrations and grants; users, API keys and the
- * ledger reconciliation join as their issues land.
+ * holdfast-admin: schema migrations and grants, users, the ledger
+ * reconciliation, backups and their restore.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "holdfast/app.h"
+#include "holdfast/backup.h"
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 
 static void
+usage_to(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: holdfast-admin [-c FILE] migrate [--sql-dir DIR] "
+	    "[--dry-run]\n"
+	    "       holdfast-admin [-c FILE] grant USER HOST\n"
+	    "       holdfast-admin [-c FILE] user add --email E "
+	    "--role user|business|admin --password-stdin [--name NAME]\n"
+	    "       holdfast-admin [-c FILE] reconcile [--sku SKU]\n"
+	    "       holdfast-admin [-c FILE] backup DIR\n"
+	    "       holdfast-admin [-c FILE] restore DIR\n"
+	    "       holdfast-admin --help | --version\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
+	    "                     /etc/holdfast/holdfast.conf); HOLDFAST_<KEY>\n"
+	    "                     variables override it. migrate, grant,\n"
+	    "                     backup and restore need the owner's\n"
+	    "                     credentials: -c /etc/holdfast/owner.conf\n"
+	    "                     (Debian package, as root)\n"
+	    "\n"
+	    "backup DIR writes holdfast.sql (mariadb-dump --single-transaction),\n"
+	    "uploads.tar (the covers) and MANIFEST into DIR (new or empty).\n"
+	    "restore DIR replaces the database with the backup's, unpacks the\n"
+	    "covers, migrates and empties the cache; stop the pool first.\n"
+	    "See holdfast-admin(8).\n");
+}
+
+static void
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: holdfast-admin migrate [--sql-dir DIR] [--dry-run]\n"
-	    "       holdfast-admin grant USER HOST\n"
-	    "       holdfast-admin user add --email E --role user|business|admin"
-	    " --password-stdin [--name NAME]\n"
-	    "       holdfast-admin reconcile [--sku SKU]\n"
-	    "configuration: $HOLDFAST_CONF (default "
-	    "/etc/holdfast/holdfast.conf) and HOLDFAST_* variables\n");
+	usage_to(stderr);
+}
+
+static int
+cmd_backup(struct app *app, int argc, char **argv, int restore)
+{
+	char	err[512];
+
+	if (argc != 1) {
+		usage();
+		return 2;
+	}
+	if ((restore ? backup_restore : backup_take)(app, argv[0], err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "holdfast-admin: %s: %s\n", restore ?
+		    "restore" : "backup", err);
+		return 1;
+	}
+	printf("%s: %s\n", restore ? "restored from" : "backup written to",
+	    argv[0]);
+	return 0;
 }
 
 static int
@@ -162,16 +204,39 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct app	app;
-	char		err[512];
-	int		rc;
+	struct app	 app;
+	const char	*conf = NULL;
+	char		 err[512];
+	int		 rc;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0) {
+	while (argc >= 2 && argv[1][0] == '-') {
+		if (strcmp(argv[1], "-h") == 0 ||
+		    strcmp(argv[1], "--help") == 0) {
+			usage_to(stdout);
+			return 0;
+		}
+		if (strcmp(argv[1], "-V") == 0 ||
+		    strcmp(argv[1], "--version") == 0) {
+			printf("holdfast-admin %s (revision %s)\n",
+			    app_version(), app_revision());
+			return 0;
+		}
+		if ((strcmp(argv[1], "-c") == 0 ||
+		    strcmp(argv[1], "--config") == 0) && argc >= 3) {
+			conf = argv[2];
+			argc -= 2;
+			argv += 2;
+			continue;
+		}
 		usage();
-		return argc < 2 ? 2 : 0;
+		return 2;
 	}
-	if (app_init(&app, config_path(), err, sizeof(err)) != 0) {
+	if (argc < 2) {
+		usage();
+		return 2;
+	}
+	if (app_init(&app, conf != NULL ? conf : config_path(), err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "holdfast-admin: %s\n", err);
 		return 1;
 	}
@@ -185,6 +250,10 @@ main(int argc, char **argv)
 		rc = cmd_reconcile(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "grant") == 0 && argc == 4)
 		rc = db_grant(app.db, argv[2], argv[3]) == 0 ? 0 : 1;
+	else if (strcmp(argv[1], "backup") == 0)
+		rc = cmd_backup(&app, argc - 2, argv + 2, 0);
+	else if (strcmp(argv[1], "restore") == 0)
+		rc = cmd_backup(&app, argc - 2, argv + 2, 1);
 	else {
 		usage();
 		rc = 2;

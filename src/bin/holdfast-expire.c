@@ -1,7 +1,9 @@
 /*
  * holdfast-expire: run from cron every minute. Releases active
  * reservations past expires_at (by the database's clock) in bounded
- * batches, one `release` ledger row each with reason "expired".
+ * batches, one `release` ledger row each with reason "expired". Prints
+ * its summary on stdout (none with --quiet); stderr carries only what
+ * went wrong, so cron mails nothing after a good run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +17,27 @@
 #define EXPIRE_ROUNDS	100
 
 static void
-usage(void)
+usage(FILE *fp)
 {
-	fprintf(stderr, "usage: holdfast-expire [--dry-run] [--batch N]\n");
+	fprintf(fp,
+	    "usage: holdfast-expire [-c FILE] [--dry-run] [--batch N] "
+	    "[--quiet]\n"
+	    "       holdfast-expire --help | --version\n"
+	    "\n"
+	    "Expires unpaid orders past their TTL, holds past their pickup\n"
+	    "window and reservations past expires_at (cron, every minute).\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
+	    "                     /etc/holdfast/holdfast.conf)\n"
+	    "  --dry-run          count, change nothing\n"
+	    "  --batch N          rows per transaction, 1 to 10000 (500)\n"
+	    "  -q, --quiet        no summary on stdout (errors still go to\n"
+	    "                     stderr)\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      the version\n"
+	    "\n"
+	    "Exit status: 0 done, 1 configuration or database error, 2 bad\n"
+	    "usage. See holdfast-expire(8).\n");
 }
 
 /*
@@ -80,7 +100,8 @@ main(int argc, char **argv)
 	unsigned	released = 0, skipped = 0, r, s;
 	unsigned	orders_expired = 0, orders_skipped = 0;
 	long long	batch = 500;
-	int		dry_run = 0, i, n, round;
+	const char	*conf = NULL;
+	int		dry_run = 0, quiet = 0, i, n, round;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
@@ -88,15 +109,32 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc &&
 		    hf_parse_ll(argv[i + 1], 1, 10000, &batch) == 0)
 			i++;
-		else {
-			usage();
+		else if (strcmp(argv[i], "-q") == 0 ||
+		    strcmp(argv[i], "--quiet") == 0)
+			quiet = 1;
+		else if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			conf = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("holdfast-expire %s (revision %s)\n",
+			    app_version(), app_revision());
+			return 0;
+		} else {
+			usage(stderr);
 			return 2;
 		}
 	}
-	if (app_init(&app, config_path(), err, sizeof(err)) != 0) {
+	if (app_init(&app, conf != NULL ? conf : config_path(), err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "holdfast-expire: %s\n", err);
 		return 1;
 	}
+	log_quiet_on_stderr();
 	svc_init();
 	if (expire_orders(&app, batch, dry_run, &orders_expired,
 	    &orders_skipped) != 0) {
@@ -125,14 +163,21 @@ main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
-	printf("expire: %s %u, skipped %u\n", dry_run ? "would release" :
-	    "released", released, skipped);
-	printf("holds: %s %u, passed on %u\n", dry_run ? "would expire" :
-	    "expired", run.expired, run.passed);
-	printf("orders: %s %u, skipped %u\n", dry_run ? "would expire" :
-	    "expired", orders_expired, orders_skipped);
-	log_info(NULL, "holdfast-expire: released %u, skipped %u%s", released,
-	    skipped, dry_run ? " (dry run)" : "");
+	if (!quiet) {
+		printf("expire: %s %u, skipped %u\n", dry_run ?
+		    "would release" : "released", released, skipped);
+		printf("holds: %s %u, passed on %u\n", dry_run ?
+		    "would expire" : "expired", run.expired, run.passed);
+		printf("orders: %s %u, skipped %u\n", dry_run ?
+		    "would expire" : "expired", orders_expired,
+		    orders_skipped);
+	}
+	if (released + skipped + run.expired + run.passed + orders_expired +
+	    orders_skipped > 0)
+		log_info(NULL, "holdfast-expire: released %u, skipped %u, "
+		    "holds expired %u, passed on %u, orders expired %u%s",
+		    released, skipped, run.expired, run.passed,
+		    orders_expired, dry_run ? " (dry run)" : "");
 	app_free(&app);
 	return 0;
 }

@@ -9,14 +9,59 @@
 #include "holdfast/api.h"
 #include "holdfast/app.h"
 
-int
-main(void)
+static void
+usage(FILE *fp)
 {
-	struct app	app;
-	char		err[512];
-	int		rc;
+	fprintf(fp,
+	    "usage: holdfast-fcgi [-c FILE]\n"
+	    "       holdfast-fcgi --help | --version\n"
+	    "\n"
+	    "One FastCGI worker: it serves the requests that arrive on the\n"
+	    "listening socket it is given as standard input (spawn-fcgi binds\n"
+	    "it; multiwatch keeps several workers running). Started from a\n"
+	    "terminal it has no socket and exits.\n"
+	    "\n"
+	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
+	    "                     /etc/holdfast/holdfast.conf)\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      the version\n"
+	    "\n"
+	    "Signals: TERM stops after the current request; USR2 or HUP\n"
+	    "reopens log_file. See holdfast-fcgi(8).\n");
+}
 
-	if (app_init(&app, config_path(), err, sizeof(err)) != 0) {
+int
+main(int argc, char **argv)
+{
+	struct app	 app;
+	const char	*conf = NULL;
+	char		 err[512];
+	int		 i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			printf("holdfast-fcgi %s (revision %s)\n", app_version(),
+			    app_revision());
+			return 0;
+		}
+		if ((strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+			conf = argv[++i];
+			continue;
+		}
+		fprintf(stderr, "holdfast-fcgi: unknown argument '%s'\n",
+		    argv[i]);
+		usage(stderr);
+		return 2;
+	}
+	if (app_init(&app, conf != NULL ? conf : config_path(), err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "holdfast-fcgi: %s\n", err);
 		log_error(NULL, "holdfast-fcgi: %s", err);
 		return 1;
@@ -33,7 +78,10 @@ main(void)
 		log_warn(NULL, "jwt_secret shorter than 32 bytes: sign-in is "
 		    "refused until it is set");
 	}
-	log_info(NULL, "worker started");
+	if (log_reopen_signals() != 0)
+		log_warn(NULL, "cannot catch USR2 and HUP: log_file is "
+		    "reopened only when it moves");
+	log_info(NULL, "worker started (holdfast %s)", app_version());
 	svc_init();
 	http_hooks_set(&api_http_hooks);
 	rc = http_serve(&app, api_routes, api_nroutes);

@@ -307,6 +307,23 @@ cache_del(struct cache *c, const char *key)
 	return HF_OK;
 }
 
+/*
+ * Orphans every cached entry and every API key a worker remembers (their
+ * keys carry the epoch), e.g. after holdfast-admin restore.
+ */
+int
+cache_bump_epoch(struct cache *c)
+{
+	redisReply	*r;
+	int		 rc;
+
+	if ((r = cache_command(c, "INCR hf:epoch")) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	rc = r->type == REDIS_REPLY_INTEGER ? HF_OK : HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return rc;
+}
+
 static const char vget_script[] =
     "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
     "local e = redis.call('GET', 'hf:epoch') or '0' "

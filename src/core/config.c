@@ -17,6 +17,7 @@
 #endif
 
 #define HF_CONF_DEFAULT "/etc/holdfast/holdfast.conf"
+#define HF_CONF_DEPTH	4	/* files an "include" chain may hold */
 
 enum conf_type {
 	CONF_STR,
@@ -222,8 +223,13 @@ conf_trim(char *s)
 	return s;
 }
 
+/*
+ * Reads one file. "include = /abs/path" reads that file at this point
+ * (Debian's package keeps the generated secrets apart from the conffile
+ * that way); a later line wins over an earlier one, in any file.
+ */
 static int
-conf_read_file(struct hf_config *cfg, const char *path, char *err,
+conf_read_file(struct hf_config *cfg, const char *path, int depth, char *err,
     size_t errlen)
 {
 	FILE	*fp;
@@ -256,6 +262,19 @@ conf_read_file(struct hf_config *cfg, const char *path, char *err,
 		*eq = '\0';
 		key = conf_trim(key);
 		value = conf_trim(eq + 1);
+		if (strcmp(key, "include") == 0) {
+			if (*value != '/' || depth + 1 >= HF_CONF_DEPTH) {
+				snprintf(err, errlen, "%s:%d: include: %s", path,
+				    lineno, *value != '/' ? "expected an "
+				    "absolute path" : "nested too deep");
+				rc = -1;
+				break;
+			}
+			if ((rc = conf_read_file(cfg, value, depth + 1, err,
+			    errlen)) != 0)
+				break;
+			continue;
+		}
 		if (config_set(cfg, key, value, msg, sizeof(msg)) != 0) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
 			rc = -1;
@@ -296,7 +315,7 @@ int
 config_load(struct hf_config *cfg, const char *path, char *err, size_t errlen)
 {
 	config_defaults(cfg);
-	if (path != NULL && conf_read_file(cfg, path, err, errlen) != 0)
+	if (path != NULL && conf_read_file(cfg, path, 0, err, errlen) != 0)
 		return -1;
 	return conf_read_env(cfg, err, errlen);
 }

@@ -3,11 +3,20 @@
  *   2026-11-21T10:00:00.123Z info rid=abc message
  * Lines are written with one write(2) on an O_APPEND descriptor, so the
  * workers sharing the file never interleave within a line.
+ *
+ * The file is reopened when logrotate has moved it away: before a line is
+ * written, at most once a second, the path is compared with the open file
+ * (device and inode), and on SIGUSR2 or SIGHUP (log_reopen_signals).
+ * multiwatch forwards USR2 to every worker unchanged, while HUP, INT, QUIT,
+ * TERM and USR1 make it stop the pool, so USR2 is the one to send to the
+ * pool; a worker signalled directly takes HUP too.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +25,9 @@
 
 static int	log_fd = STDERR_FILENO;
 static int	log_min = HF_LOG_INFO;
+static char	log_path[256];		/* "" while on stderr */
+static time_t	log_checked;		/* last comparison of path and file */
+static volatile sig_atomic_t	log_reopen_wanted;
 
 static const char *const log_names[HF_LOG__MAX] = {
 	"debug", "info", "warn", "error"
@@ -30,12 +42,18 @@ log_open(const char *path, int level)
 	log_min = level;
 	if (path == NULL || *path == '\0')
 		return 0;
+	if (strlen(path) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
 	if (log_fd != STDERR_FILENO)
 		close(log_fd);
 	log_fd = fd;
+	memcpy(log_path, path, strlen(path) + 1);
+	log_checked = time(NULL);
 	return 0;
 }
 
@@ -45,6 +63,78 @@ log_close(void)
 	if (log_fd != STDERR_FILENO)
 		close(log_fd);
 	log_fd = STDERR_FILENO;
+	log_path[0] = '\0';
+}
+
+/*
+ * For programs run by cron, which mails whatever reaches stderr: while
+ * the log is stderr (no log_file), write warnings and errors only.
+ */
+void
+log_quiet_on_stderr(void)
+{
+	if (log_path[0] == '\0' && log_min < HF_LOG_WARN)
+		log_min = HF_LOG_WARN;
+}
+
+static void
+log_on_signal(int sig)
+{
+	(void)sig;
+	log_reopen_wanted = 1;
+}
+
+/*
+ * SIGUSR2 and SIGHUP ask for the log file to be reopened before the next
+ * line (SA_RESTART: a worker waiting in accept() keeps waiting). Returns
+ * 0 or -1.
+ */
+int
+log_reopen_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = log_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR2, &sa, NULL) != 0 ||
+	    sigaction(SIGHUP, &sa, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Reopens the file when asked to, or when its path no longer names the
+ * file that is open (moved or deleted by logrotate). A file that cannot
+ * be opened leaves the old descriptor in use: a line is never lost for it.
+ */
+static void
+log_check(void)
+{
+	struct stat	 st_path, st_fd;
+	time_t		 now;
+	int		 fd;
+
+	if (log_path[0] == '\0')
+		return;
+	if (!log_reopen_wanted) {
+		now = time(NULL);
+		if (now == log_checked)
+			return;
+		log_checked = now;
+		if (stat(log_path, &st_path) == 0 &&
+		    fstat(log_fd, &st_fd) == 0 &&
+		    st_path.st_dev == st_fd.st_dev &&
+		    st_path.st_ino == st_fd.st_ino)
+			return;
+	}
+	log_reopen_wanted = 0;
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return;
+	close(log_fd);
+	log_fd = fd;
 }
 
 static size_t
@@ -67,6 +157,7 @@ log_write(const char *line, size_t n)
 {
 	ssize_t	w;
 
+	log_check();
 	while (n > 0) {
 		w = write(log_fd, line, n);
 		if (w < 0 && errno == EINTR)

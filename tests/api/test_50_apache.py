@@ -36,3 +36,15 @@ def test_apache_echoes_request_id():
         headers={"X-Request-Id": rid})
     hf.expect_success(r)
     hf.expect_request_id(r, sent=rid)
+
+
+def test_apache_passes_authorization_to_the_workers():
+    """Apache hands Authorization to a FastCGI server only with CGIPassAuth
+    (issue 11): without it every signed-in request is 401 AUTH_001."""
+    token = hf.admin_token()
+    r = hf.get("/api/v1/me", base=hf.apache_url(),
+        headers=hf.auth_header(token))
+    data = hf.expect_success(r)
+    hf.expect_eq(data.get("role"), "admin", "data.role", r)
+    r = hf.get("/api/v1/me", base=hf.apache_url())
+    hf.expect_error(r, 401, "AUTH_001")

@@ -140,6 +140,46 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+START_TEST(test_include)
+{
+	struct hf_config	c;
+	char			err[256], inc[64], text[160];
+	FILE			*fp;
+
+	/* the included file's keys apply where it is named: later wins */
+	write_conf("db_user = secret_user\njwt_secret = from-include\n");
+	memcpy(inc, path, sizeof(inc));
+	snprintf(text, sizeof(text), "db_user = first\ninclude = %s\n"
+	    "jwt_issuer = last\n", inc);
+	write_conf(text);
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.db_user, "secret_user");
+	ck_assert_str_eq(c.jwt_secret, "from-include");
+	ck_assert_str_eq(c.jwt_issuer, "last");
+	unlink(path);
+	/* a missing included file is an error that names it */
+	unlink(inc);
+	snprintf(text, sizeof(text), "include = %s\n", inc);
+	write_conf(text);
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, inc));
+	unlink(path);
+	/* relative paths and a file that includes itself are refused */
+	write_conf("include = secrets.conf\n");
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "absolute"));
+	unlink(path);
+	write_conf("");
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "include = %s\n", path);
+	fclose(fp);
+	ck_assert_int_eq(config_load(&c, path, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "nested too deep"));
+	unlink(path);
+}
+END_TEST
+
 Suite *
 suite_config(void)
 {
@@ -154,6 +194,7 @@ suite_config(void)
 	tcase_add_test(tc, test_environment_wins);
 	tcase_add_test(tc, test_secret_value_never_in_error);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_include);
 	suite_add_tcase(s, tc);
 	return s;
 }

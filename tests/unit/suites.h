@@ -15,5 +15,6 @@ Suite	*suite_utf8(void);
 Suite	*suite_day(void);
 Suite	*suite_api_fail(void);
 Suite	*suite_buf(void);
+Suite	*suite_log(void);
 
 #endif
