@@ -45,6 +45,7 @@ static const struct {
 	const char	*code;
 } oa_front[] = {
 	{ 400, "REQ_012" },	/* a request nginx cannot parse */
+	{ 404, "REQ_004" },	/* a path that dot segments take out of /api/ */
 	{ 413, "REQ_002" },	/* over the server's body cap */
 	{ 414, "REQ_012" },	/* request line too long */
 	{ 503, "SYS_001" },	/* the worker pool is down */

@@ -531,9 +531,13 @@ ensure_stage_packages() {
 }
 
 # The tarball for the previous release, in $OUT/prev: from DEV_PREV_REF,
-# the newest tag v* with debian/, or this tarball made older.
+# the newest tag v* with debian/, the commit of release 0.1.0 (the first
+# package, PREV_RELEASE_COMMIT) when the history holds it, or this
+# tarball made older. A tarball made older only works while the code
+# runs without its newest migration; 0.2.0's does not (008_identity.sql).
+PREV_RELEASE_COMMIT=37c8954d1456
 make_prev_tarball() {
-	local ref=${DEV_PREV_REF:-} tag ver newest dir
+	local ref=${DEV_PREV_REF:-} tag ver newest dir m
 	rm -rf "$OUT/prev" "$OUT/prev-src"
 	mkdir -p "$OUT/prev" "$OUT/prev-src"
 	if [ -z "$ref" ] && git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1; then
@@ -544,8 +548,17 @@ make_prev_tarball() {
 			break
 		done
 	fi
+	if [ -z "$ref" ] && git -C "$REPO" cat-file -e \
+	    "$PREV_RELEASE_COMMIT:debian/control" 2>/dev/null; then
+		ref=$PREV_RELEASE_COMMIT
+	fi
 	if [ -n "$ref" ]; then
 		echo "previous release: $ref (git)"
+		# the newest migration the upgrade brings, for its check
+		for m in $(cd "$REPO/sql" && ls [0-9][0-9][0-9]_*.sql | sort); do
+			git -C "$REPO" cat-file -e "$ref:sql/$m" 2>/dev/null ||
+				echo "$m" >"$RUN/withheld-migration"
+		done
 		ver=$(git -C "$REPO" show "$ref:configure.ac" | sed -n 's/^AC_INIT(\[holdfast\], \[\([^]]*\)\].*/\1/p')
 		dir=holdfast-$ver
 		git -C "$REPO" archive --prefix="$dir/" "$ref" | tar -x -C "$OUT/prev-src" || return 1
@@ -557,12 +570,18 @@ make_prev_tarball() {
 	else
 		ver=$NEW_VERSION~prev1
 		dir=holdfast-$ver
-		echo "previous release: none tagged; this tarball as $ver without its newest migration"
 		tar -xzf "$OUT/$TARBALL" -C "$OUT/prev-src" || return 1
 		mv "$OUT/prev-src/holdfast-$NEW_VERSION" "$OUT/prev-src/$dir"
-		newest=$(cd "$OUT/prev-src/$dir/sql" && ls [0-9][0-9][0-9]_*.sql | sort | tail -n 1)
-		rm -f "$OUT/prev-src/$dir/sql/$newest"
-		echo "$newest" >"$RUN/withheld-migration"
+		if [ "${DEV_PREV_DROP_MIGRATION:-0}" = 1 ]; then
+			# only where the code runs without it
+			echo "previous release: none in the history; this tarball as $ver without its newest migration"
+			newest=$(cd "$OUT/prev-src/$dir/sql" && ls [0-9][0-9][0-9]_*.sql | sort | tail -n 1)
+			rm -f "$OUT/prev-src/$dir/sql/$newest"
+			echo "$newest" >"$RUN/withheld-migration"
+		else
+			# a shallow clone: the upgrade is this code over itself
+			echo "previous release: none in the history (a shallow clone?); this tarball as $ver"
+		fi
 		sed -i "s/^AC_INIT(\[holdfast\], \[$NEW_VERSION\]/AC_INIT([holdfast], [$ver]/" "$OUT/prev-src/$dir/configure.ac"
 		sed -i "1s/^holdfast ($NEW_VERSION)/holdfast ($ver)/" "$OUT/prev-src/$dir/debian/changelog"
 		grep -q "\[$ver\]" "$OUT/prev-src/$dir/configure.ac" || { echo "configure.ac: no AC_INIT version to change"; return 1; }
