@@ -13,7 +13,8 @@ struct app;
 
 /* Writes a backup into dir (created; it must not exist or be empty).
  * Returns 0, or -1 with a message in err. */
-int	 backup_take(struct app *, const char *dir, char *err, size_t errlen);
+int	 backup_take(struct app *, const char *dir, char *err,
+	    size_t errlen);
 
 /* Replaces the database with the one in dir (DROP and CREATE, then the
  * dump), unpacks the covers into upload_dir, migrates to this version's

@@ -46,8 +46,8 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "-V") == 0 ||
 		    strcmp(argv[i], "--version") == 0) {
-			printf("holdfast-fcgi %s (revision %s)\n", app_version(),
-			    app_revision());
+			printf("holdfast-fcgi %s (revision %s)\n",
+			    app_version(), app_revision());
 			return 0;
 		}
 		if ((strcmp(argv[i], "-c") == 0 ||

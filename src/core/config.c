@@ -264,8 +264,8 @@ conf_read_file(struct hf_config *cfg, const char *path, int depth, char *err,
 		value = conf_trim(eq + 1);
 		if (strcmp(key, "include") == 0) {
 			if (*value != '/' || depth + 1 >= HF_CONF_DEPTH) {
-				snprintf(err, errlen, "%s:%d: include: %s", path,
-				    lineno, *value != '/' ? "expected an "
+				snprintf(err, errlen, "%s:%d: include: %s",
+				    path, lineno, *value != '/' ? "expected an "
 				    "absolute path" : "nested too deep");
 				rc = -1;
 				break;

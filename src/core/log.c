@@ -26,7 +26,7 @@
 static int	log_fd = STDERR_FILENO;
 static int	log_min = HF_LOG_INFO;
 static char	log_path[256];		/* "" while on stderr */
-static time_t	log_checked;		/* last comparison of path and file */
+static time_t	log_checked;		/* path and file last compared */
 static volatile sig_atomic_t	log_reopen_wanted;
 
 static const char *const log_names[HF_LOG__MAX] = {

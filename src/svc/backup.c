@@ -27,7 +27,8 @@
 #define BACKUP_SQL	"holdfast.sql"
 #define BACKUP_UPLOADS	"uploads.tar"
 #define BACKUP_MANIFEST	"MANIFEST"
-#define BACKUP_DONE	"-- Dump completed"	/* mariadb-dump's last line */
+/* mariadb-dump's last line */
+#define BACKUP_DONE	"-- Dump completed"
 
 /* A database name that can stand between backquotes in a statement. */
 static int
@@ -332,8 +333,8 @@ backup_load(const struct hf_config *cfg, const char *sql, char *err,
     size_t errlen)
 {
 	char	 cred[48], head[512];
-	char	*argv[] = { "mariadb", cred, "--default-character-set=utf8mb4",
-	    "--binary-mode", NULL };
+	char	*argv[] = { "mariadb", cred,
+	    "--default-character-set=utf8mb4", "--binary-mode", NULL };
 	void	(*old)(int);
 	pid_t	 pid;
 	int	 cfd, fds[2], rc, fed;

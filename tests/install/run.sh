@@ -420,7 +420,7 @@ EOF
 
 in_container() {
 	[ -e /.dockerenv ] || [ -e /run/.containerenv ] ||
-		tr '\0' '\n' </proc/1/environ 2>/dev/null | grep -q '^container='
+		grep -qa 'container=' /proc/1/environ 2>/dev/null
 }
 
 # pid_alive FILE: the pid in FILE runs
@@ -522,7 +522,7 @@ cleanup() {
 ensure_stage_packages() {
 	local missing=() p
 	for p in "${STAGE_PKGS[@]}"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+		[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 	done
 	[ ${#missing[@]} = 0 ] && return 0
 	log "packages: installing ${missing[*]}"
@@ -674,7 +674,9 @@ start_apache() {
 default_site_answers() {
 	local body
 	body=$(curl -s -m 10 -H 'Host: some-other-name.example' "http://127.0.0.1:$1/") || return 1
-	printf '%s' "$body" | grep -qi 'nginx\|apache\|debian' || { echo "got: ${body:0:200}"; return 1; }
+	# a here-string, not a pipe: grep -q leaves early, and with pipefail
+	# the writer's SIGPIPE would count as a failure
+	grep -qi 'nginx\|apache\|debian' <<<"$body" || { echo "got: ${body:0:200}"; return 1; }
 }
 
 first_admin() {
@@ -684,7 +686,10 @@ first_admin() {
 }
 
 schema_has() {
-	mariadb -N holdfast -e "SELECT version FROM schema_migrations" | grep -qxF "$1"
+	local have
+	have=$(mariadb -N holdfast -e "SELECT version FROM schema_migrations") || return 1
+	echo "$have"
+	grep -qxF "$1" <<<"$have"
 }
 
 programs_answer() {
