@@ -16,6 +16,29 @@ app_version(void)
 	return PACKAGE_VERSION;
 }
 
+int
+app_common_arg(const char *prog, int argc, char **argv, int *i,
+    const char **conf, void (*usage)(FILE *))
+{
+	const char	*a = argv[*i];
+
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+		usage(stdout);
+		return 1;
+	}
+	if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+		printf("%s %s (revision %s)\n", prog, app_version(),
+		    app_revision());
+		return 1;
+	}
+	if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) &&
+	    *i + 1 < argc) {
+		*conf = argv[++*i];
+		return 0;
+	}
+	return -1;
+}
+
 const char *
 app_revision(void)
 {

@@ -5,6 +5,7 @@
 #define HOLDFAST_APP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "holdfast/core.h"
 
@@ -26,5 +27,13 @@ int	 app_init(struct app *, const char *conf_path, char *err,
 void	 app_free(struct app *);
 const char *app_version(void);
 const char *app_revision(void);
+/*
+ * The options every program takes, at argv[*i]: -h/--help (usage to
+ * stdout), -V/--version, -c/--config FILE (*conf; *i moves onto FILE).
+ * Returns 1 when the program should exit 0, 0 when the option was taken,
+ * -1 when argv[*i] is none of them.
+ */
+int	 app_common_arg(const char *prog, int argc, char **argv, int *i,
+	    const char **conf, void (*usage)(FILE *));
 
 #endif /* HOLDFAST_APP_H */

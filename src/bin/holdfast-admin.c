@@ -211,22 +211,14 @@ main(int argc, char **argv)
 	int		 rc;
 
 	while (argc >= 2 && argv[1][0] == '-') {
-		if (strcmp(argv[1], "-h") == 0 ||
-		    strcmp(argv[1], "--help") == 0) {
-			usage_to(stdout);
+		int	i = 1, arg;
+
+		if ((arg = app_common_arg("holdfast-admin", argc, argv, &i,
+		    &conf, usage_to)) == 1)
 			return 0;
-		}
-		if (strcmp(argv[1], "-V") == 0 ||
-		    strcmp(argv[1], "--version") == 0) {
-			printf("holdfast-admin %s (revision %s)\n",
-			    app_version(), app_revision());
-			return 0;
-		}
-		if ((strcmp(argv[1], "-c") == 0 ||
-		    strcmp(argv[1], "--config") == 0) && argc >= 3) {
-			conf = argv[2];
-			argc -= 2;
-			argv += 2;
+		if (arg == 0) {
+			argc -= i;
+			argv += i;
 			continue;
 		}
 		usage();

@@ -101,7 +101,7 @@ main(int argc, char **argv)
 	unsigned	orders_expired = 0, orders_skipped = 0;
 	long long	batch = 500;
 	const char	*conf = NULL;
-	int		dry_run = 0, quiet = 0, i, n, round;
+	int		dry_run = 0, quiet = 0, i, n, round, arg;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
@@ -112,19 +112,10 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-q") == 0 ||
 		    strcmp(argv[i], "--quiet") == 0)
 			quiet = 1;
-		else if ((strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) && i + 1 < argc)
-			conf = argv[++i];
-		else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
+		else if ((arg = app_common_arg("holdfast-expire", argc, argv,
+		    &i, &conf, usage)) == 1)
 			return 0;
-		} else if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
-			printf("holdfast-expire %s (revision %s)\n",
-			    app_version(), app_revision());
-			return 0;
-		} else {
+		else if (arg != 0) {
 			usage(stderr);
 			return 2;
 		}

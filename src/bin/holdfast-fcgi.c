@@ -39,22 +39,11 @@ main(int argc, char **argv)
 	int		 i, rc;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
+		if ((rc = app_common_arg("holdfast-fcgi", argc, argv, &i, &conf,
+		    usage)) == 1)
 			return 0;
-		}
-		if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
-			printf("holdfast-fcgi %s (revision %s)\n",
-			    app_version(), app_revision());
-			return 0;
-		}
-		if ((strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
-			conf = argv[++i];
+		if (rc == 0)
 			continue;
-		}
 		fprintf(stderr, "holdfast-fcgi: unknown argument '%s'\n",
 		    argv[i]);
 		usage(stderr);

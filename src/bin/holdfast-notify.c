@@ -50,7 +50,7 @@ main(int argc, char **argv)
 	char			err[512];
 	const char		*conf = NULL;
 	int			i, batch = NOTIFY_BATCH_DEFAULT, rc, nrc;
-	int			quiet = 0;
+	int			quiet = 0, arg;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0)
@@ -66,22 +66,11 @@ main(int argc, char **argv)
 			quiet = 1;
 			continue;
 		}
-		if ((strcmp(argv[i], "-c") == 0 ||
-		    strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
-			conf = argv[++i];
+		if ((arg = app_common_arg("holdfast-notify", argc, argv, &i,
+		    &conf, usage)) == 1)
+			return 0;
+		if (arg == 0)
 			continue;
-		}
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		}
-		if (strcmp(argv[i], "-V") == 0 ||
-		    strcmp(argv[i], "--version") == 0) {
-			printf("holdfast-notify %s (revision %s)\n",
-			    app_version(), app_revision());
-			return 0;
-		}
 		usage(stderr);
 		return 2;
 	}

@@ -197,6 +197,25 @@ backup_make_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The backup's files under dir, made absolute (tar runs in upload_dir):
+ * abs (PATH_MAX), and the dump, the covers' tar and the manifest
+ * (PATH_MAX + 16 each). 0, or -1 with err set.
+ */
+static int
+backup_paths(const char *dir, char *abs, char *sql, char *tar, char *man,
+    char *err, size_t errlen)
+{
+	if (realpath(dir, abs) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(sql, PATH_MAX + 16, "%s/%s", abs, BACKUP_SQL);
+	snprintf(tar, PATH_MAX + 16, "%s/%s", abs, BACKUP_UPLOADS);
+	snprintf(man, PATH_MAX + 16, "%s/%s", abs, BACKUP_MANIFEST);
+	return 0;
+}
+
 int
 backup_take(struct app *app, const char *dir, char *err, size_t errlen)
 {
@@ -223,14 +242,9 @@ backup_take(struct app *app, const char *dir, char *err, size_t errlen)
 	if (backup_make_dir(dir, err, errlen) != 0)
 		return -1;
 	/* tar runs in upload_dir: every path it is given is absolute */
-	if (realpath(dir, abs) == NULL) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	if (backup_paths(dir, abs, sql, tar, man, err, errlen) != 0)
 		return -1;
-	}
 	dir = abs;
-	snprintf(sql, sizeof(sql), "%s/%s", dir, BACKUP_SQL);
-	snprintf(tar, sizeof(tar), "%s/%s", dir, BACKUP_UPLOADS);
-	snprintf(man, sizeof(man), "%s/%s", dir, BACKUP_MANIFEST);
 
 	/* the database: one snapshot, whatever the workers do meanwhile */
 	if ((out = open(sql, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -391,14 +405,9 @@ backup_restore(struct app *app, const char *dir, char *err, size_t errlen)
 		    "can be restored");
 		return -1;
 	}
-	if (realpath(dir, abs) == NULL) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	if (backup_paths(dir, abs, sql, tar, man, err, errlen) != 0)
 		return -1;
-	}
 	dir = abs;
-	snprintf(sql, sizeof(sql), "%s/%s", dir, BACKUP_SQL);
-	snprintf(tar, sizeof(tar), "%s/%s", dir, BACKUP_UPLOADS);
-	snprintf(man, sizeof(man), "%s/%s", dir, BACKUP_MANIFEST);
 	if (stat(man, &st) != 0) {
 		snprintf(err, errlen, "%s: no MANIFEST: not a complete backup",
 		    dir);
