@@ -56,6 +56,52 @@ int	 hf_buf_printf(struct hf_buf *, const char *, ...)
 void	 hf_buf_free(struct hf_buf *);
 
 /*
+ * A struct's members as a table (nginx's ngx_command_t): the column map of
+ * a statement (db.h: DB_SQL_MAP) and the JSON the api renders from the
+ * same struct (hf_fields_json) read one table, so that a row's SQL text,
+ * its C struct and its JSON cannot drift apart.
+ */
+enum hf_kind {
+	HF_K_STR = 0,		/* const char *; NULL is null */
+	HF_K_INT,		/* long long */
+	HF_K_U64,		/* uint64_t */
+	HF_K_BOOL,		/* int, 0 or 1; JSON true/false */
+	HF_K_JSON,		/* const char * JSON text; rendered parsed */
+	HF_K__MAX
+};
+
+#define HF_F_NULL	0x1	/* INT, U64, BOOL: SQL NULL is HF_NULL_INT */
+#define HF_F_HIDE	0x2	/* decoded from SQL, never rendered */
+#define HF_NULL_INT	INT64_MIN
+
+struct hf_field {
+	const char	*name;		/* the SQL column's name and JSON key */
+	size_t		 off;		/* offsetof the member */
+	enum hf_kind	 kind;
+	unsigned	 flags;		/* HF_F_* */
+};
+
+#define HF_FIELD(type, member, kind) \
+	{ #member, offsetof(type, member), (kind), 0 }
+#define HF_FIELDF(type, member, kind, flags) \
+	{ #member, offsetof(type, member), (kind), (flags) }
+#define HF_FIELD_AS(name, type, member, kind) \
+	{ (name), offsetof(type, member), (kind), 0 }
+#define HF_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+struct json_object;
+
+/* fields.c */
+int	 hf_field_set(const struct hf_field *, void *row, const char *text);
+const struct hf_field *hf_field_find(const struct hf_field *, size_t,
+	    const char *name);
+struct json_object *hf_field_json(const struct hf_field *, const void *row);
+struct json_object *hf_fields_json(const struct hf_field *, size_t,
+	    const void *row);
+struct json_object *hf_fields_json_array(const struct hf_field *, size_t,
+	    const void *rows, size_t rowsize, size_t nrows);
+
+/*
  * Errors: every failure that can reach a client. One table (errors.c) maps
  * each to its HTTP status, stable code and default message.
  */

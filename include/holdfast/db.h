@@ -20,16 +20,34 @@ struct db;
  * gives it on first use (per process; each connection prepares it once).
  */
 struct db_sql {
-	const char	*text;
-	int		 slot;		/* 0 until first use */
+	const char		*text;
+	int			 slot;		/* 0 until first use */
+	/* the columns a SELECT returns, in order, and the struct they fill
+	 * (DB_SQL_MAP); holdfast-admin check-sql compares them with the
+	 * statement's result metadata */
+	const struct hf_field	*cols;
+	size_t			 ncols;
+	size_t			 rowsize;
 };
 
-#define DB_SQL(text)	{ (text), 0 }
+#define DB_SQL(text)	{ (text), 0, NULL, 0, 0 }
+#define DB_SQL_MAP(text, map, type) \
+	{ (text), 0, (map), HF_NITEMS(map), sizeof(type) }
+
+/* One integer column named n (COUNT(*) AS n, ...) into struct db_count. */
+struct db_count {
+	long long	 n;
+};
+extern const struct hf_field	db_map_count[1];
+#define DB_SQL_COUNT(text) \
+	{ (text), 0, db_map_count, 1, sizeof(struct db_count) }
 #define DB_MAX_SQL	512
 
 /* A DATETIME(3) column as ISO 8601 UTC with milliseconds. */
 #define DB_ISO(col) "CONCAT(DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.'), " \
 	"LPAD(MICROSECOND(" col ") DIV 1000, 3, '0'), 'Z')"
+/* The same named as the column map names it. */
+#define DB_ISO_AS(col, name)	DB_ISO(col) " AS " name
 
 /* sql_system.c */
 extern struct db_sql	db_sql_now;
@@ -102,6 +120,7 @@ struct db_param {
 	long long	 i;
 	const char	*s;
 	size_t		 len;
+	int		 twice;		/* an optional filter: bound twice */
 };
 
 #define DB_INT(v)	((struct db_param){ .type = DB_P_INT, .i = (v) })
@@ -111,6 +130,15 @@ struct db_param {
 			    .len = (n) })
 #define DB_NULL		((struct db_param){ .type = DB_P_NULL })
 #define DB_STR_OR_NULL(v) ((v) != NULL ? DB_STR(v) : DB_NULL)
+/*
+ * An optional filter, "(? IS NULL OR x = ?)": one parameter here, bound to
+ * both placeholders. NULL (or set == 0) matches every row.
+ */
+#define DB_OPT_STR(v)	((struct db_param){ .type = (v) != NULL ? \
+			    DB_P_STR : DB_P_NULL, .s = (v), .len = (v) != \
+			    NULL ? strlen(v) : 0, .twice = 1 })
+#define DB_OPT_INT(set, v) ((struct db_param){ .type = (set) ? DB_P_INT : \
+			    DB_P_NULL, .i = (v), .twice = 1 })
 
 struct db_result {
 	size_t		  nrows;
@@ -134,6 +162,28 @@ int	 db_query(struct db *, struct arena *, struct db_sql *,
 	    const struct db_param *, size_t nparams, struct db_result *);
 int	 db_exec(struct db *, struct db_sql *, const struct db_param *,
 	    size_t nparams, uint64_t *affected, uint64_t *insert_id);
+
+/*
+ * A statement with a column map (DB_SQL_MAP): its rows decoded into an
+ * arena array of the map's struct. db_row: the first row into *row, and
+ * *found 0 or 1 (row zeroed when none).
+ */
+int	 db_rows(struct db *, struct arena *, struct db_sql *,
+	    const struct db_param *, size_t nparams, void *rowsp,
+	    size_t *nrows);
+int	 db_row(struct db *, struct arena *, struct db_sql *,
+	    const struct db_param *, size_t nparams, void *row, int *found);
+long long db_count_of(struct db *, struct arena *, struct db_sql *,
+	    const struct db_param *, size_t nparams, int *rc);
+
+/*
+ * holdfast-admin check-sql: every statement (each sql_*.c lists its own,
+ * sql_all.c the lists) must prepare against the migrated schema, and one
+ * that returns rows must carry a column map matching its result metadata
+ * by number, name and kind. Each problem goes to report; returns how many.
+ */
+int	 db_check_maps(struct db *, void (*report)(void *, const char *),
+	    void *arg, size_t *checked);
 
 typedef int (*db_txn_fn)(struct db *, void *ctx);
 int	 db_txn(struct db *, db_txn_fn, void *ctx);

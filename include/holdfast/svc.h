@@ -11,8 +11,29 @@
 
 #include "holdfast/app.h"
 #include "holdfast/core.h"
+#include "holdfast/db_inventory.h"
 
 struct db;
+
+/*
+ * What a refusal names beyond its message (the reply's error.details): a
+ * few flat members, and for a batch every line at fault (a short line:
+ * requested and available; a closed one: its product's status). All in
+ * the request's arena; details.c sets them, the api renders them.
+ */
+struct svc_detail {
+	const char	*key;
+	const char	*s;		/* NULL: the integer i */
+	long long	 i;
+};
+
+struct svc_line {
+	const char	*sku;
+	long long	 requested, available;	/* a short line */
+	const char	*status;	/* a closed line (INV_011), else NULL */
+};
+
+#define SVC_MAX_DETAILS	6
 
 /* Who acts, from where, for which request; built by the api layer. */
 struct svc_ctx {
@@ -27,13 +48,23 @@ struct svc_ctx {
 	const char		*field;
 	const char		*reason;
 	const char		*message;	/* overrides the default */
-	json_object		*details;	/* owned; the reply takes it */
+	struct svc_detail	 details[SVC_MAX_DETAILS];
+	size_t			 ndetails;
+	struct svc_line		*lines;		/* arena */
+	size_t			 nlines, lines_cap;
 	/* products a transaction changed: their cache entries go after COMMIT */
 	uint64_t		 touched_pid[16];
 	const char		*touched_sku[16];
 	size_t			 ntouched;
 	int			 touched_all;	/* more than fit: bump everything */
 };
+
+/* details.c: what a refusal names (struct svc_detail, svc_line). */
+void	 svc_details_clear(struct svc_ctx *);
+void	 svc_detail_str(struct svc_ctx *, const char *key, const char *);
+void	 svc_detail_int(struct svc_ctx *, const char *key, long long);
+int	 svc_detail_line(struct svc_ctx *, const char *sku,
+	    long long requested, long long available, const char *status);
 
 /* cacheaside.c: Redis cache-aside for reads, invalidated after COMMIT. */
 enum cache_kind {
@@ -207,23 +238,7 @@ void	 svc_idem_abandon(struct svc_ctx *, struct idem *, int status,
 	    const char *body, size_t len);
 void	 svc_idem_release(struct app *);	/* after every request */
 
-/* inventory.c */
-struct stock_row {
-	uint64_t	 product_id;
-	const char	*sku;
-	const char	*name;
-	long long	 on_hand, reserved, available;
-	const char	*level;
-	long long	 warning_threshold, critical_threshold;
-	const char	*location;
-	int		 is_active;
-	const char	*low_state;
-	const char	*updated_at;
-	/* products.status, read under the same lock: active, maintenance,
-	 * retired */
-	const char	*product_status;
-};
-
+/* inventory.c (struct stock_row: db_inventory.h) */
 struct product {
 	uint64_t	 id;
 	const char	*sku, *name, *description, *category, *price;

@@ -31,12 +31,52 @@ api_fail(struct http_request *req, struct svc_ctx *ctx, int rc)
 	api_fail_body(req, ctx, rc, NULL);
 }
 
+/* The service's details (svc_detail, svc_line) as error.details, or NULL. */
+static json_object *
+api_details(const struct svc_ctx *ctx)
+{
+	json_object	*o, *lines, *l;
+	size_t		 i;
+
+	if (ctx == NULL || (ctx->ndetails == 0 && ctx->nlines == 0))
+		return NULL;
+	o = json_object_new_object();
+	for (i = 0; i < ctx->ndetails; i++)
+		json_object_object_add(o, ctx->details[i].key,
+		    ctx->details[i].s != NULL ?
+		    json_object_new_string(ctx->details[i].s) :
+		    json_object_new_int64(ctx->details[i].i));
+	if (ctx->nlines > 0) {
+		lines = json_object_new_array();
+		for (i = 0; i < ctx->nlines; i++) {
+			l = json_object_new_object();
+			json_object_object_add(l, "sku",
+			    json_object_new_string(ctx->lines[i].sku));
+			if (ctx->lines[i].status != NULL)
+				json_object_object_add(l, "status",
+				    json_object_new_string(
+				    ctx->lines[i].status));
+			else {
+				json_object_object_add(l, "requested",
+				    json_object_new_int64(
+				    ctx->lines[i].requested));
+				json_object_object_add(l, "available",
+				    json_object_new_int64(
+				    ctx->lines[i].available));
+			}
+			json_object_array_add(lines, l);
+		}
+		json_object_object_add(o, "lines", lines);
+	}
+	return o;
+}
+
 /* As api_fail, and returns the body written (for idempotency). */
 const char *
 api_fail_body(struct http_request *req, struct svc_ctx *ctx, int rc,
     size_t *len)
 {
-	json_object	*details = NULL;
+	json_object	*details;
 	char		 ra[16];
 
 	if (rc == HF_E_REQ_RATE) {
@@ -44,14 +84,11 @@ api_fail_body(struct http_request *req, struct svc_ctx *ctx, int rc,
 		    ctx->retry_after > 0 ? ctx->retry_after : 1);
 		http_header(req, "Retry-After", ra);
 	}
+	details = api_details(ctx);
 	if (ctx != NULL && ctx->field != NULL) {
 		/* the field joins what the service said, not replaces it */
-		details = ctx->details;
-		ctx->details = NULL;
-		if (!json_object_is_type(details, json_type_object)) {
-			json_object_put(details);
+		if (details == NULL)
 			details = json_object_new_object();
-		}
 		json_object_object_add(details, "field",
 		    json_object_new_string(ctx->field));
 		if (ctx->reason != NULL)
@@ -64,10 +101,6 @@ api_fail_body(struct http_request *req, struct svc_ctx *ctx, int rc,
 	if (hf_err_status(rc) >= 500)
 		log_error(req->request_id, "%s %s: %s (%s)", req->method_name,
 		    req->path, hf_err_code(rc), svc_db_error(req->app));
-	if (ctx != NULL) {
-		details = ctx->details;
-		ctx->details = NULL;
-	}
 	return http_reply_err_body(req, rc, ctx != NULL ? ctx->message : NULL,
 	    details, len);
 }

@@ -323,10 +323,8 @@ api_payment_notify(struct http_request *req)
 	rc = svc_payment_notify(&ctx, &in, &out);
 	if (rc != HF_OK) {
 		if (out.payment_id != 0) {
-			if (ctx.details == NULL)
-				ctx.details = json_object_new_object();
-			json_object_object_add(ctx.details, "payment_id",
-			    json_object_new_int64((int64_t)out.payment_id));
+			svc_detail_int(&ctx, "payment_id",
+			    (long long)out.payment_id);
 		}
 		api_fail(req, &ctx, rc);
 		return;

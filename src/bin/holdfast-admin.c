@@ -21,6 +21,7 @@ usage_to(FILE *fp)
 	    "       holdfast-admin [-c FILE] user add --email E "
 	    "--role user|business|admin --password-stdin [--name NAME]\n"
 	    "       holdfast-admin [-c FILE] reconcile [--sku SKU]\n"
+	    "       holdfast-admin [-c FILE] check-sql\n"
 	    "       holdfast-admin [-c FILE] backup DIR\n"
 	    "       holdfast-admin [-c FILE] restore DIR\n"
 	    "       holdfast-admin --help | --version\n"
@@ -64,6 +65,30 @@ cmd_backup(struct app *app, int argc, char **argv, int restore)
 	printf("%s: %s\n", restore ? "restored from" : "backup written to",
 	    argv[0]);
 	return 0;
+}
+
+static void
+report_line(void *arg, const char *line)
+{
+	fprintf(arg, "check-sql: %s\n", line);
+}
+
+/* Every statement against the migrated schema (db_check_maps). */
+static int
+cmd_check_sql(struct app *app)
+{
+	size_t	checked;
+	int	bad;
+
+	if (db_ensure(app->db) != HF_OK) {
+		fprintf(stderr, "holdfast-admin: check-sql: %s\n",
+		    db_last_error(app->db));
+		return 1;
+	}
+	bad = db_check_maps(app->db, report_line, stderr, &checked);
+	printf("check-sql: %zu statement(s) checked, %d problem(s)\n",
+	    checked, bad);
+	return bad == 0 ? 0 : 1;
 }
 
 static int
@@ -243,6 +268,8 @@ main(int argc, char **argv)
 		rc = cmd_reconcile(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "grant") == 0 && argc == 4)
 		rc = db_grant(app.db, argv[2], argv[3]) == 0 ? 0 : 1;
+	else if (strcmp(argv[1], "check-sql") == 0 && argc == 2)
+		rc = cmd_check_sql(&app);
 	else if (strcmp(argv[1], "backup") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 0);
 	else if (strcmp(argv[1], "restore") == 0)

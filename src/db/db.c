@@ -193,7 +193,7 @@ db_slot(struct db_sql *q)
 	return q->slot;
 }
 
-static MYSQL_STMT *
+MYSQL_STMT *
 db_prepared(struct db *db, struct db_sql *q, int *rc)
 {
 	MYSQL_STMT	*st;
@@ -234,39 +234,49 @@ db_execute(struct db *db, struct db_sql *id, const struct db_param *p,
 	MYSQL_BIND	 bind[DB_MAX_PARAMS];
 	long long	 ints[DB_MAX_PARAMS];
 	MYSQL_STMT	*st;
-	size_t		 i;
+	size_t		 i, k, nb;
 	int		 rc;
 
-	if (n > DB_MAX_PARAMS)
+	for (i = 0, nb = 0; i < n; i++)
+		nb += p[i].twice ? 2 : 1;
+	if (nb > DB_MAX_PARAMS)
 		return HF_E_SYS_INTERNAL;
 	if ((st = db_prepared(db, id, &rc)) == NULL)
 		return rc;
-	if (mysql_stmt_param_count(st) != n) {
+	if (mysql_stmt_param_count(st) != nb) {
 		snprintf(db->err, sizeof(db->err),
 		    "\"%.80s\" wants %lu parameters, got %zu", id->text,
-		    mysql_stmt_param_count(st), n);
+		    mysql_stmt_param_count(st), nb);
 		log_error(NULL, "%s", db->err);
 		return HF_E_SYS_INTERNAL;
 	}
 	memset(bind, 0, sizeof(bind));
-	for (i = 0; i < n; i++) {
+	for (i = 0, k = 0; i < n; i++, k++) {
 		switch (p[i].type) {
 		case DB_P_INT:
-			ints[i] = p[i].i;
-			bind[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			bind[i].buffer = &ints[i];
+			ints[k] = p[i].i;
+			bind[k].buffer_type = MYSQL_TYPE_LONGLONG;
+			bind[k].buffer = &ints[k];
 			break;
 		case DB_P_STR:
-			bind[i].buffer_type = MYSQL_TYPE_STRING;
-			bind[i].buffer = (void *)(uintptr_t)p[i].s;
-			bind[i].buffer_length = (unsigned long)p[i].len;
+			bind[k].buffer_type = MYSQL_TYPE_STRING;
+			bind[k].buffer = (void *)(uintptr_t)p[i].s;
+			bind[k].buffer_length = (unsigned long)p[i].len;
 			break;
 		default:
-			bind[i].buffer_type = MYSQL_TYPE_NULL;
+			bind[k].buffer_type = MYSQL_TYPE_NULL;
 			break;
 		}
+		if (p[i].twice) {
+			bind[k + 1] = bind[k];
+			if (p[i].type == DB_P_INT) {
+				ints[k + 1] = ints[k];
+				bind[k + 1].buffer = &ints[k + 1];
+			}
+			k++;
+		}
 	}
-	if ((n > 0 && mysql_stmt_bind_param(st, bind) != 0) ||
+	if ((nb > 0 && mysql_stmt_bind_param(st, bind) != 0) ||
 	    mysql_stmt_execute(st) != 0) {
 		rc = db_map_errno(db, mysql_stmt_errno(st),
 		    mysql_stmt_error(st));
@@ -377,6 +387,82 @@ free_meta:
 	mysql_free_result(meta);
 	return rc;
 }
+
+/*
+ * Runs a statement with a column map and decodes its rows into an arena
+ * array of the map's struct (*(void **)rowsp).
+ */
+int
+db_rows(struct db *db, struct arena *a, struct db_sql *id,
+    const struct db_param *p, size_t n, void *rowsp, size_t *nrows)
+{
+	struct db_result	 r;
+	char			*rows;
+	size_t			 i, c;
+	int			 rc;
+
+	*(void **)rowsp = NULL;
+	*nrows = 0;
+	if (id->cols == NULL || id->rowsize == 0) {
+		log_error(NULL, "\"%.80s\" has no column map", id->text);
+		return HF_E_SYS_INTERNAL;
+	}
+	if ((rc = db_query(db, a, id, p, n, &r)) != HF_OK)
+		return rc;
+	if (r.nrows > 0 && r.ncols != id->ncols) {
+		log_error(NULL, "\"%.80s\" returns %zu columns, its map %zu",
+		    id->text, r.ncols, id->ncols);
+		return HF_E_SYS_INTERNAL;
+	}
+	if ((rows = arena_calloc(a, r.nrows + 1, id->rowsize)) == NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < r.nrows; i++)
+		for (c = 0; c < id->ncols; c++)
+			if (hf_field_set(&id->cols[c], rows + i * id->rowsize,
+			    DB_CELL(&r, i, c)) != 0) {
+				log_error(NULL, "\"%.80s\": column %s is no "
+				    "number", id->text, id->cols[c].name);
+				return HF_E_SYS_INTERNAL;
+			}
+	*(void **)rowsp = rows;
+	*nrows = r.nrows;
+	return HF_OK;
+}
+
+int
+db_row(struct db *db, struct arena *a, struct db_sql *id,
+    const struct db_param *p, size_t n, void *row, int *found)
+{
+	void	*rows;
+	size_t	 nrows;
+	int	 rc;
+
+	*found = 0;
+	memset(row, 0, id->rowsize);
+	if ((rc = db_rows(db, a, id, p, n, &rows, &nrows)) != HF_OK)
+		return rc;
+	if (nrows > 0) {
+		memcpy(row, rows, id->rowsize);
+		*found = 1;
+	}
+	return HF_OK;
+}
+
+/* The n of a DB_SQL_COUNT statement (0 when it returns no row). */
+long long
+db_count_of(struct db *db, struct arena *a, struct db_sql *id,
+    const struct db_param *p, size_t n, int *rc)
+{
+	struct db_count	c;
+	int		found;
+
+	*rc = db_row(db, a, id, p, n, &c, &found);
+	return *rc == HF_OK ? c.n : 0;
+}
+
+const struct hf_field db_map_count[1] = {
+	HF_FIELD(struct db_count, n, HF_K_INT),
+};
 
 /* Runs a statement that returns no rows. */
 int

@@ -18,5 +18,17 @@ struct db {
 };
 
 int		 db_map_errno(struct db *, unsigned, const char *);
+MYSQL_STMT	*db_prepared(struct db *, struct db_sql *, int *rc);
+
+/* Each sql_*.c's statements, NULL-terminated (sql_all.c: all of them). */
+extern struct db_sql *const	db_sql_set_accounts[];
+extern struct db_sql *const	db_sql_set_catalog[];
+extern struct db_sql *const	db_sql_set_inventory[];
+extern struct db_sql *const	db_sql_set_lending[];
+extern struct db_sql *const	db_sql_set_metrics[];
+extern struct db_sql *const	db_sql_set_orders[];
+extern struct db_sql *const	db_sql_set_outbox[];
+extern struct db_sql *const	db_sql_set_system[];
+extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

@@ -3,6 +3,7 @@
  * Times leave the database as ISO 8601 UTC with milliseconds.
  */
 #include "holdfast/db.h"
+#include "db_int.h"
 
 #define USER_COLS "id, email, display_name, avatar_url, role, status, " \
 	DB_ISO("created_at") ", password_hash"
@@ -98,3 +99,33 @@ struct db_sql db_sql_audit_list = DB_SQL(
     " FROM audit_log " AUDIT_WHERE "ORDER BY id DESC LIMIT ? OFFSET ?");
 struct db_sql db_sql_audit_count = DB_SQL(
     "SELECT COUNT(*) FROM audit_log " AUDIT_WHERE);
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_accounts[] = {
+	&db_sql_user_insert,
+	&db_sql_user_by_email,
+	&db_sql_user_by_id,
+	&db_sql_user_activate,
+	&db_sql_user_set_password,
+	&db_sql_user_set_profile,
+	&db_sql_user_set_role_status,
+	&db_sql_user_auth,
+	&db_sql_user_gen,
+	&db_sql_user_touch_login,
+	&db_sql_users_list,
+	&db_sql_users_count,
+	&db_sql_refresh_insert,
+	&db_sql_refresh_lock,
+	&db_sql_refresh_mark_used,
+	&db_sql_refresh_revoke_family,
+	&db_sql_refresh_revoke_user,
+	&db_sql_key_insert,
+	&db_sql_key_auth,
+	&db_sql_key_by_id,
+	&db_sql_keys_list,
+	&db_sql_key_revoke,
+	&db_sql_audit_insert,
+	&db_sql_audit_list,
+	&db_sql_audit_count,
+	NULL
+};

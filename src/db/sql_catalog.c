@@ -2,6 +2,7 @@
  * sql_catalog.c: product search and lists, product edits, categories.
  */
 #include "holdfast/db.h"
+#include "db_int.h"
 
 /*
  * Lists only: a description or attributes over the caps (16384 bytes,
@@ -94,3 +95,25 @@ struct db_sql db_sql_categories_list = DB_SQL(
     "LEFT JOIN products p ON p.category_id = c.id "
     "AND p.status <> 'retired' GROUP BY c.id, c.name, c.slug "
     "ORDER BY c.name LIMIT 2000");	/* docs/internals.md, caps */
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_catalog[] = {
+	&db_sql_products_by_created,
+	&db_sql_products_by_name,
+	&db_sql_products_by_price,
+	&db_sql_products_by_price_desc,
+	&db_sql_search_by_created,
+	&db_sql_search_by_name,
+	&db_sql_search_by_price,
+	&db_sql_search_by_price_desc,
+	&db_sql_category_find,
+	&db_sql_products_count,
+	&db_sql_search_count,
+	&db_sql_product_lock,
+	&db_sql_product_update,
+	&db_sql_product_retire,
+	&db_sql_product_loans_active,
+	&db_sql_product_set_cover,
+	&db_sql_categories_list,
+	NULL
+};

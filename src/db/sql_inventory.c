@@ -4,12 +4,30 @@
  * the order the service chooses (SKU order), then written with the values
  * the service computed, so each change costs one lock and one update.
  */
-#include "holdfast/db.h"
+#include "holdfast/db_inventory.h"
+#include "db_int.h"
 
 #define STOCK_COLS "s.product_id, p.sku, p.name, s.on_hand, s.reserved, " \
 	"s.available, s.level, s.warning_threshold, s.critical_threshold, " \
-	"s.location, s.is_active, s.low_state, " DB_ISO("s.updated_at") ", " \
-	"p.status"
+	"s.location, s.is_active, s.low_state, " \
+	DB_ISO_AS("s.updated_at", "updated_at") ", p.status AS product_status"
+
+static const struct hf_field stock_map[] = {
+	HF_FIELD(struct stock_row, product_id, HF_K_U64),
+	HF_FIELD(struct stock_row, sku, HF_K_STR),
+	HF_FIELD(struct stock_row, name, HF_K_STR),
+	HF_FIELD(struct stock_row, on_hand, HF_K_INT),
+	HF_FIELD(struct stock_row, reserved, HF_K_INT),
+	HF_FIELD(struct stock_row, available, HF_K_INT),
+	HF_FIELD(struct stock_row, level, HF_K_STR),
+	HF_FIELD(struct stock_row, warning_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, critical_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, location, HF_K_STR),
+	HF_FIELD(struct stock_row, is_active, HF_K_BOOL),
+	HF_FIELD(struct stock_row, low_state, HF_K_STR),
+	HF_FIELD(struct stock_row, updated_at, HF_K_STR),
+	HF_FIELD(struct stock_row, product_status, HF_K_STR),
+};
 
 struct db_sql db_sql_category_upsert = DB_SQL(
     "INSERT INTO categories (name, slug) VALUES (?, ?) "
@@ -27,15 +45,15 @@ struct db_sql db_sql_product_by_id = DB_SQL(
     "ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
     "WHERE p.id = ?");
 
-struct db_sql db_sql_stock_by_sku = DB_SQL(
+struct db_sql db_sql_stock_by_sku = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM stock s JOIN products p "
-    "ON p.id = s.product_id WHERE p.sku = ?");
-struct db_sql db_sql_stock_lock_sku = DB_SQL(
+    "ON p.id = s.product_id WHERE p.sku = ?", stock_map, struct stock_row);
+struct db_sql db_sql_stock_lock_sku = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM products p JOIN stock s "
-    "ON s.product_id = p.id WHERE p.sku = ? FOR UPDATE");
-struct db_sql db_sql_stock_lock_id = DB_SQL(
+    "ON s.product_id = p.id WHERE p.sku = ? FOR UPDATE", stock_map, struct stock_row);
+struct db_sql db_sql_stock_lock_id = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM products p JOIN stock s "
-    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE");
+    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE", stock_map, struct stock_row);
 struct db_sql db_sql_stock_write = DB_SQL(
     "UPDATE stock SET on_hand = ?, reserved = ?, low_state = ?, "
     "version = version + 1 WHERE product_id = ?");
@@ -43,12 +61,12 @@ struct db_sql db_sql_stock_patch = DB_SQL(
     "UPDATE stock SET warning_threshold = ?, critical_threshold = ?, "
     "location = ?, is_active = ?, version = version + 1 "
     "WHERE product_id = ?");
-struct db_sql db_sql_stock_list = DB_SQL(
+struct db_sql db_sql_stock_list = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM stock s JOIN products p "
     "ON p.id = s.product_id WHERE (? IS NULL OR s.level = ?) "
-    "ORDER BY p.sku LIMIT ? OFFSET ?");
-struct db_sql db_sql_stock_count = DB_SQL(
-    "SELECT COUNT(*) FROM stock s WHERE (? IS NULL OR s.level = ?)");
+    "ORDER BY p.sku LIMIT ? OFFSET ?", stock_map, struct stock_row);
+struct db_sql db_sql_stock_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM stock s WHERE (? IS NULL OR s.level = ?)");
 
 struct db_sql db_sql_ledger_insert = DB_SQL(
     "INSERT INTO ledger (product_id, sku, type, on_hand_delta, "
@@ -216,3 +234,50 @@ struct db_sql db_sql_idem_delete = DB_SQL(
 struct db_sql db_sql_outbox_event = DB_SQL(
     "INSERT INTO outbox (event_type, payload, channel, target) "
     "VALUES (?, ?, 'webhook', '*')");
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_inventory[] = {
+	&db_sql_category_upsert,
+	&db_sql_product_insert,
+	&db_sql_stock_insert,
+	&db_sql_product_by_id,
+	&db_sql_stock_by_sku,
+	&db_sql_stock_lock_sku,
+	&db_sql_stock_lock_id,
+	&db_sql_stock_write,
+	&db_sql_stock_patch,
+	&db_sql_stock_list,
+	&db_sql_stock_count,
+	&db_sql_ledger_insert,
+	&db_sql_ledger_by_id,
+	&db_sql_ledger_list,
+	&db_sql_ledger_count,
+	&db_sql_ledger_list_sku,
+	&db_sql_ledger_count_sku,
+	&db_sql_ledger_stats_type,
+	&db_sql_ledger_stats_day,
+	&db_sql_reservation_insert,
+	&db_sql_reservation_by_id,
+	&db_sql_reservation_lock_id,
+	&db_sql_reservation_of_ref,
+	&db_sql_reservation_lock_ref,
+	&db_sql_reservation_ref_foreign,
+	&db_sql_reservation_end,
+	&db_sql_reservation_expired_of,
+	&db_sql_reservations_due,
+	&db_sql_reservations_list,
+	&db_sql_reservations_count,
+	&db_sql_reconcile_ledger,
+	&db_sql_reconcile_active,
+	&db_sql_reconcile_endings,
+	&db_sql_products_all,
+	&db_sql_idem_lock,
+	&db_sql_idem_unlock,
+	&db_sql_idem_insert,
+	&db_sql_idem_get,
+	&db_sql_idem_take_over,
+	&db_sql_idem_done,
+	&db_sql_idem_delete,
+	&db_sql_outbox_event,
+	NULL
+};

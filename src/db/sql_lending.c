@@ -5,6 +5,7 @@
  * here by the database's clock.
  */
 #include "holdfast/db_lending.h"
+#include "db_int.h"
 
 /* The status a client sees: returned, overdue or active. */
 #define LOAN_STATUS "(CASE WHEN l.status = 'returned' THEN 'returned' " \
@@ -190,3 +191,42 @@ struct db_sql db_sql_stats_categories = DB_SQL(
     "ON h.product_id = p.id "
     "GROUP BY c.id, c.name, c.slug ORDER BY c.name IS NULL, c.name "
     "LIMIT 2000");	/* one reply's memory: docs/internals.md, caps */
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_lending[] = {
+	&db_sql_lend_user_lock,
+	&db_sql_lend_user_get,
+	&db_sql_loan_insert,
+	&db_sql_loan_by_id,
+	&db_sql_loan_lock,
+	&db_sql_loans_active_of,
+	&db_sql_loans_active_of_product,
+	&db_sql_loan_return,
+	&db_sql_loan_renew,
+	&db_sql_loans_list,
+	&db_sql_loans_count,
+	&db_sql_hold_insert,
+	&db_sql_hold_by_id,
+	&db_sql_hold_lock,
+	&db_sql_hold_head_lock,
+	&db_sql_holds_waiting_of,
+	&db_sql_holds_waiting_lock,
+	&db_sql_hold_of_reservation,
+	&db_sql_hold_set_ready,
+	&db_sql_hold_end,
+	&db_sql_hold_collect,
+	&db_sql_holds_list,
+	&db_sql_holds_count,
+	&db_sql_holds_due,
+	&db_sql_holds_stalled,
+	&db_sql_notice_reminders_due,
+	&db_sql_notice_reminder_claim,
+	&db_sql_notice_overdue_due,
+	&db_sql_notice_overdue_claim,
+	&db_sql_notice_loan,
+	&db_sql_stats_loans_day,
+	&db_sql_stats_returns_day,
+	&db_sql_stats_loans_now,
+	&db_sql_stats_categories,
+	NULL
+};

@@ -4,6 +4,7 @@
  * reservations (status, expires_at) and stock (level).
  */
 #include "holdfast/db.h"
+#include "db_int.h"
 
 /*
  * Active reservations; those of them past expires_at (what
@@ -21,3 +22,9 @@ struct db_sql db_sql_metrics_gauges = DB_SQL(
     "WHERE s.level = 'critical' AND p.status <> 'retired'), "
     "(SELECT COUNT(*) FROM stock s JOIN products p ON p.id = s.product_id "
     "WHERE s.level = 'out' AND p.status <> 'retired')");
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_metrics[] = {
+	&db_sql_metrics_gauges,
+	NULL
+};

@@ -5,6 +5,7 @@
  * floats in C.
  */
 #include "holdfast/db_orders.h"
+#include "db_int.h"
 
 struct db_sql db_sql_order_product = DB_SQL(
     "SELECT CAST(price * 100 AS SIGNED), status FROM products WHERE id = ?");
@@ -128,3 +129,34 @@ struct db_sql db_sql_webhook_fanout = DB_SQL(
     "SELECT event_type, payload, 'webhook', ? FROM outbox WHERE id = ?");
 struct db_sql db_sql_webhook_target = DB_SQL(
     "SELECT url, secret, active FROM webhooks WHERE id = ?");
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_orders[] = {
+	&db_sql_order_product,
+	&db_sql_order_insert,
+	&db_sql_order_reserve,
+	&db_sql_order_line_insert,
+	&db_sql_order_set_total,
+	&db_sql_order_by_id,
+	&db_sql_order_lock,
+	&db_sql_order_lines,
+	&db_sql_order_set_status,
+	&db_sql_orders_list,
+	&db_sql_orders_count,
+	&db_sql_orders_due,
+	&db_sql_orders_stats_day,
+	&db_sql_payment_applied,
+	&db_sql_payment_insert,
+	&db_sql_webhook_insert,
+	&db_sql_webhook_by_id,
+	&db_sql_webhooks_list,
+	&db_sql_webhooks_count,
+	&db_sql_webhook_deactivate,
+	&db_sql_webhook_kill_pending,
+	&db_sql_deliveries_list,
+	&db_sql_deliveries_count,
+	&db_sql_webhook_subscribers,
+	&db_sql_webhook_fanout,
+	&db_sql_webhook_target,
+	NULL
+};

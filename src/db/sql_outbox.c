@@ -4,6 +4,7 @@
  * db_outbox.h for the parameters of each.
  */
 #include "holdfast/db_outbox.h"
+#include "db_int.h"
 
 struct db_sql db_sql_outbox_insert = DB_SQL(
     "INSERT INTO outbox (event_type, channel, target, payload) "
@@ -43,3 +44,14 @@ struct db_sql db_sql_outbox_due = DB_SQL(
     "AND next_attempt_at <= NOW(3) "
     "AND (claimed_until IS NULL OR claimed_until < NOW(3)) "
     "ORDER BY next_attempt_at, id LIMIT ?");
+
+/* every statement above, for holdfast-admin check-sql (sql_all.c) */
+struct db_sql *const db_sql_set_outbox[] = {
+	&db_sql_outbox_insert,
+	&db_sql_outbox_claim,
+	&db_sql_outbox_get,
+	&db_sql_outbox_delivered,
+	&db_sql_outbox_failed,
+	&db_sql_outbox_due,
+	NULL
+};

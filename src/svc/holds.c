@@ -423,12 +423,9 @@ create_fn(struct db *db, void *arg)
 		ctx->message = arena_printf(ctx->arena, "%lld unit%s of SKU "
 		    "%s available: borrow it instead", free_units,
 		    free_units == 1 ? "" : "s", s.sku);
-		json_object_put(ctx->details);
-		ctx->details = json_object_new_object();
-		json_object_object_add(ctx->details, "sku",
-		    json_object_new_string(s.sku));
-		json_object_object_add(ctx->details, "available",
-		    json_object_new_int64(free_units));
+		svc_details_clear(ctx);
+		svc_detail_str(ctx, "sku", s.sku);
+		svc_detail_int(ctx, "available", free_units);
 		return HF_E_HOLD_AVAILABLE;
 	}
 	p[0] = DB_INT((long long)t->user_id);
@@ -548,10 +545,8 @@ hold_state_error(struct svc_ctx *ctx, uint64_t id, const char *status,
 {
 	ctx->message = arena_printf(ctx->arena, "hold %llu is %s",
 	    (unsigned long long)id, status);
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "status",
-	    json_object_new_string(status));
+	svc_details_clear(ctx);
+	svc_detail_str(ctx, "status", status);
 	return rc;
 }
 

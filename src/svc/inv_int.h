@@ -102,21 +102,36 @@ int		 inv_lock_reference(struct db *, struct svc_ctx *,
  */
 int		 inv_takeable(struct db *, struct svc_ctx *,
 		    struct stock_row *, long long want, long long *n);
+/*
+ * locker.c: the one all-or-none locker (see there). A rule says how many
+ * units of the locked open row s the caller may take for line i.
+ */
+typedef int (*inv_avail_fn)(struct db *, struct svc_ctx *,
+		    struct stock_row *s, const struct reserve_item *line,
+		    size_t i, void *arg, long long *n);
+
+struct inv_lock {
+	struct stock_row	*rows;		/* one per line, locked */
+	struct svc_line		*lines;		/* per line: sku set if at fault */
+	size_t			 n, closed, nshort;
+	int			 verdict;	/* HF_OK, INV_011 or INV_002 */
+};
+
+int		 inv_lock_lines(struct db *, struct svc_ctx *,
+		    const struct reserve_item *, size_t, inv_avail_fn,
+		    void *arg, struct inv_lock *);
+int		 inv_lock_verdict(struct svc_ctx *, const struct inv_lock *);
 /* Product status maintenance or retired: no new reservation, order, loan
- * or hold. inv_closed_line collects {sku, status}; inv_set_closed makes
- * the INV_011 refusal of them (taking lines); inv_check_open for one. */
+ * or hold (inv_check_open: INV_011 for one row). */
 int		 inv_closed(const struct stock_row *);
-int		 inv_closed_line(const struct stock_row *, json_object **lines);
-int		 inv_set_closed(struct svc_ctx *, json_object *lines);
 int		 inv_check_open(struct svc_ctx *, const struct stock_row *);
+int		 inv_short(struct svc_ctx *, const char *sku,
+		    long long requested, long long available);
+void		 inv_set_not_found(struct svc_ctx *, const char *sku);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
 		    struct reservation *);
 int		 inv_stock_event(struct db *, const struct svc_ctx *,
 		    const struct stock_row *, const char *event);
-json_object	*inv_short_line(const char *sku, long long requested,
-		    long long available);
-void		 inv_set_shortage(struct svc_ctx *, json_object *lines);
-void		 inv_set_not_found(struct svc_ctx *, const char *sku);
 /* items sorted by SKU with the lines of one SKU summed (arena copy) */
 int		 inv_lines_merge(struct svc_ctx *, const struct reserve_item *,
 		    size_t, struct reserve_item **, size_t *);

@@ -105,18 +105,13 @@ inv_stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
     struct stock_row *s)
 {
 	struct db_param		p[1];
-	struct db_result	r;
-	int			rc;
+	int			rc, found;
 
 	p[0] = sku != NULL ? DB_STR(sku) : DB_INT((long long)pid);
-	rc = db_query(db, a, sku != NULL ? &db_sql_stock_lock_sku :
-	    &db_sql_stock_lock_id, p, 1, &r);
-	if (rc != HF_OK)
+	if ((rc = db_row(db, a, sku != NULL ? &db_sql_stock_lock_sku :
+	    &db_sql_stock_lock_id, p, 1, s, &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0)
-		return HF_E_INV_NOT_FOUND;
-	stock_from_row(&r, 0, 0, s);
-	return HF_OK;
+	return found ? HF_OK : HF_E_INV_NOT_FOUND;
 }
 
 
@@ -368,121 +363,6 @@ inv_takeable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	return HF_OK;
 }
 
-/*
- * 1 when the product of the locked row s takes no new reservation, order,
- * loan or hold: status maintenance or retired (read under the row's lock,
- * so a status change cannot race the taker).
- */
-int
-inv_closed(const struct stock_row *s)
-{
-	return s->product_status != NULL &&
-	    strcmp(s->product_status, "active") != 0;
-}
-
-/*
- * When s is closed, adds {sku, status} to *lines (made on first use) and
- * returns 1; else 0.
- */
-int
-inv_closed_line(const struct stock_row *s, json_object **lines)
-{
-	json_object	*o;
-
-	if (!inv_closed(s))
-		return 0;
-	if (*lines == NULL)
-		*lines = json_object_new_array();
-	o = json_object_new_object();
-	json_object_object_add(o, "sku", json_object_new_string(s->sku));
-	json_object_object_add(o, "status",
-	    json_object_new_string(s->product_status));
-	json_object_array_add(*lines, o);
-	return 1;
-}
-
-/*
- * INV_011 naming every closed line (lines, which it takes) in ctx's
- * message and details.
- */
-int
-inv_set_closed(struct svc_ctx *ctx, json_object *lines)
-{
-	json_object	*first = json_object_array_get_idx(lines, 0), *v;
-	const char	*sku = "", *status = "";
-	char		 more[40] = "";
-	size_t		 n = json_object_array_length(lines);
-
-	if (json_object_object_get_ex(first, "sku", &v))
-		sku = json_object_get_string(v);
-	if (json_object_object_get_ex(first, "status", &v))
-		status = json_object_get_string(v);
-	if (n > 1)
-		snprintf(more, sizeof(more), " (and %zu more)", n - 1);
-	ctx->message = arena_printf(ctx->arena, "product not available: SKU "
-	    "%s is %s%s", sku, status, more);
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "lines", lines);
-	return HF_E_INV_UNAVAILABLE;
-}
-
-/* HF_OK when the product of s is active, else INV_011 naming it. */
-int
-inv_check_open(struct svc_ctx *ctx, const struct stock_row *s)
-{
-	json_object	*lines = NULL;
-
-	if (!inv_closed_line(s, &lines))
-		return HF_OK;
-	return inv_set_closed(ctx, lines);
-}
-
-json_object *
-inv_short_line(const char *sku, long long requested, long long available)
-{
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "sku", json_object_new_string(sku));
-	json_object_object_add(o, "requested",
-	    json_object_new_int64(requested));
-	json_object_object_add(o, "available",
-	    json_object_new_int64(available < 0 ? 0 : available));
-	return o;
-}
-
-/* Sets ctx's INV_002 message and details from a list of short lines. */
-void
-inv_set_shortage(struct svc_ctx *ctx, json_object *lines)
-{
-	json_object	*first = json_object_array_get_idx(lines, 0), *v;
-	const char	*sku = "";
-	long long	 req = 0, avail = 0;
-
-	if (json_object_object_get_ex(first, "sku", &v))
-		sku = json_object_get_string(v);
-	if (json_object_object_get_ex(first, "requested", &v))
-		req = json_object_get_int64(v);
-	if (json_object_object_get_ex(first, "available", &v))
-		avail = json_object_get_int64(v);
-	ctx->message = arena_printf(ctx->arena, "insufficient stock for SKU "
-	    "%s: requested %lld, available %lld%s", sku, req, avail,
-	    json_object_array_length(lines) > 1 ? " (and more lines)" : "");
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "lines", lines);
-}
-
-void
-inv_set_not_found(struct svc_ctx *ctx, const char *sku)
-{
-	ctx->message = arena_printf(ctx->arena, "SKU %s not found", sku);
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "sku",
-	    json_object_new_string(sku));
-}
-
 /* --- products --------------------------------------------------------- */
 
 /* A row of the product columns followed by the stock columns. */
@@ -647,17 +527,15 @@ int
 svc_stock_get(struct svc_ctx *ctx, const char *sku, struct stock_row *s)
 {
 	struct db_param		p[1] = { DB_STR(sku) };
-	struct db_result	r;
-	int			rc;
+	int			rc, found;
 
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_by_sku, p,
-	    1, &r)) != HF_OK)
+	if ((rc = db_row(ctx->app->db, ctx->arena, &db_sql_stock_by_sku, p,
+	    1, s, &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0) {
+	if (!found) {
 		inv_set_not_found(ctx, sku);
 		return HF_E_INV_NOT_FOUND;
 	}
-	stock_from_row(&r, 0, 0, s);
 	return HF_OK;
 }
 
@@ -665,29 +543,18 @@ int
 svc_stock_list(struct svc_ctx *ctx, const char *level, long long page,
     long long per_page, struct stock_row **out, size_t *n, long long *total)
 {
-	struct db_param		p[4];
-	struct db_result	r;
-	size_t			i;
+	struct db_param		p[3];
 	int			rc;
 
-	p[0] = level != NULL ? DB_STR(level) : DB_NULL;
-	p[1] = p[0];
-	p[2] = DB_INT(per_page);
-	p[3] = DB_INT((page - 1) * per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
-	    2, &r)) != HF_OK)
+	p[0] = DB_OPT_STR(level);
+	p[1] = DB_INT(per_page);
+	p[2] = DB_INT((page - 1) * per_page);
+	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
+	    1, &rc);
+	if (rc != HF_OK)
 		return rc;
-	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 4,
-	    &r)) != HF_OK)
-		return rc;
-	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
-	    NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < r.nrows; i++)
-		stock_from_row(&r, i, 0, &(*out)[i]);
-	*n = r.nrows;
-	return HF_OK;
+	return db_rows(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 3, out,
+	    n);
 }
 
 struct patch_txn {
@@ -790,14 +657,8 @@ stock_move_fn(struct db *db, void *arg)
 		if ((rc = inv_takeable(db, t->ctx, &m->stock, -m->delta,
 		    &n)) != HF_OK)
 			return rc;
-		if (n < -m->delta) {
-			json_object	*lines = json_object_new_array();
-
-			json_object_array_add(lines, inv_short_line(m->sku,
-			    -m->delta, n));
-			inv_set_shortage(t->ctx, lines);
-			return HF_E_INV_INSUFFICIENT;
-		}
+		if (n < -m->delta)
+			return inv_short(t->ctx, m->sku, -m->delta, n);
 	}
 	memset(&c, 0, sizeof(c));
 	c.type = m->type;
@@ -806,14 +667,8 @@ stock_move_fn(struct db *db, void *arg)
 	c.ref_id = m->reference_id;
 	c.reason = m->reason;
 	rc = inv_stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
-	if (rc == HF_E_INV_INSUFFICIENT) {
-		json_object	*lines = json_object_new_array();
-
-		json_object_array_add(lines, inv_short_line(m->sku, -m->delta,
-		    m->stock.available));
-		inv_set_shortage(t->ctx, lines);
-		return rc;
-	}
+	if (rc == HF_E_INV_INSUFFICIENT)
+		return inv_short(t->ctx, m->sku, -m->delta, m->stock.available);
 	if (rc != HF_OK)
 		return rc;
 	/* units back on the shelf go first to the SKU's waiting holds */
@@ -859,46 +714,20 @@ reserve_fn(struct db *db, void *arg)
 	struct reserve_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
 	struct stock_row	*rows;
+	struct inv_lock		 lk;
 	struct db_param		 p[6];
 	struct db_result	 r;
 	struct change		 c;
-	json_object		*short_lines = NULL, *closed = NULL;
 	char			 rid[24];
 	uint64_t		 id;
-	long long		 n;
 	size_t			 i;
 	int			 rc;
 
-	if ((rows = arena_calloc(ctx->arena, t->n, sizeof(*rows))) == NULL)
-		return HF_E_SYS_INTERNAL;
-	/* lock every row in SKU order, freeing expired units where short */
-	for (i = 0; i < t->n; i++) {
-		rc = inv_stock_lock(db, ctx->arena, t->lines[i].sku, 0, &rows[i]);
-		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(ctx, t->lines[i].sku);
-		if (rc != HF_OK)
-			goto fail;
-		if (inv_closed_line(&rows[i], &closed))
-			continue;
-		if ((rc = inv_takeable(db, ctx, &rows[i], t->lines[i].quantity,
-		    &n)) != HF_OK)
-			goto fail;
-		if (n < t->lines[i].quantity) {
-			if (short_lines == NULL)
-				short_lines = json_object_new_array();
-			json_object_array_add(short_lines,
-			    inv_short_line(t->lines[i].sku, t->lines[i].quantity,
-			    n));
-		}
-	}
-	if (closed != NULL) {
-		json_object_put(short_lines);
-		return inv_set_closed(ctx, closed);
-	}
-	if (short_lines != NULL) {
-		inv_set_shortage(ctx, short_lines);
-		return HF_E_INV_INSUFFICIENT;
-	}
+	/* every row in SKU order, expired units freed where short */
+	if ((rc = inv_lock_lines(db, ctx, t->lines, t->n, NULL, NULL,
+	    &lk)) != HF_OK || (rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
+		return rc;
+	rows = lk.rows;
 	t->out->items = arena_calloc(ctx->arena, t->n, sizeof(*t->out->items));
 	if (t->out->items == NULL)
 		return HF_E_SYS_INTERNAL;
@@ -952,10 +781,6 @@ reserve_fn(struct db *db, void *arg)
 	}
 	t->out->n = t->n;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
-fail:
-	json_object_put(short_lines);
-	json_object_put(closed);
-	return rc;
 }
 
 /*

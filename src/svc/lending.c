@@ -122,14 +122,10 @@ lend_limit_check(struct db *db, struct svc_ctx *ctx, uint64_t user_id,
 		return HF_OK;
 	ctx->message = arena_printf(ctx->arena, "loan limit reached: %lld "
 	    "active, %zu more requested, %lld allowed", active, more, limit);
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "limit",
-	    json_object_new_int64(limit));
-	json_object_object_add(ctx->details, "active",
-	    json_object_new_int64(active));
-	json_object_object_add(ctx->details, "requested",
-	    json_object_new_int64((long long)more));
+	svc_details_clear(ctx);
+	svc_detail_int(ctx, "limit", limit);
+	svc_detail_int(ctx, "active", active);
+	svc_detail_int(ctx, "requested", more);
 	return HF_E_LOAN_LIMIT;
 }
 

@@ -47,51 +47,25 @@ create_fn(struct db *db, void *arg)
 	struct svc_ctx		*ctx = t->ctx;
 	struct lend_user	 u;
 	struct stock_row	*rows;
+	struct inv_lock		 lk;
 	struct change		 c;
-	json_object		*short_lines = NULL, *closed = NULL;
 	char			 lid[24];
 	uint64_t		 id;
-	long long		 n, k;
+	long long		 k;
 	size_t			 i;
 	int			 rc;
 
 	t->n = 0;
-	if ((rows = arena_calloc(ctx->arena, t->nlines, sizeof(*rows))) ==
-	    NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < t->nlines; i++) {
-		rc = inv_stock_lock(db, ctx->arena, t->lines[i].sku, 0,
-		    &rows[i]);
-		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(ctx, t->lines[i].sku);
-		if (rc != HF_OK)
-			goto fail;
-		if (inv_closed_line(&rows[i], &closed))
-			continue;
-		/* the one definition: units owed to waiting holds are not
-		 * lent to others, expired ones are freed first when short */
-		if ((rc = inv_takeable(db, ctx, &rows[i], t->lines[i].quantity,
-		    &n)) != HF_OK)
-			goto fail;
-		if (n < t->lines[i].quantity) {
-			if (short_lines == NULL)
-				short_lines = json_object_new_array();
-			json_object_array_add(short_lines, inv_short_line(
-			    t->lines[i].sku, t->lines[i].quantity, n));
-		}
-	}
-	/* the borrower's row after the stock rows (lend_user_lock) */
-	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
-	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK)
-		goto fail;
-	if (closed != NULL) {
-		json_object_put(short_lines);
-		return inv_set_closed(ctx, closed);
-	}
-	if (short_lines != NULL) {
-		inv_set_shortage(ctx, short_lines);
-		return HF_E_INV_INSUFFICIENT;
-	}
+	/* the one definition: units owed to waiting holds are not lent to
+	 * others, expired ones are freed first when short; the borrower's
+	 * row after the stock rows (lend_user_lock), then the refusals */
+	if ((rc = inv_lock_lines(db, ctx, t->lines, t->nlines, NULL, NULL,
+	    &lk)) != HF_OK ||
+	    (rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
+	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK ||
+	    (rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
+		return rc;
+	rows = lk.rows;
 	for (i = 0; i < t->nlines; i++)
 		for (k = 0; k < t->lines[i].quantity; k++) {
 			if ((rc = lend_loan_insert(db, ctx, t->user_id,
@@ -117,10 +91,6 @@ create_fn(struct db *db, void *arg)
 	*t->outp = t->out;
 	*t->noutp = t->n;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
-fail:
-	json_object_put(short_lines);
-	json_object_put(closed);
-	return rc;
 }
 
 /*
@@ -343,12 +313,9 @@ renew_fn(struct db *db, void *arg)
 		ctx->message = arena_printf(ctx->arena, "%lld %s waiting for "
 		    "SKU %s", waiting, waiting == 1 ? "person is" :
 		    "people are", s.sku);
-		json_object_put(ctx->details);
-		ctx->details = json_object_new_object();
-		json_object_object_add(ctx->details, "sku",
-		    json_object_new_string(s.sku));
-		json_object_object_add(ctx->details, "waiting",
-		    json_object_new_int64(waiting));
+		svc_details_clear(ctx);
+		svc_detail_str(ctx, "sku", s.sku);
+		svc_detail_int(ctx, "waiting", waiting);
 		return HF_E_LOAN_WAITING;
 	}
 	p[0] = DB_INT(ctx->app->cfg.loan_period_days);

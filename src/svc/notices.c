@@ -155,6 +155,7 @@ notices_kind(struct svc_ctx *ctx, enum notice_kind kind, int batch,
 		    cfg->reminder_days_before :
 		    cfg->overdue_notice_interval_hours);
 		p[1] = DB_INT(batch);
+		svc_details_clear(ctx);	/* they live in the arena */
 		arena_reset(ctx->arena);
 		if ((rc = db_query(ctx->app->db, ctx->arena, kind ==
 		    NOTICE_REMINDER ? &db_sql_notice_reminders_due :

@@ -137,14 +137,10 @@ order_refuse(struct svc_ctx *ctx, const struct order *o, int code,
 {
 	ctx->message = arena_printf(ctx->arena, "order %llu is %s: %s",
 	    (unsigned long long)o->id, o->status, hf_err_message(code));
-	json_object_put(ctx->details);
-	ctx->details = json_object_new_object();
-	json_object_object_add(ctx->details, "order_id",
-	    json_object_new_int64((int64_t)o->id));
-	json_object_object_add(ctx->details, "status",
-	    json_object_new_string(o->status));
-	json_object_object_add(ctx->details, "action",
-	    json_object_new_string(action));
+	svc_details_clear(ctx);
+	svc_detail_int(ctx, "order_id", (long long)o->id);
+	svc_detail_str(ctx, "status", o->status);
+	svc_detail_str(ctx, "action", action);
 	return code;
 }
 
@@ -353,37 +349,28 @@ struct create_txn {
 };
 
 /*
- * Locks the line's stock row and says how many units can be ordered:
- * none when the product is in maintenance or retired (*closed gets the
- * line), else those available to this caller (inv_takeable: units owed
- * to waiting holds excluded, expired reservations of the SKU freed
- * first). *cents: the unit price in cents.
+ * The order's rule for the locker: the units available to this caller
+ * (inv_takeable: units owed to waiting holds excluded, expired
+ * reservations of the SKU freed first), and the line's unit price in
+ * cents (arg: one per line) read from the product of the locked row.
  */
 static int
-create_check_line(struct db *db, struct svc_ctx *ctx,
-    const struct reserve_item *line, struct stock_row *s, long long *cents,
-    long long *orderable, json_object **closed)
+create_rule(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reserve_item *line, size_t i, void *arg, long long *n)
 {
-	struct db_param		p[1];
-	struct db_result	r;
-	int			rc;
+	long long		*cents = arg;
+	struct db_param		 p[1];
+	struct db_result	 r;
+	int			 rc;
 
-	*orderable = 0;
-	if ((rc = inv_stock_lock(db, ctx->arena, line->sku, 0, s)) != HF_OK) {
-		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(ctx, line->sku);
-		return rc;
-	}
 	p[0] = DB_INT((long long)s->product_id);
 	if ((rc = db_query(db, ctx->arena, &db_sql_order_product, p, 1, &r)) !=
 	    HF_OK)
 		return rc;
 	if (r.nrows != 1)
 		return HF_E_DB;
-	*cents = inv_cell_ll(&r, 0, 0);
-	if (inv_closed_line(s, closed))
-		return HF_OK;
-	return inv_takeable(db, ctx, s, line->quantity, orderable);
+	cents[i] = inv_cell_ll(&r, 0, 0);
+	return inv_takeable(db, ctx, s, line->quantity, n);
 }
 
 static int
@@ -392,46 +379,35 @@ create_fn(struct db *db, void *arg)
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
 	struct stock_row	*rows;
+	struct inv_lock		 lk;
 	struct db_param		 p[5];
 	struct change		 c;
-	json_object		*short_lines = NULL, *closed = NULL;
-	long long		 cents, orderable, total = 0;
+	long long		*cents, total = 0;
 	uint64_t		 oid, rid;
 	const char		*oid_s;
 	size_t			 i;
 	int			 rc;
 
-	if ((rows = arena_calloc(ctx->arena, t->n, sizeof(*rows))) == NULL)
+	if ((cents = arena_calloc(ctx->arena, t->n + 1, sizeof(*cents))) ==
+	    NULL)
 		return HF_E_SYS_INTERNAL;
+	if ((rc = inv_lock_lines(db, ctx, t->lines, t->n, create_rule, cents,
+	    &lk)) != HF_OK)
+		return rc;
+	rows = lk.rows;
 	for (i = 0; i < t->n; i++) {
-		if ((rc = create_check_line(db, ctx, &t->lines[i], &rows[i],
-		    &cents, &orderable, &closed)) != HF_OK)
-			goto fail;
 		if (inv_closed(&rows[i]))
 			continue;
-		if (orderable < t->lines[i].quantity) {
-			if (short_lines == NULL)
-				short_lines = json_object_new_array();
-			json_object_array_add(short_lines, inv_short_line(
-			    t->lines[i].sku, t->lines[i].quantity, orderable));
-		}
-		if (cents > 0 && t->lines[i].quantity > (MONEY_MAX_CENTS -
-		    total) / cents) {
+		if (cents[i] > 0 && t->lines[i].quantity > (MONEY_MAX_CENTS -
+		    total) / cents[i]) {
 			ctx->message = "the order's total would exceed "
 			    "9999999999.99";
-			rc = HF_E_INV_PARAM;
-			goto fail;
+			return HF_E_INV_PARAM;
 		}
-		total += cents * t->lines[i].quantity;
+		total += cents[i] * t->lines[i].quantity;
 	}
-	if (closed != NULL) {
-		json_object_put(short_lines);
-		return inv_set_closed(ctx, closed);
-	}
-	if (short_lines != NULL) {
-		inv_set_shortage(ctx, short_lines);
-		return HF_E_INV_INSUFFICIENT;
-	}
+	if ((rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
+		return rc;
 	p[0] = ctx->who->user_id != 0 ?
 	    DB_INT((long long)ctx->who->user_id) : DB_NULL;
 	p[1] = DB_STR(ctx->who->actor);
@@ -476,10 +452,6 @@ create_fn(struct db *db, void *arg)
 	if ((rc = order_load(db, ctx->arena, oid, 0, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
-fail:
-	json_object_put(short_lines);
-	json_object_put(closed);
-	return rc;
 }
 
 /*
@@ -964,14 +936,10 @@ notify_fn(struct db *db, void *arg)
 		ctx->message = arena_printf(ctx->arena, "payment of %s %s does "
 		    "not match order %llu: %s %s", in->amount, in->currency,
 		    (unsigned long long)o->id, o->total, o->currency);
-		json_object_put(ctx->details);
-		ctx->details = json_object_new_object();
-		json_object_object_add(ctx->details, "order_id",
-		    json_object_new_int64((int64_t)o->id));
-		json_object_object_add(ctx->details, "expected_amount",
-		    json_object_new_string(o->total));
-		json_object_object_add(ctx->details, "expected_currency",
-		    json_object_new_string(o->currency));
+		svc_details_clear(ctx);
+		svc_detail_int(ctx, "order_id", (long long)o->id);
+		svc_detail_str(ctx, "expected_amount", o->total);
+		svc_detail_str(ctx, "expected_currency", o->currency);
 		t->refusal = HF_E_PAY_MISMATCH;
 		return payment_record(db, t, o->id, "rejected", ctx->message);
 	}

@@ -49,8 +49,7 @@ svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
 		t.ctx = &ctx;
 		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
 		rc = svc_txn(&ctx, fn, &t);
-		json_object_put(ctx.details);
-		ctx.details = NULL;
+		svc_details_clear(&ctx);	/* they live in wa */
 		arena_reset(&wa);
 		if (rc != HF_OK) {
 			rc = -rc;

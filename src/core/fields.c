@@ -1,0 +1,122 @@
+/*
+ * fields.c: a struct filled from text and rendered as JSON through its
+ * field table (struct hf_field). The db layer decodes result rows with
+ * hf_field_set; the api renders replies and the services render event
+ * payloads with hf_fields_json, so one table says what a row holds.
+ */
+#include <json-c/json.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "holdfast/core.h"
+
+/*
+ * Stores text (a result cell, NULL for SQL NULL) into row's member f.
+ * Strings are kept as pointers, so text must live as long as row (the
+ * caller's arena). Returns 0, or -1 when a number does not parse.
+ */
+int
+hf_field_set(const struct hf_field *f, void *row, const char *text)
+{
+	char		*m = (char *)row + f->off;
+	long long	 v = 0;
+	int		 bad = 0;
+
+	if (f->kind == HF_K_STR || f->kind == HF_K_JSON) {
+		*(const char **)(void *)m = text;
+		return 0;
+	}
+	if (text == NULL)
+		v = (f->flags & HF_F_NULL) ? HF_NULL_INT : 0;
+	else
+		bad = hf_parse_ll(text, f->kind == HF_K_U64 ? 0 : INT64_MIN,
+		    INT64_MAX, &v) != 0;
+	switch (f->kind) {
+	case HF_K_U64:
+		*(uint64_t *)(void *)m = v < 0 ? 0 : (uint64_t)v;
+		break;
+	case HF_K_BOOL:
+		*(int *)(void *)m = v == HF_NULL_INT ? -1 : v != 0;
+		break;
+	default:
+		*(long long *)(void *)m = v;
+		break;
+	}
+	return bad ? -1 : 0;
+}
+
+const struct hf_field *
+hf_field_find(const struct hf_field *f, size_t n, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return &f[i];
+	return NULL;
+}
+
+/* The member f of row as a JSON value (NULL is JSON null). */
+struct json_object *
+hf_field_json(const struct hf_field *f, const void *row)
+{
+	const char	*m = (const char *)row + f->off;
+	const char	*s;
+	long long	 v;
+
+	switch (f->kind) {
+	case HF_K_STR:
+		s = *(const char *const *)(const void *)m;
+		return s == NULL ? NULL : json_object_new_string(s);
+	case HF_K_JSON:
+		s = *(const char *const *)(const void *)m;
+		return s == NULL ? NULL : json_tokener_parse(s);
+	case HF_K_U64:
+		return json_object_new_uint64(*(const uint64_t *)
+		    (const void *)m);
+	case HF_K_BOOL:
+		v = *(const int *)(const void *)m;
+		if (v < 0 && (f->flags & HF_F_NULL))
+			return NULL;
+		return json_object_new_boolean(v != 0);
+	case HF_K_INT:
+		v = *(const long long *)(const void *)m;
+		if (v == HF_NULL_INT && (f->flags & HF_F_NULL))
+			return NULL;
+		return json_object_new_int64(v);
+	default:
+		return NULL;
+	}
+}
+
+/* One JSON object with a member per field (hidden ones left out). */
+struct json_object *
+hf_fields_json(const struct hf_field *f, size_t n, const void *row)
+{
+	json_object	*o = json_object_new_object();
+	size_t		 i;
+
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!(f[i].flags & HF_F_HIDE))
+			json_object_object_add(o, f[i].name,
+			    hf_field_json(&f[i], row));
+	return o;
+}
+
+/* An array of nrows structs of rowsize bytes each, one object per row. */
+struct json_object *
+hf_fields_json_array(const struct hf_field *f, size_t n, const void *rows,
+    size_t rowsize, size_t nrows)
+{
+	json_object	*a = json_object_new_array();
+	size_t		 i;
+
+	if (a == NULL)
+		return NULL;
+	for (i = 0; i < nrows; i++)
+		json_object_array_add(a, hf_fields_json(f, n,
+		    (const char *)rows + i * rowsize));
+	return a;
+}
