@@ -127,6 +127,9 @@ int		 inv_closed(const struct stock_row *);
 int		 inv_check_open(struct svc_ctx *, const struct stock_row *);
 int		 inv_short(struct svc_ctx *, const char *sku,
 		    long long requested, long long available);
+/* INV_011 / INV_002 messages from the lines already in ctx (details.c) */
+int		 inv_refuse_closed(struct svc_ctx *);
+int		 inv_refuse_short(struct svc_ctx *);
 void		 inv_set_not_found(struct svc_ctx *, const char *sku);
 void		 inv_reservation_from_row(const struct db_result *, size_t,
 		    struct reservation *);
