@@ -100,6 +100,8 @@ struct json_object *hf_fields_json(const struct hf_field *, size_t,
 	    const void *row);
 struct json_object *hf_fields_json_array(const struct hf_field *, size_t,
 	    const void *rows, size_t rowsize, size_t nrows);
+char	*hf_fields_text(struct arena *, const struct hf_field *, size_t,
+	    const void *row);
 
 /*
  * Errors: every failure that can reach a client. One table (errors.c) maps

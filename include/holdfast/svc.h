@@ -210,6 +210,9 @@ struct audit_filter {
 int	 svc_audit(struct db *, const struct svc_ctx *, const char *action,
 	    const char *entity, uint64_t entity_id, json_object *old_value,
 	    json_object *new_value);
+int	 svc_audit_text(struct db *, const struct svc_ctx *, const char *action,
+	    const char *entity, uint64_t entity_id, const char *old_json,
+	    const char *new_json);
 int	 svc_audit_list(struct svc_ctx *, const struct audit_filter *,
 	    json_object **items, long long *total);
 

@@ -120,3 +120,19 @@ hf_fields_json_array(const struct hf_field *f, size_t n, const void *rows,
 		    (const char *)rows + i * rowsize));
 	return a;
 }
+
+/* hf_fields_json as compact JSON text in the arena (NULL: out of memory). */
+char *
+hf_fields_text(struct arena *a, const struct hf_field *f, size_t n,
+    const void *row)
+{
+	json_object	*o = hf_fields_json(f, n, row);
+	char		*t;
+
+	if (o == NULL)
+		return NULL;
+	t = arena_strdup(a, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return t;
+}

@@ -25,8 +25,24 @@ svc_audit(struct db *db, const struct svc_ctx *ctx, const char *action,
     const char *entity, uint64_t entity_id, json_object *old_value,
     json_object *new_value)
 {
+	int	rc;
+
+	rc = svc_audit_text(db, ctx, action, entity, entity_id,
+	    json_text(old_value), json_text(new_value));
+	json_object_put(old_value);
+	json_object_put(new_value);
+	return rc;
+}
+
+/*
+ * An audit row; old_value and new_value are JSON text or NULL (from a
+ * field table: hf_fields_text).
+ */
+int
+svc_audit_text(struct db *db, const struct svc_ctx *ctx, const char *action,
+    const char *entity, uint64_t entity_id, const char *ov, const char *nv)
+{
 	struct db_param	 p[10];
-	const char	*ov = json_text(old_value), *nv = json_text(new_value);
 	char		 id[24], ua[512];
 	int		 rc;
 
@@ -44,8 +60,6 @@ svc_audit(struct db *db, const struct svc_ctx *ctx, const char *action,
 	p[8] = DB_STR(ua);
 	p[9] = ctx->request_id != NULL ? DB_STR(ctx->request_id) : DB_NULL;
 	rc = db_exec(db, &db_sql_audit_insert, p, 10, NULL, NULL);
-	json_object_put(old_value);
-	json_object_put(new_value);
 	return rc;
 }
 
