@@ -2,6 +2,19 @@
  * inv_int.h: the inventory primitives the other stock-moving services
  * (orders, loans, holds) build on. Each runs inside the caller's
  * transaction (a db_txn callback) on rows the caller locked in order.
+ *
+ * Where they live, lowest first (no file calls one above it):
+ *   rows.c          result cells read by number (callers not yet typed)
+ *   details.c       what a refusal names; the stock refusals
+ *   stock.c         stock rows: lock, change, end a reservation, free
+ *                   expired units, "takeable"; the hold queue's hook;
+ *                   the /stock services (read, patch, restock, deduct,
+ *                   adjust)
+ *   locker.c        the one all-or-none locker, over stock.c
+ *   reservations.c  reserve (through the locker), commit and release,
+ *                   the lines of a reference, reading reservations
+ *   products.c      create and read a product
+ *   ledger.c, reconcile.c, expire.c, sweep.c, catalog.c
  */
 #ifndef HOLDFAST_INV_INT_H
 #define HOLDFAST_INV_INT_H
@@ -9,7 +22,12 @@
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 
-/* Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(). */
+/*
+ * Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(), and the
+ * reader of such a row (rows.c), for the callers that still run
+ * db_sql_reservation_* with db_query (holds.c, orders.c); the column map
+ * (struct reservation, db_inventory.h) reads them with db_row/db_rows.
+ */
 enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
     R_PID, R_EXPIRED, R_ORIGIN, R_OWNER, R__MAX };
 
@@ -26,6 +44,8 @@ struct change {
 };
 
 long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
+void		 inv_reservation_from_row(const struct db_result *, size_t,
+		    struct reservation *);
 
 /*
  * Result rows as JSON objects: column i becomes member cols[i].name, as a
@@ -65,6 +85,13 @@ struct inv_queue {
 };
 
 void		 inv_queue_set(const struct inv_queue *);
+/* Passes the free units of the locked row s to its waiting holds. */
+int		 inv_queue_pass(struct db *, struct svc_ctx *,
+		    struct stock_row *);
+/* Ends a locked, active, expired reservation by its type (a hold's
+ * lapses with its hold); the unit stays on s for the caller to pass. */
+int		 inv_expire_by_type(struct db *, struct svc_ctx *,
+		    struct stock_row *, const struct reservation *);
 /* Locks a stock row by SKU, or by product id when sku is NULL. */
 int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
 		    uint64_t product_id, struct stock_row *);
@@ -93,6 +120,14 @@ int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
 int		 inv_reservation_visible(const struct svc_ctx *,
 		    const struct reservation *);
+/*
+ * The active lines of a reference, locked after their stock rows (SKU
+ * order), into an arena array (reservations.c). inv_lock_reference gives
+ * them as a result of RES_COLS instead, for orders.c until it reads them
+ * typed.
+ */
+int		 inv_lock_ref_lines(struct db *, struct svc_ctx *,
+		    const char *ref, struct reservation **, size_t *);
 int		 inv_lock_reference(struct db *, struct svc_ctx *,
 		    const char *, struct db_result *);
 /*
@@ -131,8 +166,6 @@ int		 inv_short(struct svc_ctx *, const char *sku,
 int		 inv_refuse_closed(struct svc_ctx *);
 int		 inv_refuse_short(struct svc_ctx *);
 void		 inv_set_not_found(struct svc_ctx *, const char *sku);
-void		 inv_reservation_from_row(const struct db_result *, size_t,
-		    struct reservation *);
 int		 inv_stock_event(struct db *, const struct svc_ctx *,
 		    const struct stock_row *, const char *event);
 /* items sorted by SKU with the lines of one SKU summed (arena copy) */
@@ -159,8 +192,7 @@ struct sweep_stats {
 int		 svc_sweep(struct app *, struct db_sql *due, int batch,
 		    int dry_run, int (*fn)(struct db *, void *),
 		    struct sweep_stats *);
-void		 inv_product_from_row(const struct db_result *, size_t,
-		    struct product *);
+/* A category's slug (products.c). */
 char		*inv_slugify(struct arena *, const char *);
 
 #endif /* HOLDFAST_INV_INT_H */

@@ -1,7 +1,9 @@
 /*
- * rows.c: result rows to values and JSON, for every service (audit,
- * inventory, holds, ...). Plumbing below the domain files: it knows
- * nothing of stock.
+ * rows.c: result cells read by number, to values and JSON: the readers of
+ * the services that do not read typed rows yet (audit, holds, lending,
+ * loans, notices, orders). Plumbing below the domain files. The
+ * inventory and catalog services read typed rows (db_inventory.h) and no
+ * longer use it; it goes when its last caller does.
  */
 #include <stdint.h>
 
@@ -52,4 +54,27 @@ inv_rows_json(const struct db_result *r, const struct col *cols,
 	for (i = 0; i < r->nrows; i++)
 		json_object_array_add(a, inv_row_json(r, i, cols, ncols));
 	return a;
+}
+
+/*
+ * A RES_COLS row (the R_* columns of inv_int.h) as a struct reservation,
+ * for holds.c and orders.c, which still read reservations through
+ * db_query; the inventory services read them with db_row/db_rows.
+ */
+void
+inv_reservation_from_row(const struct db_result *r, size_t row,
+    struct reservation *v)
+{
+	v->id = (uint64_t)inv_cell_ll(r, row, R_ID);
+	v->sku = DB_CELL(r, row, R_SKU);
+	v->quantity = inv_cell_ll(r, row, R_QTY);
+	v->type = DB_CELL(r, row, R_TYPE);
+	v->reference_id = DB_CELL(r, row, R_REF);
+	v->status = DB_CELL(r, row, R_STATUS);
+	v->expires_at = DB_CELL(r, row, R_EXPIRES);
+	v->created_at = DB_CELL(r, row, R_CREATED);
+	v->product_id = (uint64_t)inv_cell_ll(r, row, R_PID);
+	v->expired = inv_cell_ll(r, row, R_EXPIRED) != 0;
+	v->origin = DB_CELL(r, row, R_ORIGIN);
+	v->created_by = DB_CELL(r, row, R_OWNER);
 }

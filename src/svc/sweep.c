@@ -12,11 +12,55 @@
 #include "inv_int.h"
 
 /*
- * Lists up to batch ids with due (its one parameter is the limit, the ids
- * are column 0) and runs fn on each in its own short transaction (svc_txn,
- * so the cache follows), acting as "cron:holdfast-expire"; each item gets
- * a fresh arena. A dry run only counts. Returns how many were due, or
- * minus an hf_err.
+ * The ids of due (its one parameter is the limit, the id its first
+ * column): through its column map, whose first member must be unsigned.
+ * A list without a map yet (the other domains' until they have theirs)
+ * is read through a map of one unsigned column. Into *ids (arena).
+ */
+static int
+due_ids(struct db *db, struct arena *a, struct db_sql *due, int batch,
+    uint64_t **ids, size_t *n)
+{
+	static const struct hf_field	 id_field = { "id", 0, HF_K_U64, 0 };
+	struct db_param			 p[1] = { DB_INT(batch) };
+	struct db_result		 r = { 0 };
+	const char			*rows;
+	size_t				 i;
+	int				 rc;
+
+	*n = 0;
+	if (due->cols == NULL) {
+		if ((rc = db_query(db, a, due, p, 1, &r)) != HF_OK)
+			return rc;
+		rows = NULL;
+		*n = r.nrows;
+	} else {
+		if (due->cols[0].kind != HF_K_U64) {
+			log_error(NULL, "\"%.80s\": the first column is no "
+			    "unsigned id", due->text);
+			return HF_E_SYS_INTERNAL;
+		}
+		if ((rc = db_rows(db, a, due, p, 1, &rows, n)) != HF_OK)
+			return rc;
+	}
+	if ((*ids = arena_calloc(a, *n + 1, sizeof(**ids))) == NULL)
+		return HF_E_SYS_INTERNAL;
+	for (i = 0; i < *n; i++) {
+		if (rows != NULL)
+			memcpy(&(*ids)[i], rows + i * due->rowsize +
+			    due->cols[0].off, sizeof(**ids));
+		else if (hf_field_set(&id_field, &(*ids)[i],
+		    r.cells[i * r.ncols]) != 0)
+			return HF_E_DB;
+	}
+	return HF_OK;
+}
+
+/*
+ * Lists up to batch ids with due (due_ids) and runs fn on each in its own
+ * short transaction (svc_txn, so the cache follows), acting as
+ * "cron:holdfast-expire"; each item gets a fresh arena. A dry run only
+ * counts. Returns how many were due, or minus an hf_err.
  */
 int
 svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
@@ -25,10 +69,9 @@ svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
 	struct principal	 who;
 	struct arena		 a, wa;
 	struct svc_ctx		 ctx;
-	struct db_param		 p[1] = { DB_INT(batch) };
-	struct db_result	 r;
 	struct sweep_item	 t;
-	size_t			 i;
+	uint64_t		*ids;
+	size_t			 i, n = 0;
 	int			 rc;
 
 	arena_init(&a, 0);
@@ -36,18 +79,18 @@ svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
 	svc_cli_ctx(app, &wa, &who, &ctx, "cron:holdfast-expire");
 	memset(st, 0, sizeof(*st));
 	if ((rc = db_ensure(app->db)) != HF_OK ||
-	    (rc = db_query(app->db, &a, due, p, 1, &r)) != HF_OK) {
+	    (rc = due_ids(app->db, &a, due, batch, &ids, &n)) != HF_OK) {
 		rc = -rc;
 		goto done;
 	}
-	for (i = 0; i < r.nrows; i++) {
+	for (i = 0; i < n; i++) {
 		if (dry_run) {
 			st->done++;
 			continue;
 		}
 		memset(&t, 0, sizeof(t));
 		t.ctx = &ctx;
-		t.id = (uint64_t)inv_cell_ll(&r, i, 0);
+		t.id = ids[i];
 		rc = svc_txn(&ctx, fn, &t);
 		svc_details_clear(&ctx);	/* they live in wa */
 		arena_reset(&wa);
@@ -61,7 +104,7 @@ svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
 			st->skipped++;
 		st->passed += t.passed;
 	}
-	rc = (int)r.nrows;
+	rc = (int)n;
 done:
 	arena_free(&wa);
 	arena_free(&a);
