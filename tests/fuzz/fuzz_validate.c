@@ -24,7 +24,7 @@
 #include "holdfast/http.h"
 #include "fuzz.h"
 
-#define FUZZ_JSON_DEPTH	32	/* serve.c HTTP_JSON_DEPTH */
+#define FUZZ_JSON_DEPTH	32	/* body.c HTTP_JSON_DEPTH */
 
 static struct arena	arena;
 
