@@ -15,7 +15,7 @@ import uuid
 
 import hf
 import hook_receiver
-import shop
+from hf import shop
 
 
 def _hook(url, events, secret=None):

@@ -16,7 +16,7 @@ import time
 
 import hf
 import hook_receiver
-import shop
+from hf import shop
 
 INTERNAL = [
     "http://10.0.0.1/hook", "http://10.255.255.255:8080/x",
