@@ -14,7 +14,7 @@ import time
 import uuid
 
 import hf
-import hook_receiver
+from hf import hook_receiver
 from hf import shop
 
 

@@ -15,7 +15,7 @@ import socket
 import time
 
 import hf
-import hook_receiver
+from hf import hook_receiver
 from hf import shop
 
 INTERNAL = [

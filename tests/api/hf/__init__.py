@@ -20,6 +20,7 @@ with it (import hf; hf.shop.order(...), or from hf import shop):
     hf.shop         orders, payments, webhooks (test_81..84, 89, 91, 94)
     hf.lend         loans and holds (test_85..89, 91): Lending(tag),
                     borrow, borrow_ok, borrow_one
+    hf.hook_receiver  a webhook receiver on 127.0.0.1 (test_83, 94)
 """
 
 import contextlib
@@ -1563,4 +1564,4 @@ KeepAliveClient.request = _keepalive_request
 
 # The helpers of groups of tests (see the docstring); last, as they use
 # the functions above.
-from hf import lend, shop  # noqa: E402,F401
+from hf import hook_receiver, lend, shop  # noqa: E402,F401
