@@ -82,10 +82,10 @@ struct field {
 	unsigned		 flags;
 	long long		 min, max;	/* both 0: no limit */
 	const char *const	*values;	/* FIELD_STRING: allowed */
-	const struct body_schema *item;	/* FIELD_ARRAY: each element an
-						 * object of these fields */
-	const char		*def;		/* when absent: this value as
-						 * text ("900", "true", "cart") */
+	/* FIELD_ARRAY: each element is an object of these fields */
+	const struct body_schema *item;
+	/* the value of a field the body lacks, as text ("900", "cart") */
+	const char		*def;
 };
 
 struct body_schema {
@@ -98,7 +98,7 @@ struct body_schema {
 struct field_value {
 	int		 present;	/* in the body (not for a default) */
 	int		 null;
-	long long	 i;		/* FIELD_INT, FIELD_BOOL, FIELD_MONEY cents,
+	long long	 i;		/* FIELD_INT, FIELD_BOOL, money cents,
 					 * FIELD_ARRAY elements */
 	const char	*s;		/* strings (arena copy), money text */
 	size_t		 len;

@@ -199,7 +199,7 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 /* The place of a refusal: where it is, and the field's name or key. */
 struct schema_run {
 	struct arena	*a;
-	char		 path[FIELD_PATH_MAX];	/* the object read, "" the body */
+	char		 path[FIELD_PATH_MAX];	/* "" for the body itself */
 	const char	*field;
 	const char	*reason;
 };
