@@ -15,10 +15,10 @@ static const char *const order_statuses[] = { "pending_payment", "paid",
 enum { OC_ITEMS, OC_NOTE };
 
 static const struct field f_order_create[] = {
-	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1,
-	    ORDER_MAX_LINES, NULL },
+	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, ORDER_MAX_LINES,
+	    NULL, &schema_line, NULL },
 	[OC_NOTE] = { "note", FIELD_STRING, FIELD_NULLABLE, 0, ORDER_NOTE_MAX,
-	    NULL },
+	    NULL, NULL, NULL },
 };
 
 const struct body_schema schema_order_create = SCHEMA(f_order_create);
@@ -27,13 +27,15 @@ enum { PN_ORDER, PN_AMOUNT, PN_CURRENCY, PN_TXN, PN_STATUS };
 
 static const struct field f_payment[] = {
 	[PN_ORDER] = { "order_id", FIELD_INT, FIELD_REQUIRED, 1, LLONG_MAX,
+	    NULL, NULL, NULL },
+	[PN_AMOUNT] = { "amount", FIELD_MONEY, FIELD_REQUIRED, 0, 0, NULL, NULL,
 	    NULL },
-	[PN_AMOUNT] = { "amount", FIELD_MONEY, FIELD_REQUIRED, 0, 0, NULL },
-	[PN_CURRENCY] = { "currency", FIELD_STRING, FIELD_REQUIRED, 3, 3,
-	    NULL },
+	[PN_CURRENCY] = { "currency", FIELD_STRING, FIELD_REQUIRED, 3, 3, NULL,
+	    NULL, NULL },
 	[PN_TXN] = { "provider_txn_id", FIELD_STRING, FIELD_REQUIRED, 1, 128,
-	    NULL },
-	[PN_STATUS] = { "status", FIELD_STRING, FIELD_REQUIRED, 1, 32, NULL },
+	    NULL, NULL, NULL },
+	[PN_STATUS] = { "status", FIELD_STRING, FIELD_REQUIRED, 1, 32, NULL,
+	    NULL, NULL },
 };
 
 static const struct body_schema schema_payment = SCHEMA(f_payment);
@@ -106,7 +108,7 @@ api_order_create(struct http_request *req)
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
-	if (api_parse_items(req, fv[OC_ITEMS].j, &in.items, &in.nitems) != 0)
+	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0)
 		return;
 	in.note = fv[OC_NOTE].present && !fv[OC_NOTE].null ? fv[OC_NOTE].s :
 	    NULL;

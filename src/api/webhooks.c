@@ -13,10 +13,12 @@ static const char *const delivery_statuses[] = { "pending", "retrying",
 enum { WH_URL, WH_EVENTS, WH_SECRET };
 
 static const struct field f_webhook[] = {
-	[WH_URL] = { "url", FIELD_STRING, FIELD_REQUIRED, 1, 2048, NULL },
-	[WH_EVENTS] = { "events", FIELD_ARRAY, FIELD_REQUIRED, 1, 6, NULL },
+	[WH_URL] = { "url", FIELD_STRING, FIELD_REQUIRED, 1, 2048, NULL, NULL,
+	    NULL },
+	[WH_EVENTS] = { "events", FIELD_ARRAY, FIELD_REQUIRED, 1, 6, NULL, NULL,
+	    NULL },
 	[WH_SECRET] = { "secret", FIELD_STRING, FIELD_NULLABLE,
-	    WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX, NULL },
+	    WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_webhook = SCHEMA(f_webhook);
