@@ -17,5 +17,6 @@ Suite	*suite_api_fail(void);
 Suite	*suite_buf(void);
 Suite	*suite_log(void);
 Suite	*suite_validate(void);
+Suite	*suite_fields(void);
 
 #endif
