@@ -57,6 +57,7 @@ webhook_audit_text(struct arena *a, const char *url, const char *events)
 	    HF_NITEMS(webhook_audit_fields), &v);
 }
 
+/* outbox.target of a webhook's deliveries: its id as text */
 static const char *
 webhook_target_text(struct arena *a, uint64_t id)
 {
