@@ -13,8 +13,8 @@ the API answers with them.
 import datetime
 
 import hf
-import lend
-import shop
+from hf import lend
+from hf import shop
 
 L = lend.Lending("t79")
 
