@@ -200,8 +200,8 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 		 */
 		p[0] = DB_STR(fp);
 		p[1] = DB_INT((long long)row.id);
-		if ((rc = db_exec(db, &db_sql_idem_take_over, p, 2, &n, NULL)) !=
-		    HF_OK)
+		rc = db_exec(db, &db_sql_idem_take_over, p, 2, &n, NULL);
+		if (rc != HF_OK)
 			return rc;
 		if (n == 1) {
 			idem->id = row.id;

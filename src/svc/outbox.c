@@ -391,7 +391,8 @@ done:
  * An event for the webhooks (stock.low, order.paid, hold.ready...), in the
  * caller's transaction: one outbox row on the webhook channel, target "*"
  * (every subscribed webhook; the deliverer fans it out). data is the
- * event's JSON text (hf_fields_text; NULL is null). The payload is
+ * event's JSON text (hf_fields_text; NULL, or text that does not parse,
+ * is null). The payload is
  * {"event", "event_id", "occurred_at", "request_id", "data"}; event_id is
  * random, for de-duplication by receivers.
  */
