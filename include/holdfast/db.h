@@ -49,12 +49,6 @@ extern const struct hf_field	db_map_count[1];
 /* The same named as the column map names it. */
 #define DB_ISO_AS(col, name)	DB_ISO(col) " AS " name
 
-/* sql_system.c */
-extern struct db_sql	db_sql_now;
-
-/* sql_metrics.c */
-extern struct db_sql	db_sql_metrics_gauges;
-
 /* sql_accounts.c */
 extern struct db_sql	db_sql_user_insert, db_sql_user_by_email,
 			db_sql_user_by_id, db_sql_user_activate,
@@ -91,11 +85,6 @@ extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
 			db_sql_reservations_count;
 extern struct db_sql	db_sql_reconcile_ledger, db_sql_reconcile_active,
 			db_sql_reconcile_endings, db_sql_products_all;
-extern struct db_sql	db_sql_idem_insert, db_sql_idem_get,
-			db_sql_idem_take_over, db_sql_idem_done,
-			db_sql_idem_delete, db_sql_idem_lock,
-			db_sql_idem_unlock;
-extern struct db_sql	db_sql_outbox_event;
 
 /* sql_catalog.c */
 extern struct db_sql	db_sql_products_by_created, db_sql_products_by_name,

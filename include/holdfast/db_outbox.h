@@ -8,19 +8,36 @@
 #ifndef HOLDFAST_DB_OUTBOX_H
 #define HOLDFAST_DB_OUTBOX_H
 
+#include <stdint.h>
+
 #include "holdfast/db.h"
+
+/* db_sql_outbox_get: what a claimed row delivers */
+struct outbox_row {
+	const char	*channel;	/* email, webhook */
+	const char	*target;	/* an address, a webhook id, or "*" */
+	const char	*payload;	/* JSON text */
+	long long	 attempts;
+};
+
+/* db_sql_outbox_due: one row to deliver */
+struct outbox_due_row {
+	uint64_t	 id;
+};
 
 /* event_type, channel, target, payload -> insert_id */
 extern struct db_sql	db_sql_outbox_insert;
+/* event_type, payload: a webhook event, for every subscriber ("*") */
+extern struct db_sql	db_sql_outbox_event;
 /* lease seconds, id -> affected 1 when the row is now ours */
 extern struct db_sql	db_sql_outbox_claim;
-/* id -> channel, target, payload, attempts */
+/* id -> struct outbox_row */
 extern struct db_sql	db_sql_outbox_get;
 /* id */
 extern struct db_sql	db_sql_outbox_delivered;
 /* last_error, retry in seconds, dead (0 or 1), id */
 extern struct db_sql	db_sql_outbox_failed;
-/* limit -> id of due, unclaimed rows, most overdue first */
+/* limit -> struct outbox_due_row: due, unclaimed, most overdue first */
 extern struct db_sql	db_sql_outbox_due;
 
 #endif /* HOLDFAST_DB_OUTBOX_H */

@@ -57,5 +57,7 @@ int	 outbox_run(struct app *, int batch, struct outbox_stats *);
 unsigned outbox_backoff_s(unsigned attempts);
 int	 outbox_event(struct db *, const char *event_type,
 	    json_object *data, const char *request_id);
+int	 outbox_event_text(struct db *, const char *event_type,
+	    const char *data_json, const char *request_id);
 
 #endif /* HOLDFAST_OUTBOX_H */

@@ -23,6 +23,7 @@ MYSQL_STMT	*db_prepared(struct db *, struct db_sql *, int *rc);
 /* Each sql_*.c's statements, NULL-terminated (sql_all.c: all of them). */
 extern struct db_sql *const	db_sql_set_accounts[];
 extern struct db_sql *const	db_sql_set_catalog[];
+extern struct db_sql *const	db_sql_set_idempotency[];
 extern struct db_sql *const	db_sql_set_inventory[];
 extern struct db_sql *const	db_sql_set_lending[];
 extern struct db_sql *const	db_sql_set_metrics[];

@@ -1,10 +1,10 @@
 /*
- * sql_inventory.c: products, stock, reservations, the ledger and
- * idempotency keys. Stock rows are locked with SELECT ... FOR UPDATE in
- * the order the service chooses (SKU order), then written with the values
- * the service computed, so each change costs one lock and one update.
- * Every statement that returns rows carries the column map of its row
- * struct (db_inventory.h).
+ * sql_inventory.c: products, stock, reservations and the ledger. Stock
+ * rows are locked with SELECT ... FOR UPDATE in the order the service
+ * chooses (SKU order), then written with the values the service
+ * computed, so each change costs one lock and one update. Every statement
+ * that returns rows carries the column map of its row struct
+ * (db_inventory.h).
  */
 #include "holdfast/db_inventory.h"
 #include "db_int.h"
@@ -273,41 +273,6 @@ struct db_sql db_sql_products_all = DB_SQL_MAP(
     "SELECT p.id, p.sku FROM products p ORDER BY p.sku", skus_map,
     struct product_sku);
 
-/*
- * Idempotency keys. A request that runs a key holds the user lock named
- * for it (GET_LOCK) on its own connection until it ends; the server drops
- * it the moment that connection dies, so a 'running' row whose lock is
- * free was left by a request that no longer runs. done and delete only
- * touch the row while this connection still holds its lock.
- */
-struct db_sql db_sql_idem_lock = DB_SQL(
-    "SELECT GET_LOCK(?, 0)");
-struct db_sql db_sql_idem_unlock = DB_SQL(
-    "SELECT RELEASE_LOCK(?)");
-struct db_sql db_sql_idem_insert = DB_SQL(
-    "INSERT INTO idempotency_keys (actor, idem_key, fingerprint, status, "
-    "expires_at) VALUES (?, ?, ?, 'running', NOW(3) + INTERVAL 1 DAY)");
-struct db_sql db_sql_idem_get = DB_SQL(
-    "SELECT id, fingerprint, status, response_status, response_body, "
-    "expires_at < NOW(3) "
-    "FROM idempotency_keys WHERE actor = ? AND idem_key = ?");
-struct db_sql db_sql_idem_take_over = DB_SQL(
-    "UPDATE idempotency_keys SET fingerprint = ?, status = 'running', "
-    "response_status = NULL, response_body = NULL, created_at = NOW(3), "
-    "expires_at = NOW(3) + INTERVAL 1 DAY WHERE id = ? AND (status = "
-    "'running' OR expires_at < NOW(3))");
-struct db_sql db_sql_idem_done = DB_SQL(
-    "UPDATE idempotency_keys SET status = 'done', response_status = ?, "
-    "response_body = ? WHERE id = ? AND status = 'running' "
-    "AND IS_USED_LOCK(?) = CONNECTION_ID()");
-struct db_sql db_sql_idem_delete = DB_SQL(
-    "DELETE FROM idempotency_keys WHERE id = ? AND status = 'running' "
-    "AND IS_USED_LOCK(?) = CONNECTION_ID()");
-
-struct db_sql db_sql_outbox_event = DB_SQL(
-    "INSERT INTO outbox (event_type, payload, channel, target) "
-    "VALUES (?, ?, 'webhook', '*')");
-
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_inventory[] = {
 	&db_sql_category_upsert,
@@ -344,13 +309,5 @@ struct db_sql *const db_sql_set_inventory[] = {
 	&db_sql_reconcile_active,
 	&db_sql_reconcile_endings,
 	&db_sql_products_all,
-	&db_sql_idem_lock,
-	&db_sql_idem_unlock,
-	&db_sql_idem_insert,
-	&db_sql_idem_get,
-	&db_sql_idem_take_over,
-	&db_sql_idem_done,
-	&db_sql_idem_delete,
-	&db_sql_outbox_event,
 	NULL
 };

@@ -19,10 +19,8 @@
 #include <string.h>
 
 #include "holdfast/app.h"
-#include "holdfast/db.h"
+#include "holdfast/db_idempotency.h"
 #include "holdfast/svc.h"
-
-enum { I_ID, I_FP, I_STATUS, I_RSTATUS, I_BODY, I_EXPIRED };
 
 /*
  * The lock this worker holds for the request in hand ("" for none): one
@@ -54,18 +52,18 @@ lock_name(char out[64], const char *actor, const char *key)
 static int
 lock_take(struct svc_ctx *ctx, const char *name, int *got)
 {
-	struct db_param	 p[1];
-	struct db_result r;
-	int		 rc;
+	struct db_param		p[1];
+	struct idem_lock_row	row;
+	int			rc, found;
 
 	*got = 0;
 	p[0] = DB_STR(name);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_idem_lock, p, 1,
-	    &r)) != HF_OK)
+	if ((rc = db_row(ctx->app->db, ctx->arena, &db_sql_idem_lock, p, 1,
+	    &row, &found)) != HF_OK)
 		return rc;
-	if (r.nrows != 1 || DB_CELL(&r, 0, 0) == NULL)
+	if (!found || row.got == HF_NULL_INT)
 		return HF_E_DB;
-	*got = strcmp(DB_CELL(&r, 0, 0), "1") == 0;
+	*got = row.got == 1;
 	return HF_OK;
 }
 
@@ -77,9 +75,10 @@ lock_take(struct svc_ctx *ctx, const char *name, int *got)
 void
 svc_idem_release(struct app *app)
 {
-	struct db_param	p[1];
-	struct arena	a;
-	struct db_result r;
+	struct db_param		p[1];
+	struct arena		a;
+	struct idem_unlock_row	row;
+	int			found;
 
 	if (idem_lock[0] == '\0')
 		return;
@@ -90,7 +89,8 @@ svc_idem_release(struct app *app)
 	}
 	arena_init(&a, 0);
 	p[0] = DB_STR(idem_lock);
-	if (db_query(app->db, &a, &db_sql_idem_unlock, p, 1, &r) != HF_OK)
+	if (db_row(app->db, &a, &db_sql_idem_unlock, p, 1, &row, &found) !=
+	    HF_OK)
 		log_warn(NULL, "idempotency: could not release %s", idem_lock);
 	arena_free(&a);
 	idem_lock[0] = '\0';
@@ -114,23 +114,26 @@ fingerprint(char out[HF_SHA256_HEX], const char *method, const char *path,
 	free(buf);
 }
 
-/* The first answer stored under the key, if its row is done. */
+/*
+ * The first answer stored under the key, if its row is done: HF_OK with
+ * idem->status/body/len set (the body in the row's arena), the mismatch
+ * error, or -1 when the row holds no answer to give (running, expired).
+ */
 static int
-idem_answer(struct db_result *r, const char *fp, struct idem *idem,
+idem_answer(const struct idem_row *row, const char *fp, struct idem *idem,
     int *outcome)
 {
-	long long	st = 200;
-
-	if (strcmp(DB_CELL(r, 0, I_EXPIRED), "1") == 0)
+	if (row->expired)
 		return -1;
-	if (strcmp(DB_CELL(r, 0, I_FP), fp) != 0)
+	if (row->fingerprint == NULL || strcmp(row->fingerprint, fp) != 0)
 		return HF_E_REQ_IDEM_MISMATCH;
-	if (strcmp(DB_CELL(r, 0, I_STATUS), "done") != 0)
+	if (row->status == NULL || strcmp(row->status, "done") != 0)
 		return -1;
-	hf_parse_ll(DB_CELL(r, 0, I_RSTATUS), 100, 599, &st);
-	idem->status = (int)st;
-	idem->body = DB_CELL(r, 0, I_BODY);
-	idem->len = r->lens[I_BODY];
+	idem->status = row->response_status >= 100 &&
+	    row->response_status <= 599 ? (int)row->response_status : 200;
+	idem->body = (char *)(uintptr_t)(row->response_body != NULL ?
+	    row->response_body : "");
+	idem->len = strlen(idem->body);
 	*outcome = IDEM_REPLAY;
 	return HF_OK;
 }
@@ -148,11 +151,10 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 {
 	struct db	*db = ctx->app->db;
 	struct db_param	 p[3];
-	struct db_result r;
+	struct idem_row	 row;
 	char		 fp[HF_SHA256_HEX], name[64];
 	uint64_t	 id = 0, n = 0;
-	int		 rc, attempt, got;
-	long long	 v = 0;
+	int		 rc, attempt, got, found;
 
 	*outcome = IDEM_PROCEED;
 	fingerprint(fp, method, path, body != NULL ? body : "", len);
@@ -164,10 +166,10 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 	p[2] = DB_STR(fp);
 	if (!got) {
 		/* a live request holds the key: its answer, once stored */
-		if ((rc = db_query(db, ctx->arena, &db_sql_idem_get, p, 2,
-		    &r)) != HF_OK)
+		if ((rc = db_row(db, ctx->arena, &db_sql_idem_get, p, 2,
+		    &row, &found)) != HF_OK)
 			return rc;
-		if (r.nrows == 1 && (rc = idem_answer(&r, fp, idem,
+		if (found && (rc = idem_answer(&row, fp, idem,
 		    outcome)) >= 0)
 			return rc;
 		return HF_E_REQ_IDEM_RUNNING;
@@ -184,26 +186,25 @@ svc_idem_begin(struct svc_ctx *ctx, const char *key, const char *method,
 		}
 		if (rc != HF_E_DUPLICATE)
 			return rc;
-		if ((rc = db_query(db, ctx->arena, &db_sql_idem_get, p, 2,
-		    &r)) != HF_OK)
+		if ((rc = db_row(db, ctx->arena, &db_sql_idem_get, p, 2,
+		    &row, &found)) != HF_OK)
 			return rc;
-		if (r.nrows == 0)
+		if (!found)
 			continue;	/* deleted meanwhile: try again */
-		if ((rc = idem_answer(&r, fp, idem, outcome)) >= 0)
+		if ((rc = idem_answer(&row, fp, idem, outcome)) >= 0)
 			return rc;
 		/*
 		 * Expired, or 'running' while this request holds its lock:
 		 * the request that claimed it is dead (its write rolled
 		 * back with its connection). Take it over.
 		 */
-		hf_parse_ll(DB_CELL(&r, 0, I_ID), 1, INT64_MAX, &v);
 		p[0] = DB_STR(fp);
-		p[1] = DB_INT(v);
-		if ((rc = db_exec(db, &db_sql_idem_take_over, p, 2, &n, NULL)) !=
-		    HF_OK)
+		p[1] = DB_INT((long long)row.id);
+		rc = db_exec(db, &db_sql_idem_take_over, p, 2, &n, NULL);
+		if (rc != HF_OK)
 			return rc;
 		if (n == 1) {
-			idem->id = (uint64_t)v;
+			idem->id = row.id;
 			return HF_OK;
 		}
 	}

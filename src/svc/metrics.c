@@ -3,20 +3,9 @@
  * scrape time (the counters live in the shared file, see metrics.h).
  */
 #include "holdfast/cache.h"
-#include "holdfast/db.h"
+#include "holdfast/db_system.h"
 #include "holdfast/metrics.h"
 #include "holdfast/svc.h"
-
-static long long
-gauge_cell(const struct db_result *res, size_t col)
-{
-	const char	*v = DB_CELL(res, 0, col);
-	long long	 n;
-
-	if (v == NULL || hf_parse_ll(v, 0, 1LL << 62, &n) != 0)
-		return -1;
-	return n;
-}
 
 /*
  * Fills g. A database that does not answer leaves its gauges unknown
@@ -27,23 +16,23 @@ void
 svc_metrics_gauges(struct app *app, struct arena *a,
     struct metrics_gauges *g)
 {
-	struct db_result	res;
-	int			rc;
+	struct metrics_gauge_row	row;
+	int				rc, found = 0;
 
 	metrics_gauges_unknown(g);
 	if ((rc = db_ping(app->db)) == HF_OK)
-		rc = db_query(app->db, a, &db_sql_metrics_gauges, NULL, 0,
-		    &res);
+		rc = db_row(app->db, a, &db_sql_metrics_gauges, NULL, 0, &row,
+		    &found);
 	if (rc != HF_OK)
 		log_warn(NULL, "metrics: database gauges: %s",
 		    db_last_error(app->db));
-	else if (res.nrows == 1 && res.ncols == 5) {
+	else if (found) {
 		g->database_up = 1;
-		g->reservations_active = gauge_cell(&res, 0);
-		g->reservations_expired = gauge_cell(&res, 1);
-		g->skus_warning = gauge_cell(&res, 2);
-		g->skus_critical = gauge_cell(&res, 3);
-		g->skus_out = gauge_cell(&res, 4);
+		g->reservations_active = row.reservations_active;
+		g->reservations_expired = row.reservations_expired;
+		g->skus_warning = row.skus_warning;
+		g->skus_critical = row.skus_critical;
+		g->skus_out = row.skus_out;
 	}
 	g->redis_up = cache_ping(app->cache) == HF_OK;
 }

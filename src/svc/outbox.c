@@ -103,19 +103,38 @@ event_type_ok(const char *s)
 	return 1;
 }
 
-static int
-json_add_str(struct json_object *o, const char *key, const char *value)
-{
-	struct json_object	*v;
+/* An e-mail row's payload (mail.c reads it back). */
+struct outbox_mail {
+	const char	*to;
+	const char	*subject;
+	const char	*body;
+};
 
-	if ((v = json_object_new_string(value)) == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
+static const struct hf_field outbox_mail_fields[] = {
+	HF_FIELD(struct outbox_mail, to, HF_K_STR),
+	HF_FIELD(struct outbox_mail, subject, HF_K_STR),
+	HF_FIELD(struct outbox_mail, body, HF_K_STR),
+};
+
+/*
+ * A webhook event's payload: the envelope every receiver gets, data
+ * being the event's own JSON text (rendered parsed).
+ */
+struct outbox_envelope {
+	const char	*event;
+	const char	*event_id;	/* random, for de-duplication */
+	long long	 occurred_at;	/* Unix seconds */
+	const char	*request_id;	/* null from cron */
+	const char	*data;
+};
+
+static const struct hf_field outbox_envelope_fields[] = {
+	HF_FIELD(struct outbox_envelope, event, HF_K_STR),
+	HF_FIELD(struct outbox_envelope, event_id, HF_K_STR),
+	HF_FIELD(struct outbox_envelope, occurred_at, HF_K_INT),
+	HF_FIELD(struct outbox_envelope, request_id, HF_K_STR),
+	HF_FIELD(struct outbox_envelope, data, HF_K_JSON),
+};
 
 /*
  * Queues one e-mail: one outbox row (channel email, target the address,
@@ -130,8 +149,9 @@ int
 outbox_email(struct db *db, const char *event_type, const char *to,
     const char *subject, const char *body, uint64_t *id)
 {
-	struct json_object	*o;
+	struct outbox_mail	 m = { to, subject, body };
 	struct db_param		 p[4];
+	struct arena		 a;
 	const char		*payload;
 	uint64_t		 insert_id = 0;
 	int			 rc;
@@ -144,17 +164,12 @@ outbox_email(struct db *db, const char *event_type, const char *to,
 		    event_type_ok(event_type) ? event_type : "(bad event)");
 		return HF_E_REQ_FIELD;
 	}
-	if ((o = json_object_new_object()) == NULL)
-		return HF_E_SYS_INTERNAL;
+	arena_init(&a, OUTBOX_ARENA_CAP);
 	rc = HF_E_SYS_INTERNAL;
-	if (json_add_str(o, "to", to) != 0 ||
-	    json_add_str(o, "subject", subject) != 0 ||
-	    json_add_str(o, "body", body) != 0)
-		goto free_json;
-	payload = json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	payload = hf_fields_text(&a, outbox_mail_fields,
+	    HF_NITEMS(outbox_mail_fields), &m);
 	if (payload == NULL)
-		goto free_json;
+		goto free_arena;
 	p[0] = DB_STR(event_type);
 	p[1] = DB_STR(outbox_channels[OUTBOX_EMAIL]);
 	p[2] = DB_STR(to);
@@ -162,8 +177,8 @@ outbox_email(struct db *db, const char *event_type, const char *to,
 	rc = db_exec(db, &db_sql_outbox_insert, p, 4, NULL, &insert_id);
 	if (rc == HF_OK && id != NULL)
 		*id = insert_id;
-free_json:
-	json_object_put(o);
+free_arena:
+	arena_free(&a);
 	return rc;
 }
 
@@ -187,7 +202,7 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
     enum outbox_result *res)
 {
 	struct db_param		 p[4];
-	struct db_result	 r;
+	struct outbox_row	 row;
 	unsigned long long	 uid = (unsigned long long)id;
 	uint64_t		 affected = 0;
 	long long		 attempts;
@@ -195,7 +210,7 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 	uint64_t		*fanned;
 	size_t			 nfanned = 0;
 	char			 err[512];
-	int			 rc, sent, dead, ch, fan = 0;
+	int			 rc, sent, dead, ch, found, fan = 0;
 
 	*res = OUTBOX_BUSY;
 	p[0] = DB_INT(outbox_lease_s(&app->cfg));
@@ -204,20 +219,20 @@ outbox_deliver(struct app *app, struct arena *a, uint64_t id,
 	if (rc != HF_OK || affected != 1)
 		return rc;
 	p[0] = DB_INT((long long)id);
-	if ((rc = db_query(app->db, a, &db_sql_outbox_get, p, 1, &r)) !=
-	    HF_OK)
+	if ((rc = db_row(app->db, a, &db_sql_outbox_get, p, 1, &row,
+	    &found)) != HF_OK)
 		return rc;
-	if (r.nrows != 1)
+	if (!found)
 		return HF_OK;	/* deleted since the claim */
-	if (hf_parse_ll(DB_CELL(&r, 0, 3), 0, INT_MAX, &attempts) != 0)
-		attempts = 0;
+	attempts = row.attempts >= 0 && row.attempts <= INT_MAX ?
+	    row.attempts : 0;
 	err[0] = '\0';
-	ch = outbox_channel(DB_CELL(&r, 0, 0));
+	ch = outbox_channel(row.channel);
 	if (ch >= 0 && outbox_senders[ch] != NULL) {
-		fan = ch == OUTBOX_WEBHOOK && DB_CELL(&r, 0, 1) != NULL &&
-		    strcmp(DB_CELL(&r, 0, 1), "*") == 0;
-		sent = outbox_senders[ch](app, a, id, DB_CELL(&r, 0, 1),
-		    DB_CELL(&r, 0, 2), &fanned, &nfanned, err, sizeof(err));
+		fan = ch == OUTBOX_WEBHOOK && row.target != NULL &&
+		    strcmp(row.target, "*") == 0;
+		sent = outbox_senders[ch](app, a, id, row.target, row.payload,
+		    &fanned, &nfanned, err, sizeof(err));
 	} else {
 		snprintf(err, sizeof(err), "channel %s: not delivered by "
 		    "this program", ch >= 0 ? outbox_channels[ch] : "unknown");
@@ -324,10 +339,9 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 {
 	struct arena		 ra, wa;
 	struct db_param		 p[1];
-	struct db_result	 r;
+	struct outbox_due_row	*due;
 	enum outbox_result	 res;
-	long long		 v;
-	size_t			 i;
+	size_t			 i, ndue;
 	int			 rc, round, down = 0, fanned;
 
 	memset(st, 0, sizeof(*st));
@@ -341,15 +355,14 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 	arena_init(&wa, OUTBOX_ARENA_CAP);
 	for (round = 0; round < OUTBOX_MAX_ROUNDS; round++) {
 		p[0] = DB_INT(batch);
-		if ((rc = db_query(app->db, &ra, &db_sql_outbox_due, p, 1,
-		    &r)) != HF_OK)
+		if ((rc = db_rows(app->db, &ra, &db_sql_outbox_due, p, 1,
+		    &due, &ndue)) != HF_OK)
 			break;
 		fanned = 0;
-		for (i = 0; i < r.nrows; i++) {
-			if (hf_parse_ll(DB_CELL(&r, i, 0), 1, LLONG_MAX,
-			    &v) != 0)
+		for (i = 0; i < ndue; i++) {
+			if (due[i].id == 0)
 				continue;
-			rc = outbox_deliver(app, &wa, (uint64_t)v, &res);
+			rc = outbox_deliver(app, &wa, due[i].id, &res);
 			arena_reset(&wa);
 			if (rc != HF_OK)
 				goto done;
@@ -361,7 +374,7 @@ outbox_run(struct app *app, int batch, struct outbox_stats *st)
 			}
 		}
 		/* the rows an event was fanned out into are due at once */
-		if (r.nrows < (size_t)batch && !fanned)
+		if (ndue < (size_t)batch && !fanned)
 			break;
 		arena_reset(&ra);
 	}
@@ -377,35 +390,62 @@ done:
 /*
  * An event for the webhooks (stock.low, order.paid, hold.ready...), in the
  * caller's transaction: one outbox row on the webhook channel, target "*"
- * (every subscribed webhook; the deliverer fans it out). Takes ownership
- * of data. The payload is {"event", "event_id", "occurred_at", "request_id",
- * "data"}; event_id is random, for de-duplication by receivers.
+ * (every subscribed webhook; the deliverer fans it out). data is the
+ * event's JSON text (hf_fields_text; NULL, or text that does not parse,
+ * is null). The payload is
+ * {"event", "event_id", "occurred_at", "request_id", "data"}; event_id is
+ * random, for de-duplication by receivers.
+ */
+int
+outbox_event_text(struct db *db, const char *event_type, const char *data,
+    const char *request_id)
+{
+	struct outbox_envelope	 e;
+	struct db_param		 p[2];
+	struct arena		 a;
+	const char		*payload;
+	char			 id[33];
+	int			 rc;
+
+	if (hf_random_hex(id, 16) != 0)
+		return HF_E_SYS_INTERNAL;
+	e.event = event_type;
+	e.event_id = id;
+	e.occurred_at = hf_unix_time();
+	e.request_id = request_id;
+	e.data = data;
+	arena_init(&a, OUTBOX_ARENA_CAP);
+	payload = hf_fields_text(&a, outbox_envelope_fields,
+	    HF_NITEMS(outbox_envelope_fields), &e);
+	if (payload == NULL) {
+		arena_free(&a);
+		return HF_E_SYS_INTERNAL;
+	}
+	p[0] = DB_STR(event_type);
+	p[1] = DB_STR(payload);
+	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
+	arena_free(&a);
+	return rc;
+}
+
+/*
+ * outbox_event_text for a payload built as a JSON tree (hf_fields_json):
+ * takes ownership of data. The only json-c left in the outbox: it goes
+ * once every caller passes text.
  */
 int
 outbox_event(struct db *db, const char *event_type, json_object *data,
     const char *request_id)
 {
-	struct db_param	 p[2];
-	json_object	*o = json_object_new_object();
-	char		 id[33];
+	const char	*text = NULL;
 	int		 rc;
 
-	if (hf_random_hex(id, 16) != 0) {
+	if (data != NULL && (text = json_object_to_json_string_ext(data,
+	    JSON_C_TO_STRING_PLAIN)) == NULL) {
 		json_object_put(data);
-		json_object_put(o);
 		return HF_E_SYS_INTERNAL;
 	}
-	json_object_object_add(o, "event", json_object_new_string(event_type));
-	json_object_object_add(o, "event_id", json_object_new_string(id));
-	json_object_object_add(o, "occurred_at",
-	    json_object_new_int64(hf_unix_time()));
-	json_object_object_add(o, "request_id", request_id != NULL ?
-	    json_object_new_string(request_id) : NULL);
-	json_object_object_add(o, "data", data);
-	p[0] = DB_STR(event_type);
-	p[1] = DB_STR(json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN));
-	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
-	json_object_put(o);
+	rc = outbox_event_text(db, event_type, text, request_id);
+	json_object_put(data);
 	return rc;
 }

@@ -79,8 +79,9 @@ int
 inv_stock_event(struct db *db, const struct svc_ctx *ctx,
     const struct stock_row *s, const char *event)
 {
-	return outbox_event(db, event, hf_fields_json(stock_event_fields,
-	    HF_NITEMS(stock_event_fields), s), ctx->request_id);
+	return outbox_event_text(db, event, hf_fields_text(ctx->arena,
+	    stock_event_fields, HF_NITEMS(stock_event_fields), s),
+	    ctx->request_id);
 }
 
 /*
