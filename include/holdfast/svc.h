@@ -262,7 +262,7 @@ struct reserve_item {
 struct reserve_req {
 	const char		*type;
 	const char		*reference_id;	/* NULL: generated */
-	long long		 ttl_seconds;	/* 0: the service's default */
+	long long		 ttl_seconds;	/* 1..86400 */
 	struct reserve_item	*items;
 	size_t			 nitems;
 };

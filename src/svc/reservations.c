@@ -17,8 +17,6 @@
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
-#define TTL_DEFAULT		900	/* ttl_seconds 0: the API had none */
-
 /*
  * A reservation belongs to the key or user that made it; admin sees all.
  * Everyone else is told it does not exist.
@@ -50,7 +48,6 @@ struct reserve_txn {
 	size_t				 n;
 	struct idem			*idem;
 	struct reserve_result		*out;
-	long long			 ttl_seconds;	/* default applied */
 };
 
 static int
@@ -81,7 +78,7 @@ reserve_fn(struct db *db, void *arg)
 		p[1] = DB_STR(t->in->type);
 		p[2] = DB_STR(t->out->reference_id);
 		p[3] = DB_INT(t->lines[i].quantity);
-		p[4] = DB_INT(t->ttl_seconds);
+		p[4] = DB_INT(t->in->ttl_seconds);
 		p[5] = DB_STR(ctx->who->actor);
 		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 6, NULL,
 		    &id)) != HF_OK)
@@ -128,8 +125,8 @@ reserve_fn(struct db *db, void *arg)
 /*
  * Reserves every line or none. Lines of one SKU are summed and the rows
  * locked in SKU order. A shortfall lists every short line in ctx->details.
- * The schema bounds the lines (1 to 100) and ttl_seconds (1 to 86400;
- * 0 here: the default).
+ * The schema bounds the lines (1 to 100) and ttl_seconds (1 to 86400,
+ * its default 900).
  */
 int
 svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
@@ -143,7 +140,6 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
-	t.ttl_seconds = in->ttl_seconds == 0 ? TTL_DEFAULT : in->ttl_seconds;
 	if ((rc = inv_lines_merge(ctx, in->items, in->nitems, &lines, &n)) !=
 	    HF_OK)
 		return rc;
