@@ -133,10 +133,14 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	}
 	/* a search puts its four lookups first, then the filters */
 	if (q != NULL) {
-		p[0] = DB_STR_OR_NULL(search_terms(ctx->arena, q));
+		const char	*terms = search_terms(ctx->arena, q);
+		const char	*isbn = isbn_digits(ctx->arena, q);
+		const char	*prefix = like_prefix(ctx->arena, q);
+
+		p[0] = DB_STR_OR_NULL(terms);
 		p[1] = DB_STR(q);
-		p[2] = DB_STR_OR_NULL(isbn_digits(ctx->arena, q));
-		p[3] = DB_STR_OR_NULL(like_prefix(ctx->arena, q));
+		p[2] = DB_STR_OR_NULL(isbn);
+		p[3] = DB_STR_OR_NULL(prefix);
 		nq = 4;
 	}
 	p[nq] = DB_OPT_INT(cat.id != 0, (long long)cat.id);
