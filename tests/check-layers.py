@@ -48,6 +48,7 @@ HEADERS = {
     "core.h": "core",
     "metrics.h": "core",
     "db.h": "db",
+    "db_accounts.h": "db",
     "db_inventory.h": "db",
     "db_lending.h": "db",
     "db_orders.h": "db",
