@@ -53,7 +53,8 @@ issue_tokens(struct db *db, struct token_txn *t)
 	    HF_OK)
 		return rc;
 	if (strlen(cfg->jwt_secret) < 32) {
-		log_error(t->ctx->request_id, "jwt_secret is not set: no tokens");
+		log_error(t->ctx->request_id, "jwt_secret is not set: "
+		    "no tokens");
 		return HF_E_SYS_UNAVAILABLE;
 	}
 	role = hf_role_parse(o->user.role);
