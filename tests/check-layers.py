@@ -54,6 +54,7 @@ HEADERS = {
     "metrics.h": "core",
     "db.h": "db",
     "db_idempotency.h": "db",
+    "db_accounts.h": "db",
     "db_inventory.h": "db",
     "db_lending.h": "db",
     "db_orders.h": "db",
