@@ -29,6 +29,10 @@ int		 api_idem_begin(struct http_request *, struct svc_ctx *,
 		    struct idem *, struct api_render *);
 void		 api_idem_finish(struct http_request *, struct svc_ctx *,
 		    struct idem *, struct api_render *, int);
+/* ?page (1..1000000, 1) and ?per_page (1..100, 20) of every list */
+enum { API_PAGE, API_PER_PAGE };
+#define API_PER_PAGE_MAX	100
+extern const struct body_schema	schema_paging;
 int		 api_paging(struct http_request *, long long *, long long *);
 int		 api_sku_arg(struct http_request *, size_t, const char **);
 int		 api_sku_query(struct http_request *, const char *,
@@ -85,6 +89,7 @@ void	api_audit_list(struct http_request *);
 /* caps that keep a page of 100 products in one request's memory */
 #define API_DESCRIPTION_MAX	16384	/* bytes */
 #define API_ATTRIBUTES_MAX	16384	/* bytes as JSON */
+#define API_QUANTITY_MAX	1000000000	/* units in one line or move */
 extern const struct body_schema	schema_product_create, schema_stock_patch,
 				schema_restock, schema_deduct, schema_adjust,
 				schema_reserve, schema_reference;
@@ -143,7 +148,11 @@ void	api_stats_categories(struct http_request *);
 
 /* orders.c, webhooks.c, stats_orders.c (issue 6, shop); reservations.c */
 extern const struct body_schema	schema_order_create, schema_webhook;
-int	api_parse_items(struct http_request *, json_object *,
+/* a line {sku, quantity} of a reservation or an order: its fields */
+enum { API_LINE_SKU, API_LINE_QTY };
+#define API_LINES_MAX	100	/* lines in one reservation or loan */
+extern const struct body_schema	schema_line;
+int	api_lines(struct http_request *, const struct field_value *,
 	    struct reserve_item **, size_t *);
 void	api_order_create(struct http_request *);
 void	api_orders_list(struct http_request *);

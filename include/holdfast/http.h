@@ -50,7 +50,10 @@ typedef void (*http_handler)(struct http_request *);
  * Body schemas (kcgi's validators): a table of fields per route. The front
  * door rejects unknown fields (REQ_009) and missing or invalid ones
  * (REQ_010) before the handler runs; the handler reads req->fv[i] for
- * field i of its table, which passed.
+ * field i of its table, which passed. An array's elements can be objects
+ * with a table of their own (.item), checked by the same rules at any
+ * depth, a refusal naming its place ("items[1].sku"). A field the body
+ * lacks takes its table's default (.def), so handlers fill none by hand.
  */
 enum field_type {
 	FIELD_STRING = 0,	/* min/max: length in bytes */
@@ -71,12 +74,18 @@ enum field_type {
 #define FIELD_OBJECT_DEPTH	4	/* levels, the object itself is 1 */
 #define FIELD_OBJECT_KEY_MAX	64	/* bytes in one of its keys */
 
+struct body_schema;
+
 struct field {
 	const char		*name;
 	enum field_type		 type;
 	unsigned		 flags;
 	long long		 min, max;	/* both 0: no limit */
 	const char *const	*values;	/* FIELD_STRING: allowed */
+	/* FIELD_ARRAY: each element is an object of these fields */
+	const struct body_schema *item;
+	/* the value of a field the body lacks, as text ("900", "cart") */
+	const char		*def;
 };
 
 struct body_schema {
@@ -87,12 +96,15 @@ struct body_schema {
 #define SCHEMA(f)	{ (f), sizeof(f) / sizeof((f)[0]) }
 
 struct field_value {
-	int		 present;
+	int		 present;	/* in the body (not for a default) */
 	int		 null;
-	long long	 i;		/* FIELD_INT, FIELD_BOOL, FIELD_MONEY cents */
+	long long	 i;		/* FIELD_INT, FIELD_BOOL, money cents,
+					 * FIELD_ARRAY elements */
 	const char	*s;		/* strings (arena copy), money text */
 	size_t		 len;
-	json_object	*j;		/* the value itself */
+	json_object	*j;		/* the value itself (NULL: a default) */
+	struct field_value **items;	/* FIELD_ARRAY with .item: items[k][n]
+					 * is field n of element k (arena) */
 };
 
 struct route {
@@ -160,6 +172,8 @@ const char *http_method_name(enum http_method);
 int	 schema_check(const struct body_schema *, json_object *,
 	    struct arena *, struct field_value *, const char **field,
 	    const char **reason);
+const char *field_text_check(const struct field *, const char *text,
+	    struct arena *, struct field_value *);
 int	 field_email_valid(const char *, size_t);
 
 /*

@@ -1,47 +1,32 @@
 /*
  * orders.h: the shop's services (issue 6): orders over the inventory
- * primitives, the payment provider's callback, webhooks and their
- * delivery, order statistics. Same rules as svc.h: no FastCGI, no SQL.
+ * primitives (orders.c), the payment provider's callback (payments.c),
+ * order statistics (order_stats.c), webhooks and their delivery
+ * (webhooks.c). Same rules as svc.h: no FastCGI, no SQL, no JSON
+ * building; the rows they take and return are the typed rows of
+ * db_orders.h (struct order, order_line, webhook, delivery).
  */
 #ifndef HOLDFAST_ORDERS_H
 #define HOLDFAST_ORDERS_H
 
-#include <json-c/json.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "holdfast/db_orders.h"
 #include "holdfast/svc.h"
 
 #define ORDER_MAX_LINES		100
 #define ORDER_NOTE_MAX		1000
 
-struct order_line {
-	uint64_t	 id;
-	uint64_t	 product_id;
-	uint64_t	 reservation_id;
-	const char	*sku;
-	long long	 quantity;
-	const char	*unit_price, *line_total;	/* money text */
-};
-
-struct order {
-	uint64_t		 id;
-	uint64_t		 user_id;	/* 0: placed with an API key */
-	const char		*created_by;	/* actor */
-	const char		*status;
-	const char		*total, *currency, *note;
-	const char		*reference_id;	/* its reservations' */
-	const char		*expires_at, *paid_at, *cancelled_at;
-	const char		*refunded_at, *fulfilled_at;
-	const char		*created_at, *updated_at;
-	int			 past_ttl;	/* expires_at has passed */
-	long long		 total_cents;
-	struct order_line	*lines;		/* NULL in lists */
-	size_t			 nlines;
-};
+/*
+ * An order line as the API shows it and as order.* events carry it: one
+ * field table for both (sku, quantity, unit_price, line_total,
+ * reservation_id).
+ */
+extern const struct hf_field	order_line_fields[5];
 
 struct order_new {
-	struct reserve_item	*items;
+	struct reserve_item	*items;		/* 1..ORDER_MAX_LINES */
 	size_t			 nitems;
 	const char		*note;		/* may be NULL */
 };
@@ -64,10 +49,37 @@ int	 svc_order_act(struct svc_ctx *, uint64_t id, enum order_action,
 	    struct idem *, struct order *);
 int	 svc_orders_expire_due(struct app *, int batch, int dry_run,
 	    unsigned *expired, unsigned *skipped);
-int	 svc_order_stats(struct svc_ctx *, const char *from, const char *to,
-	    json_object **);
 
-/* The payment provider's callback (POST /api/v1/payments/notify). */
+/* order_stats.c: GET /stats/orders */
+#define ORDER_NSTATUS		6	/* every status an order can have */
+
+struct order_stats_group {
+	const char	*status;
+	long long	 count;
+	const char	*total;		/* money text */
+};
+
+struct order_stats_day {
+	const char			*day;		/* YYYY-MM-DD */
+	long long			 count;
+	const char			*revenue;	/* money text */
+	struct order_stats_group	*by_status;	/* statuses seen */
+	size_t				 nby_status;
+};
+
+struct order_stats {
+	const char			*from, *to;	/* YYYY-MM-DD */
+	long long			 count;
+	const char			*revenue;
+	struct order_stats_group	 by_status[ORDER_NSTATUS];
+	struct order_stats_day		*days;		/* every day, arena */
+	size_t				 ndays;
+};
+
+int	 svc_order_stats(struct svc_ctx *, const char *from, const char *to,
+	    struct order_stats *);
+
+/* payments.c: the provider's callback (POST /api/v1/payments/notify). */
 struct payment_note {
 	uint64_t	 order_id;
 	const char	*amount;	/* "12.50" */
@@ -89,25 +101,14 @@ int	 svc_payment_verify(struct app *, const char *signature,
 int	 svc_payment_notify(struct svc_ctx *, const struct payment_note *,
 	    struct payment_result *);
 
-/* webhooks.c */
+/* webhooks.c (struct webhook, struct delivery: db_orders.h) */
 #define WEBHOOK_SECRET_MIN	16
 #define WEBHOOK_SECRET_MAX	128
-
-struct webhook {
-	uint64_t	 id;
-	const char	*url;
-	const char	*events;	/* comma-separated, as stored */
-	int		 active;
-	const char	*created_by, *created_at;
-	long long	 pending, delivered, dead;	/* lists only */
-	/* right after creation only */
-	char		 secret[WEBHOOK_SECRET_MAX + 1];
-};
 
 struct webhook_new {
 	const char	*url;
 	const char	**events;
-	size_t		 nevents;
+	size_t		 nevents;	/* 1 or more */
 	const char	*secret;	/* NULL: generated */
 };
 
@@ -124,7 +125,7 @@ int	 svc_webhooks_list(struct svc_ctx *, long long page,
 	    long long per_page, struct webhook **, size_t *, long long *total);
 int	 svc_webhook_delete(struct svc_ctx *, uint64_t id, struct webhook *);
 int	 svc_webhook_deliveries(struct svc_ctx *, uint64_t id,
-	    const struct delivery_filter *, json_object **items,
+	    const struct delivery_filter *, struct delivery **, size_t *,
 	    long long *total);
 
 /*

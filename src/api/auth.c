@@ -4,28 +4,30 @@
 #include "holdfast/api.h"
 
 static const struct field f_register[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL },
-	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL, NULL,
+	    NULL },
 };
 static const struct field f_verify[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL, NULL, NULL },
 };
 static const struct field f_email[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
 };
 static const struct field f_login[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "password", FIELD_STRING, FIELD_REQUIRED, 1, 1024, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 1, 1024, NULL, NULL, NULL },
 };
 static const struct field f_refresh[] = {
-	{ "refresh_token", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL },
+	{ "refresh_token", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL, NULL,
+	    NULL },
 };
 static const struct field f_reset[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL },
-	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "code", FIELD_STRING, FIELD_REQUIRED, 6, 6, NULL, NULL, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_register = SCHEMA(f_register);

@@ -15,15 +15,15 @@ static const char *const settable[] = { "active", "maintenance", NULL };
 enum { PP_NAME, PP_DESC, PP_CATEGORY, PP_PRICE, PP_ATTRS, PP_STATUS };
 
 static const struct field f_product_patch[] = {
-	[PP_NAME] = { "name", FIELD_STRING, 0, 1, 255, NULL },
+	[PP_NAME] = { "name", FIELD_STRING, 0, 1, 255, NULL, NULL, NULL },
 	[PP_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0,
-	    API_DESCRIPTION_MAX, NULL },
+	    API_DESCRIPTION_MAX, NULL, NULL, NULL },
 	[PP_CATEGORY] = { "category", FIELD_STRING, FIELD_NULLABLE, 1, 100,
-	    NULL },
-	[PP_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL },
+	    NULL, NULL, NULL },
+	[PP_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL, NULL, NULL },
 	[PP_ATTRS] = { "attributes", FIELD_OBJECT, FIELD_NULLABLE, 0,
-	    API_ATTRIBUTES_MAX, NULL },
-	[PP_STATUS] = { "status", FIELD_STRING, 0, 0, 0, settable },
+	    API_ATTRIBUTES_MAX, NULL, NULL, NULL },
+	[PP_STATUS] = { "status", FIELD_STRING, 0, 0, 0, settable, NULL, NULL },
 };
 
 const struct body_schema schema_product_patch = SCHEMA(f_product_patch);

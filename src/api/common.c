@@ -181,21 +181,34 @@ api_idem_finish(struct http_request *req, struct svc_ctx *ctx,
 		svc_idem_abandon(ctx, idem, hf_err_status(rc), body, len);
 }
 
-/* ?page=&per_page= (1.., 1..100). Replies 422 and returns -1 if bad. */
+/* The paging parameters of every list: their caps and defaults. */
+static const struct field f_paging[] = {
+	[API_PAGE] = { "page", FIELD_INT, 0, 1, 1000000, NULL, NULL, "1" },
+	[API_PER_PAGE] = { "per_page", FIELD_INT, 0, 1, API_PER_PAGE_MAX, NULL,
+	    NULL, "20" },
+};
+
+const struct body_schema schema_paging = SCHEMA(f_paging);
+
+/*
+ * ?page=&per_page= read through schema_paging. Replies 422 and returns
+ * -1 if one is bad.
+ */
 int
 api_paging(struct http_request *req, long long *page, long long *per_page)
 {
-	const char	*p = http_query(req, "page");
-	const char	*pp = http_query(req, "per_page");
+	struct field_value	v[2];
+	long long		*out[2] = { page, per_page };
+	size_t			 i;
 
-	*page = 1;
-	*per_page = 20;
-	if ((p != NULL && hf_parse_ll(p, 1, 1000000, page) != 0) ||
-	    (pp != NULL && hf_parse_ll(pp, 1, 100, per_page) != 0)) {
-		api_bad_query(req, p != NULL && hf_parse_ll(p, 1, 1000000,
-		    page) != 0 ? "page" : "per_page", "page >= 1, "
-		    "per_page from 1 to 100");
-		return -1;
+	for (i = 0; i < 2; i++) {
+		if (field_text_check(&f_paging[i], http_query(req,
+		    f_paging[i].name), req->arena, &v[i]) != NULL) {
+			api_bad_query(req, f_paging[i].name, "page >= 1, "
+			    "per_page from 1 to 100");
+			return -1;
+		}
+		*out[i] = v[i].i;
 	}
 	return 0;
 }

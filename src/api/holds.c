@@ -13,9 +13,10 @@ static const char *const statuses[] = { "waiting", "ready", "collected",
 enum { HD_SKU, HD_USER };
 
 static const struct field f_hold[] = {
-	[HD_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL },
-	[HD_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, 1LL << 53,
+	[HD_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL, NULL,
 	    NULL },
+	[HD_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, 1LL << 53, NULL,
+	    NULL, NULL },
 };
 
 const struct body_schema schema_hold = SCHEMA(f_hold);

@@ -13,11 +13,20 @@
 static const char *const statuses[] = { "active", "overdue", "returned",
     NULL };
 
+/* A line of a loan: {sku}, one unit (any other field is REQ_009). */
+static const struct field f_loan_line[] = {
+	{ "sku", FIELD_SKU, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+};
+
+static const struct body_schema schema_loan_line = SCHEMA(f_loan_line);
+
 enum { LN_ITEMS, LN_USER };
 
 static const struct field f_loan[] = {
-	[LN_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, 100, NULL },
-	[LN_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, ID_MAX, NULL },
+	[LN_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, API_LINES_MAX,
+	    NULL, &schema_loan_line, NULL },
+	[LN_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, ID_MAX, NULL,
+	    NULL, NULL },
 };
 
 const struct body_schema schema_loan = SCHEMA(f_loan);
@@ -72,51 +81,20 @@ one_json(struct http_request *req, void *arg)
 	return api_loan_json(req, arg);
 }
 
-/* items: [{sku}], one unit per line (details name a bad line). */
+/* The SKUs of the lines the schema passed (schema_loan_line). */
 static int
-parse_items(struct http_request *req, json_object *arr, const char ***out,
-    size_t *n)
+loan_skus(struct http_request *req, const struct field_value *items,
+    const char ***out, size_t *n)
 {
-	json_object	*line, *v, *details;
-	size_t		 i, len = json_object_array_length(arr);
-	const char	*field;
+	size_t	i;
 
-	if ((*out = arena_calloc(req->arena, len, sizeof(**out))) == NULL) {
+	*n = (size_t)items->i;
+	if ((*out = arena_calloc(req->arena, *n + 1, sizeof(**out))) == NULL) {
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		line = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(line, json_type_object)) {
-			api_bad_query(req, "items", "each line must be an "
-			    "object {sku}");
-			return -1;
-		}
-		json_object_object_foreach(line, key, val) {
-			(void)val;
-			if (strcmp(key, "sku") == 0)
-				continue;
-			field = arena_printf(req->arena, "items[%zu].%s", i,
-			    key);
-			details = json_object_new_object();
-			json_object_object_add(details, "field",
-			    json_object_new_string(field));
-			http_reply_err(req, HF_E_REQ_UNKNOWN_FIELD,
-			    arena_printf(req->arena, "%s: unknown field (one "
-			    "unit per line)", field), details);
-			return -1;
-		}
-		if (!json_object_object_get_ex(line, "sku", &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    !hf_sku_valid(json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v))) {
-			api_bad_query(req, arena_printf(req->arena,
-			    "items[%zu].sku", i), HF_SKU_GRAMMAR);
-			return -1;
-		}
-		(*out)[i] = arena_strdup(req->arena, json_object_get_string(v));
-	}
-	*n = len;
+	for (i = 0; i < *n; i++)
+		(*out)[i] = items->items[i][0].s;
 	return 0;
 }
 
@@ -134,7 +112,7 @@ api_loans_create(struct http_request *req)
 	memset(&out, 0, sizeof(out));
 	if (fv[LN_USER].present && !fv[LN_USER].null)
 		in.user_id = (uint64_t)fv[LN_USER].i;
-	if (parse_items(req, fv[LN_ITEMS].j, &in.skus, &in.n) != 0)
+	if (loan_skus(req, &fv[LN_ITEMS], &in.skus, &in.n) != 0)
 		return;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)

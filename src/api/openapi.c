@@ -8,6 +8,7 @@
  * document is not wrapped in the envelope.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,11 +157,42 @@ oa_bounds(json_object *o, const struct field *f, const char *kw_min,
 	return o;
 }
 
-/* The JSON Schema of one body field (validate.c's rules). */
+static json_object	*oa_body_schema(const struct body_schema *, int *);
+static json_object	*oa_field_type(const struct field *);
+
+/* A field's default (its text) as a JSON value of the field's type. */
+static json_object *
+oa_default(const struct field *f)
+{
+	long long	n;
+
+	switch (f->type) {
+	case FIELD_INT:
+		return hf_parse_ll(f->def, LLONG_MIN, LLONG_MAX, &n) == 0 ?
+		    oa_int(n) : oa_str(f->def);
+	case FIELD_BOOL:
+		return json_object_new_boolean(strcmp(f->def, "true") == 0);
+	default:
+		return oa_str(f->def);
+	}
+}
+
+/* The JSON Schema of one body field (validate.c's rules), its default. */
 static json_object *
 oa_field(const struct field *f)
 {
-	int		 nul = (f->flags & FIELD_NULLABLE) != 0;
+	json_object	*o = oa_field_type(f);
+
+	if (f->def != NULL)
+		oa_obj(o, "default", oa_default(f), NULL);
+	return o;
+}
+
+/* The JSON Schema of one body field's type and bounds. */
+static json_object *
+oa_field_type(const struct field *f)
+{
+	int		 nul = (f->flags & FIELD_NULLABLE) != 0, req;
 	json_object	*o, *a;
 	size_t		 i;
 
@@ -199,8 +231,11 @@ oa_field(const struct field *f)
 		    "x-holdfast-max-json-bytes", oa_int(f->max),
 		    "x-holdfast-max-depth", oa_int(FIELD_OBJECT_DEPTH), NULL);
 	case FIELD_ARRAY:
-		return oa_bounds(oa_typed("array", nul), f, "minItems",
+		o = oa_bounds(oa_typed("array", nul), f, "minItems",
 		    "maxItems");
+		if (f->item != NULL)	/* each element an object of its own */
+			oa_obj(o, "items", oa_body_schema(f->item, &req), NULL);
+		return o;
 	case FIELD_MONEY:
 		/* "12.34" (two decimals at most) or a whole number, >= 0 */
 		return oa_obj(NULL, "type", nul ? oa_strs("string", "integer",
@@ -542,6 +577,30 @@ oa_errors(struct arena *a, json_object *schemas, json_object *responses)
 	}
 }
 
+/*
+ * components/parameters: the paging of every list (schema_paging, which
+ * api_paging reads), its caps and defaults.
+ */
+static json_object *
+oa_paging(void)
+{
+	json_object	*o = json_object_new_object();
+	const struct field *f;
+	size_t		 i;
+
+	for (i = 0; i < schema_paging.nfields; i++) {
+		f = &schema_paging.fields[i];
+		oa_obj(o, f->name, oa_obj(NULL, "name", oa_str(f->name),
+		    "in", oa_str("query"), "required",
+		    json_object_new_boolean(0), "description",
+		    oa_str("taken by every route that answers a list "
+		    "(data.items, data.page, data.per_page, data.total); "
+		    "out of range is 422 REQ_010"),
+		    "schema", oa_field(f), NULL), NULL);
+	}
+	return o;
+}
+
 /* The whole document (json-c, the caller puts it), or NULL. */
 static json_object *
 oa_document(struct http_request *req)
@@ -556,7 +615,7 @@ oa_document(struct http_request *req)
 	responses = json_object_new_object();
 	oa_errors(req->arena, json_object_object_get(c, "schemas"),
 	    responses);
-	oa_obj(c, "responses", responses, NULL);
+	oa_obj(c, "responses", responses, "parameters", oa_paging(), NULL);
 	paths = json_object_new_object();
 	for (i = 0; i < api_nroutes; i++) {
 		r = &api_routes[i];

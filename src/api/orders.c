@@ -15,10 +15,10 @@ static const char *const order_statuses[] = { "pending_payment", "paid",
 enum { OC_ITEMS, OC_NOTE };
 
 static const struct field f_order_create[] = {
-	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1,
-	    ORDER_MAX_LINES, NULL },
+	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, ORDER_MAX_LINES,
+	    NULL, &schema_line, NULL },
 	[OC_NOTE] = { "note", FIELD_STRING, FIELD_NULLABLE, 0, ORDER_NOTE_MAX,
-	    NULL },
+	    NULL, NULL, NULL },
 };
 
 const struct body_schema schema_order_create = SCHEMA(f_order_create);
@@ -27,63 +27,55 @@ enum { PN_ORDER, PN_AMOUNT, PN_CURRENCY, PN_TXN, PN_STATUS };
 
 static const struct field f_payment[] = {
 	[PN_ORDER] = { "order_id", FIELD_INT, FIELD_REQUIRED, 1, LLONG_MAX,
+	    NULL, NULL, NULL },
+	[PN_AMOUNT] = { "amount", FIELD_MONEY, FIELD_REQUIRED, 0, 0, NULL, NULL,
 	    NULL },
-	[PN_AMOUNT] = { "amount", FIELD_MONEY, FIELD_REQUIRED, 0, 0, NULL },
-	[PN_CURRENCY] = { "currency", FIELD_STRING, FIELD_REQUIRED, 3, 3,
-	    NULL },
+	[PN_CURRENCY] = { "currency", FIELD_STRING, FIELD_REQUIRED, 3, 3, NULL,
+	    NULL, NULL },
 	[PN_TXN] = { "provider_txn_id", FIELD_STRING, FIELD_REQUIRED, 1, 128,
-	    NULL },
-	[PN_STATUS] = { "status", FIELD_STRING, FIELD_REQUIRED, 1, 32, NULL },
+	    NULL, NULL, NULL },
+	[PN_STATUS] = { "status", FIELD_STRING, FIELD_REQUIRED, 1, 32, NULL,
+	    NULL, NULL },
 };
 
 static const struct body_schema schema_payment = SCHEMA(f_payment);
+
+/* An order as the API shows it; its lines: order_line_fields. */
+static const struct hf_field order_fields[] = {
+	HF_FIELD(struct order, id, HF_K_U64),
+	HF_FIELD(struct order, reference_id, HF_K_STR),
+	HF_FIELDF(struct order, user_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct order, created_by, HF_K_STR),
+	HF_FIELD(struct order, status, HF_K_STR),
+	HF_FIELD(struct order, total, HF_K_STR),
+	HF_FIELD(struct order, currency, HF_K_STR),
+	HF_FIELD(struct order, note, HF_K_STR),
+	HF_FIELD(struct order, expires_at, HF_K_STR),
+	HF_FIELD(struct order, paid_at, HF_K_STR),
+	HF_FIELD(struct order, cancelled_at, HF_K_STR),
+	HF_FIELD(struct order, refunded_at, HF_K_STR),
+	HF_FIELD(struct order, fulfilled_at, HF_K_STR),
+	HF_FIELD(struct order, created_at, HF_K_STR),
+	HF_FIELD(struct order, updated_at, HF_K_STR),
+};
+
+/* What POST /payments/notify answers beside the order. */
+static const struct hf_field payment_fields[] = {
+	HF_FIELD(struct payment_result, payment_id, HF_K_U64),
+	HF_FIELD(struct payment_result, outcome, HF_K_STR),
+};
 
 /* An order; lines only when loaded (one order, not a list). */
 static json_object *
 order_json(const struct order *o, int with_lines)
 {
-	json_object	*j = json_object_new_object(), *lines, *l;
-	size_t		 i;
+	json_object	*j;
 
-	json_object_object_add(j, "id", json_object_new_int64((int64_t)o->id));
-	json_object_object_add(j, "reference_id",
-	    api_str_or_null(o->reference_id));
-	json_object_object_add(j, "user_id", o->user_id != 0 ?
-	    json_object_new_int64((int64_t)o->user_id) : NULL);
-	json_object_object_add(j, "created_by", api_str_or_null(o->created_by));
-	json_object_object_add(j, "status", api_str_or_null(o->status));
-	json_object_object_add(j, "total", api_str_or_null(o->total));
-	json_object_object_add(j, "currency", api_str_or_null(o->currency));
-	json_object_object_add(j, "note", api_str_or_null(o->note));
-	json_object_object_add(j, "expires_at", api_str_or_null(o->expires_at));
-	json_object_object_add(j, "paid_at", api_str_or_null(o->paid_at));
-	json_object_object_add(j, "cancelled_at",
-	    api_str_or_null(o->cancelled_at));
-	json_object_object_add(j, "refunded_at",
-	    api_str_or_null(o->refunded_at));
-	json_object_object_add(j, "fulfilled_at",
-	    api_str_or_null(o->fulfilled_at));
-	json_object_object_add(j, "created_at", api_str_or_null(o->created_at));
-	json_object_object_add(j, "updated_at", api_str_or_null(o->updated_at));
-	if (!with_lines)
-		return j;
-	lines = json_object_new_array();
-	for (i = 0; i < o->nlines; i++) {
-		l = json_object_new_object();
-		json_object_object_add(l, "sku",
-		    json_object_new_string(o->lines[i].sku));
-		json_object_object_add(l, "quantity",
-		    json_object_new_int64(o->lines[i].quantity));
-		json_object_object_add(l, "unit_price",
-		    api_str_or_null(o->lines[i].unit_price));
-		json_object_object_add(l, "line_total",
-		    api_str_or_null(o->lines[i].line_total));
-		json_object_object_add(l, "reservation_id",
-		    o->lines[i].reservation_id != 0 ? json_object_new_int64(
-		    (int64_t)o->lines[i].reservation_id) : NULL);
-		json_object_array_add(lines, l);
-	}
-	json_object_object_add(j, "lines", lines);
+	j = hf_fields_json(order_fields, HF_NITEMS(order_fields), o);
+	if (j != NULL && with_lines)
+		json_object_object_add(j, "lines", hf_fields_json_array(
+		    order_line_fields, HF_NITEMS(order_line_fields), o->lines,
+		    sizeof(*o->lines), o->nlines));
 	return j;
 }
 
@@ -106,7 +98,7 @@ api_order_create(struct http_request *req)
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
-	if (api_parse_items(req, fv[OC_ITEMS].j, &in.items, &in.nitems) != 0)
+	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0)
 		return;
 	in.note = fv[OC_NOTE].present && !fv[OC_NOTE].null ? fv[OC_NOTE].s :
 	    NULL;
@@ -122,10 +114,9 @@ api_orders_list(struct http_request *req)
 {
 	struct svc_ctx	 ctx;
 	struct order	*rows;
-	json_object	*items;
 	const char	*status;
 	long long	 page, per_page, total = 0;
-	size_t		 n = 0, i;
+	size_t		 n = 0;
 	int		 rc;
 
 	if (api_paging(req, &page, &per_page) != 0 ||
@@ -137,10 +128,9 @@ api_orders_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, order_json(&rows[i], 0));
-	http_reply(req, 200, api_list(items, page, per_page, total));
+	http_reply(req, 200, api_list(hf_fields_json_array(order_fields,
+	    HF_NITEMS(order_fields), rows, sizeof(*rows), n), page, per_page,
+	    total));
 }
 
 void
@@ -329,11 +319,9 @@ api_payment_notify(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	data = json_object_new_object();
-	json_object_object_add(data, "payment_id",
-	    json_object_new_int64((int64_t)out.payment_id));
-	json_object_object_add(data, "outcome",
-	    json_object_new_string(out.outcome));
-	json_object_object_add(data, "order", order_json(&out.order, 1));
+	data = hf_fields_json(payment_fields, HF_NITEMS(payment_fields), &out);
+	if (data != NULL)
+		json_object_object_add(data, "order",
+		    order_json(&out.order, 1));
 	http_reply(req, 200, data);
 }

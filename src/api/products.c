@@ -9,19 +9,24 @@ enum { P_SKU, P_NAME, P_DESC, P_CATEGORY, P_PRICE, P_ATTRS, P_QTY, P_WARN,
     P_CRIT, P_LOC };
 
 static const struct field f_product_create[] = {
-	[P_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL },
-	[P_NAME] = { "name", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL },
-	[P_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0,
-	    API_DESCRIPTION_MAX, NULL },
-	[P_CATEGORY] = { "category", FIELD_STRING, FIELD_NULLABLE, 1, 100,
+	[P_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL, NULL, NULL },
+	[P_NAME] = { "name", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL, NULL,
 	    NULL },
-	[P_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL },
+	[P_DESC] = { "description", FIELD_STRING, FIELD_NULLABLE, 0,
+	    API_DESCRIPTION_MAX, NULL, NULL, NULL },
+	[P_CATEGORY] = { "category", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL,
+	    NULL, NULL },
+	[P_PRICE] = { "price", FIELD_MONEY, 0, 0, 0, NULL, NULL, "0.00" },
 	[P_ATTRS] = { "attributes", FIELD_OBJECT, FIELD_NULLABLE, 0,
-	    API_ATTRIBUTES_MAX, NULL },
-	[P_QTY] = { "initial_quantity", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
-	[P_WARN] = { "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
-	[P_CRIT] = { "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
-	[P_LOC] = { "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL },
+	    API_ATTRIBUTES_MAX, NULL, NULL, NULL },
+	[P_QTY] = { "initial_quantity", FIELD_INT, FIELD_INVENTORY, 0,
+	    API_QUANTITY_MAX, NULL, NULL, "0" },
+	[P_WARN] = { "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0,
+	    API_QUANTITY_MAX, NULL, NULL, "0" },
+	[P_CRIT] = { "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0,
+	    API_QUANTITY_MAX, NULL, NULL, "0" },
+	[P_LOC] = { "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL,
+	    NULL, NULL },
 };
 
 const struct body_schema schema_product_create = SCHEMA(f_product_create);
@@ -134,7 +139,7 @@ api_product_create(struct http_request *req)
 	in.name = fv[P_NAME].s;
 	in.description = opt_str(&fv[P_DESC]);
 	in.category = opt_str(&fv[P_CATEGORY]);
-	in.price = fv[P_PRICE].present ? fv[P_PRICE].s : NULL;
+	in.price = fv[P_PRICE].s;
 	if (fv[P_ATTRS].present && !fv[P_ATTRS].null)
 		in.attributes = json_object_to_json_string_ext(fv[P_ATTRS].j,
 		    JSON_C_TO_STRING_PLAIN);

@@ -10,18 +10,31 @@ static const char *const types[] = { "cart", "order", NULL };
 static const char *const statuses[] = { "active", "committed", "released",
     "expired", NULL };
 
+/* A line of a reservation or an order: {sku, quantity}. */
+static const struct field f_line[] = {
+	[API_LINE_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 0, 0, NULL, NULL,
+	    NULL },
+	[API_LINE_QTY] = { "quantity", FIELD_INT, FIELD_REQUIRED |
+	    FIELD_INVENTORY, 1, API_QUANTITY_MAX, NULL, NULL, NULL },
+};
+
+const struct body_schema schema_line = SCHEMA(f_line);
+
 enum { RV_TYPE, RV_REF, RV_TTL, RV_ITEMS };
 
 static const struct field f_reserve[] = {
-	[RV_TYPE] = { "type", FIELD_STRING, FIELD_REQUIRED, 0, 0, types },
-	[RV_REF] = { "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128,
+	[RV_TYPE] = { "type", FIELD_STRING, FIELD_REQUIRED, 0, 0, types, NULL,
 	    NULL },
-	[RV_TTL] = { "ttl_seconds", FIELD_INT, FIELD_INVENTORY, 1, 86400,
-	    NULL },
-	[RV_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, 100, NULL },
+	[RV_REF] = { "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128, NULL,
+	    NULL, NULL },
+	[RV_TTL] = { "ttl_seconds", FIELD_INT, FIELD_INVENTORY, 1, 86400, NULL,
+	    NULL, "900" },
+	[RV_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, API_LINES_MAX,
+	    NULL, &schema_line, NULL },
 };
 static const struct field f_reference[] = {
-	{ "reference_id", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL },
+	{ "reference_id", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL, NULL,
+	    NULL },
 };
 
 const struct body_schema schema_reserve = SCHEMA(f_reserve);
@@ -70,75 +83,25 @@ one_json(struct http_request *req, void *arg)
 }
 
 /*
- * items: [{sku, quantity}], checked line by line (details name the line).
- * Returns 0, or -1 after replying. Orders read their items with it too.
+ * The lines of an items array the schema passed (schema_line) as the
+ * services take them. Returns 0, or -1 after replying. Orders read their
+ * items with it too.
  */
 int
-api_parse_items(struct http_request *req, json_object *arr,
+api_lines(struct http_request *req, const struct field_value *items,
     struct reserve_item **out, size_t *n)
 {
-	json_object	*line, *v;
-	size_t		 i, len = json_object_array_length(arr);
-	const char	*why = NULL, *field = "items";
-	json_object	*details;
+	size_t	i;
 
-	*out = arena_calloc(req->arena, len, sizeof(**out));
-	if (*out == NULL) {
+	*n = (size_t)items->i;
+	if ((*out = arena_calloc(req->arena, *n + 1, sizeof(**out))) == NULL) {
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	for (i = 0; i < len && why == NULL; i++) {
-		line = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(line, json_type_object)) {
-			why = "each line must be an object {sku, quantity}";
-			break;
-		}
-		json_object_object_foreach(line, key, val) {
-			(void)val;
-			if (strcmp(key, "sku") != 0 &&
-			    strcmp(key, "quantity") != 0) {
-				field = arena_printf(req->arena, "items[%zu].%s",
-				    i, key);
-				details = json_object_new_object();
-				json_object_object_add(details, "field",
-				    json_object_new_string(field));
-				http_reply_err(req, HF_E_REQ_UNKNOWN_FIELD,
-				    arena_printf(req->arena, "%s: unknown "
-				    "field", field), details);
-				return -1;
-			}
-		}
-		if (!json_object_object_get_ex(line, "sku", &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    !hf_sku_valid(json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v))) {
-			field = arena_printf(req->arena, "items[%zu].sku", i);
-			why = HF_SKU_GRAMMAR;
-			break;
-		}
-		(*out)[i].sku = arena_strdup(req->arena,
-		    json_object_get_string(v));
-		if (!json_object_object_get_ex(line, "quantity", &v) ||
-		    !json_object_is_type(v, json_type_int) ||
-		    json_object_get_int64(v) < 1 ||
-		    json_object_get_int64(v) > 1000000000) {
-			field = arena_printf(req->arena, "items[%zu].quantity",
-			    i);
-			why = "a whole number from 1 to 1000000000";
-			details = json_object_new_object();
-			json_object_object_add(details, "field",
-			    json_object_new_string(field));
-			http_reply_err(req, HF_E_INV_PARAM, arena_printf(
-			    req->arena, "%s: %s", field, why), details);
-			return -1;
-		}
-		(*out)[i].quantity = json_object_get_int64(v);
+	for (i = 0; i < *n; i++) {
+		(*out)[i].sku = items->items[i][API_LINE_SKU].s;
+		(*out)[i].quantity = items->items[i][API_LINE_QTY].i;
 	}
-	if (why != NULL) {
-		api_bad_query(req, field, why);
-		return -1;
-	}
-	*n = len;
 	return 0;
 }
 
@@ -157,8 +120,8 @@ api_reserve(struct http_request *req)
 	in.type = fv[RV_TYPE].s;
 	in.reference_id = fv[RV_REF].present && !fv[RV_REF].null ?
 	    fv[RV_REF].s : NULL;
-	in.ttl_seconds = fv[RV_TTL].present ? fv[RV_TTL].i : 0;
-	if (api_parse_items(req, fv[RV_ITEMS].j, &in.items, &in.nitems) != 0)
+	in.ttl_seconds = fv[RV_TTL].i;
+	if (api_lines(req, &fv[RV_ITEMS], &in.items, &in.nitems) != 0)
 		return;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)

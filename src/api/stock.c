@@ -9,23 +9,29 @@ static const char *const levels[] = { "ok", "warning", "critical", "out",
     NULL };
 
 static const struct field f_stock_patch[] = {
-	{ "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
-	{ "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0, 1000000000, NULL },
-	{ "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL },
-	{ "is_active", FIELD_BOOL, 0, 0, 0, NULL },
+	{ "warning_threshold", FIELD_INT, FIELD_INVENTORY, 0, API_QUANTITY_MAX,
+	    NULL, NULL, NULL },
+	{ "critical_threshold", FIELD_INT, FIELD_INVENTORY, 0, API_QUANTITY_MAX,
+	    NULL, NULL, NULL },
+	{ "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL, NULL, NULL },
+	{ "is_active", FIELD_BOOL, 0, 0, 0, NULL, NULL, NULL },
 };
 static const struct field f_restock[] = {
-	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1, 1000000000, NULL },
-	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL },
-	{ "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128, NULL },
+	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1,
+	    API_QUANTITY_MAX, NULL, NULL, NULL },
+	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL, NULL, NULL },
+	{ "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128, NULL, NULL,
+	    NULL },
 };
 static const struct field f_deduct[] = {
-	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1, 1000000000, NULL },
-	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL },
+	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1,
+	    API_QUANTITY_MAX, NULL, NULL, NULL },
+	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL, NULL, NULL },
 };
 static const struct field f_adjust[] = {
-	{ "delta", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, -1000000000, 1000000000, NULL },
-	{ "reason", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL },
+	{ "delta", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY,
+	    -API_QUANTITY_MAX, API_QUANTITY_MAX, NULL, NULL, NULL },
+	{ "reason", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_stock_patch = SCHEMA(f_stock_patch);

@@ -10,22 +10,25 @@ static const char *const roles_key[] = { "business", "admin", NULL };
 static const char *const statuses[] = { "active", "disabled", NULL };
 
 static const struct field f_me_patch[] = {
-	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL },
-	{ "avatar_url", FIELD_STRING, FIELD_NULLABLE, 1, 2048, NULL },
+	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL, NULL,
+	    NULL },
+	{ "avatar_url", FIELD_STRING, FIELD_NULLABLE, 1, 2048, NULL, NULL,
+	    NULL },
 };
 static const struct field f_user_create[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL },
-	{ "role", FIELD_STRING, FIELD_REQUIRED, 0, 0, roles_user },
-	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "password", FIELD_STRING, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+	{ "role", FIELD_STRING, FIELD_REQUIRED, 0, 0, roles_user, NULL, NULL },
+	{ "display_name", FIELD_STRING, FIELD_NULLABLE, 1, 100, NULL, NULL,
+	    NULL },
 };
 static const struct field f_user_patch[] = {
-	{ "role", FIELD_STRING, 0, 0, 0, roles_user },
-	{ "status", FIELD_STRING, 0, 0, 0, statuses },
+	{ "role", FIELD_STRING, 0, 0, 0, roles_user, NULL, NULL },
+	{ "status", FIELD_STRING, 0, 0, 0, statuses, NULL, NULL },
 };
 static const struct field f_key_create[] = {
-	{ "name", FIELD_STRING, FIELD_REQUIRED, 1, 100, NULL },
-	{ "role", FIELD_STRING, FIELD_REQUIRED, 0, 0, roles_key },
+	{ "name", FIELD_STRING, FIELD_REQUIRED, 1, 100, NULL, NULL, NULL },
+	{ "role", FIELD_STRING, FIELD_REQUIRED, 0, 0, roles_key, NULL, NULL },
 };
 
 const struct body_schema schema_me_patch = SCHEMA(f_me_patch);

@@ -13,57 +13,59 @@ static const char *const delivery_statuses[] = { "pending", "retrying",
 enum { WH_URL, WH_EVENTS, WH_SECRET };
 
 static const struct field f_webhook[] = {
-	[WH_URL] = { "url", FIELD_STRING, FIELD_REQUIRED, 1, 2048, NULL },
-	[WH_EVENTS] = { "events", FIELD_ARRAY, FIELD_REQUIRED, 1, 6, NULL },
+	[WH_URL] = { "url", FIELD_STRING, FIELD_REQUIRED, 1, 2048, NULL, NULL,
+	    NULL },
+	[WH_EVENTS] = { "events", FIELD_ARRAY, FIELD_REQUIRED, 1, 6, NULL, NULL,
+	    NULL },
 	[WH_SECRET] = { "secret", FIELD_STRING, FIELD_NULLABLE,
-	    WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX, NULL },
+	    WEBHOOK_SECRET_MIN, WEBHOOK_SECRET_MAX, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_webhook = SCHEMA(f_webhook);
 
-/* The SET text "a,b" as ["a", "b"]. */
+/* A webhook as the API shows it; events as an array. */
+static const struct hf_field webhook_fields[] = {
+	HF_FIELD(struct webhook, id, HF_K_U64),
+	HF_FIELD(struct webhook, url, HF_K_STR),
+	HF_FIELD_AS("events", struct webhook, event_list, HF_K_JSON),
+	HF_FIELD(struct webhook, active, HF_K_BOOL),
+	HF_FIELD(struct webhook, created_by, HF_K_STR),
+	HF_FIELD(struct webhook, created_at, HF_K_STR),
+};
+
+/* Its deliveries by state, in lists */
+static const struct hf_field webhook_count_fields[] = {
+	HF_FIELD(struct webhook, pending, HF_K_INT),
+	HF_FIELD(struct webhook, delivered, HF_K_INT),
+	HF_FIELD(struct webhook, dead, HF_K_INT),
+};
+
+static const struct hf_field delivery_fields[] = {
+	HF_FIELD(struct delivery, id, HF_K_U64),
+	HF_FIELD(struct delivery, event, HF_K_STR),
+	HF_FIELD(struct delivery, event_id, HF_K_STR),
+	HF_FIELD(struct delivery, status, HF_K_STR),
+	HF_FIELD(struct delivery, attempts, HF_K_INT),
+	HF_FIELD(struct delivery, next_attempt_at, HF_K_STR),
+	HF_FIELD(struct delivery, delivered_at, HF_K_STR),
+	HF_FIELD(struct delivery, dead_at, HF_K_STR),
+	HF_FIELD(struct delivery, last_error, HF_K_STR),
+	HF_FIELD(struct delivery, created_at, HF_K_STR),
+};
+
+/* A webhook; the secret only right after creation, never in lists. */
 static json_object *
-events_json(struct http_request *req, const char *events)
+webhook_json(const struct webhook *w, int with_counts)
 {
-	json_object	*a = json_object_new_array();
-	char		*s, *comma;
+	json_object	*o;
 
-	if (events == NULL || (s = arena_strdup(req->arena, events)) == NULL)
-		return a;
-	while (*s != '\0') {
-		if ((comma = strchr(s, ',')) != NULL)
-			*comma = '\0';
-		json_object_array_add(a, json_object_new_string(s));
-		if (comma == NULL)
-			break;
-		s = comma + 1;
-	}
-	return a;
-}
-
-static json_object *
-webhook_json(struct http_request *req, const struct webhook *w,
-    int with_counts)
-{
-	json_object	*o = json_object_new_object(), *d;
-
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)w->id));
-	json_object_object_add(o, "url", api_str_or_null(w->url));
-	json_object_object_add(o, "events", events_json(req, w->events));
-	json_object_object_add(o, "active", json_object_new_boolean(w->active));
-	json_object_object_add(o, "created_by", api_str_or_null(w->created_by));
-	json_object_object_add(o, "created_at", api_str_or_null(w->created_at));
-	if (with_counts) {
-		d = json_object_new_object();
-		json_object_object_add(d, "pending",
-		    json_object_new_int64(w->pending));
-		json_object_object_add(d, "delivered",
-		    json_object_new_int64(w->delivered));
-		json_object_object_add(d, "dead",
-		    json_object_new_int64(w->dead));
-		json_object_object_add(o, "deliveries", d);
-	}
-	if (w->secret[0] != '\0')
+	if ((o = hf_fields_json(webhook_fields, HF_NITEMS(webhook_fields),
+	    w)) == NULL)
+		return NULL;
+	if (with_counts)
+		json_object_object_add(o, "deliveries", hf_fields_json(
+		    webhook_count_fields, HF_NITEMS(webhook_count_fields), w));
+	if (w->secret != NULL)
 		json_object_object_add(o, "secret",
 		    json_object_new_string(w->secret));
 	return o;
@@ -103,7 +105,7 @@ api_webhook_create(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 201, webhook_json(req, &out, 0));
+	http_reply(req, 201, webhook_json(&out, 0));
 }
 
 void
@@ -126,7 +128,7 @@ api_webhooks_list(struct http_request *req)
 	}
 	items = json_object_new_array();
 	for (i = 0; i < n; i++)
-		json_object_array_add(items, webhook_json(req, &rows[i], 1));
+		json_object_array_add(items, webhook_json(&rows[i], 1));
 	http_reply(req, 200, api_list(items, page, per_page, total));
 }
 
@@ -146,7 +148,7 @@ api_webhook_delete(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, webhook_json(req, &w, 0));
+	http_reply(req, 200, webhook_json(&w, 0));
 }
 
 void
@@ -154,8 +156,9 @@ api_webhook_deliveries(struct http_request *req)
 {
 	struct svc_ctx		 ctx;
 	struct delivery_filter	 f;
-	json_object		*items = NULL;
+	struct delivery		*rows;
 	long long		 total = 0;
+	size_t			 n = 0;
 	uint64_t		 id;
 	int			 rc;
 
@@ -165,10 +168,12 @@ api_webhook_deliveries(struct http_request *req)
 	    api_enum_param(req, "status", delivery_statuses, &f.status) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_webhook_deliveries(&ctx, id, &f, &items, &total)) !=
+	if ((rc = svc_webhook_deliveries(&ctx, id, &f, &rows, &n, &total)) !=
 	    HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(hf_fields_json_array(delivery_fields,
+	    HF_NITEMS(delivery_fields), rows, sizeof(*rows), n), f.page,
+	    f.per_page, total));
 }

@@ -109,7 +109,7 @@ check_one(struct db *db, struct db_sql *q,
 				bad = 1;
 			} else if (!kind_fits(q->cols[c].kind, &f[c])) {
 				snprintf(what, sizeof(what), "column %s (SQL "
-				    "type %d) does not fit a %s member",
+				    "type %d) cannot fill a member of kind %s",
 				    f[c].name, (int)f[c].type,
 				    kind_name[q->cols[c].kind]);
 				say(report, arg, q, what);

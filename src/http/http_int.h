@@ -12,7 +12,7 @@ struct http_header {
 	const char		*value;
 };
 
-/* Writes status line, headers and body to the client (serve.c). */
+/* Writes status line, headers and body to the client (io.c). */
 void	http_write(struct http_request *, int status,
 	    const char *content_type, const char *body, size_t len);
 
@@ -25,5 +25,22 @@ struct http_part {
 
 void	http_writev(struct http_request *, int status,
 	    const char *content_type, const struct http_part *, size_t);
+
+/* io.c: reads len bytes of body into req->body. Returns 0 or -1. */
+int	http_body_read(struct http_request *, size_t len);
+
+/*
+ * body.c: http_body_is_json is 1 for an application/json Content-Type;
+ * http_body_parse parses the body as one JSON object into req->json, and
+ * http_body_schema checks it against the route's schema into req->fv.
+ * Those two reply (4xx or 500) and return -1 when they refuse.
+ */
+int	http_body_is_json(const char *content_type);
+int	http_body_parse(struct http_request *);
+int	http_body_schema(struct http_request *);
+
+/* front.c: serves one accepted request, replying whatever happens. */
+void	http_serve_one(struct http_request *, const struct route *,
+	    size_t nroutes);
 
 #endif /* HOLDFAST_HTTP_INT_H */

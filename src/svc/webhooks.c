@@ -17,7 +17,6 @@
  */
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "holdfast/db.h"
@@ -39,50 +38,43 @@ const char *const webhook_events[] = {
 	NULL
 };
 
-/* Columns of WEBHOOK_COLS (sql_orders.c), then the list's counts. */
-enum { W_ID, W_URL, W_EVENTS, W_ACTIVE, W_BY, W_CREATED, W_PENDING,
-    W_DELIVERED, W_DEAD, W__MAX };
+/* The audit value of a webhook: never its secret. */
+struct webhook_audit {
+	const char	*url, *events;
+};
 
-static long long
-cell_ll(const struct db_result *r, size_t row, size_t col)
+static const struct hf_field webhook_audit_fields[] = {
+	HF_FIELD(struct webhook_audit, url, HF_K_STR),
+	HF_FIELD(struct webhook_audit, events, HF_K_STR),
+};
+
+static const char *
+webhook_audit_text(struct arena *a, const char *url, const char *events)
 {
-	long long	v = 0;
+	struct webhook_audit	v = { url, events };
 
-	if (DB_CELL(r, row, col) != NULL)
-		hf_parse_ll(DB_CELL(r, row, col), LLONG_MIN, LLONG_MAX, &v);
-	return v;
+	return hf_fields_text(a, webhook_audit_fields,
+	    HF_NITEMS(webhook_audit_fields), &v);
 }
 
-static void
-webhook_from_row(const struct db_result *r, size_t row, struct webhook *w)
+/* outbox.target of a webhook's deliveries: its id as text */
+static const char *
+webhook_target_text(struct arena *a, uint64_t id)
 {
-	memset(w, 0, sizeof(*w));
-	w->id = (uint64_t)cell_ll(r, row, W_ID);
-	w->url = DB_CELL(r, row, W_URL);
-	w->events = DB_CELL(r, row, W_EVENTS);
-	w->active = cell_ll(r, row, W_ACTIVE) != 0;
-	w->created_by = DB_CELL(r, row, W_BY);
-	w->created_at = DB_CELL(r, row, W_CREATED);
-	if (r->ncols > W_DEAD) {
-		w->pending = cell_ll(r, row, W_PENDING);
-		w->delivered = cell_ll(r, row, W_DELIVERED);
-		w->dead = cell_ll(r, row, W_DEAD);
-	}
+	return arena_printf(a, "%llu", (unsigned long long)id);
 }
 
+/* Webhook id in any state, without counts; HF_E_NOT_FOUND. */
 static int
 webhook_load(struct db *db, struct arena *a, uint64_t id, struct webhook *w)
 {
-	struct db_param		p[1] = { DB_INT((long long)id) };
-	struct db_result	r;
-	int			rc;
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	int		rc, found;
 
-	if ((rc = db_query(db, a, &db_sql_webhook_by_id, p, 1, &r)) != HF_OK)
+	if ((rc = db_row(db, a, &db_sql_webhook_by_id, p, 1, w, &found)) !=
+	    HF_OK)
 		return rc;
-	if (r.nrows == 0)
-		return HF_E_NOT_FOUND;
-	webhook_from_row(&r, 0, w);
-	return HF_OK;
+	return found ? HF_OK : HF_E_NOT_FOUND;
 }
 
 static int
@@ -120,16 +112,6 @@ events_text(struct svc_ctx *ctx, const char **events, size_t n)
 	return out;
 }
 
-static json_object *
-webhook_audit_json(const char *url, const char *events)
-{
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "url", json_object_new_string(url));
-	json_object_object_add(o, "events", json_object_new_string(events));
-	return o;
-}
-
 struct webhook_txn {
 	struct svc_ctx		*ctx;
 	uint64_t		 id;
@@ -152,16 +134,18 @@ create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_webhook_insert, p, 4, NULL, &id)) !=
 	    HF_OK)
 		return rc;
-	if ((rc = svc_audit(db, t->ctx, "webhook.create", "webhook", id, NULL,
-	    webhook_audit_json(t->url, t->events))) != HF_OK)
+	if ((rc = svc_audit_text(db, t->ctx, "webhook.create", "webhook", id,
+	    NULL, webhook_audit_text(t->ctx->arena, t->url, t->events))) !=
+	    HF_OK)
 		return rc;
 	return webhook_load(db, t->ctx->arena, id, t->out);
 }
 
 /*
- * Subscribes a URL (http or https) to events. The secret is the caller's
- * (16 to 128 printable ASCII characters) or generated; it is in
- * out->secret, the only time it is shown.
+ * Subscribes a URL (http or https) to events (one or more: the request
+ * schema holds that). The secret is the caller's (16 to 128 printable
+ * ASCII characters) or generated; it is in out->secret, the only time it
+ * is shown.
  */
 int
 svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
@@ -187,8 +171,7 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 		return field_error(ctx, "url", "an absolute http:// or "
 		    "https:// URL of at most 2048 bytes");
 	}
-	if (in->nevents == 0 ||
-	    (t.events = events_text(ctx, in->events, in->nevents)) == NULL)
+	if ((t.events = events_text(ctx, in->events, in->nevents)) == NULL)
 		return field_error(ctx, "events", "one or more of stock.low, "
 		    "stock.out, order.paid, order.cancelled, hold.ready, "
 		    "loan.overdue");
@@ -212,7 +195,8 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 	t.out = out;
 	if ((rc = db_txn(ctx->app->db, create_fn, &t)) != HF_OK)
 		return rc;
-	snprintf(out->secret, sizeof(out->secret), "%s", t.secret);
+	if ((out->secret = arena_strdup(ctx->arena, t.secret)) == NULL)
+		return HF_E_SYS_INTERNAL;
 	return HF_OK;
 }
 
@@ -221,27 +205,17 @@ int
 svc_webhooks_list(struct svc_ctx *ctx, long long page, long long per_page,
     struct webhook **out, size_t *n, long long *total)
 {
-	struct db_param		p[2];
-	struct db_result	r;
-	size_t			i;
-	int			rc;
+	struct db_param	p[2];
+	int		rc;
 
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_webhooks_count,
-	    NULL, 0, &r)) != HF_OK)
+	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_webhooks_count,
+	    NULL, 0, &rc);
+	if (rc != HF_OK)
 		return rc;
-	*total = cell_ll(&r, 0, 0);
 	p[0] = DB_INT(per_page);
 	p[1] = DB_INT((page - 1) * per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_webhooks_list, p,
-	    2, &r)) != HF_OK)
-		return rc;
-	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
-	    NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < r.nrows; i++)
-		webhook_from_row(&r, i, &(*out)[i]);
-	*n = r.nrows;
-	return HF_OK;
+	return db_rows(ctx->app->db, ctx->arena, &db_sql_webhooks_list, p, 2,
+	    out, n);
 }
 
 static int
@@ -259,14 +233,14 @@ delete_fn(struct db *db, void *arg)
 		return rc;
 	if (n != 1)
 		return HF_E_NOT_FOUND;	/* deleted before */
-	p[0] = DB_STR(arena_printf(t->ctx->arena, "%llu",
-	    (unsigned long long)t->id));
+	p[0] = DB_STR(webhook_target_text(t->ctx->arena, t->id));
 	if ((rc = db_exec(db, &db_sql_webhook_kill_pending, p, 1, NULL,
 	    NULL)) != HF_OK)
 		return rc;
 	t->out->active = 0;
-	return svc_audit(db, t->ctx, "webhook.delete", "webhook", t->id,
-	    webhook_audit_json(t->out->url, t->out->events), NULL);
+	return svc_audit_text(db, t->ctx, "webhook.delete", "webhook", t->id,
+	    webhook_audit_text(t->ctx->arena, t->out->url, t->out->events),
+	    NULL);
 }
 
 /* Deactivates webhook id; its undelivered deliveries turn dead. */
@@ -282,66 +256,30 @@ svc_webhook_delete(struct svc_ctx *ctx, uint64_t id, struct webhook *out)
 	return db_txn(ctx->app->db, delete_fn, &t);
 }
 
-/* Columns of DELIVERY_COLS (sql_orders.c). */
-enum { D_ID, D_EVENT, D_EVENT_ID, D_STATUS, D_ATTEMPTS, D_NEXT, D_DONE,
-    D_DEAD, D_ERROR, D_CREATED, D__MAX };
-
-static json_object *
-delivery_json(const struct db_result *r, size_t row)
-{
-	static const char *const names[D__MAX] = { "id", "event", "event_id",
-	    "status", "attempts", "next_attempt_at", "delivered_at", "dead_at",
-	    "last_error", "created_at" };
-	json_object	*o = json_object_new_object();
-	const char	*status = DB_CELL(r, row, D_STATUS), *v;
-	size_t		 c;
-
-	for (c = 0; c < D__MAX; c++) {
-		v = DB_CELL(r, row, c);
-		/* a delivery that is over has no next attempt */
-		if (c == D_NEXT && status != NULL &&
-		    (strcmp(status, "delivered") == 0 ||
-		    strcmp(status, "dead") == 0))
-			v = NULL;
-		if (c == D_ID || c == D_ATTEMPTS)
-			json_object_object_add(o, names[c],
-			    json_object_new_int64(cell_ll(r, row, c)));
-		else
-			json_object_object_add(o, names[c], v != NULL ?
-			    json_object_new_string(v) : NULL);
-	}
-	return o;
-}
-
 /* The deliveries of webhook id (deleted ones too), newest first. */
 int
 svc_webhook_deliveries(struct svc_ctx *ctx, uint64_t id,
-    const struct delivery_filter *f, json_object **items, long long *total)
+    const struct delivery_filter *f, struct delivery **out, size_t *n,
+    long long *total)
 {
-	struct webhook		w;
-	struct db_param		p[5];
-	struct db_result	r;
-	size_t			i;
-	int			rc;
+	struct webhook	w;
+	struct db_param	p[4];
+	int		rc;
 
+	*out = NULL;
+	*n = 0;
 	if ((rc = webhook_load(ctx->app->db, ctx->arena, id, &w)) != HF_OK)
 		return rc;
-	p[0] = DB_STR(arena_printf(ctx->arena, "%llu", (unsigned long long)id));
-	p[1] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
-	p[2] = p[1];
-	p[3] = DB_INT(f->per_page);
-	p[4] = DB_INT((f->page - 1) * f->per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_deliveries_count,
-	    p, 3, &r)) != HF_OK)
+	p[0] = DB_STR(webhook_target_text(ctx->arena, id));
+	p[1] = DB_OPT_STR(f->status);
+	p[2] = DB_INT(f->per_page);
+	p[3] = DB_INT((f->page - 1) * f->per_page);
+	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_deliveries_count,
+	    p, 2, &rc);
+	if (rc != HF_OK)
 		return rc;
-	*total = cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_deliveries_list,
-	    p, 5, &r)) != HF_OK)
-		return rc;
-	*items = json_object_new_array();
-	for (i = 0; i < r.nrows; i++)
-		json_object_array_add(*items, delivery_json(&r, i));
-	return HF_OK;
+	return db_rows(ctx->app->db, ctx->arena, &db_sql_deliveries_list, p, 4,
+	    out, n);
 }
 
 /* --- delivery (holdfast-notify) --------------------------------------- */
@@ -357,10 +295,10 @@ static int
 fanout_fn(struct db *db, void *arg)
 {
 	struct fanout_txn	*t = arg;
+	struct orders_id_row	*subs;
 	struct db_param		 p[2];
-	struct db_result	 r;
 	uint64_t		 done = 0;
-	size_t			 i;
+	size_t			 i, nsubs;
 	int			 rc;
 
 	t->n = 0;
@@ -372,14 +310,14 @@ fanout_fn(struct db *db, void *arg)
 		return rc;
 	if (done != 1)
 		return HF_OK;
-	if ((rc = db_query(db, t->arena, &db_sql_webhook_subscribers, p, 1,
-	    &r)) != HF_OK)
+	if ((rc = db_rows(db, t->arena, &db_sql_webhook_subscribers, p, 1,
+	    &subs, &nsubs)) != HF_OK)
 		return rc;
-	if ((t->ids = arena_calloc(t->arena, r.nrows + 1, sizeof(*t->ids))) ==
+	if ((t->ids = arena_calloc(t->arena, nsubs + 1, sizeof(*t->ids))) ==
 	    NULL)
 		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < r.nrows; i++) {
-		p[0] = DB_STR(DB_CELL(&r, i, 0));
+	for (i = 0; i < nsubs; i++) {
+		p[0] = DB_STR(webhook_target_text(t->arena, subs[i].id));
 		p[1] = DB_INT((long long)t->id);
 		if ((rc = db_exec(db, &db_sql_webhook_fanout, p, 2, NULL,
 		    &t->ids[t->n])) != HF_OK)
@@ -395,42 +333,41 @@ webhook_post(struct app *app, struct arena *a, uint64_t outbox_id,
     const char *target, const char *payload, char *err, size_t errlen)
 {
 	struct notify_webhook	 w;
-	struct db_param		 p[1];
-	struct db_result	 r;
-	json_object		*o, *v;
+	struct webhook_target	 to;
+	struct db_param		 p[2];
 	long long		 id;
-	int			 rc;
+	int			 found;
 
 	if (hf_parse_ll(target, 1, LLONG_MAX, &id) != 0) {
 		snprintf(err, errlen, "webhook: bad target");
 		return NOTIFY_PERMANENT;
 	}
-	p[0] = DB_INT(id);
-	if (db_query(app->db, a, &db_sql_webhook_target, p, 1, &r) != HF_OK) {
+	p[0] = DB_INT((long long)outbox_id);
+	p[1] = DB_INT(id);
+	if (db_row(app->db, a, &db_sql_webhook_target, p, 2, &to, &found) !=
+	    HF_OK) {
 		snprintf(err, errlen, "database: %s", db_last_error(app->db));
 		return NOTIFY_RETRY;
 	}
-	if (r.nrows == 0 || cell_ll(&r, 0, 2) == 0) {
+	if (!found || !to.active) {
 		snprintf(err, errlen, "webhook deleted");
 		return NOTIFY_PERMANENT;
 	}
-	if (payload == NULL || (o = json_tokener_parse(payload)) == NULL) {
+	/* outbox.payload is a JSON column: the event and its id come from
+	 * the stored row, the body from the caller */
+	if (payload == NULL) {
 		snprintf(err, errlen, "payload: not JSON");
 		return NOTIFY_PERMANENT;
 	}
 	memset(&w, 0, sizeof(w));
-	w.url = DB_CELL(&r, 0, 0);
-	w.secret = DB_CELL(&r, 0, 1);
-	if (json_object_object_get_ex(o, "event", &v))
-		w.event = arena_strdup(a, json_object_get_string(v));
-	if (json_object_object_get_ex(o, "event_id", &v))
-		w.event_id = arena_strdup(a, json_object_get_string(v));
-	json_object_put(o);
+	w.url = to.url;
+	w.secret = to.secret;
+	w.event = to.event;
+	w.event_id = to.event_id;
 	w.delivery_id = outbox_id;
 	w.body = payload;
 	w.len = strlen(payload);
-	rc = notify_webhook_post(app->notify, &w, err, errlen);
-	return rc;
+	return notify_webhook_post(app->notify, &w, err, errlen);
 }
 
 /*

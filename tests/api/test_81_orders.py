@@ -10,7 +10,7 @@ import threading
 import time
 
 import hf
-import shop
+from hf import shop
 
 EXPIRE_ORDERS_RE = re.compile(r"orders: expired (\d+), skipped (\d+)")
 

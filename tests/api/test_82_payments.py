@@ -10,7 +10,7 @@ import threading
 import uuid
 
 import hf
-import shop
+from hf import shop
 
 
 def _txn():

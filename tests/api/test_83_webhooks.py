@@ -14,8 +14,8 @@ import time
 import uuid
 
 import hf
-import hook_receiver
-import shop
+from hf import hook_receiver
+from hf import shop
 
 
 def _hook(url, events, secret=None):

@@ -5,7 +5,7 @@ paid or fulfilled), and count and total by status."""
 import time
 
 import hf
-import shop
+from hf import shop
 
 
 def _stats(query="", token=None):

@@ -11,8 +11,8 @@ to make a loan overdue without waiting weeks)."""
 import threading
 
 import hf
-import lend
-from lend import borrow, borrow_ok
+from hf import lend
+from hf.lend import borrow, borrow_ok
 
 L = lend.Lending("t85")
 _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled

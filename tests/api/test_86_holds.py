@@ -14,8 +14,8 @@ cron runs every minute)."""
 import re
 
 import hf
-import lend
-from lend import borrow, borrow_one
+from hf import lend
+from hf.lend import borrow, borrow_one
 
 L = lend.Lending("t86")
 _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled

@@ -14,8 +14,8 @@ import subprocess
 import time
 
 import hf
-import lend
-from lend import borrow_one
+from hf import lend
+from hf.lend import borrow_one
 
 L = lend.Lending("t87")
 _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled

@@ -7,8 +7,8 @@ import time
 import uuid
 
 import hf
-import lend
-from lend import borrow_ok
+from hf import lend
+from hf.lend import borrow_ok
 
 L = lend.Lending("t88")
 _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled

@@ -11,8 +11,8 @@ import random
 import time
 
 import hf
-import lend
-import shop
+from hf import lend
+from hf import shop
 
 L = lend.Lending("t89")
 _biz, _user = L.biz, L.new_user

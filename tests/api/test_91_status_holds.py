@@ -22,9 +22,9 @@ import threading
 import time
 
 import hf
-import lend
-import shop
-from lend import borrow, borrow_one
+from hf import lend
+from hf import shop
+from hf.lend import borrow, borrow_one
 
 L = lend.Lending("t91")
 _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled

@@ -15,8 +15,8 @@ import socket
 import time
 
 import hf
-import hook_receiver
-import shop
+from hf import hook_receiver
+from hf import shop
 
 INTERNAL = [
     "http://10.0.0.1/hook", "http://10.255.255.255:8080/x",

@@ -1,9 +1,9 @@
 /*
  * fuzz_router.c: a method and a decoded path against the real route
- * table (api_routes, src/api/routes.c), as serve_one() matches them.
+ * table (api_routes, src/api/routes.c), as http_serve_one() matches them.
  *
  * Input: the first byte picks the method (one more value than there are
- * methods: an unknown method, which serve.c passes as HTTP_METHOD__MAX);
+ * methods: an unknown method, which front.c passes as HTTP_METHOD__MAX);
  * the rest, up to a NUL, is the path. router_match() is compared with a
  * reference matcher written here, one that splits both strings into
  * segment lists first:
@@ -15,7 +15,7 @@
  *    allow[] is exactly the methods of the matching patterns;
  *  - ROUTE_NO_PATH: no pattern matches.
  * A path whose captures do not fit the caller's scratch buffer (1 KB in
- * serve.c) matches nothing, as in router.c.
+ * front.c) matches nothing, as in router.c.
  */
 #include <string.h>
 

@@ -7,14 +7,21 @@
  * after the value, an object only) and each schema_check() answer is
  * checked against what the schema promises the handler:
  *  - a refusal names a field and a reason, with REQ_009, REQ_010 or
- *    INV_005; REQ_009 names a key of the body that the schema lacks;
+ *    INV_005; its place ("items[1].sku") leads through elements the body
+ *    has to a field of that element's table, or (REQ_009) to a key of
+ *    the body or element that the table lacks (not echoed if it is not
+ *    clean text), or to an element that is no object;
  *  - an acceptance has every key in the schema, every required field
  *    present, null only where allowed, and each value typed and within
  *    its limits: strings without NUL and of the stated length, e-mail
  *    addresses valid and lower case, an allowed value from the list,
- *    money in cents matching the text it came from.
+ *    money in cents matching the text it came from; an absent field with
+ *    a default reads as that default; the elements of an array with an
+ *    item table are each accepted the same way.
  */
 #include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,7 +31,7 @@
 #include "holdfast/http.h"
 #include "fuzz.h"
 
-#define FUZZ_JSON_DEPTH	32	/* serve.c HTTP_JSON_DEPTH */
+#define FUZZ_JSON_DEPTH	32	/* body.c HTTP_JSON_DEPTH */
 
 static struct arena	arena;
 
@@ -215,41 +222,87 @@ check_refusal(const struct field *f, json_object *j, int rc)
 	FUZZ_ASSERT(ref_money(txt) < 0);
 }
 
-static void
-check_schema(const struct body_schema *sc, json_object *obj)
+static const struct field *
+field_of(const struct body_schema *sc, const char *name, size_t len)
 {
-	struct field_value	 fv[64];
-	const char		*field = NULL, *reason = NULL;
-	json_object		*j;
-	const struct field	*f;
-	size_t			 i;
-	int			 rc, has;
+	size_t	i;
 
-	FUZZ_ASSERT(sc->nfields < sizeof(fv) / sizeof(fv[0]));
-	rc = schema_check(sc, obj, &arena, fv, &field, &reason);
-	if (rc != HF_OK) {
-		FUZZ_ASSERT(rc == HF_E_REQ_UNKNOWN_FIELD ||
-		    rc == HF_E_REQ_FIELD || rc == HF_E_INV_PARAM);
-		FUZZ_ASSERT(field != NULL && reason != NULL &&
-		    *reason != '\0');
-		if (rc == HF_E_REQ_UNKNOWN_FIELD)
-			/* a key that is not clean text is named, not echoed */
-			FUZZ_ASSERT(!in_schema(sc, field) &&
-			    (json_object_object_get_ex(obj, field, NULL) ||
-			    strcmp(field, "(an unprintable or overlong "
-			    "key)") == 0));
-		else {
-			FUZZ_ASSERT(in_schema(sc, field));
-			for (i = 0; i < sc->nfields; i++)
-				if (strcmp(sc->fields[i].name, field) == 0)
-					break;
-			j = NULL;
-			json_object_object_get_ex(obj, field, &j);
-			check_refusal(&sc->fields[i], j, rc);
+	for (i = 0; i < sc->nfields; i++)
+		if (strlen(sc->fields[i].name) == len &&
+		    memcmp(sc->fields[i].name, name, len) == 0)
+			return &sc->fields[i];
+	return NULL;
+}
+
+/*
+ * A refusal's place, read back: "name", "name[k]" or "name[k].rest"
+ * through the item tables. Each step names a field of the table and an
+ * element the body has; the last names what was refused (*fp and *jp:
+ * the field and its value) or, for REQ_009, a key of that object the
+ * table lacks; for "name[k]" (*elem set) the element is no object.
+ */
+static void
+check_place(const struct body_schema *sc, json_object *obj,
+    const char *place, int rc, const struct field **fp, json_object **jp)
+{
+	const struct field	*f;
+	const char		*p = place, *b;
+	json_object		*v;
+	char			*end;
+	unsigned long		 k;
+
+	for (;;) {
+		/* a key of this object (which may hold '.' or '[') */
+		if (rc == HF_E_REQ_UNKNOWN_FIELD &&
+		    (json_object_object_get_ex(obj, p, NULL) ||
+		    strcmp(p, "(an unprintable or overlong key)") == 0)) {
+			FUZZ_ASSERT(field_of(sc, p, strlen(p)) == NULL);
+			*fp = NULL;
+			return;
 		}
-		return;
+		b = p + strcspn(p, ".[");
+		if (*b == '\0') {
+			FUZZ_ASSERT(rc != HF_E_REQ_UNKNOWN_FIELD);
+			FUZZ_ASSERT((f = field_of(sc, p, strlen(p))) != NULL);
+			*fp = f;
+			*jp = NULL;
+			json_object_object_get_ex(obj, p, jp);
+			return;
+		}
+		/* a step down: name[k] of an array with an item table */
+		FUZZ_ASSERT(*b == '[');
+		FUZZ_ASSERT((f = field_of(sc, p, (size_t)(b - p))) != NULL);
+		FUZZ_ASSERT(f->type == FIELD_ARRAY && f->item != NULL);
+		FUZZ_ASSERT(json_object_object_get_ex(obj, f->name, &v));
+		k = strtoul(b + 1, &end, 10);
+		FUZZ_ASSERT(*end == ']' && k < json_object_array_length(v));
+		v = json_object_array_get_idx(v, k);
+		if (end[1] == '\0') {
+			/* the element itself: not an object */
+			FUZZ_ASSERT(rc == HF_E_REQ_FIELD &&
+			    !json_object_is_type(v, json_type_object));
+			*fp = NULL;
+			return;
+		}
+		FUZZ_ASSERT(end[1] == '.' &&
+		    json_object_is_type(v, json_type_object));
+		sc = f->item;
+		obj = v;
+		p = end + 2;
 	}
-	FUZZ_ASSERT(field == NULL && reason == NULL);
+}
+
+/* An accepted object: every key known, every field as its table says. */
+static void
+check_accepted(const struct body_schema *sc, json_object *obj,
+    const struct field_value *fv)
+{
+	const struct field	*f;
+	json_object		*j, *e;
+	size_t			 i, k;
+	long long		 n;
+	int			 has;
+
 	json_object_object_foreach(obj, key, val) {
 		(void)val;
 		FUZZ_ASSERT(in_schema(sc, key));
@@ -261,6 +314,14 @@ check_schema(const struct body_schema *sc, json_object *obj)
 		FUZZ_ASSERT(fv[i].present == has);
 		if (!has) {
 			FUZZ_ASSERT(!(f->flags & FIELD_REQUIRED));
+			FUZZ_ASSERT(fv[i].j == NULL && !fv[i].null);
+			/* a default reads as its text says */
+			if (f->def != NULL && f->type == FIELD_INT)
+				FUZZ_ASSERT(hf_parse_ll(f->def, LLONG_MIN,
+				    LLONG_MAX, &n) == 0 && fv[i].i == n);
+			else if (f->def != NULL && f->type == FIELD_STRING)
+				FUZZ_ASSERT(fv[i].s != NULL &&
+				    strcmp(fv[i].s, f->def) == 0);
 			continue;
 		}
 		if (j == NULL || json_object_is_type(j, json_type_null)) {
@@ -269,7 +330,40 @@ check_schema(const struct body_schema *sc, json_object *obj)
 		}
 		FUZZ_ASSERT(!fv[i].null);
 		check_value(f, j, &fv[i]);
+		if (f->type != FIELD_ARRAY || f->item == NULL)
+			continue;
+		FUZZ_ASSERT(fv[i].items != NULL);
+		for (k = 0; k < json_object_array_length(j); k++) {
+			e = json_object_array_get_idx(j, k);
+			FUZZ_ASSERT(json_object_is_type(e, json_type_object));
+			check_accepted(f->item, e, fv[i].items[k]);
+		}
 	}
+}
+
+static void
+check_schema(const struct body_schema *sc, json_object *obj)
+{
+	struct field_value	 fv[64];
+	const char		*field = NULL, *reason = NULL;
+	const struct field	*f = NULL;
+	json_object		*j = NULL;
+	int			 rc;
+
+	FUZZ_ASSERT(sc->nfields < sizeof(fv) / sizeof(fv[0]));
+	rc = schema_check(sc, obj, &arena, fv, &field, &reason);
+	if (rc != HF_OK) {
+		FUZZ_ASSERT(rc == HF_E_REQ_UNKNOWN_FIELD ||
+		    rc == HF_E_REQ_FIELD || rc == HF_E_INV_PARAM);
+		FUZZ_ASSERT(field != NULL && reason != NULL &&
+		    *reason != '\0');
+		check_place(sc, obj, field, rc, &f, &j);
+		if (f != NULL)
+			check_refusal(f, j, rc);
+		return;
+	}
+	FUZZ_ASSERT(field == NULL && reason == NULL);
+	check_accepted(sc, obj, fv);
 }
 
 int

@@ -81,6 +81,15 @@ def validate():
         "webhook": {"url": "https://example.com/hook",
                     "events": ["stock.low"], "secret": "0123456789abcdef"},
         "unknown-field": {"quantity": 1, "colour": "red"},
+        # lines (an item table): a refusal names its place, items[1].sku
+        "line-unknown-key": {"type": "cart", "items": [
+            {"sku": "A", "quantity": 1}, {"sku": "A", "quantity": 1,
+                                          "price": "1", "a.b[0]": 1}]},
+        "line-not-object": {"items": [{"sku": "A"}, "A", None, []]},
+        "line-bad-values": {"items": [{"sku": "-A", "quantity": "2"},
+                                      {"quantity": None}]},
+        "lines-at-cap": {"items": [{"sku": "S%d" % i, "quantity": 1}
+                                   for i in range(100)]},
         "int-edges": {"quantity": 9223372036854775807, "delta": -1000000001},
     }
     for name, obj in seeds.items():

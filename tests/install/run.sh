@@ -981,6 +981,8 @@ main() {
 		/var/lib/dpkg/info/holdfast.postinst
 	check "holdfast-fcgi.service restarted (what the postinst does under systemd)" systemctl restart holdfast-fcgi
 	check "the pool answers after the upgrade" pool_serves
+	check "holdfast-admin check-sql: every statement fits the upgraded schema" \
+		holdfast-admin -c /etc/holdfast/owner.conf check-sql
 	smoke nginx version "$NEW_VERSION"
 	smoke nginx verify "$RUN/state.json"
 

@@ -65,16 +65,27 @@ detail(json_object *o, const char *key)
 START_TEST(test_field_keeps_details)
 {
 	struct svc_ctx	 ctx;
-	json_object	*o;
+	struct arena	 a;
+	json_object	*o, *l, *v;
 
+	arena_init(&a, 0);
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.arena = &a;
 	ctx.field = "items";
 	ctx.reason = "1 to 100 lines";
-	ctx.details = json_object_new_object();
-	json_object_object_add(ctx.details, "sku",
-	    json_object_new_string("BK-1"));
+	svc_detail_str(&ctx, "sku", "BK-1");
+	ck_assert_int_eq(svc_detail_line(&ctx, "BK-2", 3, -1, NULL), 0);
 	o = fail_body(&ctx, HF_E_REQ_FIELD);
-	ck_assert_ptr_null(ctx.details);	/* the reply took it */
+	arena_free(&a);
+	/* a line: sku, requested, available (never negative) */
+	ck_assert(json_object_object_get_ex(o, "details", &l));
+	ck_assert(json_object_object_get_ex(l, "lines", &l));
+	ck_assert_int_eq((int)json_object_array_length(l), 1);
+	l = json_object_array_get_idx(l, 0);
+	ck_assert(json_object_object_get_ex(l, "requested", &v));
+	ck_assert_int_eq(json_object_get_int(v), 3);
+	ck_assert(json_object_object_get_ex(l, "available", &v));
+	ck_assert_int_eq(json_object_get_int(v), 0);
 	ck_assert_str_eq(detail(o, "field"), "items");
 	ck_assert_str_eq(detail(o, "reason"), "1 to 100 lines");
 	ck_assert_ptr_nonnull(detail(o, "sku"));
@@ -97,9 +108,7 @@ START_TEST(test_field_alone_and_details_alone)
 	json_object_put(o);
 
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.details = json_object_new_object();
-	json_object_object_add(ctx.details, "waiting",
-	    json_object_new_int(2));
+	svc_detail_int(&ctx, "waiting", 2);
 	o = fail_body(&ctx, HF_E_REQ_FIELD);
 	ck_assert_ptr_null(detail(o, "field"));
 	ck_assert_str_eq(detail(o, "waiting"), "2");

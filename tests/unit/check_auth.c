@@ -105,10 +105,10 @@ END_TEST
 
 static const char *const colours[] = { "red", "blue", NULL };
 static const struct field fields[] = {
-	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL },
-	{ "qty", FIELD_INT, FIELD_INVENTORY, 1, 10, NULL },
-	{ "colour", FIELD_STRING, FIELD_NULLABLE, 0, 0, colours },
-	{ "price", FIELD_MONEY, 0, 0, 0, NULL },
+	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
+	{ "qty", FIELD_INT, FIELD_INVENTORY, 1, 10, NULL, NULL, NULL },
+	{ "colour", FIELD_STRING, FIELD_NULLABLE, 0, 0, colours, NULL, NULL },
+	{ "price", FIELD_MONEY, 0, 0, 0, NULL, NULL, NULL },
 };
 static const struct body_schema schema = SCHEMA(fields);
 

@@ -21,6 +21,8 @@ main(void)
 	srunner_add_suite(sr, suite_api_fail());
 	srunner_add_suite(sr, suite_buf());
 	srunner_add_suite(sr, suite_log());
+	srunner_add_suite(sr, suite_validate());
+	srunner_add_suite(sr, suite_fields());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

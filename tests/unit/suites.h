@@ -16,5 +16,7 @@ Suite	*suite_day(void);
 Suite	*suite_api_fail(void);
 Suite	*suite_buf(void);
 Suite	*suite_log(void);
+Suite	*suite_validate(void);
+Suite	*suite_fields(void);
 
 #endif

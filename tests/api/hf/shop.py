@@ -1,7 +1,8 @@
 """Helpers for the shop tests (test_81..84: orders, payments, webhooks,
-order statistics), on top of hf.py.  Nothing here talks to anything but
-the stack: HTTP through the front, and root SQL only where a test says
-why (ageing an order, making a delivery due, reading payments)."""
+order statistics), on top of the rest of hf. Nothing here talks to
+anything but the stack: HTTP through the front, and root SQL only where
+a test says why (ageing an order, making a delivery due, reading
+payments)."""
 
 import hashlib
 import hmac

@@ -1,8 +1,9 @@
-"""Helpers the lending tests share (test_85..89, test_91), on top of
-hf.py: a module's business key and readers, loans, and the reconcile
-check after a test.  Each module makes one Lending with its own tag, so
-that its requests keep a rate limit of their own:
+"""Helpers the lending tests share (test_85..89, test_91), on top of the
+rest of hf: a module's business key and readers, loans, and the
+reconcile check after a test. Each module makes one Lending with its own
+tag, so that its requests keep a rate limit of their own:
 
+    from hf import lend
     L = lend.Lending("t85")
     _biz, new_user, reconciled = L.biz, L.new_user, L.reconciled
 """

@@ -1,4 +1,5 @@
-"""A webhook receiver for the black-box tests (test_83_webhooks.py).
+"""hf.hook_receiver: a webhook receiver for the black-box tests
+(test_83_webhooks.py, test_94_webhook_targets.py).
 
     with Receiver() as rx:          # listens on 127.0.0.1, a free port
         rx.url                      # http://127.0.0.1:PORT/hook

@@ -13,6 +13,14 @@ never share state through a socket.  A request body may be bytes, str or a
 dict/list (sent as JSON).  Bodies are streamed in chunks and sending stops
 as soon as the server answers, so a server that refuses a large body early
 is still read correctly.
+
+The helpers of groups of tests are submodules of this package, loaded
+with it (import hf; hf.shop.order(...), or from hf import shop):
+
+    hf.shop         orders, payments, webhooks (test_81..84, 89, 91, 94)
+    hf.lend         loans and holds (test_85..89, 91): Lending(tag),
+                    borrow, borrow_ok, borrow_one
+    hf.hook_receiver  a webhook receiver on 127.0.0.1 (test_83, 94)
 """
 
 import contextlib
@@ -511,8 +519,9 @@ import hashlib as _hashlib
 import hmac as _hmac
 import uuid as _uuid
 
-_REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+# this file is tests/api/hf/__init__.py
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
 CODE_RE = re.compile(r"code:\s*([0-9]{6})(?![0-9])")
 _acct_cache = {}
 
@@ -1551,3 +1560,8 @@ def _keepalive_request(self, method, path, body=None, headers=None):
 
 
 KeepAliveClient.request = _keepalive_request
+
+
+# The helpers of groups of tests (see the docstring); last, as they use
+# the functions above.
+from hf import hook_receiver, lend, shop  # noqa: E402,F401
