@@ -95,7 +95,6 @@ SIZE_ALLOWED = {
     "src/svc/inventory.c",
     "src/svc/accounts.c",
     "src/svc/orders.c",
-    "src/svc/holds.c",
 }
 
 
