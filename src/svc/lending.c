@@ -215,11 +215,11 @@ int
 lend_event(struct db *db, const struct svc_ctx *ctx, const char *type,
     const struct hf_field *f, size_t n, const void *row)
 {
-	struct json_object	*data;
+	const char	*data;
 
-	if ((data = hf_fields_json(f, n, row)) == NULL)
+	if ((data = hf_fields_text(ctx->arena, f, n, row)) == NULL)
 		return HF_E_SYS_INTERNAL;
-	return outbox_event(db, type, data, ctx->request_id);
+	return outbox_event_text(db, type, data, ctx->request_id);
 }
 
 void
