@@ -149,7 +149,8 @@ oa_field_type(const struct field *f)
 		o = oa_bounds(oa_typed("array", nul), f, "minItems",
 		    "maxItems");
 		if (f->item != NULL)	/* each element an object of its own */
-			oa_obj(o, "items", api_oa_body_schema(f->item, &req), NULL);
+			oa_obj(o, "items", api_oa_body_schema(f->item, &req),
+			    NULL);
 		return o;
 	case FIELD_MONEY:
 		/* "12.34" (two decimals at most) or a whole number, >= 0 */
