@@ -54,6 +54,7 @@ HEADERS = {
     "metrics.h": "core",
     "db.h": "db",
     "db_idempotency.h": "db",
+    "db_accounts.h": "db",
     "db_inventory.h": "db",
     "db_lending.h": "db",
     "db_orders.h": "db",
@@ -91,9 +92,6 @@ SIZE_LIMIT = 600
 # this list once the splits are merged; a listed file that has come under
 # the limit is reported as such, so that it is removed from here.
 SIZE_ALLOWED = {
-    "src/svc/accounts.c",
-    "src/svc/orders.c",
-    "src/svc/holds.c",
 }
 
 

@@ -49,20 +49,7 @@ extern const struct hf_field	db_map_count[1];
 /* The same named as the column map names it. */
 #define DB_ISO_AS(col, name)	DB_ISO(col) " AS " name
 
-/* sql_accounts.c */
-extern struct db_sql	db_sql_user_insert, db_sql_user_by_email,
-			db_sql_user_by_id, db_sql_user_activate,
-			db_sql_user_set_password, db_sql_user_set_profile,
-			db_sql_user_set_role_status, db_sql_user_touch_login,
-			db_sql_users_list, db_sql_users_count,
-			db_sql_user_auth, db_sql_user_gen;
-extern struct db_sql	db_sql_refresh_insert, db_sql_refresh_lock,
-			db_sql_refresh_mark_used, db_sql_refresh_revoke_family,
-			db_sql_refresh_revoke_user;
-extern struct db_sql	db_sql_key_insert, db_sql_key_auth, db_sql_key_by_id,
-			db_sql_keys_list, db_sql_key_revoke;
-extern struct db_sql	db_sql_audit_insert, db_sql_audit_list,
-			db_sql_audit_count;
+/* sql_accounts.c: db_accounts.h */
 
 /* sql_inventory.c */
 extern struct db_sql	db_sql_category_upsert, db_sql_product_insert,

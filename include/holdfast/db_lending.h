@@ -1,57 +1,144 @@
 /*
  * db_lending.h: the statements of loans, holds, notices and the lending
- * statistics (sql_lending.c). Locks are taken in one order by every
- * lending path: the borrower's users row, then stock rows (SKU order),
- * then holds, then reservations, then loans.
+ * statistics (sql_lending.c), and the typed rows they fill. Each row
+ * struct is filled by db_rows/db_row through the column map its
+ * statements carry (DB_SQL_MAP), whose names are the SQL's own column
+ * names; holdfast-admin check-sql proves the two agree. The services use
+ * these structs as their domain types (lending.h). Strings live in the
+ * caller's arena.
+ *
+ * Locks are taken in one order by every lending path: stock rows (SKU
+ * order), then holds, then reservations, then loans, then the borrower's
+ * users row (lend_user_lock, src/svc/lending.c says why it comes last).
  */
 #ifndef HOLDFAST_DB_LENDING_H
 #define HOLDFAST_DB_LENDING_H
 
+#include <stdint.h>
+
 #include "holdfast/db.h"
 
-/* Columns of LOAN_COLS, for the services. */
-enum { L_ID, L_USER, L_SKU, L_NAME, L_STATUS, L_DUE, L_RETURNED,
-    L_RENEWALS, L_CREATED, L_PID, L_REMINDED, L_NOTICED, L__MAX };
+/* A list of ids: the due statements the cron loops over (svc_sweep). */
+struct lend_id {
+	uint64_t	 id;
+};
 
-/* Columns of HOLD_COLS. */
-enum { H_ID, H_USER, H_SKU, H_NAME, H_STATUS, H_RES, H_LOAN, H_READY,
-    H_PICKUP, H_CREATED, H_ENDED, H_PID, H_POSITION, H__MAX };
+/* db_sql_lend_user_lock, _get: the borrower */
+struct lend_user {
+	uint64_t	 id;
+	const char	*email, *display_name, *status;
+};
 
-/* users: id -> id, email, display_name, status (FOR UPDATE / plain) */
+/*
+ * LOAN_COLS: db_sql_loan_by_id, db_sql_loans_list. db_sql_loan_lock fills
+ * id, user_id, product_id, status (as stored: active or returned) and
+ * renewals.
+ */
+struct loan {
+	uint64_t	 id, user_id;
+	const char	*sku, *name;
+	const char	*status;	/* active, overdue (computed),
+					   returned */
+	const char	*due_at, *returned_at;
+	long long	 renewals;
+	const char	*created_at;
+	uint64_t	 product_id;
+	/* no column: loan_max_renewals - renewals, at least 0 (the service
+	 * sets it, lend_loans_left) */
+	long long	 renewals_left;
+};
+
+/*
+ * HOLD_COLS: db_sql_hold_by_id, db_sql_holds_list. db_sql_hold_lock fills
+ * id, user_id, product_id, status, reservation_id and pickup_passed.
+ */
+struct hold {
+	uint64_t	 id, user_id;
+	const char	*sku, *name;
+	const char	*status;	/* waiting, ready, collected, cancelled,
+					   expired */
+	long long	 reservation_id, loan_id;	/* HF_NULL_INT: none */
+	const char	*ready_at, *pickup_until, *created_at, *ended_at;
+	uint64_t	 product_id;
+	long long	 position;	/* 1 = next while waiting, else
+					   HF_NULL_INT */
+	int		 pickup_passed;	/* db_sql_hold_lock: pickup_until
+					   has passed */
+};
+
+/* db_sql_hold_reservation_lock: the `hold` reservation of a ready hold */
+struct hold_reservation {
+	uint64_t	 id;
+	long long	 quantity;
+	const char	*status;
+	int		 expired;	/* expires_at has passed */
+};
+
+/* db_sql_notice_loan: what a reminder or an overdue notice says */
+struct loan_notice {
+	uint64_t	 loan_id, user_id;
+	const char	*email, *display_name;
+	const char	*sku, *name, *due_at;
+	long long	 days_overdue;
+};
+
+/* db_sql_stats_loans_day, _returns_day: loans started or returned */
+struct lend_day_count {
+	const char	*day;		/* YYYY-MM-DD */
+	long long	 n;
+};
+
+/* db_sql_stats_loans_now */
+struct lend_now {
+	long long	 active, overdue, returned;
+};
+
+/* db_sql_stats_categories: one category (NULL name: none) */
+struct lend_category {
+	const char	*category, *slug;
+	long long	 products, on_hand, reserved, available;
+	long long	 loans, active_loans, overdue_loans, waiting_holds;
+};
+
+/* users: id -> struct lend_user (FOR UPDATE / plain) */
 extern struct db_sql	db_sql_lend_user_lock, db_sql_lend_user_get;
 
 /* user_id, product_id, sku, loan days -> insert_id */
 extern struct db_sql	db_sql_loan_insert;
-/* id -> LOAN_COLS */
+/* id -> struct loan */
 extern struct db_sql	db_sql_loan_by_id;
-/* id -> id, user_id, product_id, status, renewals (FOR UPDATE) */
+/* id -> struct loan: id, user_id, product_id, status, renewals
+ * (FOR UPDATE) */
 extern struct db_sql	db_sql_loan_lock;
-/* user_id -> COUNT of active loans */
+/* user_id -> count of active loans */
 extern struct db_sql	db_sql_loans_active_of;
-/* user_id, product_id -> COUNT of active loans of that product */
+/* user_id, product_id -> count of active loans of that product */
 extern struct db_sql	db_sql_loans_active_of_product;
 /* id -> affected */
 extern struct db_sql	db_sql_loan_return;
 /* days, id -> affected */
 extern struct db_sql	db_sql_loan_renew;
-/* user_id x2, status x2, sku x2 [, limit, offset] */
+/* DB_OPT user_id, status, sku [, limit, offset] -> struct loan / count */
 extern struct db_sql	db_sql_loans_list, db_sql_loans_count;
 
 /* user_id, product_id -> insert_id (duplicate: already holding) */
 extern struct db_sql	db_sql_hold_insert;
-/* id -> HOLD_COLS */
+/* id -> struct hold */
 extern struct db_sql	db_sql_hold_by_id;
-/* id -> id, user_id, product_id, status, reservation_id, pickup passed
- * (FOR UPDATE) */
+/* id -> struct hold: id, user_id, product_id, status, reservation_id,
+ * pickup_passed (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_lock;
-/* product_id -> id, user_id of the first waiting hold (FOR UPDATE) */
+/* reservation id -> struct hold_reservation (FOR UPDATE) */
+extern struct db_sql	db_sql_hold_reservation_lock;
+/* product_id -> struct lend_id of the first waiting hold (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_head_lock;
-/* product_id -> COUNT of waiting holds */
+/* product_id -> count of waiting holds */
 extern struct db_sql	db_sql_holds_waiting_of;
-/* product_id -> id, user_id of every waiting hold, queue order (FOR UPDATE) */
-extern struct db_sql	db_sql_holds_waiting_lock;
-/* reservation_id -> id of the ready hold it sets a unit aside for
+/* product_id -> struct lend_id of every waiting hold, queue order
  * (FOR UPDATE) */
+extern struct db_sql	db_sql_holds_waiting_lock;
+/* reservation_id -> struct lend_id of the ready hold it sets a unit
+ * aside for (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_of_reservation;
 /* reservation_id, reservation_id, id -> affected */
 extern struct db_sql	db_sql_hold_set_ready;
@@ -59,30 +146,31 @@ extern struct db_sql	db_sql_hold_set_ready;
 extern struct db_sql	db_sql_hold_end;
 /* loan_id, id -> affected */
 extern struct db_sql	db_sql_hold_collect;
-/* user_id x2, status x2, sku x2 [, limit, offset] */
+/* DB_OPT user_id, status, sku [, limit, offset] -> struct hold / count */
 extern struct db_sql	db_sql_holds_list, db_sql_holds_count;
-/* limit -> id of ready holds past pickup_until */
+/* limit -> struct lend_id of ready holds past pickup_until */
 extern struct db_sql	db_sql_holds_due;
-/* limit -> product_id with waiting holds and available units */
+/* limit -> struct lend_id (product_id) with waiting holds and available
+ * units */
 extern struct db_sql	db_sql_holds_stalled;
 
-/* days, limit -> id of loans due for a reminder */
+/* days, limit -> struct lend_id of loans due for a reminder */
 extern struct db_sql	db_sql_notice_reminders_due;
 /* id, days -> affected 1 when this run claimed the reminder */
 extern struct db_sql	db_sql_notice_reminder_claim;
-/* hours, limit -> id of overdue loans due for a notice */
+/* hours, limit -> struct lend_id of overdue loans due for a notice */
 extern struct db_sql	db_sql_notice_overdue_due;
 /* id, hours -> affected 1 when this run claimed the notice */
 extern struct db_sql	db_sql_notice_overdue_claim;
-/* id -> user_id, email, display_name, sku, name, due_at, days overdue */
+/* id -> struct loan_notice */
 extern struct db_sql	db_sql_notice_loan;
 
-/* from, to -> day, count (loans started / returned per day) */
+/* from, to -> struct lend_day_count (loans started / returned per day) */
 extern struct db_sql	db_sql_stats_loans_day, db_sql_stats_returns_day;
-/* -> active, overdue, returned (now) */
+/* -> struct lend_now */
 extern struct db_sql	db_sql_stats_loans_now;
-/* from x2, to x2 -> per category: name, slug, products, on_hand,
- * reserved, available, loans (in range), active, overdue, waiting holds */
+/* DB_OPT from, DB_OPT to -> struct lend_category, loans counted in the
+ * range (all time when NULL) */
 extern struct db_sql	db_sql_stats_categories;
 
 #endif /* HOLDFAST_DB_LENDING_H */

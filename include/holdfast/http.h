@@ -177,7 +177,7 @@ const char *field_text_check(const struct field *, const char *text,
 int	 field_email_valid(const char *, size_t);
 
 /*
- * The body's text (validate.c): every string and key of a JSON body is
+ * The body's text (json_check.c): every string and key of a JSON body is
  * well-formed UTF-8 without NUL (REQ_010 naming its path otherwise).
  */
 #define HTTP_JSON_KEY_MAX	256	/* bytes in an object key */

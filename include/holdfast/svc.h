@@ -11,6 +11,7 @@
 
 #include "holdfast/app.h"
 #include "holdfast/core.h"
+#include "holdfast/db_accounts.h"
 #include "holdfast/db_inventory.h"
 
 struct db;
@@ -121,17 +122,12 @@ long long svc_rate_peek(struct app *, enum rate_kind, const char *key,
 	    int *retry_after);
 void	 svc_rate_reset(struct app *, const char *key);
 
-/* accounts.c */
-struct user {
-	uint64_t	 id;
-	const char	*email;
-	const char	*display_name;	/* may be NULL */
-	const char	*avatar_url;	/* may be NULL */
-	const char	*role;
-	const char	*status;
-	const char	*created_at;	/* ISO 8601 UTC */
-};
-
+/*
+ * Accounts (struct user, api_key, audit_row: db_accounts.h).
+ * users.c: the signed-in user, admin user management, live roles;
+ * register.c: register, verify, resend, forgot, reset (e-mailed codes);
+ * tokens.c: login, refresh, logout; keys.c: API keys.
+ */
 struct tokens {
 	char		 access[1024];
 	char		 refresh[80];
@@ -150,17 +146,6 @@ struct user_list {
 	struct user	*items;
 	size_t		 n;
 	long long	 total;
-};
-
-struct api_key {
-	uint64_t	 id;
-	const char	*name;
-	const char	*role;
-	const char	*prefix;
-	const char	*created_at;
-	const char	*revoked_at;
-	const char	*last_used_at;
-	char		 key[80];	/* only right after creation */
 };
 
 int	 svc_auth_key(struct app *, const char *key, const char *key_hash,
@@ -207,6 +192,12 @@ struct audit_filter {
 	long long	 page, per_page;
 };
 
+struct audit_list {
+	struct audit_row *items;	/* newest first */
+	size_t		 n;
+	long long	 total;
+};
+
 int	 svc_audit(struct db *, const struct svc_ctx *, const char *action,
 	    const char *entity, uint64_t entity_id, json_object *old_value,
 	    json_object *new_value);
@@ -214,7 +205,7 @@ int	 svc_audit_text(struct db *, const struct svc_ctx *, const char *action,
 	    const char *entity, uint64_t entity_id, const char *old_json,
 	    const char *new_json);
 int	 svc_audit_list(struct svc_ctx *, const struct audit_filter *,
-	    json_object **items, long long *total);
+	    struct audit_list *);
 
 /* idempotency.c: Idempotency-Key, stored with the write it answers. */
 struct idem {

@@ -1,9 +1,26 @@
 /*
  * audit.c: GET /api/v1/audit (admin).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "holdfast/api.h"
+
+/* An audit row as the API shows it; old and new values as parsed JSON. */
+static const struct hf_field audit_fields[] = {
+	HF_FIELD(struct audit_row, id, HF_K_U64),
+	HF_FIELD(struct audit_row, actor, HF_K_STR),
+	HF_FIELD(struct audit_row, actor_role, HF_K_STR),
+	HF_FIELD(struct audit_row, action, HF_K_STR),
+	HF_FIELD(struct audit_row, entity, HF_K_STR),
+	HF_FIELD(struct audit_row, entity_id, HF_K_STR),
+	HF_FIELD(struct audit_row, old_value, HF_K_JSON),
+	HF_FIELD(struct audit_row, new_value, HF_K_JSON),
+	HF_FIELD(struct audit_row, ip, HF_K_STR),
+	HF_FIELD(struct audit_row, user_agent, HF_K_STR),
+	HF_FIELD(struct audit_row, request_id, HF_K_STR),
+	HF_FIELD(struct audit_row, created_at, HF_K_STR),
+};
 
 void
 api_audit_list(struct http_request *req)
@@ -11,8 +28,7 @@ api_audit_list(struct http_request *req)
 	static const char *const times[] = { "from", "to" };
 	struct svc_ctx		 ctx;
 	struct audit_filter	 f;
-	json_object		*items = NULL;
-	long long		 total = 0;
+	struct audit_list	 l;
 	const char		*v, *t[2];
 	int			 rc, i;
 
@@ -35,9 +51,11 @@ api_audit_list(struct http_request *req)
 	f.entity = http_query(req, "entity");
 	f.entity_id = http_query(req, "entity_id");
 	api_ctx(req, &ctx);
-	if ((rc = svc_audit_list(&ctx, &f, &items, &total)) != HF_OK) {
+	if ((rc = svc_audit_list(&ctx, &f, &l)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(hf_fields_json_array(audit_fields,
+	    HF_NITEMS(audit_fields), l.items, sizeof(*l.items), l.n), f.page,
+	    f.per_page, l.total));
 }

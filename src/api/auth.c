@@ -1,6 +1,8 @@
 /*
  * auth.c: register, verify, resend, login, refresh, logout, forgot, reset.
  */
+#include <stddef.h>
+
 #include "holdfast/api.h"
 
 static const struct field f_register[] = {
@@ -46,19 +48,29 @@ reply_user(struct http_request *req, int status, const struct user *u)
 	http_reply(req, status, data);
 }
 
+/* What a login or refresh answers, beside the user. */
+struct token_reply {
+	const char	*access_token;
+	const char	*refresh_token;
+	const char	*token_type;
+	long long	 expires_in;
+};
+
+static const struct hf_field token_fields[] = {
+	HF_FIELD(struct token_reply, access_token, HF_K_STR),
+	HF_FIELD(struct token_reply, refresh_token, HF_K_STR),
+	HF_FIELD(struct token_reply, token_type, HF_K_STR),
+	HF_FIELD(struct token_reply, expires_in, HF_K_INT),
+};
+
 static void
 reply_tokens(struct http_request *req, const struct tokens *t)
 {
-	json_object	*data = json_object_new_object();
+	struct token_reply	 r = { t->access, t->refresh, "Bearer",
+	    t->expires_in };
+	json_object		*data;
 
-	json_object_object_add(data, "access_token",
-	    json_object_new_string(t->access));
-	json_object_object_add(data, "refresh_token",
-	    json_object_new_string(t->refresh));
-	json_object_object_add(data, "token_type",
-	    json_object_new_string("Bearer"));
-	json_object_object_add(data, "expires_in",
-	    json_object_new_int(t->expires_in));
+	data = hf_fields_json(token_fields, HF_NITEMS(token_fields), &r);
 	json_object_object_add(data, "user", api_user_json(&t->user));
 	http_reply(req, 200, data);
 }

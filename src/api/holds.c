@@ -21,34 +21,26 @@ static const struct field f_hold[] = {
 
 const struct body_schema schema_hold = SCHEMA(f_hold);
 
-static json_object *
-id_or_null(uint64_t id)
-{
-	return id != 0 ? json_object_new_int64((int64_t)id) : NULL;
-}
+/* A hold object (docs/internals.md, the lending contract). */
+static const struct hf_field hold_fields[] = {
+	HF_FIELD(struct hold, id, HF_K_U64),
+	HF_FIELD(struct hold, user_id, HF_K_U64),
+	HF_FIELD(struct hold, sku, HF_K_STR),
+	HF_FIELD(struct hold, name, HF_K_STR),
+	HF_FIELD(struct hold, status, HF_K_STR),
+	HF_FIELDF(struct hold, position, HF_K_INT, HF_F_NULL),
+	HF_FIELDF(struct hold, reservation_id, HF_K_INT, HF_F_NULL),
+	HF_FIELDF(struct hold, loan_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct hold, ready_at, HF_K_STR),
+	HF_FIELD(struct hold, pickup_until, HF_K_STR),
+	HF_FIELD(struct hold, created_at, HF_K_STR),
+	HF_FIELD(struct hold, ended_at, HF_K_STR),
+};
 
 static json_object *
 hold_json(const struct hold *h)
 {
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)h->id));
-	json_object_object_add(o, "user_id",
-	    json_object_new_int64((int64_t)h->user_id));
-	json_object_object_add(o, "sku", api_str_or_null(h->sku));
-	json_object_object_add(o, "name", api_str_or_null(h->name));
-	json_object_object_add(o, "status", api_str_or_null(h->status));
-	json_object_object_add(o, "position", h->position > 0 ?
-	    json_object_new_int64(h->position) : NULL);
-	json_object_object_add(o, "reservation_id",
-	    id_or_null(h->reservation_id));
-	json_object_object_add(o, "loan_id", id_or_null(h->loan_id));
-	json_object_object_add(o, "ready_at", api_str_or_null(h->ready_at));
-	json_object_object_add(o, "pickup_until",
-	    api_str_or_null(h->pickup_until));
-	json_object_object_add(o, "created_at", api_str_or_null(h->created_at));
-	json_object_object_add(o, "ended_at", api_str_or_null(h->ended_at));
-	return o;
+	return hf_fields_json(hold_fields, HF_NITEMS(hold_fields), h);
 }
 
 static json_object *
@@ -84,9 +76,8 @@ api_holds_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct lend_filter	 f;
 	struct hold		*rows;
-	json_object		*items;
 	long long		 total = 0;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 	int			 rc;
 
 	if (api_lend_filter(req, statuses, &f) != 0)
@@ -96,10 +87,9 @@ api_holds_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, hold_json(&rows[i]));
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(hf_fields_json_array(hold_fields,
+	    HF_NITEMS(hold_fields), rows, sizeof(*rows), n), f.page,
+	    f.per_page, total));
 }
 
 void

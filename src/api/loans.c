@@ -31,27 +31,32 @@ static const struct field f_loan[] = {
 
 const struct body_schema schema_loan = SCHEMA(f_loan);
 
+/* A loan object (docs/internals.md, the lending contract). */
+static const struct hf_field loan_fields[] = {
+	HF_FIELD(struct loan, id, HF_K_U64),
+	HF_FIELD(struct loan, user_id, HF_K_U64),
+	HF_FIELD(struct loan, sku, HF_K_STR),
+	HF_FIELD(struct loan, name, HF_K_STR),
+	HF_FIELD(struct loan, status, HF_K_STR),
+	HF_FIELD(struct loan, due_at, HF_K_STR),
+	HF_FIELD(struct loan, returned_at, HF_K_STR),
+	HF_FIELD(struct loan, renewals, HF_K_INT),
+	HF_FIELD(struct loan, renewals_left, HF_K_INT),
+	HF_FIELD(struct loan, created_at, HF_K_STR),
+};
+
 json_object *
 api_loan_json(struct http_request *req, const struct loan *l)
 {
-	json_object	*o = json_object_new_object();
-	long long	 left = req->app->cfg.loan_max_renewals - l->renewals;
+	(void)req;
+	return hf_fields_json(loan_fields, HF_NITEMS(loan_fields), l);
+}
 
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)l->id));
-	json_object_object_add(o, "user_id",
-	    json_object_new_int64((int64_t)l->user_id));
-	json_object_object_add(o, "sku", api_str_or_null(l->sku));
-	json_object_object_add(o, "name", api_str_or_null(l->name));
-	json_object_object_add(o, "status", api_str_or_null(l->status));
-	json_object_object_add(o, "due_at", api_str_or_null(l->due_at));
-	json_object_object_add(o, "returned_at",
-	    api_str_or_null(l->returned_at));
-	json_object_object_add(o, "renewals",
-	    json_object_new_int64(l->renewals));
-	json_object_object_add(o, "renewals_left",
-	    json_object_new_int64(left > 0 ? left : 0));
-	json_object_object_add(o, "created_at", api_str_or_null(l->created_at));
-	return o;
+static json_object *
+loans_json(const struct loan *l, size_t n)
+{
+	return hf_fields_json_array(loan_fields, HF_NITEMS(loan_fields), l,
+	    sizeof(*l), n);
 }
 
 struct loans_out {
@@ -64,13 +69,9 @@ created_json(struct http_request *req, void *arg)
 {
 	const struct loans_out	*out = arg;
 	json_object		*o = json_object_new_object();
-	json_object		*items = json_object_new_array();
-	size_t			 i;
 
-	for (i = 0; i < out->n; i++)
-		json_object_array_add(items, api_loan_json(req,
-		    &out->items[i]));
-	json_object_object_add(o, "loans", items);
+	(void)req;
+	json_object_object_add(o, "loans", loans_json(out->items, out->n));
 	return o;
 }
 
@@ -177,9 +178,8 @@ api_loans_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct lend_filter	 f;
 	struct loan		*rows;
-	json_object		*items;
 	long long		 total = 0;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 	int			 rc;
 
 	if (api_lend_filter(req, statuses, &f) != 0)
@@ -189,10 +189,8 @@ api_loans_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, api_loan_json(req, &rows[i]));
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(loans_json(rows, n), f.page, f.per_page,
+	    total));
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * users.c: /me, admin user management and API keys.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "holdfast/api.h"
@@ -36,20 +37,42 @@ const struct body_schema schema_user_create = SCHEMA(f_user_create);
 const struct body_schema schema_user_patch = SCHEMA(f_user_patch);
 const struct body_schema schema_key_create = SCHEMA(f_key_create);
 
+/* A user as the API shows it (GET /me, /users, the auth replies). */
+static const struct hf_field user_fields[] = {
+	HF_FIELD(struct user, id, HF_K_U64),
+	HF_FIELD(struct user, email, HF_K_STR),
+	HF_FIELD(struct user, display_name, HF_K_STR),
+	HF_FIELD(struct user, avatar_url, HF_K_STR),
+	HF_FIELD(struct user, role, HF_K_STR),
+	HF_FIELD(struct user, status, HF_K_STR),
+	HF_FIELD(struct user, created_at, HF_K_STR),
+};
+
+/* A key as lists show it: never its last use, nor the key itself. */
+static const struct hf_field key_fields[] = {
+	HF_FIELD(struct api_key, id, HF_K_U64),
+	HF_FIELD(struct api_key, name, HF_K_STR),
+	HF_FIELD(struct api_key, role, HF_K_STR),
+	HF_FIELD(struct api_key, prefix, HF_K_STR),
+	HF_FIELD(struct api_key, created_at, HF_K_STR),
+	HF_FIELD(struct api_key, revoked_at, HF_K_STR),
+};
+
+/* The reply that creates a key, the one time the key itself is shown. */
+static const struct hf_field key_new_fields[] = {
+	HF_FIELD(struct api_key, id, HF_K_U64),
+	HF_FIELD(struct api_key, name, HF_K_STR),
+	HF_FIELD(struct api_key, role, HF_K_STR),
+	HF_FIELD(struct api_key, prefix, HF_K_STR),
+	HF_FIELD(struct api_key, created_at, HF_K_STR),
+	HF_FIELD(struct api_key, revoked_at, HF_K_STR),
+	HF_FIELD(struct api_key, key, HF_K_STR),
+};
+
 json_object *
 api_user_json(const struct user *u)
 {
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)u->id));
-	json_object_object_add(o, "email", json_object_new_string(u->email));
-	json_object_object_add(o, "display_name",
-	    api_str_or_null(u->display_name));
-	json_object_object_add(o, "avatar_url", api_str_or_null(u->avatar_url));
-	json_object_object_add(o, "role", json_object_new_string(u->role));
-	json_object_object_add(o, "status", json_object_new_string(u->status));
-	json_object_object_add(o, "created_at", api_str_or_null(u->created_at));
-	return o;
+	return hf_fields_json(user_fields, HF_NITEMS(user_fields), u);
 }
 
 /* An API key has no user: /me describes the key's principal instead. */
@@ -127,8 +150,6 @@ api_users_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct user_filter	 f;
 	struct user_list	 l;
-	json_object		*items;
-	size_t			 i;
 	int			 rc;
 
 	memset(&f, 0, sizeof(f));
@@ -144,10 +165,9 @@ api_users_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < l.n; i++)
-		json_object_array_add(items, api_user_json(&l.items[i]));
-	http_reply(req, 200, api_list(items, f.page, f.per_page, l.total));
+	http_reply(req, 200, api_list(hf_fields_json_array(user_fields,
+	    HF_NITEMS(user_fields), l.items, sizeof(*l.items), l.n), f.page,
+	    f.per_page, l.total));
 }
 
 void
@@ -187,26 +207,11 @@ api_user_patch(struct http_request *req)
 	http_reply(req, 200, api_user_json(&u));
 }
 
-static json_object *
-key_json(const struct api_key *k)
-{
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)k->id));
-	json_object_object_add(o, "name", json_object_new_string(k->name));
-	json_object_object_add(o, "role", json_object_new_string(k->role));
-	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
-	json_object_object_add(o, "created_at", api_str_or_null(k->created_at));
-	json_object_object_add(o, "revoked_at", api_str_or_null(k->revoked_at));
-	return o;
-}
-
 void
 api_keys_create(struct http_request *req)
 {
 	struct svc_ctx	 ctx;
 	struct api_key	 k;
-	json_object	*data;
 	int		 rc;
 
 	api_ctx(req, &ctx);
@@ -215,9 +220,8 @@ api_keys_create(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	data = key_json(&k);
-	json_object_object_add(data, "key", json_object_new_string(k.key));
-	http_reply(req, 201, data);
+	http_reply(req, 201, hf_fields_json(key_new_fields,
+	    HF_NITEMS(key_new_fields), &k));
 }
 
 void
@@ -225,8 +229,7 @@ api_keys_list(struct http_request *req)
 {
 	struct svc_ctx	 ctx;
 	struct api_key	*keys;
-	json_object	*items;
-	size_t		 n = 0, i;
+	size_t		 n = 0;
 	int		 rc;
 
 	api_ctx(req, &ctx);
@@ -234,10 +237,9 @@ api_keys_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, key_json(&keys[i]));
-	http_reply(req, 200, api_list(items, 1, (long long)n, (long long)n));
+	http_reply(req, 200, api_list(hf_fields_json_array(key_fields,
+	    HF_NITEMS(key_fields), keys, sizeof(*keys), n), 1, (long long)n,
+	    (long long)n));
 }
 
 void

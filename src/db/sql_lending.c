@@ -1,9 +1,12 @@
 /*
- * sql_lending.c: loans, holds, their notices and statistics. See
- * db_lending.h for the parameters of each statement and the lock order.
- * "Overdue" is never stored: it is an active loan past due_at, computed
- * here by the database's clock.
+ * sql_lending.c: loans, holds, their notices and statistics, each
+ * statement with the column map of the struct it fills (db_lending.h says
+ * the parameters of each and the lock order). "Overdue" is never stored:
+ * it is an active loan past due_at, computed here by the database's
+ * clock.
  */
+#include <stddef.h>
+
 #include "holdfast/db_lending.h"
 #include "db_int.h"
 
@@ -11,10 +14,10 @@
 #define LOAN_STATUS "(CASE WHEN l.status = 'returned' THEN 'returned' " \
 	"WHEN l.due_at <= NOW(3) THEN 'overdue' ELSE 'active' END)"
 
-#define LOAN_COLS "l.id, l.user_id, l.sku, p.name, " LOAN_STATUS ", " \
-	DB_ISO("l.due_at") ", " DB_ISO("l.returned_at") ", l.renewals, " \
-	DB_ISO("l.created_at") ", l.product_id, " \
-	DB_ISO("l.reminder_sent_at") ", " DB_ISO("l.last_overdue_notice_at")
+#define LOAN_COLS "l.id, l.user_id, l.sku, p.name, " LOAN_STATUS \
+	" AS status, " DB_ISO_AS("l.due_at", "due_at") ", " \
+	DB_ISO_AS("l.returned_at", "returned_at") ", l.renewals, " \
+	DB_ISO_AS("l.created_at", "created_at") ", l.product_id"
 
 #define LOAN_WHERE "WHERE (? IS NULL OR l.user_id = ?) " \
 	"AND (? IS NULL OR " LOAN_STATUS " = ?) AND (? IS NULL OR l.sku = ?) "
@@ -26,34 +29,144 @@
 	"AND q.id <= h.id))), NULL)"
 
 #define HOLD_COLS "h.id, h.user_id, p.sku, p.name, h.status, " \
-	"h.reservation_id, h.loan_id, " DB_ISO("h.ready_at") ", " \
-	DB_ISO("h.pickup_until") ", " DB_ISO("h.created_at") ", " \
-	DB_ISO("h.ended_at") ", h.product_id, " HOLD_POSITION
+	"h.reservation_id, h.loan_id, " DB_ISO_AS("h.ready_at", "ready_at") \
+	", " DB_ISO_AS("h.pickup_until", "pickup_until") ", " \
+	DB_ISO_AS("h.created_at", "created_at") ", " \
+	DB_ISO_AS("h.ended_at", "ended_at") ", h.product_id, " \
+	HOLD_POSITION " AS position"
 
 #define HOLD_WHERE "WHERE (? IS NULL OR h.user_id = ?) " \
 	"AND (? IS NULL OR h.status = ?) AND (? IS NULL OR p.sku = ?) "
 
-struct db_sql db_sql_lend_user_lock = DB_SQL(
+static const struct hf_field id_map[] = {
+	HF_FIELD(struct lend_id, id, HF_K_U64),
+};
+
+static const struct hf_field user_map[] = {
+	HF_FIELD(struct lend_user, id, HF_K_U64),
+	HF_FIELD(struct lend_user, email, HF_K_STR),
+	HF_FIELD(struct lend_user, display_name, HF_K_STR),
+	HF_FIELD(struct lend_user, status, HF_K_STR),
+};
+
+/* LOAN_COLS */
+static const struct hf_field loan_map[] = {
+	HF_FIELD(struct loan, id, HF_K_U64),
+	HF_FIELD(struct loan, user_id, HF_K_U64),
+	HF_FIELD(struct loan, sku, HF_K_STR),
+	HF_FIELD(struct loan, name, HF_K_STR),
+	HF_FIELD(struct loan, status, HF_K_STR),
+	HF_FIELD(struct loan, due_at, HF_K_STR),
+	HF_FIELD(struct loan, returned_at, HF_K_STR),
+	HF_FIELD(struct loan, renewals, HF_K_INT),
+	HF_FIELD(struct loan, created_at, HF_K_STR),
+	HF_FIELD(struct loan, product_id, HF_K_U64),
+};
+
+static const struct hf_field loan_lock_map[] = {
+	HF_FIELD(struct loan, id, HF_K_U64),
+	HF_FIELD(struct loan, user_id, HF_K_U64),
+	HF_FIELD(struct loan, product_id, HF_K_U64),
+	HF_FIELD(struct loan, status, HF_K_STR),
+	HF_FIELD(struct loan, renewals, HF_K_INT),
+};
+
+/* HOLD_COLS */
+static const struct hf_field hold_map[] = {
+	HF_FIELD(struct hold, id, HF_K_U64),
+	HF_FIELD(struct hold, user_id, HF_K_U64),
+	HF_FIELD(struct hold, sku, HF_K_STR),
+	HF_FIELD(struct hold, name, HF_K_STR),
+	HF_FIELD(struct hold, status, HF_K_STR),
+	HF_FIELDF(struct hold, reservation_id, HF_K_INT, HF_F_NULL),
+	HF_FIELDF(struct hold, loan_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct hold, ready_at, HF_K_STR),
+	HF_FIELD(struct hold, pickup_until, HF_K_STR),
+	HF_FIELD(struct hold, created_at, HF_K_STR),
+	HF_FIELD(struct hold, ended_at, HF_K_STR),
+	HF_FIELD(struct hold, product_id, HF_K_U64),
+	HF_FIELDF(struct hold, position, HF_K_INT, HF_F_NULL),
+};
+
+static const struct hf_field hold_lock_map[] = {
+	HF_FIELD(struct hold, id, HF_K_U64),
+	HF_FIELD(struct hold, user_id, HF_K_U64),
+	HF_FIELD(struct hold, product_id, HF_K_U64),
+	HF_FIELD(struct hold, status, HF_K_STR),
+	HF_FIELDF(struct hold, reservation_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct hold, pickup_passed, HF_K_BOOL),
+};
+
+static const struct hf_field hold_reservation_map[] = {
+	HF_FIELD(struct hold_reservation, id, HF_K_U64),
+	HF_FIELD(struct hold_reservation, quantity, HF_K_INT),
+	HF_FIELD(struct hold_reservation, status, HF_K_STR),
+	HF_FIELD(struct hold_reservation, expired, HF_K_BOOL),
+};
+
+/* db_sql_holds_stalled: product ids */
+static const struct hf_field product_id_map[] = {
+	HF_FIELD_AS("product_id", struct lend_id, id, HF_K_U64),
+};
+
+static const struct hf_field notice_map[] = {
+	HF_FIELD(struct loan_notice, loan_id, HF_K_U64),
+	HF_FIELD(struct loan_notice, user_id, HF_K_U64),
+	HF_FIELD(struct loan_notice, email, HF_K_STR),
+	HF_FIELD(struct loan_notice, display_name, HF_K_STR),
+	HF_FIELD(struct loan_notice, sku, HF_K_STR),
+	HF_FIELD(struct loan_notice, name, HF_K_STR),
+	HF_FIELD(struct loan_notice, due_at, HF_K_STR),
+	HF_FIELD(struct loan_notice, days_overdue, HF_K_INT),
+};
+
+static const struct hf_field day_count_map[] = {
+	HF_FIELD(struct lend_day_count, day, HF_K_STR),
+	HF_FIELD(struct lend_day_count, n, HF_K_INT),
+};
+
+static const struct hf_field now_map[] = {
+	HF_FIELD(struct lend_now, active, HF_K_INT),
+	HF_FIELD(struct lend_now, overdue, HF_K_INT),
+	HF_FIELD(struct lend_now, returned, HF_K_INT),
+};
+
+static const struct hf_field category_map[] = {
+	HF_FIELD(struct lend_category, category, HF_K_STR),
+	HF_FIELD(struct lend_category, slug, HF_K_STR),
+	HF_FIELD(struct lend_category, products, HF_K_INT),
+	HF_FIELD(struct lend_category, on_hand, HF_K_INT),
+	HF_FIELD(struct lend_category, reserved, HF_K_INT),
+	HF_FIELD(struct lend_category, available, HF_K_INT),
+	HF_FIELD(struct lend_category, loans, HF_K_INT),
+	HF_FIELD(struct lend_category, active_loans, HF_K_INT),
+	HF_FIELD(struct lend_category, overdue_loans, HF_K_INT),
+	HF_FIELD(struct lend_category, waiting_holds, HF_K_INT),
+};
+
+struct db_sql db_sql_lend_user_lock = DB_SQL_MAP(
     "SELECT id, email, display_name, status FROM users WHERE id = ? "
-    "FOR UPDATE");
-struct db_sql db_sql_lend_user_get = DB_SQL(
-    "SELECT id, email, display_name, status FROM users WHERE id = ?");
+    "FOR UPDATE", user_map, struct lend_user);
+struct db_sql db_sql_lend_user_get = DB_SQL_MAP(
+    "SELECT id, email, display_name, status FROM users WHERE id = ?",
+    user_map, struct lend_user);
 
 /* --- loans ------------------------------------------------------------ */
 
 struct db_sql db_sql_loan_insert = DB_SQL(
     "INSERT INTO loans (user_id, product_id, sku, due_at) "
     "VALUES (?, ?, ?, NOW(3) + INTERVAL ? DAY)");
-struct db_sql db_sql_loan_by_id = DB_SQL(
+struct db_sql db_sql_loan_by_id = DB_SQL_MAP(
     "SELECT " LOAN_COLS " FROM loans l JOIN products p "
-    "ON p.id = l.product_id WHERE l.id = ?");
-struct db_sql db_sql_loan_lock = DB_SQL(
+    "ON p.id = l.product_id WHERE l.id = ?", loan_map, struct loan);
+struct db_sql db_sql_loan_lock = DB_SQL_MAP(
     "SELECT id, user_id, product_id, status, renewals FROM loans "
-    "WHERE id = ? FOR UPDATE");
-struct db_sql db_sql_loans_active_of = DB_SQL(
-    "SELECT COUNT(*) FROM loans WHERE user_id = ? AND status = 'active'");
-struct db_sql db_sql_loans_active_of_product = DB_SQL(
-    "SELECT COUNT(*) FROM loans WHERE user_id = ? AND product_id = ? "
+    "WHERE id = ? FOR UPDATE", loan_lock_map, struct loan);
+struct db_sql db_sql_loans_active_of = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM loans WHERE user_id = ? "
+    "AND status = 'active'");
+struct db_sql db_sql_loans_active_of_product = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM loans WHERE user_id = ? AND product_id = ? "
     "AND status = 'active'");
 struct db_sql db_sql_loan_return = DB_SQL(
     "UPDATE loans SET status = 'returned', returned_at = NOW(3) "
@@ -66,36 +179,48 @@ struct db_sql db_sql_loan_renew = DB_SQL(
     "UPDATE loans SET due_at = GREATEST(due_at, NOW(3)) + INTERVAL ? DAY, "
     "renewals = renewals + 1, reminder_sent_at = NULL, "
     "last_overdue_notice_at = NULL WHERE id = ? AND status = 'active'");
-struct db_sql db_sql_loans_list = DB_SQL(
+struct db_sql db_sql_loans_list = DB_SQL_MAP(
     "SELECT " LOAN_COLS " FROM loans l JOIN products p "
     "ON p.id = l.product_id " LOAN_WHERE
-    "ORDER BY l.id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_loans_count = DB_SQL(
-    "SELECT COUNT(*) FROM loans l " LOAN_WHERE);
+    "ORDER BY l.id DESC LIMIT ? OFFSET ?", loan_map, struct loan);
+struct db_sql db_sql_loans_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM loans l " LOAN_WHERE);
 
 /* --- holds ------------------------------------------------------------ */
 
 struct db_sql db_sql_hold_insert = DB_SQL(
     "INSERT INTO holds (user_id, product_id) VALUES (?, ?)");
-struct db_sql db_sql_hold_by_id = DB_SQL(
+struct db_sql db_sql_hold_by_id = DB_SQL_MAP(
     "SELECT " HOLD_COLS " FROM holds h JOIN products p "
-    "ON p.id = h.product_id WHERE h.id = ?");
-struct db_sql db_sql_hold_lock = DB_SQL(
+    "ON p.id = h.product_id WHERE h.id = ?", hold_map, struct hold);
+struct db_sql db_sql_hold_lock = DB_SQL_MAP(
     "SELECT id, user_id, product_id, status, reservation_id, "
-    "pickup_until <= NOW(3) FROM holds WHERE id = ? FOR UPDATE");
+    "pickup_until <= NOW(3) AS pickup_passed FROM holds WHERE id = ? "
+    "FOR UPDATE", hold_lock_map, struct hold);
+/*
+ * The rows db_sql_reservation_lock_id locks (the reservation and, through
+ * the join, its product), read for what ending it takes.
+ */
+struct db_sql db_sql_hold_reservation_lock = DB_SQL_MAP(
+    "SELECT r.id, r.quantity, r.status, r.expires_at <= NOW(3) AS expired "
+    "FROM reservations r JOIN products p ON p.id = r.product_id "
+    "WHERE r.id = ? FOR UPDATE", hold_reservation_map,
+    struct hold_reservation);
 /* ix_holds_queue (product_id, status, created_at): the head of the queue */
-struct db_sql db_sql_hold_head_lock = DB_SQL(
-    "SELECT id, user_id FROM holds WHERE product_id = ? "
-    "AND status = 'waiting' ORDER BY created_at, id LIMIT 1 FOR UPDATE");
-struct db_sql db_sql_holds_waiting_of = DB_SQL(
-    "SELECT COUNT(*) FROM holds WHERE product_id = ? AND status = 'waiting'");
-struct db_sql db_sql_holds_waiting_lock = DB_SQL(
-    "SELECT id, user_id FROM holds WHERE product_id = ? "
-    "AND status = 'waiting' ORDER BY created_at, id FOR UPDATE");
+struct db_sql db_sql_hold_head_lock = DB_SQL_MAP(
+    "SELECT id FROM holds WHERE product_id = ? AND status = 'waiting' "
+    "ORDER BY created_at, id LIMIT 1 FOR UPDATE", id_map, struct lend_id);
+struct db_sql db_sql_holds_waiting_of = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM holds WHERE product_id = ? "
+    "AND status = 'waiting'");
+struct db_sql db_sql_holds_waiting_lock = DB_SQL_MAP(
+    "SELECT id FROM holds WHERE product_id = ? AND status = 'waiting' "
+    "ORDER BY created_at, id FOR UPDATE", id_map, struct lend_id);
 /* ix_holds_reservation, forced: not every ready hold through the status */
-struct db_sql db_sql_hold_of_reservation = DB_SQL(
+struct db_sql db_sql_hold_of_reservation = DB_SQL_MAP(
     "SELECT id FROM holds FORCE INDEX (ix_holds_reservation) "
-    "WHERE reservation_id = ? AND status = 'ready' FOR UPDATE");
+    "WHERE reservation_id = ? AND status = 'ready' FOR UPDATE", id_map,
+    struct lend_id);
 /* pickup_until is the expiry of the reservation that sets the unit aside */
 struct db_sql db_sql_hold_set_ready = DB_SQL(
     "UPDATE holds SET status = 'ready', reservation_id = ?, "
@@ -107,27 +232,28 @@ struct db_sql db_sql_hold_end = DB_SQL(
 struct db_sql db_sql_hold_collect = DB_SQL(
     "UPDATE holds SET status = 'collected', loan_id = ?, ended_at = NOW(3) "
     "WHERE id = ? AND status = 'ready'");
-struct db_sql db_sql_holds_list = DB_SQL(
+struct db_sql db_sql_holds_list = DB_SQL_MAP(
     "SELECT " HOLD_COLS " FROM holds h JOIN products p "
     "ON p.id = h.product_id " HOLD_WHERE
-    "ORDER BY h.id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_holds_count = DB_SQL(
-    "SELECT COUNT(*) FROM holds h JOIN products p "
+    "ORDER BY h.id DESC LIMIT ? OFFSET ?", hold_map, struct hold);
+struct db_sql db_sql_holds_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM holds h JOIN products p "
     "ON p.id = h.product_id " HOLD_WHERE);
 /* ix_holds_status_pickup */
-struct db_sql db_sql_holds_due = DB_SQL(
+struct db_sql db_sql_holds_due = DB_SQL_MAP(
     "SELECT id FROM holds WHERE status = 'ready' "
-    "AND pickup_until <= NOW(3) ORDER BY pickup_until, id LIMIT ?");
+    "AND pickup_until <= NOW(3) ORDER BY pickup_until, id LIMIT ?", id_map,
+    struct lend_id);
 /*
  * Units on the shelf while people wait: left by a released or expired
  * reservation, which does not pass units to the queue itself. A product
  * in maintenance keeps its queue waiting (holds_fill passes nothing).
  */
-struct db_sql db_sql_holds_stalled = DB_SQL(
+struct db_sql db_sql_holds_stalled = DB_SQL_MAP(
     "SELECT DISTINCT h.product_id FROM holds h JOIN stock s "
     "ON s.product_id = h.product_id JOIN products p ON p.id = h.product_id "
     "WHERE h.status = 'waiting' AND s.available > 0 AND s.is_active = 1 "
-    "AND p.status = 'active' LIMIT ?");
+    "AND p.status = 'active' LIMIT ?", product_id_map, struct lend_id);
 
 /* --- notices ---------------------------------------------------------- */
 
@@ -142,43 +268,50 @@ struct db_sql db_sql_holds_stalled = DB_SQL(
 	"AND (last_overdue_notice_at IS NULL " \
 	"OR last_overdue_notice_at <= NOW(3) - INTERVAL ? HOUR)"
 
-struct db_sql db_sql_notice_reminders_due = DB_SQL(
+struct db_sql db_sql_notice_reminders_due = DB_SQL_MAP(
     "SELECT id FROM loans WHERE " REMINDER_DUE " ORDER BY due_at, id "
-    "LIMIT ?");
+    "LIMIT ?", id_map, struct lend_id);
 struct db_sql db_sql_notice_reminder_claim = DB_SQL(
     "UPDATE loans SET reminder_sent_at = NOW(3) WHERE id = ? "
     "AND " REMINDER_DUE);
-struct db_sql db_sql_notice_overdue_due = DB_SQL(
+struct db_sql db_sql_notice_overdue_due = DB_SQL_MAP(
     "SELECT id FROM loans WHERE " OVERDUE_DUE " ORDER BY due_at, id "
-    "LIMIT ?");
+    "LIMIT ?", id_map, struct lend_id);
 struct db_sql db_sql_notice_overdue_claim = DB_SQL(
     "UPDATE loans SET last_overdue_notice_at = NOW(3) WHERE id = ? "
     "AND " OVERDUE_DUE);
-struct db_sql db_sql_notice_loan = DB_SQL(
-    "SELECT l.user_id, u.email, u.display_name, l.sku, p.name, "
-    DB_ISO("l.due_at") ", GREATEST(TIMESTAMPDIFF(DAY, l.due_at, NOW(3)), 0) "
+struct db_sql db_sql_notice_loan = DB_SQL_MAP(
+    "SELECT l.id AS loan_id, l.user_id, u.email, u.display_name, l.sku, "
+    "p.name, " DB_ISO_AS("l.due_at", "due_at") ", "
+    "GREATEST(TIMESTAMPDIFF(DAY, l.due_at, NOW(3)), 0) AS days_overdue "
     "FROM loans l JOIN users u ON u.id = l.user_id JOIN products p "
-    "ON p.id = l.product_id WHERE l.id = ?");
+    "ON p.id = l.product_id WHERE l.id = ?", notice_map,
+    struct loan_notice);
 
 /* --- statistics ------------------------------------------------------- */
 
-struct db_sql db_sql_stats_loans_day = DB_SQL(
-    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) "
+struct db_sql db_sql_stats_loans_day = DB_SQL_MAP(
+    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, COUNT(*) AS n "
     "FROM loans WHERE created_at >= ? AND created_at < ? "
-    "GROUP BY day ORDER BY day");
-struct db_sql db_sql_stats_returns_day = DB_SQL(
-    "SELECT DATE_FORMAT(returned_at, '%Y-%m-%d') AS day, COUNT(*) "
+    "GROUP BY day ORDER BY day", day_count_map, struct lend_day_count);
+struct db_sql db_sql_stats_returns_day = DB_SQL_MAP(
+    "SELECT DATE_FORMAT(returned_at, '%Y-%m-%d') AS day, COUNT(*) AS n "
     "FROM loans WHERE returned_at >= ? AND returned_at < ? "
-    "GROUP BY day ORDER BY day");
-struct db_sql db_sql_stats_loans_now = DB_SQL(
-    "SELECT COALESCE(SUM(status = 'active' AND due_at > NOW(3)), 0), "
-    "COALESCE(SUM(status = 'active' AND due_at <= NOW(3)), 0), "
-    "COALESCE(SUM(status = 'returned'), 0) FROM loans");
-struct db_sql db_sql_stats_categories = DB_SQL(
-    "SELECT c.name, c.slug, COUNT(p.id), COALESCE(SUM(s.on_hand), 0), "
-    "COALESCE(SUM(s.reserved), 0), COALESCE(SUM(s.available), 0), "
-    "COALESCE(SUM(l.loans), 0), COALESCE(SUM(l.active), 0), "
-    "COALESCE(SUM(l.overdue), 0), COALESCE(SUM(h.waiting), 0) "
+    "GROUP BY day ORDER BY day", day_count_map, struct lend_day_count);
+struct db_sql db_sql_stats_loans_now = DB_SQL_MAP(
+    "SELECT COALESCE(SUM(status = 'active' AND due_at > NOW(3)), 0) "
+    "AS active, COALESCE(SUM(status = 'active' AND due_at <= NOW(3)), 0) "
+    "AS overdue, COALESCE(SUM(status = 'returned'), 0) AS returned "
+    "FROM loans", now_map, struct lend_now);
+struct db_sql db_sql_stats_categories = DB_SQL_MAP(
+    "SELECT c.name AS category, c.slug, COUNT(p.id) AS products, "
+    "COALESCE(SUM(s.on_hand), 0) AS on_hand, "
+    "COALESCE(SUM(s.reserved), 0) AS reserved, "
+    "COALESCE(SUM(s.available), 0) AS available, "
+    "COALESCE(SUM(l.loans), 0) AS loans, "
+    "COALESCE(SUM(l.active), 0) AS active_loans, "
+    "COALESCE(SUM(l.overdue), 0) AS overdue_loans, "
+    "COALESCE(SUM(h.waiting), 0) AS waiting_holds "
     "FROM products p JOIN stock s ON s.product_id = p.id "
     "LEFT JOIN categories c ON c.id = p.category_id "
     "LEFT JOIN (SELECT product_id, "
@@ -190,7 +323,8 @@ struct db_sql db_sql_stats_categories = DB_SQL(
     "WHERE status = 'waiting' GROUP BY product_id) h "
     "ON h.product_id = p.id "
     "GROUP BY c.id, c.name, c.slug ORDER BY c.name IS NULL, c.name "
-    "LIMIT 2000");	/* one reply's memory: docs/internals.md, caps */
+    "LIMIT 2000",	/* one reply's memory: docs/internals.md, caps */
+    category_map, struct lend_category);
 
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_lending[] = {
@@ -208,6 +342,7 @@ struct db_sql *const db_sql_set_lending[] = {
 	&db_sql_hold_insert,
 	&db_sql_hold_by_id,
 	&db_sql_hold_lock,
+	&db_sql_hold_reservation_lock,
 	&db_sql_hold_head_lock,
 	&db_sql_holds_waiting_of,
 	&db_sql_holds_waiting_lock,

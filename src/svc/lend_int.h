@@ -1,8 +1,11 @@
 /*
- * lend_int.h: what loans.c, holds.c and notices.c share (lending.c).
- * Every helper taking a struct db runs inside the caller's transaction
- * (a db_txn callback) and keeps the lending lock order: the borrower's
- * users row, stock rows, holds, reservations, loans.
+ * lend_int.h: what the lending services share. lending.c (the helpers:
+ * who may see what, the borrower's row and limit, loan and hold rows,
+ * e-mails and events) is below everything; hold_queue.c (the queue) is
+ * below loans.c and holds.c, which build on both. Every helper taking a
+ * struct db runs inside the caller's transaction (a db_txn callback) and
+ * keeps the lending lock order: stock rows, holds, reservations, loans,
+ * then the borrower's users row.
  */
 #ifndef HOLDFAST_LEND_INT_H
 #define HOLDFAST_LEND_INT_H
@@ -12,11 +15,6 @@
 #include "holdfast/svc.h"
 
 #define LEND_MAIL_MAX	16
-
-struct lend_user {
-	uint64_t	 id;
-	const char	*email, *display_name, *status;
-};
 
 /*
  * E-mails written by a transaction, tried at once after its COMMIT (what
@@ -28,6 +26,7 @@ struct lend_mail {
 	size_t		 n;
 };
 
+/* lending.c */
 int	 lend_is_staff(const struct principal *);
 int	 lend_may_see(const struct principal *, uint64_t owner);
 int	 lend_resolve_user(struct svc_ctx *, uint64_t requested,
@@ -42,21 +41,31 @@ int	 lend_waiting(struct db *, struct arena *, uint64_t product_id,
 	    long long *n);
 int	 lend_loan_insert(struct db *, struct svc_ctx *,
 	    uint64_t user_id, const struct stock_row *, uint64_t *loan_id);
-int	 lend_loan_load(struct db *, struct arena *, uint64_t id,
+int	 lend_loan_load(struct db *, struct svc_ctx *, uint64_t id,
 	    struct loan *);
-void	 lend_loan_from_row(const struct db_result *, size_t, struct loan *);
+void	 lend_loans_left(const struct svc_ctx *, struct loan *, size_t n);
+int	 lend_hold_load(struct db *, struct arena *, uint64_t id,
+	    struct hold *);
 const char *lend_oneline(struct arena *, const char *);
 const char *lend_when(struct arena *, const char *iso);
+int	 lend_event(struct db *, const struct svc_ctx *, const char *type,
+	    const struct hf_field *, size_t, const void *row);
 void	 lend_mail_add(struct lend_mail *, uint64_t id);
 void	 lend_mail_deliver(struct app *, const struct lend_mail *);
 
-/* holds.c: the hold queue, as inventory.c sees it (for svc_init) */
+/* hold_queue.c: the hold queue, as inventory.c sees it (for svc_init) */
 struct inv_queue;
 extern const struct inv_queue	holds_queue;
-/* holds.c, for the loan paths */
+/* hold_queue.c, for holds.c, loans.c and catalog.c */
+int	 holds_lock(struct db *, struct arena *, uint64_t id, struct hold *);
+int	 holds_end(struct db *, uint64_t id, const char *status);
+int	 holds_reservation_lock(struct db *, struct arena *, uint64_t id,
+	    struct reservation *, int *active);
+int	 holds_release(struct db *, struct svc_ctx *, struct stock_row *,
+	    uint64_t hold_id, uint64_t reservation_id, const char *end);
 int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *, unsigned *passed);
-/* holds.c, for catalog.c's retirement of a product */
+/* for catalog.c's retirement of a product */
 int	 holds_retire(struct db *, struct svc_ctx *, uint64_t product_id,
 	    struct lend_mail *, unsigned *n);
 

@@ -1,8 +1,8 @@
 /*
  * lending.c: the helpers that loans, holds and notices share
  * (lend_int.h): who may see a loan, the borrower's row and limit, loan
- * rows, and the e-mails a lending transaction writes. Below loans.c and
- * holds.c, which both build on it; it calls neither.
+ * and hold rows, and the events and e-mails a lending transaction
+ * writes. Below every other lending file; it calls none of them.
  */
 #include <string.h>
 
@@ -10,7 +10,6 @@
 #include "holdfast/db_lending.h"
 #include "holdfast/lending.h"
 #include "holdfast/outbox.h"
-#include "inv_int.h"
 #include "lend_int.h"
 
 int
@@ -58,19 +57,12 @@ static int
 lend_user_row(struct db *db, struct arena *a, struct db_sql *q, uint64_t id,
     struct lend_user *u)
 {
-	struct db_param		p[1] = { DB_INT((long long)id) };
-	struct db_result	r;
-	int			rc;
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	int		rc, found;
 
-	if ((rc = db_query(db, a, q, p, 1, &r)) != HF_OK)
+	if ((rc = db_row(db, a, q, p, 1, u, &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0)
-		return HF_E_NOT_FOUND;
-	u->id = (uint64_t)inv_cell_ll(&r, 0, 0);
-	u->email = DB_CELL(&r, 0, 1);
-	u->display_name = DB_CELL(&r, 0, 2);
-	u->status = DB_CELL(&r, 0, 3);
-	return HF_OK;
+	return found ? HF_OK : HF_E_NOT_FOUND;
 }
 
 /*
@@ -109,15 +101,14 @@ int
 lend_limit_check(struct db *db, struct svc_ctx *ctx, uint64_t user_id,
     size_t more)
 {
-	struct db_param		p[1] = { DB_INT((long long)user_id) };
-	struct db_result	r;
-	long long		active, limit = ctx->app->cfg.loan_limit;
-	int			rc;
+	struct db_param	p[1] = { DB_INT((long long)user_id) };
+	long long	active, limit = ctx->app->cfg.loan_limit;
+	int		rc;
 
-	if ((rc = db_query(db, ctx->arena, &db_sql_loans_active_of, p, 1,
-	    &r)) != HF_OK)
+	active = db_count_of(db, ctx->arena, &db_sql_loans_active_of, p, 1,
+	    &rc);
+	if (rc != HF_OK)
 		return rc;
-	active = inv_cell_ll(&r, 0, 0);
 	if (active + (long long)more <= limit)
 		return HF_OK;
 	ctx->message = arena_printf(ctx->arena, "loan limit reached: %lld "
@@ -133,15 +124,11 @@ int
 lend_waiting(struct db *db, struct arena *a, uint64_t product_id,
     long long *n)
 {
-	struct db_param		p[1] = { DB_INT((long long)product_id) };
-	struct db_result	r;
-	int			rc;
+	struct db_param	p[1] = { DB_INT((long long)product_id) };
+	int		rc;
 
-	if ((rc = db_query(db, a, &db_sql_holds_waiting_of, p, 1, &r)) !=
-	    HF_OK)
-		return rc;
-	*n = inv_cell_ll(&r, 0, 0);
-	return HF_OK;
+	*n = db_count_of(db, a, &db_sql_holds_waiting_of, p, 1, &rc);
+	return rc;
 }
 
 /* Inserts a loan of one unit of s, due after the loan period. */
@@ -158,34 +145,45 @@ lend_loan_insert(struct db *db, struct svc_ctx *ctx, uint64_t user_id,
 	return db_exec(db, &db_sql_loan_insert, p, 4, NULL, loan_id);
 }
 
+/* Sets renewals_left of n loans: what loan_max_renewals leaves them. */
 void
-lend_loan_from_row(const struct db_result *r, size_t row, struct loan *l)
+lend_loans_left(const struct svc_ctx *ctx, struct loan *l, size_t n)
 {
-	l->id = (uint64_t)inv_cell_ll(r, row, L_ID);
-	l->user_id = (uint64_t)inv_cell_ll(r, row, L_USER);
-	l->product_id = (uint64_t)inv_cell_ll(r, row, L_PID);
-	l->sku = DB_CELL(r, row, L_SKU);
-	l->name = DB_CELL(r, row, L_NAME);
-	l->status = DB_CELL(r, row, L_STATUS);
-	l->due_at = DB_CELL(r, row, L_DUE);
-	l->returned_at = DB_CELL(r, row, L_RETURNED);
-	l->created_at = DB_CELL(r, row, L_CREATED);
-	l->renewals = inv_cell_ll(r, row, L_RENEWALS);
+	long long	max = ctx->app->cfg.loan_max_renewals;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		l[i].renewals_left = max > l[i].renewals ?
+		    max - l[i].renewals : 0;
 }
 
+/* Reads loan id (HF_E_NOT_FOUND when there is none). */
 int
-lend_loan_load(struct db *db, struct arena *a, uint64_t id, struct loan *l)
+lend_loan_load(struct db *db, struct svc_ctx *ctx, uint64_t id,
+    struct loan *l)
 {
-	struct db_param		p[1] = { DB_INT((long long)id) };
-	struct db_result	r;
-	int			rc;
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	int		rc, found;
 
-	if ((rc = db_query(db, a, &db_sql_loan_by_id, p, 1, &r)) != HF_OK)
+	if ((rc = db_row(db, ctx->arena, &db_sql_loan_by_id, p, 1, l,
+	    &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0)
+	if (!found)
 		return HF_E_NOT_FOUND;
-	lend_loan_from_row(&r, 0, l);
+	lend_loans_left(ctx, l, 1);
 	return HF_OK;
+}
+
+/* Reads hold id (HF_E_NOT_FOUND when there is none). */
+int
+lend_hold_load(struct db *db, struct arena *a, uint64_t id, struct hold *h)
+{
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	int		rc, found;
+
+	if ((rc = db_row(db, a, &db_sql_hold_by_id, p, 1, h, &found)) != HF_OK)
+		return rc;
+	return found ? HF_OK : HF_E_NOT_FOUND;
 }
 
 /* s on one line (for a subject): control characters become spaces. */
@@ -207,6 +205,21 @@ lend_when(struct arena *a, const char *iso)
 	if (iso == NULL || strlen(iso) < 16)
 		return iso != NULL ? iso : "";
 	return arena_printf(a, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+/*
+ * An event of the given type for the webhooks, its data the members of
+ * row that the field table f names (in the caller's transaction).
+ */
+int
+lend_event(struct db *db, const struct svc_ctx *ctx, const char *type,
+    const struct hf_field *f, size_t n, const void *row)
+{
+	const char	*data;
+
+	if ((data = hf_fields_text(ctx->arena, f, n, row)) == NULL)
+		return HF_E_SYS_INTERNAL;
+	return outbox_event_text(db, type, data, ctx->request_id);
 }
 
 void

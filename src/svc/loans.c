@@ -1,6 +1,6 @@
 /*
- * loans.c: lending units to users, returns and renewals, and the lending
- * statistics.
+ * loans.c: lending units to users, reading them, returns and renewals
+ * (the lending statistics: lend_stats.c).
  *
  * A loan is one unit of one SKU. Lending a batch locks every stock row in
  * SKU order, then the borrower's users row (so two requests of one user
@@ -12,19 +12,13 @@
  * the first waiting hold.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "holdfast/db.h"
 #include "holdfast/db_lending.h"
 #include "holdfast/lending.h"
 #include "inv_int.h"
 #include "lend_int.h"
-
-#define LOAN_MAX_LINES		100
-#define STATS_DEFAULT_DAYS	30
-#define STATS_MAX_DAYS		366
 
 /* --- lending ---------------------------------------------------------- */
 
@@ -36,7 +30,7 @@ struct create_txn {
 	struct idem		*idem;
 	struct loan		*out;
 	size_t			 n;
-	struct loan		**outp;		/* the caller's, for the reply */
+	struct loan		**outp;		/* the caller's (reply) */
 	size_t			*noutp;
 };
 
@@ -82,7 +76,7 @@ create_fn(struct db *db, void *arg)
 			if ((rc = inv_stock_change(db, ctx, &rows[i], &c,
 			    NULL)) != HF_OK)
 				return rc;
-			if ((rc = lend_loan_load(db, ctx->arena, id,
+			if ((rc = lend_loan_load(db, ctx, id,
 			    &t->out[t->n])) != HF_OK)
 				return rc;
 			t->n++;
@@ -94,9 +88,10 @@ create_fn(struct db *db, void *arg)
 }
 
 /*
- * Lends one unit per line of in->skus to the user, all or none. Returns
- * the loans in *out (arena), or INV_001 (unknown SKU), INV_002 (every
- * short line in ctx->details), LOAN_001, AUTH_005 or REQ_010.
+ * Lends one unit per line of in->skus (1 to 100 lines: the request
+ * schema) to the user, all or none. Returns the loans in *out (arena), or
+ * INV_001 (unknown SKU), INV_002 (every short line in ctx->lines),
+ * INV_011, LOAN_001, AUTH_005 or REQ_010.
  */
 int
 svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
@@ -110,11 +105,6 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	*out = NULL;
 	*nout = 0;
 	memset(&t, 0, sizeof(t));
-	if (in->n == 0 || in->n > LOAN_MAX_LINES) {
-		ctx->field = "items";
-		ctx->reason = "1 to 100 lines";
-		return HF_E_REQ_FIELD;
-	}
 	if ((rc = lend_resolve_user(ctx, in->user_id, &t.user_id)) != HF_OK)
 		return rc;
 	lines = arena_calloc(ctx->arena, in->n, sizeof(*lines));
@@ -148,7 +138,7 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 int
 svc_loan_get(struct svc_ctx *ctx, uint64_t id, struct loan *l)
 {
-	int	rc = lend_loan_load(ctx->app->db, ctx->arena, id, l);
+	int	rc = lend_loan_load(ctx->app->db, ctx, id, l);
 
 	if (rc == HF_OK && !lend_may_see(ctx->who, l->user_id))
 		return HF_E_NOT_FOUND;
@@ -159,35 +149,24 @@ int
 svc_loans_list(struct svc_ctx *ctx, const struct lend_filter *f,
     struct loan **out, size_t *n, long long *total)
 {
-	struct db_param		p[8];
-	struct db_result	r;
-	uint64_t		uid = f->user_id;
-	size_t			i;
-	int			rc;
+	struct db_param	p[5];
+	uint64_t	uid = f->user_id;
+	int		rc;
 
 	if (!lend_is_staff(ctx->who))
 		uid = ctx->who->user_id;	/* a user sees their own */
-	p[0] = uid != 0 ? DB_INT((long long)uid) : DB_NULL;
-	p[1] = p[0];
-	p[2] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
-	p[3] = p[2];
-	p[4] = f->sku != NULL ? DB_STR(f->sku) : DB_NULL;
-	p[5] = p[4];
-	p[6] = DB_INT(f->per_page);
-	p[7] = DB_INT((f->page - 1) * f->per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_loans_count, p,
-	    6, &r)) != HF_OK)
+	p[0] = DB_OPT_INT(uid != 0, (long long)uid);
+	p[1] = DB_OPT_STR(f->status);
+	p[2] = DB_OPT_STR(f->sku);
+	p[3] = DB_INT(f->per_page);
+	p[4] = DB_INT((f->page - 1) * f->per_page);
+	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_loans_count, p,
+	    3, &rc);
+	if (rc != HF_OK ||
+	    (rc = db_rows(ctx->app->db, ctx->arena, &db_sql_loans_list, p, 5,
+	    out, n)) != HF_OK)
 		return rc;
-	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_loans_list, p, 8,
-	    &r)) != HF_OK)
-		return rc;
-	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
-	    NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < r.nrows; i++)
-		lend_loan_from_row(&r, i, &(*out)[i]);
-	*n = r.nrows;
+	lend_loans_left(ctx, *out, *n);
 	return HF_OK;
 }
 
@@ -209,27 +188,26 @@ loan_lock_active(struct db *db, struct loan_txn *t, struct stock_row *s,
 {
 	struct svc_ctx		*ctx = t->ctx;
 	struct db_param		 p[1] = { DB_INT((long long)t->id) };
-	struct db_result	 r;
-	struct loan		 l;
-	int			 rc;
+	struct loan		 l, k;
+	int			 rc, found;
 
-	if ((rc = lend_loan_load(db, ctx->arena, t->id, &l)) != HF_OK)
+	if ((rc = lend_loan_load(db, ctx, t->id, &l)) != HF_OK)
 		return rc;
 	if (!lend_may_see(ctx->who, l.user_id))
 		return HF_E_NOT_FOUND;
 	if ((rc = inv_stock_lock(db, ctx->arena, NULL, l.product_id, s)) !=
 	    HF_OK ||
-	    (rc = db_query(db, ctx->arena, &db_sql_loan_lock, p, 1, &r)) !=
-	    HF_OK)
+	    (rc = db_row(db, ctx->arena, &db_sql_loan_lock, p, 1, &k,
+	    &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0)
+	if (!found)
 		return HF_E_NOT_FOUND;
-	if (strcmp(DB_CELL(&r, 0, 3), "active") != 0) {
+	if (strcmp(k.status, "active") != 0) {
 		ctx->message = arena_printf(ctx->arena, "loan %llu is already "
 		    "returned", (unsigned long long)t->id);
 		return HF_E_LOAN_RETURNED;
 	}
-	*renewals = inv_cell_ll(&r, 0, 4);
+	*renewals = k.renewals;
 	return HF_OK;
 }
 
@@ -260,7 +238,7 @@ return_fn(struct db *db, void *arg)
 	c.reason = "return";
 	if ((rc = inv_stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK ||
 	    (rc = holds_fill(db, t->ctx, &s, &t->mail, NULL)) != HF_OK ||
-	    (rc = lend_loan_load(db, t->ctx->arena, t->id, t->out)) != HF_OK)
+	    (rc = lend_loan_load(db, t->ctx, t->id, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
@@ -324,7 +302,7 @@ renew_fn(struct db *db, void *arg)
 		return rc;
 	if (n != 1)
 		return HF_E_LOAN_RETURNED;
-	if ((rc = lend_loan_load(db, ctx->arena, t->id, t->out)) != HF_OK)
+	if ((rc = lend_loan_load(db, ctx, t->id, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
@@ -346,210 +324,4 @@ svc_loan_renew(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
 	t.idem = idem;
 	t.out = out;
 	return svc_txn(ctx, renew_fn, &t);
-}
-
-/* --- statistics ------------------------------------------------------- */
-
-static const char *
-day_format(struct arena *a, long long t, int with_time)
-{
-	struct tm	tm;
-	time_t		tt = (time_t)t;
-	char		buf[32];
-
-	if (gmtime_r(&tt, &tm) == NULL)
-		return NULL;
-	strftime(buf, sizeof(buf), with_time ? "%Y-%m-%d %H:%M:%S.000" :
-	    "%Y-%m-%d", &tm);
-	return arena_strdup(a, buf);
-}
-
-/*
- * The day range of a report: both days inclusive, to defaulting to today
- * (UTC) and from to 29 days before to. REQ_010 for a bad or reversed day
- * or a range over STATS_MAX_DAYS.
- */
-static int
-day_range(struct svc_ctx *ctx, const char *from_day, const char *to_day,
-    long long *from, long long *to)
-{
-	*to = to_day != NULL ? hf_day_parse(to_day) :
-	    (long long)hf_unix_time() / 86400 * 86400;
-	*from = from_day != NULL ? hf_day_parse(from_day) :
-	    *to - (STATS_DEFAULT_DAYS - 1) * 86400LL;
-	ctx->reason = "a day as YYYY-MM-DD";
-	if (*to < 0) {
-		ctx->field = "to";
-		return HF_E_REQ_FIELD;
-	}
-	if (*from < 0) {
-		ctx->field = "from";
-		return HF_E_REQ_FIELD;
-	}
-	if (*from > *to || (*to - *from) / 86400 + 1 > STATS_MAX_DAYS) {
-		ctx->field = "from";
-		ctx->reason = "from must not be after to, and the range at "
-		    "most 366 days";
-		return HF_E_REQ_FIELD;
-	}
-	ctx->reason = NULL;
-	return HF_OK;
-}
-
-/* Counts per day from a (day, count) result sorted by day, into key. */
-static void
-merge_days(json_object *days, const struct db_result *r, const char *key)
-{
-	size_t		 i, d, n = json_object_array_length(days);
-	json_object	*o, *v;
-
-	for (i = 0, d = 0; i < r->nrows; i++)
-		for (; d < n; d++) {
-			o = json_object_array_get_idx(days, d);
-			if (json_object_object_get_ex(o, "day", &v) &&
-			    strcmp(json_object_get_string(v),
-			    DB_CELL(r, i, 0)) == 0) {
-				json_object_object_add(o, key,
-				    json_object_new_int64(inv_cell_ll(r, i,
-				    1)));
-				break;
-			}
-		}
-}
-
-static long long
-sum_key(json_object *days, const char *key)
-{
-	size_t		 i;
-	long long	 n = 0;
-	json_object	*v;
-
-	for (i = 0; i < json_object_array_length(days); i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(days,
-		    i), key, &v))
-			n += json_object_get_int64(v);
-	return n;
-}
-
-/*
- * GET /stats/loans: loans started and returned per day (UTC) over a range
- * of days, every day listed, and the loans active, overdue and returned
- * now. *out is owned by the caller.
- */
-int
-svc_stats_loans(struct svc_ctx *ctx, const char *from_day, const char *to_day,
-    json_object **out)
-{
-	struct db_param		 p[2];
-	struct db_result	 r;
-	json_object		*days, *o, *totals, *now;
-	long long		 from, to, d;
-	int			 rc;
-
-	*out = NULL;
-	if ((rc = day_range(ctx, from_day, to_day, &from, &to)) != HF_OK)
-		return rc;
-	days = json_object_new_array();
-	for (d = from; d <= to; d += 86400) {
-		o = json_object_new_object();
-		json_object_object_add(o, "day", json_object_new_string(
-		    day_format(ctx->arena, d, 0)));
-		json_object_object_add(o, "loans", json_object_new_int64(0));
-		json_object_object_add(o, "returns", json_object_new_int64(0));
-		json_object_array_add(days, o);
-	}
-	p[0] = DB_STR(day_format(ctx->arena, from, 1));
-	p[1] = DB_STR(day_format(ctx->arena, to + 86400, 1));
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stats_loans_day,
-	    p, 2, &r)) != HF_OK)
-		goto fail;
-	merge_days(days, &r, "loans");
-	if ((rc = db_query(ctx->app->db, ctx->arena,
-	    &db_sql_stats_returns_day, p, 2, &r)) != HF_OK)
-		goto fail;
-	merge_days(days, &r, "returns");
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stats_loans_now,
-	    NULL, 0, &r)) != HF_OK)
-		goto fail;
-	totals = json_object_new_object();
-	json_object_object_add(totals, "loans",
-	    json_object_new_int64(sum_key(days, "loans")));
-	json_object_object_add(totals, "returns",
-	    json_object_new_int64(sum_key(days, "returns")));
-	now = json_object_new_object();
-	json_object_object_add(now, "active",
-	    json_object_new_int64(inv_cell_ll(&r, 0, 0)));
-	json_object_object_add(now, "overdue",
-	    json_object_new_int64(inv_cell_ll(&r, 0, 1)));
-	json_object_object_add(now, "returned",
-	    json_object_new_int64(inv_cell_ll(&r, 0, 2)));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "from", json_object_new_string(
-	    day_format(ctx->arena, from, 0)));
-	json_object_object_add(*out, "to", json_object_new_string(
-	    day_format(ctx->arena, to, 0)));
-	json_object_object_add(*out, "days", days);
-	json_object_object_add(*out, "totals", totals);
-	json_object_object_add(*out, "now", now);
-	return HF_OK;
-fail:
-	json_object_put(days);
-	return rc;
-}
-
-/*
- * GET /stats/categories: per category (null: products without one) the
- * products and their stock, the loans started (all time, or within
- * from..to when given), active and overdue now, and the holds waiting.
- */
-int
-svc_stats_categories(struct svc_ctx *ctx, const char *from_day,
-    const char *to_day, json_object **out)
-{
-	static const char *const names[] = { "products", "on_hand",
-	    "reserved", "available", "loans", "active_loans",
-	    "overdue_loans", "waiting_holds" };
-	struct db_param		 p[4];
-	struct db_result	 r;
-	json_object		*items, *o;
-	long long		 from = -1, to = -1;
-	size_t			 i, c;
-	int			 rc;
-
-	*out = NULL;
-	if (from_day != NULL || to_day != NULL) {
-		if ((rc = day_range(ctx, from_day, to_day, &from, &to)) !=
-		    HF_OK)
-			return rc;
-		p[0] = DB_STR(day_format(ctx->arena, from, 1));
-		p[2] = DB_STR(day_format(ctx->arena, to + 86400, 1));
-	} else {
-		p[0] = DB_NULL;
-		p[2] = DB_NULL;
-	}
-	p[1] = p[0];
-	p[3] = p[2];
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_stats_categories,
-	    p, 4, &r)) != HF_OK)
-		return rc;
-	items = json_object_new_array();
-	for (i = 0; i < r.nrows; i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "category",
-		    DB_CELL(&r, i, 0) != NULL ?
-		    json_object_new_string(DB_CELL(&r, i, 0)) : NULL);
-		json_object_object_add(o, "slug", DB_CELL(&r, i, 1) != NULL ?
-		    json_object_new_string(DB_CELL(&r, i, 1)) : NULL);
-		for (c = 0; c < sizeof(names) / sizeof(names[0]); c++)
-			json_object_object_add(o, names[c],
-			    json_object_new_int64(inv_cell_ll(&r, i, c + 2)));
-		json_object_array_add(items, o);
-	}
-	*out = json_object_new_object();
-	json_object_object_add(*out, "from", from >= 0 ? json_object_new_string(
-	    day_format(ctx->arena, from, 0)) : NULL);
-	json_object_object_add(*out, "to", to >= 0 ? json_object_new_string(
-	    day_format(ctx->arena, to, 0)) : NULL);
-	json_object_object_add(*out, "categories", items);
-	return HF_OK;
 }

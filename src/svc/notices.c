@@ -18,7 +18,6 @@
 #include "holdfast/db_lending.h"
 #include "holdfast/lending.h"
 #include "holdfast/outbox.h"
-#include "inv_int.h"
 #include "lend_int.h"
 
 #define NOTICE_ROUNDS	100	/* batches per kind and run */
@@ -29,8 +28,14 @@ enum notice_kind {
 	NOTICE__MAX
 };
 
-/* Columns of db_sql_notice_loan. */
-enum { N_USER, N_EMAIL, N_NAME, N_SKU, N_TITLE, N_DUE, N_DAYS, N__MAX };
+/* The data of a loan.overdue event. */
+static const struct hf_field overdue_event[] = {
+	HF_FIELD(struct loan_notice, loan_id, HF_K_U64),
+	HF_FIELD(struct loan_notice, user_id, HF_K_U64),
+	HF_FIELD(struct loan_notice, sku, HF_K_STR),
+	HF_FIELD(struct loan_notice, due_at, HF_K_STR),
+	HF_FIELD(struct loan_notice, days_overdue, HF_K_INT),
+};
 
 struct notice_txn {
 	struct svc_ctx		*ctx;
@@ -40,30 +45,9 @@ struct notice_txn {
 };
 
 static const char *
-greeting(const struct db_result *r)
+greeting(const struct loan_notice *n)
 {
-	return DB_CELL(r, 0, N_NAME) != NULL ? DB_CELL(r, 0, N_NAME) :
-	    DB_CELL(r, 0, N_EMAIL);
-}
-
-/* The overdue notice's event for the webhooks. */
-static int
-overdue_event(struct db *db, struct svc_ctx *ctx, uint64_t id,
-    const struct db_result *r)
-{
-	json_object	*data = json_object_new_object();
-
-	json_object_object_add(data, "loan_id",
-	    json_object_new_int64((int64_t)id));
-	json_object_object_add(data, "user_id",
-	    json_object_new_int64(inv_cell_ll(r, 0, N_USER)));
-	json_object_object_add(data, "sku",
-	    json_object_new_string(DB_CELL(r, 0, N_SKU)));
-	json_object_object_add(data, "due_at",
-	    json_object_new_string(DB_CELL(r, 0, N_DUE)));
-	json_object_object_add(data, "days_overdue",
-	    json_object_new_int64(inv_cell_ll(r, 0, N_DAYS)));
-	return outbox_event(db, "loan.overdue", data, ctx->request_id);
+	return n->display_name != NULL ? n->display_name : n->email;
 }
 
 static int
@@ -73,10 +57,10 @@ notice_fn(struct db *db, void *arg)
 	struct svc_ctx		*ctx = t->ctx;
 	const struct hf_config	*cfg = &ctx->app->cfg;
 	struct db_param		 p[2];
-	struct db_result	 r;
+	struct loan_notice	 r;
 	const char		*title, *subject, *body, *event;
 	uint64_t		 n = 0;
-	int			 rc;
+	int			 rc, found;
 
 	t->sent = 0;
 	p[0] = DB_INT((long long)t->id);
@@ -88,12 +72,12 @@ notice_fn(struct db *db, void *arg)
 		return rc;
 	if (n != 1)
 		return HF_OK;	/* sent by another run, returned or renewed */
-	if ((rc = db_query(db, ctx->arena, &db_sql_notice_loan, p, 1, &r)) !=
-	    HF_OK)
+	if ((rc = db_row(db, ctx->arena, &db_sql_notice_loan, p, 1, &r,
+	    &found)) != HF_OK)
 		return rc;
-	if (r.nrows != 1)
+	if (!found)
 		return HF_E_DB;
-	title = lend_oneline(ctx->arena, DB_CELL(&r, 0, N_TITLE));
+	title = lend_oneline(ctx->arena, r.name);
 	if (t->kind == NOTICE_REMINDER) {
 		event = "loan.reminder";
 		subject = arena_printf(ctx->arena, "Due soon: %s", title);
@@ -101,9 +85,8 @@ notice_fn(struct db *db, void *arg)
 		    "a reminder that this loan is due on %s:\n\n"
 		    "  %s (SKU %s)\n\n"
 		    "Return it or renew it before then.\n\nLoan %llu\n",
-		    greeting(&r), lend_when(ctx->arena, DB_CELL(&r, 0, N_DUE)),
-		    DB_CELL(&r, 0, N_TITLE),
-		    DB_CELL(&r, 0, N_SKU), (unsigned long long)t->id);
+		    greeting(&r), lend_when(ctx->arena, r.due_at), r.name,
+		    r.sku, (unsigned long long)t->id);
 	} else {
 		event = "loan.overdue";
 		subject = arena_printf(ctx->arena, "Overdue: %s", title);
@@ -111,21 +94,20 @@ notice_fn(struct db *db, void *arg)
 		    "this loan was due on %s and is overdue "
 		    "(%lld day(s)):\n\n  %s (SKU %s)\n\n"
 		    "Please return it as soon as you can.\n\nLoan %llu\n",
-		    greeting(&r), lend_when(ctx->arena, DB_CELL(&r, 0, N_DUE)),
-		    inv_cell_ll(&r, 0, N_DAYS), DB_CELL(&r, 0, N_TITLE),
-		    DB_CELL(&r, 0, N_SKU), (unsigned long long)t->id);
-		if ((rc = overdue_event(db, ctx, t->id, &r)) != HF_OK)
+		    greeting(&r), lend_when(ctx->arena, r.due_at),
+		    r.days_overdue, r.name, r.sku, (unsigned long long)t->id);
+		if ((rc = lend_event(db, ctx, "loan.overdue", overdue_event,
+		    HF_NITEMS(overdue_event), &r)) != HF_OK)
 			return rc;
 	}
 	if (subject == NULL || body == NULL)
 		return HF_E_SYS_INTERNAL;
-	rc = outbox_email(db, event, DB_CELL(&r, 0, N_EMAIL), subject, body,
-	    NULL);
+	rc = outbox_email(db, event, r.email, subject, body, NULL);
 	if (rc == HF_E_REQ_FIELD) {
 		/* no server takes this address: the claim stands, no mail */
-		log_warn(NULL, "loan %llu: no %s e-mail for user %lld",
+		log_warn(NULL, "loan %llu: no %s e-mail for user %llu",
 		    (unsigned long long)t->id, event,
-		    inv_cell_ll(&r, 0, N_USER));
+		    (unsigned long long)r.user_id);
 		rc = HF_OK;
 	}
 	if (rc == HF_OK)
@@ -144,10 +126,10 @@ notices_kind(struct svc_ctx *ctx, enum notice_kind kind, int batch,
 {
 	const struct hf_config	*cfg = &ctx->app->cfg;
 	struct db_param		 p[2];
-	struct db_result	 r;
+	struct lend_id		*ids;
 	struct notice_txn	 t;
 	unsigned		 before;
-	size_t			 i;
+	size_t			 i, n;
 	int			 rc, round;
 
 	for (round = 0; round < NOTICE_ROUNDS; round++) {
@@ -157,22 +139,22 @@ notices_kind(struct svc_ctx *ctx, enum notice_kind kind, int batch,
 		p[1] = DB_INT(batch);
 		svc_details_clear(ctx);	/* they live in the arena */
 		arena_reset(ctx->arena);
-		if ((rc = db_query(ctx->app->db, ctx->arena, kind ==
+		if ((rc = db_rows(ctx->app->db, ctx->arena, kind ==
 		    NOTICE_REMINDER ? &db_sql_notice_reminders_due :
-		    &db_sql_notice_overdue_due, p, 2, &r)) != HF_OK)
+		    &db_sql_notice_overdue_due, p, 2, &ids, &n)) != HF_OK)
 			return rc;
 		before = *count;
-		for (i = 0; i < r.nrows; i++) {
+		for (i = 0; i < n; i++) {
 			memset(&t, 0, sizeof(t));
 			t.ctx = ctx;
 			t.kind = kind;
-			t.id = (uint64_t)inv_cell_ll(&r, i, 0);
+			t.id = ids[i].id;
 			if ((rc = db_txn(ctx->app->db, notice_fn, &t)) !=
 			    HF_OK)
 				return rc;
 			*count += (unsigned)t.sent;
 		}
-		if (r.nrows < (size_t)batch || *count == before)
+		if (n < (size_t)batch || *count == before)
 			break;
 	}
 	return HF_OK;

@@ -112,7 +112,7 @@ order_event(struct db *db, const struct svc_ctx *ctx, const struct order *o,
     const char *event)
 {
 	struct order_event	 e;
-	struct json_object	*data;
+	const char		*data;
 
 	memset(&e, 0, sizeof(e));
 	e.order_id = o->id;
@@ -122,10 +122,10 @@ order_event(struct db *db, const struct svc_ctx *ctx, const struct order *o,
 	e.total = o->total;
 	e.currency = o->currency;
 	if ((e.lines = order_lines_text(ctx->arena, o)) == NULL ||
-	    (data = hf_fields_json(order_event_fields,
+	    (data = hf_fields_text(ctx->arena, order_event_fields,
 	    HF_NITEMS(order_event_fields), &e)) == NULL)
 		return HF_E_SYS_INTERNAL;
-	return outbox_event(db, event, data, ctx->request_id);
+	return outbox_event_text(db, event, data, ctx->request_id);
 }
 
 /* from -> to on a locked order; the matching *_at is set to now. */
