@@ -4,7 +4,6 @@
  * transaction (a db_txn callback) on rows the caller locked in order.
  *
  * Where they live, lowest first (no file calls one above it):
- *   rows.c          result cells read by number (callers not yet typed)
  *   details.c       what a refusal names; the stock refusals
  *   stock.c         stock rows: lock, change, end a reservation, free
  *                   expired units, "takeable"; the hold queue's hook;
@@ -22,15 +21,6 @@
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 
-/*
- * Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(), and the
- * reader of such a row (rows.c), for the callers that still run
- * db_sql_reservation_* with db_query (holds.c, orders.c); the column map
- * (struct reservation, db_inventory.h) reads them with db_row/db_rows.
- */
-enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
-    R_PID, R_EXPIRED, R_ORIGIN, R_OWNER, R__MAX };
-
 /* One change to a stock row, and the ledger row that records it. */
 struct change {
 	const char	*type;		/* restock, deduct, adjust, reserve, release */
@@ -43,32 +33,6 @@ struct change {
 	uint64_t	 reservation_id;
 };
 
-long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
-void		 inv_reservation_from_row(const struct db_result *, size_t,
-		    struct reservation *);
-
-/*
- * Result rows as JSON objects: column i becomes member cols[i].name, as a
- * string, a number or parsed JSON text; SQL NULL becomes null.
- */
-enum col_kind {
-	COL_STR = 0,
-	COL_INT,
-	COL_JSON,
-	COL__MAX
-};
-
-struct col {
-	const char	*name;
-	enum col_kind	 kind;
-};
-
-#define COLS(c)	(c), (sizeof(c) / sizeof((c)[0]))
-
-json_object	*inv_row_json(const struct db_result *, size_t row,
-		    const struct col *, size_t ncols);
-json_object	*inv_rows_json(const struct db_result *, const struct col *,
-		    size_t ncols);
 /*
  * What the stock layer asks of a product's hold queue: the units owed to
  * its waiting holds, the lapse of a hold whose reservation expired, and
@@ -122,14 +86,10 @@ int		 inv_reservation_visible(const struct svc_ctx *,
 		    const struct reservation *);
 /*
  * The active lines of a reference, locked after their stock rows (SKU
- * order), into an arena array (reservations.c). inv_lock_reference gives
- * them as a result of RES_COLS instead, for orders.c until it reads them
- * typed.
+ * order), into an arena array (reservations.c).
  */
 int		 inv_lock_ref_lines(struct db *, struct svc_ctx *,
 		    const char *ref, struct reservation **, size_t *);
-int		 inv_lock_reference(struct db *, struct svc_ctx *,
-		    const char *, struct db_result *);
 /*
  * "Available to this caller" (docs/internals.md): units of the locked row
  * neither reserved nor owed to waiting holds, 0 while the row is

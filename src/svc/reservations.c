@@ -302,28 +302,6 @@ inv_lock_ref_lines(struct db *db, struct svc_ctx *ctx, const char *ref,
 	return HF_OK;
 }
 
-/*
- * inv_lock_ref_lines with the lines as a result (RES_COLS, the R_*
- * columns of inv_int.h), for the callers that still read cells (orders.c).
- * The lines are locked already, so the second read sees the same ones;
- * any other count starts the transaction over, as above.
- */
-int
-inv_lock_reference(struct db *db, struct svc_ctx *ctx, const char *ref,
-    struct db_result *r)
-{
-	struct db_param		 p[1] = { DB_STR(ref) };
-	struct reservation	*rows;
-	size_t			 n;
-	int			 rc;
-
-	if ((rc = inv_lock_ref_lines(db, ctx, ref, &rows, &n)) != HF_OK ||
-	    (rc = db_query(db, ctx->arena, &db_sql_reservation_lock_ref, p, 1,
-	    r)) != HF_OK)
-		return rc;
-	return r->nrows == n ? HF_OK : HF_E_DEADLOCK;
-}
-
 static int
 end_ref_fn(struct db *db, void *arg)
 {

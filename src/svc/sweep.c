@@ -12,47 +12,32 @@
 #include "inv_int.h"
 
 /*
- * The ids of due (its one parameter is the limit, the id its first
- * column): through its column map, whose first member must be unsigned.
- * A list without a map yet (the other domains' until they have theirs)
- * is read through a map of one unsigned column. Into *ids (arena).
+ * The ids of due (its one parameter is the limit) into *ids (arena):
+ * the first member of each row, which its column map must make an
+ * unsigned id (struct lend_id, orders_id_row, reservation, ...).
  */
 static int
 due_ids(struct db *db, struct arena *a, struct db_sql *due, int batch,
     uint64_t **ids, size_t *n)
 {
-	static const struct hf_field	 id_field = { "id", 0, HF_K_U64, 0 };
-	struct db_param			 p[1] = { DB_INT(batch) };
-	struct db_result		 r = { 0 };
-	const char			*rows;
-	size_t				 i;
-	int				 rc;
+	struct db_param	 p[1] = { DB_INT(batch) };
+	const char	*rows;
+	size_t		 i;
+	int		 rc;
 
 	*n = 0;
-	if (due->cols == NULL) {
-		if ((rc = db_query(db, a, due, p, 1, &r)) != HF_OK)
-			return rc;
-		rows = NULL;
-		*n = r.nrows;
-	} else {
-		if (due->cols[0].kind != HF_K_U64) {
-			log_error(NULL, "\"%.80s\": the first column is no "
-			    "unsigned id", due->text);
-			return HF_E_SYS_INTERNAL;
-		}
-		if ((rc = db_rows(db, a, due, p, 1, &rows, n)) != HF_OK)
-			return rc;
+	if (due->cols == NULL || due->cols[0].kind != HF_K_U64) {
+		log_error(NULL, "\"%.80s\": no map of an unsigned id first",
+		    due->text);
+		return HF_E_SYS_INTERNAL;
 	}
+	if ((rc = db_rows(db, a, due, p, 1, &rows, n)) != HF_OK)
+		return rc;
 	if ((*ids = arena_calloc(a, *n + 1, sizeof(**ids))) == NULL)
 		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < *n; i++) {
-		if (rows != NULL)
-			memcpy(&(*ids)[i], rows + i * due->rowsize +
-			    due->cols[0].off, sizeof(**ids));
-		else if (hf_field_set(&id_field, &(*ids)[i],
-		    r.cells[i * r.ncols]) != 0)
-			return HF_E_DB;
-	}
+	for (i = 0; i < *n; i++)
+		memcpy(&(*ids)[i], rows + i * due->rowsize + due->cols[0].off,
+		    sizeof(**ids));
 	return HF_OK;
 }
 
