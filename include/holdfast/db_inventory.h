@@ -1,8 +1,10 @@
 /*
- * db_inventory.h: the typed rows of the stock statements (sql_inventory.c).
- * Each row struct is filled by db_rows/db_row through the column map its
- * statements carry (DB_SQL_MAP), whose names are the SQL's own column
- * names; holdfast-admin check-sql proves the two agree.
+ * db_inventory.h: the typed rows of the inventory and catalog statements
+ * (sql_inventory.c, sql_catalog.c). Each row struct is filled by
+ * db_rows/db_row through the column map its statements carry
+ * (DB_SQL_MAP), whose names are the SQL's own column names;
+ * holdfast-admin check-sql proves the two agree. The services use these
+ * structs as their domain types (svc.h includes this header).
  */
 #ifndef HOLDFAST_DB_INVENTORY_H
 #define HOLDFAST_DB_INVENTORY_H
@@ -26,6 +28,119 @@ struct stock_row {
 	/* products.status, read under the same lock: active, maintenance,
 	 * retired */
 	const char	*product_status;
+};
+
+/*
+ * The map of STOCK_COLS into the struct stock_row at member m of type
+ * (m is "stock." inside struct product, empty for a struct stock_row).
+ */
+#define DB_MAP_STOCK(type, m) \
+	HF_FIELD_AS("product_id", type, m product_id, HF_K_U64), \
+	HF_FIELD_AS("sku", type, m sku, HF_K_STR), \
+	HF_FIELD_AS("name", type, m name, HF_K_STR), \
+	HF_FIELD_AS("on_hand", type, m on_hand, HF_K_INT), \
+	HF_FIELD_AS("reserved", type, m reserved, HF_K_INT), \
+	HF_FIELD_AS("available", type, m available, HF_K_INT), \
+	HF_FIELD_AS("level", type, m level, HF_K_STR), \
+	HF_FIELD_AS("warning_threshold", type, m warning_threshold, \
+	    HF_K_INT), \
+	HF_FIELD_AS("critical_threshold", type, m critical_threshold, \
+	    HF_K_INT), \
+	HF_FIELD_AS("location", type, m location, HF_K_STR), \
+	HF_FIELD_AS("is_active", type, m is_active, HF_K_BOOL), \
+	HF_FIELD_AS("low_state", type, m low_state, HF_K_STR), \
+	HF_FIELD_AS("updated_at", type, m updated_at, HF_K_STR), \
+	HF_FIELD_AS("product_status", type, m product_status, HF_K_STR)
+
+/*
+ * A product with its stock row: db_sql_product_by_id and the catalog's
+ * lists (PRODUCT_COLS), which leave out (NULL) a description or
+ * attributes over the caps.
+ */
+struct product {
+	uint64_t	 id;
+	const char	*sku, *name, *description, *category, *price;
+	const char	*attributes;	/* JSON text or NULL */
+	const char	*cover_url, *status, *created_at;
+	struct stock_row stock;
+};
+
+/* The map of a product's columns followed by STOCK_COLS. */
+#define DB_MAP_PRODUCT \
+	HF_FIELD(struct product, id, HF_K_U64), \
+	HF_FIELD(struct product, sku, HF_K_STR), \
+	HF_FIELD(struct product, name, HF_K_STR), \
+	HF_FIELD(struct product, description, HF_K_STR), \
+	HF_FIELD(struct product, category, HF_K_STR), \
+	HF_FIELD(struct product, price, HF_K_STR), \
+	HF_FIELD(struct product, attributes, HF_K_JSON), \
+	HF_FIELD(struct product, cover_url, HF_K_STR), \
+	HF_FIELD(struct product, status, HF_K_STR), \
+	HF_FIELD(struct product, created_at, HF_K_STR), \
+	DB_MAP_STOCK(struct product, stock.)
+
+/* RES_COLS: db_sql_reservation_by_id, _lock_id, _of_ref, _lock_ref,
+ * _expired_of, db_sql_reservations_list */
+struct reservation {
+	uint64_t	 id;
+	const char	*sku;
+	long long	 quantity;
+	const char	*type, *reference_id, *status, *expires_at,
+			*created_at;
+	uint64_t	 product_id;
+	int		 expired;	/* expires_at has passed (the DB's clock) */
+	const char	*origin;	/* api, order, hold, loan */
+	const char	*created_by;	/* the owner's actor */
+};
+
+/* LEDGER_COLS: db_sql_ledger_by_id, _list, _list_sku */
+struct ledger_row {
+	uint64_t	 id;
+	const char	*sku, *type;
+	long long	 on_hand_delta, reserved_delta;
+	long long	 on_hand_after, reserved_after;
+	const char	*reference_type, *reference_id, *reason, *actor,
+			*request_id, *created_at;
+};
+
+/* db_sql_ledger_stats_type (day NULL), db_sql_ledger_stats_day */
+struct ledger_stat {
+	const char	*day;		/* YYYY-MM-DD */
+	const char	*type;
+	long long	 count, on_hand_delta, reserved_delta;
+};
+
+/* db_sql_reconcile_ledger: the sums of one product's ledger */
+struct ledger_sums {
+	long long	 on_hand, reserved;
+};
+
+/* db_sql_reconcile_endings: a reservation with the wrong number of
+ * ending rows (deduct or release) in the ledger */
+struct reservation_endings {
+	uint64_t	 id;
+	const char	*status;
+	long long	 endings;
+};
+
+/* db_sql_products_all: every SKU, for holdfast-admin reconcile */
+struct product_sku {
+	uint64_t	 id;
+	const char	*sku;
+};
+
+/* db_sql_product_lock: a product and its stock row, locked */
+struct product_lock {
+	uint64_t	 id;
+	const char	*sku;
+	long long	 reserved;
+};
+
+/* db_sql_categories_list (db_sql_category_find: the id alone) */
+struct category_row {
+	uint64_t	 id;
+	const char	*name, *slug;
+	long long	 products;	/* not retired */
 };
 
 #endif /* HOLDFAST_DB_INVENTORY_H */

@@ -232,31 +232,17 @@ void	 svc_idem_abandon(struct svc_ctx *, struct idem *, int status,
 	    const char *body, size_t len);
 void	 svc_idem_release(struct app *);	/* after every request */
 
-/* inventory.c (struct stock_row: db_inventory.h) */
-struct product {
-	uint64_t	 id;
-	const char	*sku, *name, *description, *category, *price;
-	const char	*attributes;	/* JSON text or NULL */
-	const char	*cover_url, *status, *created_at;
-	struct stock_row stock;
-};
-
+/*
+ * Inventory: products.c, stock.c, reservations.c, ledger.c, reconcile.c,
+ * expire.c. The rows (struct stock_row, product, reservation, ledger_row,
+ * ledger_stat, category_row) are those of db_inventory.h.
+ */
 struct product_new {
 	const char	*sku, *name, *description, *category, *price;
 	const char	*attributes;	/* JSON text or NULL */
 	long long	 initial_quantity, warning_threshold,
 			 critical_threshold;
 	const char	*location;
-};
-
-struct reservation {
-	uint64_t	 id;
-	const char	*sku;
-	long long	 quantity;
-	const char	*type, *reference_id, *status, *expires_at,
-			*created_at;
-	const char	*origin;	/* api, order, hold, loan */
-	const char	*created_by;	/* the owner's actor */
 };
 
 struct reserve_item {
@@ -267,7 +253,7 @@ struct reserve_item {
 struct reserve_req {
 	const char		*type;
 	const char		*reference_id;	/* NULL: generated */
-	long long		 ttl_seconds;	/* 0: the service's default */
+	long long		 ttl_seconds;	/* 1..86400 */
 	struct reserve_item	*items;
 	size_t			 nitems;
 };
@@ -295,19 +281,37 @@ struct stock_patch {
 	int		 is_active;
 };
 
-struct list_filter {
-	const char	*a, *b, *c;	/* per list: see the api handler */
+/* GET /reservations: each filter NULL when not given. */
+struct reservation_filter {
+	const char	*reference_id, *status, *sku;
+	long long	 page, per_page;
+};
+
+/* GET /ledger: each filter NULL when not given; from and to in the
+ * database's form (api_time_param). */
+struct ledger_filter {
+	const char	*sku, *type, *reference_id;
 	const char	*from, *to;
 	long long	 page, per_page;
 };
 
-struct reconcile_report {
-	const char	*sku;
-	json_object	*mismatches;	/* array, owned by the caller */
+struct ledger_stats {
+	struct ledger_stat	*by_type, *by_day;	/* day NULL in by_type */
+	size_t			 ntype, nday;
 };
 
-const char *stock_level(long long available, long long warning,
-	    long long critical);
+/* One broken invariant of a SKU (reconcile.c). */
+struct reconcile_mismatch {
+	const char	*invariant;	/* "2: on_hand = sum of ..." */
+	long long	 expected, actual;
+	const char	*detail;
+};
+
+struct reconcile_report {
+	const char			*sku;
+	struct reconcile_mismatch	*mismatches;	/* arena */
+	size_t				 n;		/* 0: reconciled */
+};
 
 int	 svc_product_create(struct svc_ctx *, const struct product_new *,
 	    struct idem *, struct product *);
@@ -326,16 +330,17 @@ int	 svc_reference_end(struct svc_ctx *, const char *reference_id,
 	    int commit, struct idem *, struct reserve_result *);
 int	 svc_reservation_get(struct svc_ctx *, uint64_t id,
 	    struct reservation *);
-int	 svc_reservations_list(struct svc_ctx *, const struct list_filter *,
-	    struct reservation **, size_t *, long long *);
-int	 svc_ledger_list(struct svc_ctx *, const struct list_filter *,
-	    json_object **, long long *);
-int	 svc_ledger_get(struct svc_ctx *, uint64_t id, json_object **);
+int	 svc_reservations_list(struct svc_ctx *,
+	    const struct reservation_filter *, struct reservation **, size_t *,
+	    long long *);
+int	 svc_ledger_list(struct svc_ctx *, const struct ledger_filter *,
+	    struct ledger_row **, size_t *, long long *);
+int	 svc_ledger_get(struct svc_ctx *, uint64_t id, struct ledger_row *);
 int	 svc_ledger_stats(struct svc_ctx *, const char *from, const char *to,
-	    json_object **);
+	    struct ledger_stats *);
 int	 svc_reconcile(struct svc_ctx *, const char *sku,
 	    struct reconcile_report *);
-int	 svc_all_skus(struct svc_ctx *, char ***, size_t *);
+int	 svc_all_skus(struct svc_ctx *, const char ***, size_t *);
 int	 svc_expire_due(struct app *, int batch, int dry_run,
 	    unsigned *released, unsigned *skipped);
 
@@ -364,6 +369,6 @@ int	 svc_product_update(struct svc_ctx *, uint64_t,
 int	 svc_product_retire(struct svc_ctx *, uint64_t, struct product *);
 int	 svc_product_cover(struct svc_ctx *, uint64_t, const char *, size_t,
 	    struct product *);
-int	 svc_categories(struct svc_ctx *, json_object **);
+int	 svc_categories(struct svc_ctx *, struct category_row **, size_t *);
 
 #endif /* HOLDFAST_SVC_H */

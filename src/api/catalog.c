@@ -187,19 +187,28 @@ api_product_cover(struct http_request *req)
 	http_reply(req, 200, api_product_json(&out));
 }
 
+static const struct hf_field category_fields[] = {
+	HF_FIELD(struct category_row, id, HF_K_U64),
+	HF_FIELD(struct category_row, name, HF_K_STR),
+	HF_FIELD(struct category_row, slug, HF_K_STR),
+	HF_FIELD(struct category_row, products, HF_K_INT),
+};
+
+/* Every category on one page: page 1, per_page and total the count. */
 void
 api_categories(struct http_request *req)
 {
-	struct svc_ctx	 ctx;
-	json_object	*items = NULL;
-	int		 rc;
+	struct svc_ctx		 ctx;
+	struct category_row	*rows;
+	size_t			 n = 0;
+	int			 rc;
 
 	api_ctx(req, &ctx);
-	if ((rc = svc_categories(&ctx, &items)) != HF_OK) {
+	if ((rc = svc_categories(&ctx, &rows, &n)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(items, 1,
-	    (long long)json_object_array_length(items),
-	    (long long)json_object_array_length(items)));
+	http_reply(req, 200, api_list(hf_fields_json_array(category_fields,
+	    HF_NITEMS(category_fields), rows, sizeof(*rows), n), 1,
+	    (long long)n, (long long)n));
 }

@@ -8,6 +8,38 @@
 static const char *const types[] = { "restock", "deduct", "adjust",
     "reserve", "release", NULL };
 
+/* A ledger row as the API shows it (not the reservation it ends). */
+static const struct hf_field ledger_fields[] = {
+	HF_FIELD(struct ledger_row, id, HF_K_U64),
+	HF_FIELD(struct ledger_row, sku, HF_K_STR),
+	HF_FIELD(struct ledger_row, type, HF_K_STR),
+	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT),
+	HF_FIELD(struct ledger_row, on_hand_after, HF_K_INT),
+	HF_FIELD(struct ledger_row, reserved_after, HF_K_INT),
+	HF_FIELD(struct ledger_row, reference_type, HF_K_STR),
+	HF_FIELD(struct ledger_row, reference_id, HF_K_STR),
+	HF_FIELD(struct ledger_row, reason, HF_K_STR),
+	HF_FIELD(struct ledger_row, actor, HF_K_STR),
+	HF_FIELD(struct ledger_row, request_id, HF_K_STR),
+	HF_FIELD(struct ledger_row, created_at, HF_K_STR),
+};
+
+/* /ledger/stats: by_type leaves the day out */
+static const struct hf_field stat_type_fields[] = {
+	HF_FIELD(struct ledger_stat, type, HF_K_STR),
+	HF_FIELD(struct ledger_stat, count, HF_K_INT),
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+};
+static const struct hf_field stat_day_fields[] = {
+	HF_FIELD(struct ledger_stat, day, HF_K_STR),
+	HF_FIELD(struct ledger_stat, type, HF_K_STR),
+	HF_FIELD(struct ledger_stat, count, HF_K_INT),
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+};
+
 /* from and to in the database's form; replies 422 and -1 if bad. */
 static int
 time_range(struct http_request *req, const char **from, const char **to)
@@ -33,43 +65,45 @@ void
 api_ledger_list(struct http_request *req)
 {
 	struct svc_ctx		 ctx;
-	struct list_filter	 f;
-	json_object		*items = NULL;
+	struct ledger_filter	 f;
+	struct ledger_row	*rows = NULL;
 	long long		 total = 0;
-	size_t			 i;
+	size_t			 i, n = 0;
 	int			 rc;
 
 	memset(&f, 0, sizeof(f));
 	if (api_paging(req, &f.page, &f.per_page) != 0 ||
 	    time_range(req, &f.from, &f.to) != 0)
 		return;
-	if (api_sku_query(req, "sku", &f.a) != 0)
+	if (api_sku_query(req, "sku", &f.sku) != 0)
 		return;
-	f.b = http_query(req, "type");
-	f.c = http_query(req, "reference_id");
-	for (i = 0; f.b != NULL && types[i] != NULL; i++)
-		if (strcmp(types[i], f.b) == 0)
+	f.type = http_query(req, "type");
+	f.reference_id = http_query(req, "reference_id");
+	for (i = 0; f.type != NULL && types[i] != NULL; i++)
+		if (strcmp(types[i], f.type) == 0)
 			break;
-	if (f.b != NULL && types[i] == NULL) {
+	if (f.type != NULL && types[i] == NULL) {
 		api_bad_query(req, "type", "restock, deduct, adjust, reserve "
 		    "or release");
 		return;
 	}
 	api_ctx(req, &ctx);
-	if ((rc = svc_ledger_list(&ctx, &f, &items, &total)) != HF_OK) {
+	if ((rc = svc_ledger_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(hf_fields_json_array(ledger_fields,
+	    HF_NITEMS(ledger_fields), rows, sizeof(*rows), n), f.page,
+	    f.per_page, total));
 }
 
 void
 api_ledger_get(struct http_request *req)
 {
-	struct svc_ctx	 ctx;
-	json_object	*row = NULL;
-	uint64_t	 id;
-	int		 rc;
+	struct svc_ctx		ctx;
+	struct ledger_row	row;
+	uint64_t		id;
+	int			rc;
 
 	if (api_id_arg(req, 0, &id) != 0)
 		return;
@@ -78,23 +112,33 @@ api_ledger_get(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, row);
+	http_reply(req, 200, hf_fields_json(ledger_fields,
+	    HF_NITEMS(ledger_fields), &row));
 }
 
 void
 api_ledger_stats(struct http_request *req)
 {
-	struct svc_ctx	 ctx;
-	json_object	*data = NULL;
-	const char	*from, *to;
-	int		 rc;
+	struct svc_ctx		 ctx;
+	struct ledger_stats	 st;
+	json_object		*data;
+	const char		*from, *to;
+	int			 rc;
 
 	if (time_range(req, &from, &to) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_ledger_stats(&ctx, from, to, &data)) != HF_OK) {
+	memset(&st, 0, sizeof(st));
+	if ((rc = svc_ledger_stats(&ctx, from, to, &st)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
+	data = json_object_new_object();
+	json_object_object_add(data, "by_type", hf_fields_json_array(
+	    stat_type_fields, HF_NITEMS(stat_type_fields), st.by_type,
+	    sizeof(*st.by_type), st.ntype));
+	json_object_object_add(data, "by_day", hf_fields_json_array(
+	    stat_day_fields, HF_NITEMS(stat_day_fields), st.by_day,
+	    sizeof(*st.by_day), st.nday));
 	http_reply(req, 200, data);
 }

@@ -31,58 +31,58 @@ static const struct field f_product_create[] = {
 
 const struct body_schema schema_product_create = SCHEMA(f_product_create);
 
+/* A stock row as the API shows it (GET /stock/{sku}, a product's stock). */
+static const struct hf_field stock_fields[] = {
+	HF_FIELD(struct stock_row, sku, HF_K_STR),
+	HF_FIELD(struct stock_row, product_id, HF_K_U64),
+	HF_FIELD(struct stock_row, name, HF_K_STR),
+	HF_FIELD(struct stock_row, on_hand, HF_K_INT),
+	HF_FIELD(struct stock_row, reserved, HF_K_INT),
+	HF_FIELD(struct stock_row, available, HF_K_INT),
+	/* stock.level, the column the ?status= filter reads */
+	HF_FIELD_AS("status", struct stock_row, level, HF_K_STR),
+	HF_FIELD(struct stock_row, warning_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, critical_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, location, HF_K_STR),
+	HF_FIELD(struct stock_row, is_active, HF_K_BOOL),
+	HF_FIELD(struct stock_row, updated_at, HF_K_STR),
+};
+
+/* A product, then "stock": its stock row (stock_fields). */
+static const struct hf_field product_fields[] = {
+	HF_FIELD(struct product, id, HF_K_U64),
+	HF_FIELD(struct product, sku, HF_K_STR),
+	HF_FIELD(struct product, name, HF_K_STR),
+	HF_FIELD(struct product, description, HF_K_STR),
+	HF_FIELD(struct product, category, HF_K_STR),
+	HF_FIELD(struct product, price, HF_K_STR),
+	HF_FIELD(struct product, attributes, HF_K_JSON),
+	HF_FIELD(struct product, cover_url, HF_K_STR),
+	HF_FIELD(struct product, status, HF_K_STR),
+	HF_FIELD(struct product, created_at, HF_K_STR),
+	HF_FIELD_AS("available", struct product, stock.available, HF_K_INT),
+	HF_FIELD_AS("stock_status", struct product, stock.level, HF_K_STR),
+};
+
 json_object *
 api_stock_json(const struct stock_row *s)
 {
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "sku", json_object_new_string(s->sku));
-	json_object_object_add(o, "product_id",
-	    json_object_new_int64((int64_t)s->product_id));
-	json_object_object_add(o, "name", api_str_or_null(s->name));
-	json_object_object_add(o, "on_hand", json_object_new_int64(s->on_hand));
-	json_object_object_add(o, "reserved",
-	    json_object_new_int64(s->reserved));
-	json_object_object_add(o, "available",
-	    json_object_new_int64(s->available));
-	json_object_object_add(o, "status", json_object_new_string(
-	    stock_level(s->available, s->warning_threshold,
-	    s->critical_threshold)));
-	json_object_object_add(o, "warning_threshold",
-	    json_object_new_int64(s->warning_threshold));
-	json_object_object_add(o, "critical_threshold",
-	    json_object_new_int64(s->critical_threshold));
-	json_object_object_add(o, "location", api_str_or_null(s->location));
-	json_object_object_add(o, "is_active",
-	    json_object_new_boolean(s->is_active));
-	json_object_object_add(o, "updated_at", api_str_or_null(s->updated_at));
-	return o;
+	return hf_fields_json(stock_fields, HF_NITEMS(stock_fields), s);
 }
 
 json_object *
 api_product_json(const struct product *p)
 {
-	json_object		*o = json_object_new_object(), *attrs = NULL;
+	json_object	*o = hf_fields_json(product_fields,
+			    HF_NITEMS(product_fields), p), *attrs;
 
-	if (p->attributes != NULL)
-		attrs = json_tokener_parse(p->attributes);
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)p->id));
-	json_object_object_add(o, "sku", json_object_new_string(p->sku));
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "description",
-	    api_str_or_null(p->description));
-	json_object_object_add(o, "category", api_str_or_null(p->category));
-	json_object_object_add(o, "price", api_str_or_null(p->price));
-	json_object_object_add(o, "attributes", attrs != NULL ? attrs :
-	    json_object_new_object());
-	json_object_object_add(o, "cover_url", api_str_or_null(p->cover_url));
-	json_object_object_add(o, "status", json_object_new_string(p->status));
-	json_object_object_add(o, "created_at", api_str_or_null(p->created_at));
-	json_object_object_add(o, "available",
-	    json_object_new_int64(p->stock.available));
-	json_object_object_add(o, "stock_status", json_object_new_string(
-	    stock_level(p->stock.available, p->stock.warning_threshold,
-	    p->stock.critical_threshold)));
+	if (o == NULL)
+		return NULL;
+	/* no attributes (or a list's, left out over the cap): {} */
+	if (json_object_object_get_ex(o, "attributes", &attrs) &&
+	    attrs == NULL)
+		json_object_object_add(o, "attributes",
+		    json_object_new_object());
 	json_object_object_add(o, "stock", api_stock_json(&p->stock));
 	return o;
 }

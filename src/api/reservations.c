@@ -40,38 +40,44 @@ static const struct field f_reference[] = {
 const struct body_schema schema_reserve = SCHEMA(f_reserve);
 const struct body_schema schema_reference = SCHEMA(f_reference);
 
+/* A reservation as the API shows it (not its owner, origin or product). */
+static const struct hf_field reservation_fields[] = {
+	HF_FIELD(struct reservation, id, HF_K_U64),
+	HF_FIELD(struct reservation, sku, HF_K_STR),
+	HF_FIELD(struct reservation, quantity, HF_K_INT),
+	HF_FIELD(struct reservation, type, HF_K_STR),
+	HF_FIELD(struct reservation, reference_id, HF_K_STR),
+	HF_FIELD(struct reservation, status, HF_K_STR),
+	HF_FIELD(struct reservation, expires_at, HF_K_STR),
+	HF_FIELD(struct reservation, created_at, HF_K_STR),
+};
+
 static json_object *
 reservation_json(const struct reservation *v)
 {
-	json_object	*o = json_object_new_object();
-
-	json_object_object_add(o, "id", json_object_new_int64((int64_t)v->id));
-	json_object_object_add(o, "sku", json_object_new_string(v->sku));
-	json_object_object_add(o, "quantity",
-	    json_object_new_int64(v->quantity));
-	json_object_object_add(o, "type", json_object_new_string(v->type));
-	json_object_object_add(o, "reference_id",
-	    json_object_new_string(v->reference_id));
-	json_object_object_add(o, "status", json_object_new_string(v->status));
-	json_object_object_add(o, "expires_at", api_str_or_null(v->expires_at));
-	json_object_object_add(o, "created_at", api_str_or_null(v->created_at));
-	return o;
+	return hf_fields_json(reservation_fields,
+	    HF_NITEMS(reservation_fields), v);
 }
 
+static json_object *
+reservations_json(const struct reservation *v, size_t n)
+{
+	return hf_fields_json_array(reservation_fields,
+	    HF_NITEMS(reservation_fields), v, sizeof(*v), n);
+}
+
+/* {"reference_id", "reservations": [...]} */
 static json_object *
 result_json(struct http_request *req, void *arg)
 {
 	const struct reserve_result	*r = arg;
 	json_object			*o = json_object_new_object();
-	json_object			*items = json_object_new_array();
-	size_t				 i;
 
 	(void)req;
-	for (i = 0; i < r->n; i++)
-		json_object_array_add(items, reservation_json(&r->items[i]));
 	json_object_object_add(o, "reference_id",
 	    api_str_or_null(r->reference_id));
-	json_object_object_add(o, "reservations", items);
+	json_object_object_add(o, "reservations",
+	    reservations_json(r->items, r->n));
 	return o;
 }
 
@@ -210,25 +216,24 @@ api_reservation_get(struct http_request *req)
 void
 api_reservations_list(struct http_request *req)
 {
-	struct svc_ctx		 ctx;
-	struct list_filter	 f;
-	struct reservation	*rows;
-	json_object		*items;
-	long long		 total = 0;
-	size_t			 n = 0, i;
-	int			 rc;
+	struct svc_ctx			 ctx;
+	struct reservation_filter	 f;
+	struct reservation		*rows;
+	long long			 total = 0;
+	size_t				 n = 0, i;
+	int				 rc;
 
 	memset(&f, 0, sizeof(f));
 	if (api_paging(req, &f.page, &f.per_page) != 0)
 		return;
-	f.a = http_query(req, "reference_id");
-	f.b = http_query(req, "status");
-	if (api_sku_query(req, "sku", &f.c) != 0)
+	f.reference_id = http_query(req, "reference_id");
+	f.status = http_query(req, "status");
+	if (api_sku_query(req, "sku", &f.sku) != 0)
 		return;
-	for (i = 0; f.b != NULL && statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], f.b) == 0)
+	for (i = 0; f.status != NULL && statuses[i] != NULL; i++)
+		if (strcmp(statuses[i], f.status) == 0)
 			break;
-	if (f.b != NULL && statuses[i] == NULL) {
+	if (f.status != NULL && statuses[i] == NULL) {
 		api_bad_query(req, "status", "active, committed, released or "
 		    "expired");
 		return;
@@ -239,8 +244,6 @@ api_reservations_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, reservation_json(&rows[i]));
-	http_reply(req, 200, api_list(items, f.page, f.per_page, total));
+	http_reply(req, 200, api_list(reservations_json(rows, n), f.page,
+	    f.per_page, total));
 }

@@ -133,6 +133,11 @@ api_stock_patch(struct http_request *req)
 	http_reply(req, 200, api_stock_json(&out));
 }
 
+/* {"stock": the row after, "ledger_id": the row that records it} */
+static const struct hf_field move_fields[] = {
+	HF_FIELD(struct stock_move, ledger_id, HF_K_U64),
+};
+
 static json_object *
 move_json(struct http_request *req, void *arg)
 {
@@ -141,8 +146,8 @@ move_json(struct http_request *req, void *arg)
 
 	(void)req;
 	json_object_object_add(o, "stock", api_stock_json(&m->stock));
-	json_object_object_add(o, "ledger_id",
-	    json_object_new_int64((int64_t)m->ledger_id));
+	json_object_object_add(o, "ledger_id", hf_field_json(&move_fields[0],
+	    m));
 	return o;
 }
 
@@ -203,6 +208,14 @@ api_stock_adjust(struct http_request *req)
 	stock_move(req, "adjust", req->fv[0].i, req->fv[1].s, NULL);
 }
 
+static const struct hf_field mismatch_fields[] = {
+	HF_FIELD(struct reconcile_mismatch, invariant, HF_K_STR),
+	HF_FIELD(struct reconcile_mismatch, expected, HF_K_INT),
+	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT),
+	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR),
+};
+
+/* {"sku", "ok": no mismatch, "mismatches": [...]} */
 void
 api_stock_reconcile(struct http_request *req)
 {
@@ -220,9 +233,10 @@ api_stock_reconcile(struct http_request *req)
 		return;
 	}
 	data = json_object_new_object();
-	json_object_object_add(data, "sku", json_object_new_string(rep.sku));
-	json_object_object_add(data, "ok", json_object_new_boolean(
-	    json_object_array_length(rep.mismatches) == 0));
-	json_object_object_add(data, "mismatches", rep.mismatches);
+	json_object_object_add(data, "sku", api_str_or_null(rep.sku));
+	json_object_object_add(data, "ok", json_object_new_boolean(rep.n == 0));
+	json_object_object_add(data, "mismatches", hf_fields_json_array(
+	    mismatch_fields, HF_NITEMS(mismatch_fields), rep.mismatches,
+	    sizeof(*rep.mismatches), rep.n));
 	http_reply(req, 200, data);
 }

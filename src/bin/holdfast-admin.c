@@ -176,6 +176,14 @@ cmd_user_add(struct app *app, int argc, char **argv)
 	return 0;
 }
 
+/* A mismatch as its MISMATCH line shows it (as the API does). */
+static const struct hf_field mismatch_fields[] = {
+	HF_FIELD(struct reconcile_mismatch, invariant, HF_K_STR),
+	HF_FIELD(struct reconcile_mismatch, expected, HF_K_INT),
+	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT),
+	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR),
+};
+
 /* Invariants 1 to 4 for one SKU or all; one line per mismatch. */
 static int
 cmd_reconcile(struct app *app, int argc, char **argv)
@@ -185,7 +193,7 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	struct svc_ctx		 ctx;
 	struct reconcile_report	 rep;
 	const char		*only = NULL;
-	char			**skus = NULL;
+	const char		**skus = NULL;
 	size_t			 n = 0, i, j, bad = 0;
 	int			 rc = 0;
 
@@ -198,7 +206,7 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	arena_init(&a, 0);
 	svc_cli_ctx(app, &a, &who, &ctx, "cli:holdfast-admin");
 	if (only != NULL) {
-		skus = (char **)&only;
+		skus = &only;
 		n = 1;
 	} else if (svc_all_skus(&ctx, &skus, &n) != HF_OK) {
 		fprintf(stderr, "holdfast-admin: %s\n", svc_db_error(app));
@@ -213,14 +221,12 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 			bad++;
 			continue;
 		}
-		for (j = 0; j < json_object_array_length(rep.mismatches); j++) {
-			printf("MISMATCH %s %s\n", skus[i],
-			    json_object_to_json_string_ext(
-			    json_object_array_get_idx(rep.mismatches, j),
-			    JSON_C_TO_STRING_PLAIN));
+		for (j = 0; j < rep.n; j++) {
+			printf("MISMATCH %s %s\n", skus[i], hf_fields_text(&a,
+			    mismatch_fields, HF_NITEMS(mismatch_fields),
+			    &rep.mismatches[j]));
 			bad++;
 		}
-		json_object_put(rep.mismatches);
 	}
 	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
 	arena_free(&a);

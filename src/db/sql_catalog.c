@@ -1,7 +1,8 @@
 /*
  * sql_catalog.c: product search and lists, product edits, categories.
+ * Rows are the structs of db_inventory.h.
  */
-#include "holdfast/db.h"
+#include "holdfast/db_inventory.h"
 #include "db_int.h"
 
 /*
@@ -11,12 +12,19 @@
  * still shows it whole.
  */
 #define PRODUCT_COLS "p.id, p.sku, p.name, " \
-	"IF(LENGTH(p.description) <= 16384, p.description, NULL), c.name, " \
-	"p.price, IF(LENGTH(p.attributes) <= 16384, p.attributes, NULL), " \
-	"p.cover_url, p.status, " DB_ISO("p.created_at") ", " \
-	"s.product_id, p.sku, p.name, s.on_hand, s.reserved, s.available, " \
+	"IF(LENGTH(p.description) <= 16384, p.description, NULL) " \
+	"AS description, c.name AS category, p.price, " \
+	"IF(LENGTH(p.attributes) <= 16384, p.attributes, NULL) AS attributes, " \
+	"p.cover_url, p.status, " DB_ISO_AS("p.created_at", "created_at") \
+	", s.product_id, p.sku, p.name, s.on_hand, s.reserved, s.available, " \
 	"s.level, s.warning_threshold, s.critical_threshold, s.location, " \
-	"s.is_active, s.low_state, " DB_ISO("s.updated_at") ", p.status"
+	"s.is_active, s.low_state, " DB_ISO_AS("s.updated_at", "updated_at") \
+	", p.status AS product_status"
+
+/* the product's own columns, then its stock row's (as sql_inventory.c) */
+static const struct hf_field product_map[] = {
+	DB_MAP_PRODUCT,
+};
 
 /*
  * Filters, each off when its parameter is NULL: category (its id) and
@@ -42,8 +50,9 @@
 	"ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
 
 /* one statement per sort, so each can walk an index */
-#define PRODUCT_LIST(from, order) DB_SQL("SELECT " PRODUCT_COLS " " from \
-	PRODUCT_WHERE "ORDER BY " order " LIMIT ? OFFSET ?")
+#define PRODUCT_LIST(from, order) DB_SQL_MAP("SELECT " PRODUCT_COLS " " \
+	from PRODUCT_WHERE "ORDER BY " order " LIMIT ? OFFSET ?", product_map, \
+	struct product)
 #define BY_CREATED	"p.created_at DESC, p.id DESC"
 #define BY_NAME		"p.name, p.id"
 #define BY_PRICE	"p.price, p.id"
@@ -61,23 +70,34 @@ struct db_sql db_sql_search_by_name = PRODUCT_LIST(SEARCH_FROM, BY_NAME);
 struct db_sql db_sql_search_by_price = PRODUCT_LIST(SEARCH_FROM, BY_PRICE);
 struct db_sql db_sql_search_by_price_desc = PRODUCT_LIST(SEARCH_FROM,
     BY_PRICE_DESC);
-struct db_sql db_sql_category_find = DB_SQL(
-    "SELECT id FROM categories WHERE slug = ? OR name = ? LIMIT 1");
+static const struct hf_field category_id_map[] = {
+	HF_FIELD(struct category_row, id, HF_K_U64),
+};
+/* slug, name (the same text twice) -> its id */
+struct db_sql db_sql_category_find = DB_SQL_MAP(
+    "SELECT id FROM categories WHERE slug = ? OR name = ? LIMIT 1",
+    category_id_map, struct category_row);
 /* every filter is on products alone: no join to count */
-struct db_sql db_sql_products_count = DB_SQL(
-    "SELECT COUNT(*) FROM products p " PRODUCT_WHERE);
-struct db_sql db_sql_search_count = DB_SQL(
-    "SELECT COUNT(*) FROM (SELECT id FROM products WHERE MATCH (name, "
+struct db_sql db_sql_products_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM products p " PRODUCT_WHERE);
+struct db_sql db_sql_search_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM (SELECT id FROM products WHERE MATCH (name, "
     "description, author, isbn) AGAINST (? IN BOOLEAN MODE) "
     "UNION SELECT id FROM products WHERE sku = ? "
     "UNION SELECT id FROM products WHERE isbn = ? "
     "UNION SELECT id FROM products WHERE name LIKE CONCAT(?, '%')) m "
     "JOIN products p ON p.id = m.id " PRODUCT_WHERE);
 
-struct db_sql db_sql_product_lock = DB_SQL(
-    "SELECT p.id, p.sku, p.name, p.status, p.price, p.category_id, "
-    "s.reserved FROM products p JOIN stock s ON s.product_id = p.id "
-    "WHERE p.id = ? FOR UPDATE");
+static const struct hf_field product_lock_map[] = {
+	HF_FIELD(struct product_lock, id, HF_K_U64),
+	HF_FIELD(struct product_lock, sku, HF_K_STR),
+	HF_FIELD(struct product_lock, reserved, HF_K_INT),
+};
+/* the product and its stock row (lock order: the stock row first) */
+struct db_sql db_sql_product_lock = DB_SQL_MAP(
+    "SELECT p.id, p.sku, s.reserved FROM products p JOIN stock s "
+    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE", product_lock_map,
+    struct product_lock);
 struct db_sql db_sql_product_update = DB_SQL(
     "UPDATE products SET name = IF(?, ?, name), "
     "description = IF(?, ?, description), "
@@ -86,15 +106,24 @@ struct db_sql db_sql_product_update = DB_SQL(
     "WHERE id = ?");
 struct db_sql db_sql_product_retire = DB_SQL(
     "UPDATE products SET status = 'retired' WHERE id = ?");
-struct db_sql db_sql_product_loans_active = DB_SQL(
-    "SELECT COUNT(*) FROM loans WHERE product_id = ? AND status = 'active'");
+struct db_sql db_sql_product_loans_active = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM loans WHERE product_id = ? "
+    "AND status = 'active'");
 struct db_sql db_sql_product_set_cover = DB_SQL(
     "UPDATE products SET cover_url = ? WHERE id = ?");
-struct db_sql db_sql_categories_list = DB_SQL(
-    "SELECT c.id, c.name, c.slug, COUNT(p.id) FROM categories c "
+
+static const struct hf_field category_map[] = {
+	HF_FIELD(struct category_row, id, HF_K_U64),
+	HF_FIELD(struct category_row, name, HF_K_STR),
+	HF_FIELD(struct category_row, slug, HF_K_STR),
+	HF_FIELD(struct category_row, products, HF_K_INT),
+};
+struct db_sql db_sql_categories_list = DB_SQL_MAP(
+    "SELECT c.id, c.name, c.slug, COUNT(p.id) AS products FROM categories c "
     "LEFT JOIN products p ON p.category_id = c.id "
     "AND p.status <> 'retired' GROUP BY c.id, c.name, c.slug "
-    "ORDER BY c.name LIMIT 2000");	/* docs/internals.md, caps */
+    "ORDER BY c.name LIMIT 2000", category_map,	/* internals.md, caps */
+    struct category_row);
 
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_catalog[] = {

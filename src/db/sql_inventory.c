@@ -1,8 +1,10 @@
 /*
- * sql_inventory.c: products, stock, reservations and the ledger.
- * Stock rows are locked with SELECT ... FOR UPDATE in
- * the order the service chooses (SKU order), then written with the values
- * the service computed, so each change costs one lock and one update.
+ * sql_inventory.c: products, stock, reservations and the ledger. Stock
+ * rows are locked with SELECT ... FOR UPDATE in the order the service
+ * chooses (SKU order), then written with the values the service
+ * computed, so each change costs one lock and one update. Every statement
+ * that returns rows carries the column map of its row struct
+ * (db_inventory.h).
  */
 #include "holdfast/db_inventory.h"
 #include "db_int.h"
@@ -13,20 +15,12 @@
 	DB_ISO_AS("s.updated_at", "updated_at") ", p.status AS product_status"
 
 static const struct hf_field stock_map[] = {
-	HF_FIELD(struct stock_row, product_id, HF_K_U64),
-	HF_FIELD(struct stock_row, sku, HF_K_STR),
-	HF_FIELD(struct stock_row, name, HF_K_STR),
-	HF_FIELD(struct stock_row, on_hand, HF_K_INT),
-	HF_FIELD(struct stock_row, reserved, HF_K_INT),
-	HF_FIELD(struct stock_row, available, HF_K_INT),
-	HF_FIELD(struct stock_row, level, HF_K_STR),
-	HF_FIELD(struct stock_row, warning_threshold, HF_K_INT),
-	HF_FIELD(struct stock_row, critical_threshold, HF_K_INT),
-	HF_FIELD(struct stock_row, location, HF_K_STR),
-	HF_FIELD(struct stock_row, is_active, HF_K_BOOL),
-	HF_FIELD(struct stock_row, low_state, HF_K_STR),
-	HF_FIELD(struct stock_row, updated_at, HF_K_STR),
-	HF_FIELD(struct stock_row, product_status, HF_K_STR),
+	DB_MAP_STOCK(struct stock_row, ),
+};
+
+/* the product's own columns, then STOCK_COLS (as sql_catalog.c) */
+static const struct hf_field product_map[] = {
+	DB_MAP_PRODUCT,
 };
 
 struct db_sql db_sql_category_upsert = DB_SQL(
@@ -38,22 +32,25 @@ struct db_sql db_sql_product_insert = DB_SQL(
 struct db_sql db_sql_stock_insert = DB_SQL(
     "INSERT INTO stock (product_id, on_hand, reserved, warning_threshold, "
     "critical_threshold, location) VALUES (?, 0, 0, ?, ?, ?)");
-struct db_sql db_sql_product_by_id = DB_SQL(
-    "SELECT p.id, p.sku, p.name, p.description, c.name, p.price, "
-    "p.attributes, p.cover_url, p.status, " DB_ISO("p.created_at") ", "
-    STOCK_COLS " FROM products p LEFT JOIN categories c "
+struct db_sql db_sql_product_by_id = DB_SQL_MAP(
+    "SELECT p.id, p.sku, p.name, p.description, c.name AS category, "
+    "p.price, p.attributes, p.cover_url, p.status, "
+    DB_ISO_AS("p.created_at", "created_at") ", " STOCK_COLS
+    " FROM products p LEFT JOIN categories c "
     "ON c.id = p.category_id JOIN stock s ON s.product_id = p.id "
-    "WHERE p.id = ?");
+    "WHERE p.id = ?", product_map, struct product);
 
 struct db_sql db_sql_stock_by_sku = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM stock s JOIN products p "
     "ON p.id = s.product_id WHERE p.sku = ?", stock_map, struct stock_row);
 struct db_sql db_sql_stock_lock_sku = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM products p JOIN stock s "
-    "ON s.product_id = p.id WHERE p.sku = ? FOR UPDATE", stock_map, struct stock_row);
+    "ON s.product_id = p.id WHERE p.sku = ? FOR UPDATE", stock_map,
+    struct stock_row);
 struct db_sql db_sql_stock_lock_id = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM products p JOIN stock s "
-    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE", stock_map, struct stock_row);
+    "ON s.product_id = p.id WHERE p.id = ? FOR UPDATE", stock_map,
+    struct stock_row);
 struct db_sql db_sql_stock_write = DB_SQL(
     "UPDATE stock SET on_hand = ?, reserved = ?, low_state = ?, "
     "version = version + 1 WHERE product_id = ?");
@@ -61,6 +58,7 @@ struct db_sql db_sql_stock_patch = DB_SQL(
     "UPDATE stock SET warning_threshold = ?, critical_threshold = ?, "
     "location = ?, is_active = ?, version = version + 1 "
     "WHERE product_id = ?");
+/* level (DB_OPT), limit, offset */
 struct db_sql db_sql_stock_list = DB_SQL_MAP(
     "SELECT " STOCK_COLS " FROM stock s JOIN products p "
     "ON p.id = s.product_id WHERE (? IS NULL OR s.level = ?) "
@@ -76,56 +74,111 @@ struct db_sql db_sql_ledger_insert = DB_SQL(
 
 #define LEDGER_COLS "id, sku, type, on_hand_delta, reserved_delta, " \
 	"on_hand_after, reserved_after, reference_type, reference_id, " \
-	"reason, actor, request_id, " DB_ISO("created_at")
-#define LEDGER_WHERE "WHERE (? IS NULL OR sku = ?) " \
-	"AND (? IS NULL OR type = ?) AND (? IS NULL OR reference_id = ?) " \
-	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
+	"reason, actor, request_id, " DB_ISO_AS("created_at", "created_at")
 
-struct db_sql db_sql_ledger_by_id = DB_SQL(
-    "SELECT " LEDGER_COLS " FROM ledger WHERE id = ?");
-struct db_sql db_sql_ledger_list = DB_SQL(
-    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE
-    "ORDER BY id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_ledger_count = DB_SQL(
-    "SELECT COUNT(*) FROM ledger " LEDGER_WHERE);
-/* the same with a SKU, so ix_ledger_sku_id serves it (004_ledger_sku.sql) */
-#define LEDGER_WHERE_SKU "WHERE sku = ? " \
-	"AND (? IS NULL OR type = ?) AND (? IS NULL OR reference_id = ?) " \
+static const struct hf_field ledger_map[] = {
+	HF_FIELD(struct ledger_row, id, HF_K_U64),
+	HF_FIELD(struct ledger_row, sku, HF_K_STR),
+	HF_FIELD(struct ledger_row, type, HF_K_STR),
+	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT),
+	HF_FIELD(struct ledger_row, on_hand_after, HF_K_INT),
+	HF_FIELD(struct ledger_row, reserved_after, HF_K_INT),
+	HF_FIELD(struct ledger_row, reference_type, HF_K_STR),
+	HF_FIELD(struct ledger_row, reference_id, HF_K_STR),
+	HF_FIELD(struct ledger_row, reason, HF_K_STR),
+	HF_FIELD(struct ledger_row, actor, HF_K_STR),
+	HF_FIELD(struct ledger_row, request_id, HF_K_STR),
+	HF_FIELD(struct ledger_row, created_at, HF_K_STR),
+};
+
+/* sku, type, reference_id, from, to: each DB_OPT (the _sku statements:
+ * the SKU plain, so ix_ledger_sku_id serves it, 004_ledger_sku.sql) */
+#define LEDGER_FILTERS "AND (? IS NULL OR type = ?) " \
+	"AND (? IS NULL OR reference_id = ?) " \
 	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
-struct db_sql db_sql_ledger_list_sku = DB_SQL(
+#define LEDGER_WHERE "WHERE (? IS NULL OR sku = ?) " LEDGER_FILTERS
+#define LEDGER_WHERE_SKU "WHERE sku = ? " LEDGER_FILTERS
+
+struct db_sql db_sql_ledger_by_id = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger WHERE id = ?", ledger_map,
+    struct ledger_row);
+struct db_sql db_sql_ledger_list = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE
+    "ORDER BY id DESC LIMIT ? OFFSET ?", ledger_map, struct ledger_row);
+struct db_sql db_sql_ledger_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM ledger " LEDGER_WHERE);
+struct db_sql db_sql_ledger_list_sku = DB_SQL_MAP(
     "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE_SKU
-    "ORDER BY id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_ledger_count_sku = DB_SQL(
-    "SELECT COUNT(*) FROM ledger " LEDGER_WHERE_SKU);
-struct db_sql db_sql_ledger_stats_type = DB_SQL(
-    "SELECT type, COUNT(*), SUM(on_hand_delta), SUM(reserved_delta) "
+    "ORDER BY id DESC LIMIT ? OFFSET ?", ledger_map, struct ledger_row);
+struct db_sql db_sql_ledger_count_sku = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM ledger " LEDGER_WHERE_SKU);
+
+static const struct hf_field stat_type_map[] = {
+	HF_FIELD(struct ledger_stat, type, HF_K_STR),
+	HF_FIELD(struct ledger_stat, count, HF_K_INT),
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+};
+static const struct hf_field stat_day_map[] = {
+	HF_FIELD(struct ledger_stat, day, HF_K_STR),
+	HF_FIELD(struct ledger_stat, type, HF_K_STR),
+	HF_FIELD(struct ledger_stat, count, HF_K_INT),
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+};
+#define STAT_SUMS "COUNT(*) AS count, SUM(on_hand_delta) AS on_hand_delta, " \
+	"SUM(reserved_delta) AS reserved_delta"
+
+/* from, to: each DB_OPT */
+struct db_sql db_sql_ledger_stats_type = DB_SQL_MAP(
+    "SELECT type, " STAT_SUMS " "
     "FROM ledger WHERE (? IS NULL OR created_at >= ?) "
-    "AND (? IS NULL OR created_at < ?) GROUP BY type ORDER BY type");
-struct db_sql db_sql_ledger_stats_day = DB_SQL(
-    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, type, COUNT(*), "
-    "SUM(on_hand_delta), SUM(reserved_delta) FROM ledger "
+    "AND (? IS NULL OR created_at < ?) GROUP BY type ORDER BY type",
+    stat_type_map, struct ledger_stat);
+struct db_sql db_sql_ledger_stats_day = DB_SQL_MAP(
+    "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS day, type, " STAT_SUMS
+    " FROM ledger "
     "WHERE (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
-    "GROUP BY day, type ORDER BY day, type");
+    "GROUP BY day, type ORDER BY day, type", stat_day_map,
+    struct ledger_stat);
 
 #define RES_COLS "r.id, p.sku, r.quantity, r.type, r.reference_id, " \
-	"r.status, " DB_ISO("r.expires_at") ", " DB_ISO("r.created_at") ", " \
-	"r.product_id, r.expires_at <= NOW(3), r.origin, r.created_by"
+	"r.status, " DB_ISO_AS("r.expires_at", "expires_at") ", " \
+	DB_ISO_AS("r.created_at", "created_at") ", r.product_id, " \
+	"r.expires_at <= NOW(3) AS expired, r.origin, r.created_by"
+
+static const struct hf_field res_map[] = {
+	HF_FIELD(struct reservation, id, HF_K_U64),
+	HF_FIELD(struct reservation, sku, HF_K_STR),
+	HF_FIELD(struct reservation, quantity, HF_K_INT),
+	HF_FIELD(struct reservation, type, HF_K_STR),
+	HF_FIELD(struct reservation, reference_id, HF_K_STR),
+	HF_FIELD(struct reservation, status, HF_K_STR),
+	HF_FIELD(struct reservation, expires_at, HF_K_STR),
+	HF_FIELD(struct reservation, created_at, HF_K_STR),
+	HF_FIELD(struct reservation, product_id, HF_K_U64),
+	HF_FIELD(struct reservation, expired, HF_K_BOOL),
+	HF_FIELD(struct reservation, origin, HF_K_STR),
+	HF_FIELD(struct reservation, created_by, HF_K_STR),
+};
+#define RES_SQL(text)	DB_SQL_MAP(text, res_map, struct reservation)
 
 struct db_sql db_sql_reservation_insert = DB_SQL(
     "INSERT INTO reservations (product_id, type, reference_id, quantity, "
     "expires_at, created_by) VALUES (?, ?, ?, ?, "
     "NOW(3) + INTERVAL ? SECOND, ?)");
-struct db_sql db_sql_reservation_by_id = DB_SQL(
+struct db_sql db_sql_reservation_by_id = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.id = ?");
-struct db_sql db_sql_reservation_lock_id = DB_SQL(
+struct db_sql db_sql_reservation_lock_id = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.id = ? FOR UPDATE");
 /*
  * The active lines of a reference without a lock (lock order: the stock
  * rows are locked first, then these again with db_sql_reservation_lock_ref).
  */
-struct db_sql db_sql_reservation_of_ref = DB_SQL(
+struct db_sql db_sql_reservation_of_ref = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
     "ON p.id = r.product_id WHERE r.reference_id = ? "
     "AND r.status = 'active' ORDER BY p.sku, r.id");
@@ -136,7 +189,7 @@ struct db_sql db_sql_reservation_of_ref = DB_SQL(
  * locking every active reservation of every product with the stock rows
  * held, and deadlocked with the takers (test_89's mixed flows).
  */
-struct db_sql db_sql_reservation_lock_ref = DB_SQL(
+struct db_sql db_sql_reservation_lock_ref = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r "
     "FORCE INDEX (ix_reservations_reference) JOIN products p "
     "ON p.id = r.product_id WHERE r.reference_id = ? "
@@ -147,8 +200,8 @@ struct db_sql db_sql_reservation_lock_ref = DB_SQL(
  * caller's own lines are inserted, so two callers that open the same new
  * reference at once wait for each other's lines (reserve_fn).
  */
-struct db_sql db_sql_reservation_ref_foreign = DB_SQL(
-    "SELECT COUNT(*) FROM reservations "
+struct db_sql db_sql_reservation_ref_foreign = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM reservations "
     "FORCE INDEX (ix_reservations_reference) WHERE reference_id = ? "
     "AND (created_by <> ? OR origin <> 'api' OR type = 'hold') FOR UPDATE");
 struct db_sql db_sql_reservation_end = DB_SQL(
@@ -159,46 +212,66 @@ struct db_sql db_sql_reservation_end = DB_SQL(
  * index this would lock other products' reservations, breaking the SKU
  * lock order that keeps batches from deadlocking each other.
  */
-struct db_sql db_sql_reservation_expired_of = DB_SQL(
+struct db_sql db_sql_reservation_expired_of = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r "
     "FORCE INDEX (ix_reservations_product_status) JOIN products p "
     "ON p.id = r.product_id WHERE r.product_id = ? AND r.status = 'active' "
     "AND r.expires_at <= NOW(3) LIMIT 100 FOR UPDATE");
-struct db_sql db_sql_reservations_due = DB_SQL(
+/* limit -> the ids of active reservations past expires_at (svc_sweep) */
+static const struct hf_field due_map[] = {
+	HF_FIELD(struct reservation, id, HF_K_U64),
+};
+struct db_sql db_sql_reservations_due = DB_SQL_MAP(
     "SELECT r.id FROM reservations r WHERE r.status = 'active' "
-    "AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ?");
-struct db_sql db_sql_reservations_list = DB_SQL(
+    "AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ?", due_map,
+    struct reservation);
+/* reference_id, status, sku, created_by: each DB_OPT [, limit, offset] */
+#define RES_WHERE "WHERE (? IS NULL OR r.reference_id = ?) " \
+	"AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) " \
+	"AND (? IS NULL OR r.created_by = ?) "
+struct db_sql db_sql_reservations_list = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "
-    "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
-    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) "
-    "AND (? IS NULL OR r.created_by = ?) "
-    "ORDER BY r.id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_reservations_count = DB_SQL(
-    "SELECT COUNT(*) FROM reservations r JOIN products p "
-    "ON p.id = r.product_id WHERE (? IS NULL OR r.reference_id = ?) "
-    "AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) "
-    "AND (? IS NULL OR r.created_by = ?)");
+    "ON p.id = r.product_id " RES_WHERE "ORDER BY r.id DESC LIMIT ? OFFSET ?");
+struct db_sql db_sql_reservations_count = DB_SQL_COUNT(
+    "SELECT COUNT(*) AS n FROM reservations r JOIN products p "
+    "ON p.id = r.product_id " RES_WHERE);
 
 /* Reconcile: invariants 1 to 4 for one product. */
-struct db_sql db_sql_reconcile_ledger = DB_SQL(
-    "SELECT COALESCE(SUM(on_hand_delta), 0), COALESCE(SUM(reserved_delta), 0) "
-    "FROM ledger WHERE product_id = ?");
-struct db_sql db_sql_reconcile_active = DB_SQL(
-    "SELECT COALESCE(SUM(quantity), 0) FROM reservations "
+static const struct hf_field sums_map[] = {
+	HF_FIELD(struct ledger_sums, on_hand, HF_K_INT),
+	HF_FIELD(struct ledger_sums, reserved, HF_K_INT),
+};
+struct db_sql db_sql_reconcile_ledger = DB_SQL_MAP(
+    "SELECT COALESCE(SUM(on_hand_delta), 0) AS on_hand, "
+    "COALESCE(SUM(reserved_delta), 0) AS reserved "
+    "FROM ledger WHERE product_id = ?", sums_map, struct ledger_sums);
+struct db_sql db_sql_reconcile_active = DB_SQL_COUNT(
+    "SELECT COALESCE(SUM(quantity), 0) AS n FROM reservations "
     "WHERE product_id = ? AND status = 'active'");
 /*
  * An ending row carries the reservation in ledger.reservation_id
  * (002_shop.sql), also when it names the order or loan the units went to.
  */
-struct db_sql db_sql_reconcile_endings = DB_SQL(
-    "SELECT r.id, r.status, COUNT(l.id) FROM reservations r "
+static const struct hf_field endings_map[] = {
+	HF_FIELD(struct reservation_endings, id, HF_K_U64),
+	HF_FIELD(struct reservation_endings, status, HF_K_STR),
+	HF_FIELD(struct reservation_endings, endings, HF_K_INT),
+};
+struct db_sql db_sql_reconcile_endings = DB_SQL_MAP(
+    "SELECT r.id, r.status, COUNT(l.id) AS endings FROM reservations r "
     "LEFT JOIN ledger l ON l.reservation_id = r.id "
     "AND l.type IN ('deduct', 'release') "
     "WHERE r.product_id = ? GROUP BY r.id, r.status "
     "HAVING (r.status = 'active' AND COUNT(l.id) <> 0) "
-    "OR (r.status <> 'active' AND COUNT(l.id) <> 1) LIMIT 20");
-struct db_sql db_sql_products_all = DB_SQL(
-    "SELECT p.id, p.sku FROM products p ORDER BY p.sku");
+    "OR (r.status <> 'active' AND COUNT(l.id) <> 1) LIMIT 20", endings_map,
+    struct reservation_endings);
+static const struct hf_field skus_map[] = {
+	HF_FIELD(struct product_sku, id, HF_K_U64),
+	HF_FIELD(struct product_sku, sku, HF_K_STR),
+};
+struct db_sql db_sql_products_all = DB_SQL_MAP(
+    "SELECT p.id, p.sku FROM products p ORDER BY p.sku", skus_map,
+    struct product_sku);
 
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_inventory[] = {

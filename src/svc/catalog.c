@@ -86,18 +86,34 @@ like_prefix(struct arena *a, const char *q)
 	return out;
 }
 
+/* The statement of a list: by sort (default newest first), search or not. */
+static struct db_sql *
+list_sql(const char *sort, int search)
+{
+	if (sort != NULL && strcmp(sort, "name") == 0)
+		return search ? &db_sql_search_by_name :
+		    &db_sql_products_by_name;
+	if (sort != NULL && strcmp(sort, "price") == 0)
+		return search ? &db_sql_search_by_price :
+		    &db_sql_products_by_price;
+	if (sort != NULL && strcmp(sort, "-price") == 0)
+		return search ? &db_sql_search_by_price_desc :
+		    &db_sql_products_by_price_desc;
+	return search ? &db_sql_search_by_created :
+	    &db_sql_products_by_created;
+}
+
 int
 svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
     struct product **out, size_t *n, long long *total)
 {
-	struct db_param		 p[10];
-	struct db_result	 r;
-	struct db_sql		*list = &db_sql_products_by_created;
+	struct db_param		 p[8];
+	struct category_row	 cat;
 	const char		*q = f->q;
-	long long		 cat = 0;
-	size_t			 i, nq = 0;
-	int			 rc;
+	size_t			 nq = 0;
+	int			 rc, found;
 
+	*out = NULL;
 	*n = 0;
 	*total = 0;
 	if (q != NULL && strlen(q) > SEARCH_MAX) {
@@ -105,30 +121,17 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		ctx->reason = "at most 200 bytes";
 		return HF_E_REQ_FIELD;
 	}
+	memset(&cat, 0, sizeof(cat));
 	if (f->category != NULL) {
 		p[0] = DB_STR(f->category);
-		p[1] = p[0];
-		if ((rc = db_query(ctx->app->db, ctx->arena,
-		    &db_sql_category_find, p, 2, &r)) != HF_OK)
+		p[1] = DB_STR(f->category);
+		if ((rc = db_row(ctx->app->db, ctx->arena,
+		    &db_sql_category_find, p, 2, &cat, &found)) != HF_OK)
 			return rc;
-		if (r.nrows == 0) {
-			*out = NULL;
+		if (!found)
 			return HF_OK;	/* no such category: nothing in it */
-		}
-		cat = inv_cell_ll(&r, 0, 0);
 	}
 	/* a search puts its four lookups first, then the filters */
-	if (f->sort != NULL && strcmp(f->sort, "name") == 0)
-		list = q != NULL ? &db_sql_search_by_name :
-		    &db_sql_products_by_name;
-	else if (f->sort != NULL && strcmp(f->sort, "price") == 0)
-		list = q != NULL ? &db_sql_search_by_price :
-		    &db_sql_products_by_price;
-	else if (f->sort != NULL && strcmp(f->sort, "-price") == 0)
-		list = q != NULL ? &db_sql_search_by_price_desc :
-		    &db_sql_products_by_price_desc;
-	else if (q != NULL)
-		list = &db_sql_search_by_created;
 	if (q != NULL) {
 		const char	*terms = search_terms(ctx->arena, q);
 		const char	*isbn = isbn_digits(ctx->arena, q);
@@ -140,30 +143,17 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		p[3] = DB_STR_OR_NULL(prefix);
 		nq = 4;
 	}
-	p[nq] = cat != 0 ? DB_INT(cat) : DB_NULL;
-	p[nq + 1] = p[nq];
-	p[nq + 2] = f->status != NULL ? DB_STR(f->status) : DB_NULL;
-	p[nq + 3] = p[nq + 2];
-	p[nq + 4] = DB_INT(f->per_page);
-	p[nq + 5] = DB_INT((f->page - 1) * f->per_page);
-	if ((rc = db_query(ctx->app->db, ctx->arena, q != NULL ?
-	    &db_sql_search_count : &db_sql_products_count, p, nq + 4, &r)) !=
-	    HF_OK)
+	p[nq] = DB_OPT_INT(cat.id != 0, (long long)cat.id);
+	p[nq + 1] = DB_OPT_STR(f->status);
+	p[nq + 2] = DB_INT(f->per_page);
+	p[nq + 3] = DB_INT((f->page - 1) * f->per_page);
+	*total = db_count_of(ctx->app->db, ctx->arena, q != NULL ?
+	    &db_sql_search_count : &db_sql_products_count, p, nq + 2, &rc);
+	if (rc != HF_OK)
 		return rc;
-	*total = inv_cell_ll(&r, 0, 0);
-	if ((rc = db_query(ctx->app->db, ctx->arena, list, p, nq + 6, &r)) !=
-	    HF_OK)
-		return rc;
-	if ((*out = arena_calloc(ctx->arena, r.nrows + 1, sizeof(**out))) ==
-	    NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < r.nrows; i++)
-		inv_product_from_row(&r, i, &(*out)[i]);
-	*n = r.nrows;
-	return HF_OK;
+	return db_rows(ctx->app->db, ctx->arena, list_sql(f->sort, q != NULL),
+	    p, nq + 4, out, n);
 }
-
-enum { L_ID, L_SKU, L_NAME, L_STATUS, L_PRICE, L_CAT, L_RESERVED };
 
 struct update_txn {
 	struct svc_ctx			*ctx;
@@ -176,20 +166,40 @@ struct update_txn {
 	unsigned			 holds_ended;	/* retire */
 };
 
-static json_object *
-product_audit(const struct product *p)
-{
-	json_object	*o = json_object_new_object();
+/* What the audit log keeps of a product, before and after an edit. */
+struct product_audit {
+	struct product		 v;
+	long long		 holds_cancelled;	/* retire */
+};
 
-	json_object_object_add(o, "sku", json_object_new_string(p->sku));
-	json_object_object_add(o, "name", json_object_new_string(p->name));
-	json_object_object_add(o, "category", p->category != NULL ?
-	    json_object_new_string(p->category) : NULL);
-	json_object_object_add(o, "price", json_object_new_string(p->price));
-	json_object_object_add(o, "status", json_object_new_string(p->status));
-	json_object_object_add(o, "cover_url", p->cover_url != NULL ?
-	    json_object_new_string(p->cover_url) : NULL);
-	return o;
+#define PRODUCT_AUDIT_FIELDS \
+	HF_FIELD_AS("sku", struct product_audit, v.sku, HF_K_STR), \
+	HF_FIELD_AS("name", struct product_audit, v.name, HF_K_STR), \
+	HF_FIELD_AS("category", struct product_audit, v.category, HF_K_STR), \
+	HF_FIELD_AS("price", struct product_audit, v.price, HF_K_STR), \
+	HF_FIELD_AS("status", struct product_audit, v.status, HF_K_STR), \
+	HF_FIELD_AS("cover_url", struct product_audit, v.cover_url, HF_K_STR)
+
+static const struct hf_field product_audit_fields[] = {
+	PRODUCT_AUDIT_FIELDS,
+};
+static const struct hf_field product_retire_fields[] = {
+	PRODUCT_AUDIT_FIELDS,
+	HF_FIELD(struct product_audit, holds_cancelled, HF_K_INT),
+};
+
+static char *
+product_audit(struct arena *a, const struct product *p, int retire,
+    unsigned holds_cancelled)
+{
+	struct product_audit	pa;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.v = *p;
+	pa.holds_cancelled = holds_cancelled;
+	return retire ? hf_fields_text(a, product_retire_fields,
+	    HF_NITEMS(product_retire_fields), &pa) : hf_fields_text(a,
+	    product_audit_fields, HF_NITEMS(product_audit_fields), &pa);
 }
 
 static int
@@ -199,34 +209,33 @@ product_update_fn(struct db *db, void *arg)
 	const struct product_patch	*in = t->in;
 	struct svc_ctx			*ctx = t->ctx;
 	struct db_param			 p[13];
-	struct db_result		 r;
+	struct product_lock		 lk;
 	struct product			 before;
 	uint64_t			 cat = 0;
-	json_object			*old, *nv;
-	int				 rc;
+	long long			 loans;
+	int				 rc, found;
 
 	p[0] = DB_INT((long long)t->id);
-	if ((rc = db_query(db, ctx->arena, &db_sql_product_lock, p, 1, &r)) !=
-	    HF_OK)
+	if ((rc = db_row(db, ctx->arena, &db_sql_product_lock, p, 1, &lk,
+	    &found)) != HF_OK)
 		return rc;
-	if (r.nrows == 0)
+	if (!found)
 		return HF_E_INV_NOT_FOUND;
 	if ((rc = svc_product_get(ctx, t->id, &before)) != HF_OK)
 		return rc;
 	if (t->retire) {
-		if (inv_cell_ll(&r, 0, L_RESERVED) > 0) {
+		if (lk.reserved > 0) {
 			ctx->message = arena_printf(ctx->arena, "product %s "
-			    "has %lld unit(s) reserved", DB_CELL(&r, 0, L_SKU),
-			    inv_cell_ll(&r, 0, L_RESERVED));
+			    "has %lld unit(s) reserved", lk.sku, lk.reserved);
 			return HF_E_INV_IN_USE;
 		}
-		if ((rc = db_query(db, ctx->arena,
-		    &db_sql_product_loans_active, p, 1, &r)) != HF_OK)
+		loans = db_count_of(db, ctx->arena,
+		    &db_sql_product_loans_active, p, 1, &rc);
+		if (rc != HF_OK)
 			return rc;
-		if (inv_cell_ll(&r, 0, 0) > 0) {
+		if (loans > 0) {
 			ctx->message = arena_printf(ctx->arena, "product %s "
-			    "has %lld unit(s) on loan", before.sku,
-			    inv_cell_ll(&r, 0, 0));
+			    "has %lld unit(s) on loan", before.sku, loans);
 			return HF_E_INV_IN_USE;
 		}
 		p[0] = DB_INT((long long)t->id);
@@ -249,19 +258,17 @@ product_update_fn(struct db *db, void *arg)
 				return rc;
 		}
 		p[0] = DB_INT(in->name != NULL);
-		p[1] = in->name != NULL ? DB_STR(in->name) : DB_NULL;
+		p[1] = DB_STR_OR_NULL(in->name);
 		p[2] = DB_INT(in->set_description);
-		p[3] = in->description != NULL ? DB_STR(in->description) :
-		    DB_NULL;
+		p[3] = DB_STR_OR_NULL(in->description);
 		p[4] = DB_INT(in->set_category);
 		p[5] = cat != 0 ? DB_INT((long long)cat) : DB_NULL;
 		p[6] = DB_INT(in->price != NULL);
-		p[7] = in->price != NULL ? DB_STR(in->price) : DB_NULL;
+		p[7] = DB_STR_OR_NULL(in->price);
 		p[8] = DB_INT(in->set_attributes);
-		p[9] = in->attributes != NULL ? DB_STR(in->attributes) :
-		    DB_NULL;
+		p[9] = DB_STR_OR_NULL(in->attributes);
 		p[10] = DB_INT(in->status != NULL);
-		p[11] = in->status != NULL ? DB_STR(in->status) : DB_NULL;
+		p[11] = DB_STR_OR_NULL(in->status);
 		p[12] = DB_INT((long long)t->id);
 		rc = db_exec(db, &db_sql_product_update, p, 13, NULL, NULL);
 	}
@@ -270,14 +277,10 @@ product_update_fn(struct db *db, void *arg)
 	svc_touch(ctx, t->id, before.sku);
 	if ((rc = svc_product_get(ctx, t->id, t->out)) != HF_OK)
 		return rc;
-	old = product_audit(&before);
-	nv = product_audit(t->out);
-	if (t->retire)
-		json_object_object_add(nv, "holds_cancelled",
-		    json_object_new_int64(t->holds_ended));
-	return svc_audit(db, ctx, t->retire ? "product.retire" :
+	return svc_audit_text(db, ctx, t->retire ? "product.retire" :
 	    t->cover_url != NULL ? "product.cover" : "product.update",
-	    "product", t->id, old, nv);
+	    "product", t->id, product_audit(ctx->arena, &before, 0, 0),
+	    product_audit(ctx->arena, t->out, t->retire, t->holds_ended));
 }
 
 int
@@ -372,19 +375,10 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 	return svc_txn(ctx, product_update_fn, &t);
 }
 
+/* Every category (at most 2000) with its products that are not retired. */
 int
-svc_categories(struct svc_ctx *ctx, json_object **out)
+svc_categories(struct svc_ctx *ctx, struct category_row **out, size_t *n)
 {
-	static const struct col	 cols[] = {
-		{ "id", COL_INT }, { "name", COL_STR }, { "slug", COL_STR },
-		{ "products", COL_INT },
-	};
-	struct db_result	 r;
-	int			 rc;
-
-	if ((rc = db_query(ctx->app->db, ctx->arena, &db_sql_categories_list,
-	    NULL, 0, &r)) != HF_OK)
-		return rc;
-	*out = inv_rows_json(&r, COLS(cols));
-	return HF_OK;
+	return db_rows(ctx->app->db, ctx->arena, &db_sql_categories_list,
+	    NULL, 0, out, n);
 }

@@ -2,16 +2,24 @@
  * inv_int.h: the inventory primitives the other stock-moving services
  * (orders, loans, holds) build on. Each runs inside the caller's
  * transaction (a db_txn callback) on rows the caller locked in order.
+ *
+ * Where they live, lowest first (no file calls one above it):
+ *   details.c       what a refusal names; the stock refusals
+ *   stock.c         stock rows: lock, change, end a reservation, free
+ *                   expired units, "takeable"; the hold queue's hook;
+ *                   the /stock services (read, patch, restock, deduct,
+ *                   adjust)
+ *   locker.c        the one all-or-none locker, over stock.c
+ *   reservations.c  reserve (through the locker), commit and release,
+ *                   the lines of a reference, reading reservations
+ *   products.c      create and read a product
+ *   ledger.c, reconcile.c, expire.c, sweep.c, catalog.c
  */
 #ifndef HOLDFAST_INV_INT_H
 #define HOLDFAST_INV_INT_H
 
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
-
-/* Columns of RES_COLS (sql_inventory.c), for inv_cell_ll(). */
-enum { R_ID, R_SKU, R_QTY, R_TYPE, R_REF, R_STATUS, R_EXPIRES, R_CREATED,
-    R_PID, R_EXPIRED, R_ORIGIN, R_OWNER, R__MAX };
 
 /* One change to a stock row, and the ledger row that records it. */
 struct change {
@@ -25,30 +33,6 @@ struct change {
 	uint64_t	 reservation_id;
 };
 
-long long	 inv_cell_ll(const struct db_result *, size_t row, size_t col);
-
-/*
- * Result rows as JSON objects: column i becomes member cols[i].name, as a
- * string, a number or parsed JSON text; SQL NULL becomes null.
- */
-enum col_kind {
-	COL_STR = 0,
-	COL_INT,
-	COL_JSON,
-	COL__MAX
-};
-
-struct col {
-	const char	*name;
-	enum col_kind	 kind;
-};
-
-#define COLS(c)	(c), (sizeof(c) / sizeof((c)[0]))
-
-json_object	*inv_row_json(const struct db_result *, size_t row,
-		    const struct col *, size_t ncols);
-json_object	*inv_rows_json(const struct db_result *, const struct col *,
-		    size_t ncols);
 /*
  * What the stock layer asks of a product's hold queue: the units owed to
  * its waiting holds, the lapse of a hold whose reservation expired, and
@@ -65,6 +49,13 @@ struct inv_queue {
 };
 
 void		 inv_queue_set(const struct inv_queue *);
+/* Passes the free units of the locked row s to its waiting holds. */
+int		 inv_queue_pass(struct db *, struct svc_ctx *,
+		    struct stock_row *);
+/* Ends a locked, active, expired reservation by its type (a hold's
+ * lapses with its hold); the unit stays on s for the caller to pass. */
+int		 inv_expire_by_type(struct db *, struct svc_ctx *,
+		    struct stock_row *, const struct reservation *);
 /* Locks a stock row by SKU, or by product id when sku is NULL. */
 int		 inv_stock_lock(struct db *, struct arena *, const char *sku,
 		    uint64_t product_id, struct stock_row *);
@@ -93,8 +84,12 @@ int		 inv_free_expired(struct db *, struct svc_ctx *,
 		    struct stock_row *);
 int		 inv_reservation_visible(const struct svc_ctx *,
 		    const struct reservation *);
-int		 inv_lock_reference(struct db *, struct svc_ctx *,
-		    const char *, struct db_result *);
+/*
+ * The active lines of a reference, locked after their stock rows (SKU
+ * order), into an arena array (reservations.c).
+ */
+int		 inv_lock_ref_lines(struct db *, struct svc_ctx *,
+		    const char *ref, struct reservation **, size_t *);
 /*
  * "Available to this caller" (docs/internals.md): units of the locked row
  * neither reserved nor owed to waiting holds, 0 while the row is
@@ -131,8 +126,6 @@ int		 inv_short(struct svc_ctx *, const char *sku,
 int		 inv_refuse_closed(struct svc_ctx *);
 int		 inv_refuse_short(struct svc_ctx *);
 void		 inv_set_not_found(struct svc_ctx *, const char *sku);
-void		 inv_reservation_from_row(const struct db_result *, size_t,
-		    struct reservation *);
 int		 inv_stock_event(struct db *, const struct svc_ctx *,
 		    const struct stock_row *, const char *event);
 /* items sorted by SKU with the lines of one SKU summed (arena copy) */
@@ -159,8 +152,7 @@ struct sweep_stats {
 int		 svc_sweep(struct app *, struct db_sql *due, int batch,
 		    int dry_run, int (*fn)(struct db *, void *),
 		    struct sweep_stats *);
-void		 inv_product_from_row(const struct db_result *, size_t,
-		    struct product *);
+/* A category's slug (products.c). */
 char		*inv_slugify(struct arena *, const char *);
 
 #endif /* HOLDFAST_INV_INT_H */

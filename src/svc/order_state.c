@@ -12,7 +12,7 @@
  * cancelling write an order.* webhook event in the same transaction.
  *
  * Lock order: the order row, the stock rows of its reservations (SKU
- * order), then the reservations (inv_lock_reference).
+ * order), then the reservations (inv_lock_ref_lines).
  *
  * A refusal that must still write something (paying an order past its
  * TTL expires it) commits that, then answers the refusal: see the
@@ -155,25 +155,24 @@ order_set_status(struct db *db, struct order *o, const char *to)
 /*
  * Ends every active reservation of a locked order: "committed" (a deduct
  * each), "released" or "expired" (a release each), every row naming the
- * order. res: its reservations, locked by inv_lock_reference (which
+ * order. res: its n reservations, locked by inv_lock_ref_lines (which
  * locks their stock rows first, in SKU order).
  */
 static int
 order_finish_all(struct db *db, struct svc_ctx *ctx, const struct order *o,
-    const struct db_result *res, const char *end, const char *reason)
+    const struct reservation *res, size_t n, const char *end,
+    const char *reason)
 {
-	struct reservation	v;
 	struct stock_row	s;
 	const char		*oid = order_id_text(ctx->arena, o->id);
 	size_t			i;
 	int			rc;
 
-	for (i = 0; i < res->nrows; i++) {
-		inv_reservation_from_row(res, i, &v);
+	for (i = 0; i < n; i++) {
 		if ((rc = inv_stock_lock(db, ctx->arena, NULL,
-		    (uint64_t)inv_cell_ll(res, i, R_PID), &s)) != HF_OK)
+		    res[i].product_id, &s)) != HF_OK)
 			return rc;
-		if ((rc = inv_reservation_finish_as(db, ctx, &s, &v, end,
+		if ((rc = inv_reservation_finish_as(db, ctx, &s, &res[i], end,
 		    reason, "order", oid)) != HF_OK)
 			return rc;
 	}
@@ -187,18 +186,14 @@ order_finish_all(struct db *db, struct svc_ctx *ctx, const struct order *o,
  */
 static int
 order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
-    const struct db_result *res, const char *to)
+    struct reservation *res, size_t n, const char *to)
 {
-	struct db_result	r;
-	int			rc, cancel = strcmp(to, "cancelled") == 0;
+	int	rc, cancel = strcmp(to, "cancelled") == 0;
 
-	if (res == NULL) {
-		if ((rc = inv_lock_reference(db, ctx, o->reference_id, &r)) !=
-		    HF_OK)
-			return rc;
-		res = &r;
-	}
-	if ((rc = order_finish_all(db, ctx, o, res, cancel ? "released" :
+	if (res == NULL && (rc = inv_lock_ref_lines(db, ctx, o->reference_id,
+	    &res, &n)) != HF_OK)
+		return rc;
+	if ((rc = order_finish_all(db, ctx, o, res, n, cancel ? "released" :
 	    "expired", to)) != HF_OK)
 		return rc;
 	if ((rc = order_set_status(db, o, to)) != HF_OK)
@@ -217,8 +212,9 @@ order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
 int
 order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 {
-	struct db_result	r;
-	int			rc;
+	struct reservation	*res;
+	size_t			 n;
+	int			 rc;
 
 	if (strcmp(o->status, "expired") == 0) {
 		*refusal = order_refuse(ctx, o, HF_E_ORD_EXPIRED, "pay");
@@ -228,10 +224,12 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 		*refusal = order_refuse(ctx, o, HF_E_ORD_NOT_PAYABLE, "pay");
 		return HF_OK;
 	}
-	if ((rc = inv_lock_reference(db, ctx, o->reference_id, &r)) != HF_OK)
+	if ((rc = inv_lock_ref_lines(db, ctx, o->reference_id, &res, &n)) !=
+	    HF_OK)
 		return rc;
-	if (o->past_ttl || r.nrows != o->nlines) {
-		if ((rc = order_end_unpaid(db, ctx, o, &r, "expired")) != HF_OK)
+	if (o->past_ttl || n != o->nlines) {
+		if ((rc = order_end_unpaid(db, ctx, o, res, n, "expired")) !=
+		    HF_OK)
 			return rc;
 		*refusal = order_refuse(ctx, o, HF_E_ORD_EXPIRED, "pay");
 		ctx->message = arena_printf(ctx->arena, "order %llu expired at "
@@ -239,8 +237,8 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 		    o->expires_at);
 		return HF_OK;
 	}
-	if ((rc = order_finish_all(db, ctx, o, &r, "committed", "paid")) !=
-	    HF_OK)
+	if ((rc = order_finish_all(db, ctx, o, res, n, "committed",
+	    "paid")) != HF_OK)
 		return rc;
 	if ((rc = order_set_status(db, o, "paid")) != HF_OK)
 		return rc;
@@ -325,7 +323,7 @@ act_fn(struct db *db, void *arg)
 		if (strcmp(o.status, "pending_payment") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_CANCELLABLE,
 			    action);
-		rc = order_end_unpaid(db, ctx, &o, NULL, "cancelled");
+		rc = order_end_unpaid(db, ctx, &o, NULL, 0, "cancelled");
 		break;
 	case ORDER_REFUND:
 		if (strcmp(o.status, "paid") != 0 &&
@@ -400,7 +398,7 @@ expire_fn(struct db *db, void *arg)
 		return rc;
 	if (strcmp(o.status, "pending_payment") != 0 || !o.past_ttl)
 		return HF_OK;	/* paid or cancelled meanwhile */
-	if ((rc = order_end_unpaid(db, t->ctx, &o, NULL, "expired")) != HF_OK)
+	if ((rc = order_end_unpaid(db, t->ctx, &o, NULL, 0, "expired")) != HF_OK)
 		return rc;
 	t->done = 1;
 	return HF_OK;

@@ -1,6 +1,6 @@
 /*
  * txnfloor.c: the database floor of tests/load/bench-inventory.sh. Runs the
- * reservation transaction of svc_reserve() (src/svc/inventory.c) from a
+ * reservation transaction of svc_reserve() (src/svc/reservations.c) from a
  * plain C loop, with no HTTP, FastCGI, JSON, auth or Redis in the way:
  *
  *	START TRANSACTION
@@ -16,9 +16,9 @@
  * The statement texts are the service's own: sql_inventory.c is compiled
  * into this program, so the floor follows any change to their text; a
  * change to their parameters stops it at prepare time (the values bound
- * here mirror inventory.c and must be updated with it). -V FILE checks that
- * every statement text occurs in FILE (the running worker's executable),
- * i.e. that the workers run the same SQL. Each thread
+ * here mirror reservations.c and stock.c and must be updated with them).
+ * -V FILE checks that every statement text occurs in FILE (the running
+ * worker's executable), i.e. that the workers run the same SQL. Each thread
  * owns one connection opened like db_connect() (utf8mb4, time_zone
  * '+00:00', READ COMMITTED, lock wait 5 s) with the statements prepared
  * once, and results are fetched as strings like db_query() does. A
@@ -45,13 +45,19 @@
 
 #include "../../src/db/sql_inventory.c"
 
+/* db.c's map of a DB_SQL_COUNT statement, which sql_inventory.c names */
+const struct hf_field	db_map_count[1] = {
+	HF_FIELD(struct db_count, n, HF_K_INT),
+};
+
 #define FLOOR_MAX_LINES		100
 #define FLOOR_DEADLOCK_RETRIES	3
 #define FLOOR_CELL		256
 
 enum floor_mode { MODE_UNIFORM, MODE_HOT, MODE_BATCH, MODE__MAX };
 
-/* Columns of STOCK_COLS (sql_inventory.c), as in inventory.c. */
+/* Columns of STOCK_COLS (sql_inventory.c), as its map (stock_map) reads
+ * them. */
 enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
     S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S__MAX };
 
@@ -122,7 +128,7 @@ env_or(const char *k, const char *def)
 
 /*
  * Prepares sql, which must take lo to hi parameters: the values bound
- * below are the ones inventory.c binds for that many.
+ * below are the ones reservations.c and stock.c bind for that many.
  */
 static MYSQL_STMT *
 floor_prepare(struct floor_conn *c, const struct db_sql *q, unsigned long lo,
@@ -143,8 +149,8 @@ floor_prepare(struct floor_conn *c, const struct db_sql *q, unsigned long lo,
 	}
 	if ((n = mysql_stmt_param_count(st)) < lo || n > hi) {
 		snprintf(c->err, sizeof(c->err), "\"%.60s...\" now takes %lu "
-		    "parameters: update txnfloor.c to bind what inventory.c "
-		    "binds", q->text, n);
+		    "parameters: update txnfloor.c to bind what the "
+		    "service binds", q->text, n);
 		mysql_stmt_close(st);
 		return NULL;
 	}

@@ -1,0 +1,528 @@
+/*
+ * stock.c: the stock primitives every taker builds on, below the locker
+ * (locker.c) and every flow that moves units (reservations, orders,
+ * loans, holds): locking a stock row, changing it, ending a reservation,
+ * freeing expired units, and what a caller may take.
+ *
+ * Every change to a stock row goes through inv_stock_change(), in the
+ * caller's transaction, with the row already locked: it checks the
+ * invariant 0 <= reserved <= on_hand, writes the row, appends one ledger
+ * row with both deltas and both values after, and writes one outbox event
+ * when the level crosses down into warning, critical or out (stock.low,
+ * stock.out). Rows are locked in SKU order, so two batches can never
+ * deadlock each other. The hold queue is reached only through the table
+ * svc_init registers (inv_queue_set): this file calls no lending code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "holdfast/db.h"
+#include "holdfast/outbox.h"
+#include "holdfast/svc.h"
+#include "inv_int.h"
+
+/* The same rule as the generated column stock.level. */
+static const char *
+stock_level(long long available, long long warning, long long critical)
+{
+	if (available <= 0)
+		return "out";
+	if (available <= critical)
+		return "critical";
+	if (available <= warning)
+		return "warning";
+	return "ok";
+}
+
+static int
+level_rank(const char *l)
+{
+	if (l == NULL || strcmp(l, "ok") == 0)
+		return 0;
+	if (strcmp(l, "warning") == 0)
+		return 1;
+	if (strcmp(l, "critical") == 0)
+		return 2;
+	return 3;
+}
+
+/*
+ * Locks one stock row (with its product's status) by SKU, or by product
+ * id when sku is NULL, into *s (strings in a). HF_E_INV_NOT_FOUND when
+ * there is none.
+ */
+int
+inv_stock_lock(struct db *db, struct arena *a, const char *sku, uint64_t pid,
+    struct stock_row *s)
+{
+	struct db_param		p[1];
+	int			rc, found;
+
+	p[0] = sku != NULL ? DB_STR(sku) : DB_INT((long long)pid);
+	if ((rc = db_row(db, a, sku != NULL ? &db_sql_stock_lock_sku :
+	    &db_sql_stock_lock_id, p, 1, s, &found)) != HF_OK)
+		return rc;
+	return found ? HF_OK : HF_E_INV_NOT_FOUND;
+}
+
+/* The payload of stock.low and stock.out. */
+static const struct hf_field stock_event_fields[] = {
+	HF_FIELD(struct stock_row, sku, HF_K_STR),
+	HF_FIELD(struct stock_row, on_hand, HF_K_INT),
+	HF_FIELD(struct stock_row, reserved, HF_K_INT),
+	HF_FIELD(struct stock_row, available, HF_K_INT),
+	HF_FIELD(struct stock_row, level, HF_K_STR),
+};
+
+int
+inv_stock_event(struct db *db, const struct svc_ctx *ctx,
+    const struct stock_row *s, const char *event)
+{
+	return outbox_event_text(db, event, hf_fields_text(ctx->arena,
+	    stock_event_fields, HF_NITEMS(stock_event_fields), s),
+	    ctx->request_id);
+}
+
+/*
+ * Applies one change to a locked row (s is updated to the values after).
+ * Returns HF_OK, HF_E_INV_INSUFFICIENT when the invariant would break, or
+ * a database error.
+ */
+int
+inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct change *c, uint64_t *ledger_id)
+{
+	struct db_param	 p[13];
+	long long	 on = s->on_hand + c->d_on, res = s->reserved + c->d_res;
+	const char	*level, *low = s->low_state, *event = NULL;
+	int		 rc;
+
+	if (res < 0 || on < 0 || res > on || on > 2000000000LL)
+		return HF_E_INV_INSUFFICIENT;
+	level = stock_level(on - res, s->warning_threshold,
+	    s->critical_threshold);
+	if (level_rank(level) > level_rank(s->low_state)) {
+		event = strcmp(level, "out") == 0 ? "stock.out" : "stock.low";
+		low = level;
+	} else if (level_rank(level) < level_rank(s->low_state))
+		low = level;	/* recovered: the next fall alerts again */
+	p[0] = DB_INT(on);
+	p[1] = DB_INT(res);
+	p[2] = DB_STR(low);
+	p[3] = DB_INT((long long)s->product_id);
+	if ((rc = db_exec(db, &db_sql_stock_write, p, 4, NULL, NULL)) != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)s->product_id);
+	p[1] = DB_STR(s->sku);
+	p[2] = DB_STR(c->type);
+	p[3] = DB_INT(c->d_on);
+	p[4] = DB_INT(c->d_res);
+	p[5] = DB_INT(on);
+	p[6] = DB_INT(res);
+	p[7] = DB_STR_OR_NULL(c->ref_type);
+	p[8] = DB_STR_OR_NULL(c->ref_id);
+	p[9] = DB_STR_OR_NULL(c->reason);
+	p[10] = DB_STR(ctx->who->actor);
+	p[11] = DB_STR_OR_NULL(ctx->request_id);
+	p[12] = c->reservation_id != 0 ? DB_INT((long long)c->reservation_id) :
+	    DB_NULL;
+	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 13, NULL, ledger_id)) !=
+	    HF_OK)
+		return rc;
+	svc_touch(ctx, s->product_id, s->sku);
+	s->on_hand = on;
+	s->reserved = res;
+	s->available = on - res;
+	s->level = level;
+	s->low_state = low;
+	if (event != NULL)
+		return inv_stock_event(db, ctx, s, event);
+	return HF_OK;
+}
+
+/* Ends one locked active reservation: commit (deduct) or release. */
+int
+inv_reservation_finish(struct db *db, struct svc_ctx *ctx,
+    struct stock_row *s, const struct reservation *v, const char *end,
+    const char *reason)
+{
+	return inv_reservation_finish_as(db, ctx, s, v, end, reason, NULL,
+	    NULL);
+}
+
+/*
+ * As inv_reservation_finish; the ending row names ref_type/ref_id (an
+ * order, a loan) when ref_type is not NULL, and the reservation always
+ * through ledger.reservation_id.
+ */
+int
+inv_reservation_finish_as(struct db *db, struct svc_ctx *ctx,
+    struct stock_row *s, const struct reservation *v, const char *end,
+    const char *reason, const char *ref_type, const char *ref_id)
+{
+	struct change	 c;
+	struct db_param	 p[2];
+	char		 id[24];
+	uint64_t	 n = 0;
+	int		 rc, commit = strcmp(end, "committed") == 0;
+
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)v->id);
+	c.type = commit ? "deduct" : "release";
+	c.d_on = commit ? -v->quantity : 0;
+	c.d_res = -v->quantity;
+	c.ref_type = ref_type != NULL ? ref_type : "reservation";
+	c.ref_id = ref_type != NULL ? ref_id : id;
+	c.reason = reason;
+	c.reservation_id = v->id;
+	p[0] = DB_STR(end);
+	p[1] = DB_INT((long long)v->id);
+	if ((rc = db_exec(db, &db_sql_reservation_end, p, 2, &n, NULL)) !=
+	    HF_OK)
+		return rc;
+	if (n != 1)
+		return HF_E_INV_NOT_ACTIVE;	/* someone else ended it */
+	return inv_stock_change(db, ctx, s, &c, NULL);
+}
+
+/* --- the hold queue, as the stock layer sees it ------------------------ */
+
+/*
+ * The only way from the stock layer into the lending code: the hold
+ * queue registered by svc_init (struct inv_queue, inv_int.h). Everything
+ * else here knows nothing of holds. Unregistered, every call fails
+ * loudly.
+ */
+static int
+queue_none(void)
+{
+	log_error(NULL, "inventory: no hold queue registered (svc_init)");
+	return HF_E_SYS_INTERNAL;
+}
+
+static int
+queue_none_owed(struct db *db, struct svc_ctx *ctx,
+    const struct stock_row *s, long long *n)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	*n = 0;
+	return queue_none();
+}
+
+static int
+queue_none_lapse(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reservation *v)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	(void)v;
+	return queue_none();
+}
+
+static int
+queue_none_pass(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
+{
+	(void)db;
+	(void)ctx;
+	(void)s;
+	return queue_none();
+}
+
+static const struct inv_queue	queue_unset = {
+	.owed = queue_none_owed,
+	.lapse = queue_none_lapse,
+	.pass = queue_none_pass,
+};
+static const struct inv_queue	*queue = &queue_unset;
+
+void
+inv_queue_set(const struct inv_queue *q)
+{
+	queue = q != NULL ? q : &queue_unset;
+}
+
+/* Units on the locked row s go to its product's waiting holds. */
+int
+inv_queue_pass(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
+{
+	return queue->pass(db, ctx, s);
+}
+
+/*
+ * Ends one locked, active, expired reservation by the rules of its type:
+ * a hold's lapses with its hold, as holdfast-expire does it; any other
+ * expires. The unit stays on s for the caller to pass on.
+ */
+int
+inv_expire_by_type(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    const struct reservation *v)
+{
+	if (strcmp(v->type, "hold") == 0)
+		return queue->lapse(db, ctx, s, v);
+	return inv_reservation_finish(db, ctx, s, v, "expired", "expired");
+}
+
+/*
+ * Frees the expired reservations of one locked product, so a request is
+ * never refused because the cron has not run yet, each by the rules of
+ * its type (inv_expire_by_type); then the units on the shelf go to the
+ * waiting holds, first in line first, as the cron's sweep would give
+ * them. Locks: the stock row (the caller's), then the reservation rows,
+ * then the holds.
+ */
+int
+inv_free_expired(struct db *db, struct svc_ctx *ctx, struct stock_row *s)
+{
+	struct db_param		 p[1] = { DB_INT((long long)s->product_id) };
+	struct reservation	*v;
+	size_t			 i, n;
+	int			 rc;
+
+	if ((rc = db_rows(db, ctx->arena, &db_sql_reservation_expired_of, p,
+	    1, &v, &n)) != HF_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		if ((rc = inv_expire_by_type(db, ctx, s, &v[i])) != HF_OK)
+			return rc;
+	return queue->pass(db, ctx, s);
+}
+
+/*
+ * "Available to this caller", the one definition every taker applies to
+ * its locked stock row (a cart or order reservation, an order, a loan, a
+ * deduct, a new hold): the units on hand that are neither reserved nor
+ * owed to the SKU's waiting holds, and none while the stock row is
+ * inactive. When that is fewer than want, the SKU's expired reservations
+ * are freed first (inv_free_expired). Sets *n (never negative); returns
+ * HF_OK or a database error. The product's status is checked apart
+ * (inv_closed), as it refuses with a code of its own.
+ */
+int
+inv_takeable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    long long want, long long *n)
+{
+	long long	owed;
+	int		rc;
+
+	*n = 0;
+	if (!s->is_active)
+		return HF_OK;
+	if ((rc = queue->owed(db, ctx, s, &owed)) != HF_OK)
+		return rc;
+	if (s->available - owed < want) {
+		if ((rc = inv_free_expired(db, ctx, s)) != HF_OK ||
+		    (rc = queue->owed(db, ctx, s, &owed)) != HF_OK)
+			return rc;
+	}
+	*n = s->available - owed > 0 ? s->available - owed : 0;
+	return HF_OK;
+}
+
+static int
+cmp_items(const void *a, const void *b)
+{
+	return hf_sku_cmp(((const struct reserve_item *)a)->sku,
+	    ((const struct reserve_item *)b)->sku);
+}
+
+/*
+ * Copies items into the arena sorted by SKU, the lines of one SKU (however
+ * it is spelled: hf_sku_cmp folds case as the collation does) summed: the
+ * order stock rows are locked in. HF_E_INV_PARAM when a sum passes
+ * 1,000,000,000.
+ */
+int
+inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
+    size_t nitems, struct reserve_item **out, size_t *nout)
+{
+	struct reserve_item	*lines;
+	size_t			 i, n = 0;
+
+	lines = arena_calloc(ctx->arena, nitems + 1, sizeof(*lines));
+	if (lines == NULL)
+		return HF_E_SYS_INTERNAL;
+	memcpy(lines, items, nitems * sizeof(*lines));
+	qsort(lines, nitems, sizeof(*lines), cmp_items);
+	for (i = 0; i < nitems; i++) {
+		if (n > 0 && hf_sku_cmp(lines[n - 1].sku, lines[i].sku) == 0) {
+			lines[n - 1].quantity += lines[i].quantity;
+			if (lines[n - 1].quantity > 1000000000LL) {
+				ctx->message = "quantity too large";
+				return HF_E_INV_PARAM;
+			}
+		} else
+			lines[n++] = lines[i];
+	}
+	*out = lines;
+	*nout = n;
+	return HF_OK;
+}
+
+/* --- the /stock routes ------------------------------------------------ */
+
+int
+svc_stock_get(struct svc_ctx *ctx, const char *sku, struct stock_row *s)
+{
+	struct db_param		p[1] = { DB_STR(sku) };
+	int			rc, found;
+
+	if ((rc = db_row(ctx->app->db, ctx->arena, &db_sql_stock_by_sku, p,
+	    1, s, &found)) != HF_OK)
+		return rc;
+	if (!found) {
+		inv_set_not_found(ctx, sku);
+		return HF_E_INV_NOT_FOUND;
+	}
+	return HF_OK;
+}
+
+int
+svc_stock_list(struct svc_ctx *ctx, const char *level, long long page,
+    long long per_page, struct stock_row **out, size_t *n, long long *total)
+{
+	struct db_param		p[3];
+	int			rc;
+
+	p[0] = DB_OPT_STR(level);
+	p[1] = DB_INT(per_page);
+	p[2] = DB_INT((page - 1) * per_page);
+	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
+	    1, &rc);
+	if (rc != HF_OK)
+		return rc;
+	return db_rows(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 3, out,
+	    n);
+}
+
+/* What the audit log keeps of a stock row's settings. */
+static const struct hf_field stock_audit_fields[] = {
+	HF_FIELD(struct stock_row, warning_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, critical_threshold, HF_K_INT),
+	HF_FIELD(struct stock_row, is_active, HF_K_BOOL),
+};
+
+struct patch_txn {
+	struct svc_ctx			*ctx;
+	const char			*sku;
+	const struct stock_patch	*in;
+	struct stock_row		*out;
+};
+
+static int
+stock_patch_fn(struct db *db, void *arg)
+{
+	struct patch_txn	*t = arg;
+	const struct stock_patch *in = t->in;
+	struct svc_ctx		*ctx = t->ctx;
+	struct stock_row	 s, nv;
+	struct db_param		 p[5];
+	int			 rc;
+
+	if ((rc = inv_stock_lock(db, ctx->arena, t->sku, 0, &s)) != HF_OK) {
+		if (rc == HF_E_INV_NOT_FOUND)
+			inv_set_not_found(ctx, t->sku);
+		return rc;
+	}
+	nv = s;
+	if (in->set_warning)
+		nv.warning_threshold = in->warning_threshold;
+	if (in->set_critical)
+		nv.critical_threshold = in->critical_threshold;
+	if (in->set_location)
+		nv.location = in->location;
+	if (in->set_active)
+		nv.is_active = in->is_active;
+	/* the schema checks each; only the pair can disagree */
+	if (nv.critical_threshold > nv.warning_threshold) {
+		ctx->message = "critical_threshold must not exceed "
+		    "warning_threshold";
+		return HF_E_INV_PARAM;
+	}
+	p[0] = DB_INT(nv.warning_threshold);
+	p[1] = DB_INT(nv.critical_threshold);
+	p[2] = DB_STR_OR_NULL(nv.location);
+	p[3] = DB_INT(nv.is_active);
+	p[4] = DB_INT((long long)s.product_id);
+	if ((rc = db_exec(db, &db_sql_stock_patch, p, 5, NULL, NULL)) != HF_OK)
+		return rc;
+	svc_touch(ctx, s.product_id, s.sku);
+	if ((rc = inv_stock_lock(db, ctx->arena, NULL, s.product_id,
+	    t->out)) != HF_OK)
+		return rc;
+	return svc_audit_text(db, ctx, "stock.update", "stock", s.product_id,
+	    hf_fields_text(ctx->arena, stock_audit_fields,
+	    HF_NITEMS(stock_audit_fields), &s),
+	    hf_fields_text(ctx->arena, stock_audit_fields,
+	    HF_NITEMS(stock_audit_fields), &nv));
+}
+
+int
+svc_stock_patch(struct svc_ctx *ctx, const char *sku,
+    const struct stock_patch *in, struct stock_row *out)
+{
+	struct patch_txn	t = { ctx, sku, in, out };
+
+	return svc_txn(ctx, stock_patch_fn, &t);
+}
+
+struct move_txn {
+	struct svc_ctx		*ctx;
+	struct stock_move	*m;
+	struct idem		*idem;
+};
+
+static int
+stock_move_fn(struct db *db, void *arg)
+{
+	struct move_txn		*t = arg;
+	struct stock_move	*m = t->m;
+	struct change		 c;
+	long long		 n;
+	int			 rc;
+
+	if ((rc = inv_stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
+	    HF_OK) {
+		if (rc == HF_E_INV_NOT_FOUND)
+			inv_set_not_found(t->ctx, m->sku);
+		return rc;
+	}
+	/* a deduct takes what any taker may (an adjust corrects the count) */
+	if (strcmp(m->type, "deduct") == 0) {
+		if ((rc = inv_takeable(db, t->ctx, &m->stock, -m->delta,
+		    &n)) != HF_OK)
+			return rc;
+		if (n < -m->delta)
+			return inv_short(t->ctx, m->sku, -m->delta, n);
+	}
+	memset(&c, 0, sizeof(c));
+	c.type = m->type;
+	c.d_on = m->delta;
+	c.ref_type = "manual";
+	c.ref_id = m->reference_id;
+	c.reason = m->reason;
+	rc = inv_stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
+	if (rc == HF_E_INV_INSUFFICIENT)
+		return inv_short(t->ctx, m->sku, -m->delta, m->stock.available);
+	if (rc != HF_OK)
+		return rc;
+	/* units back on the shelf go first to the SKU's waiting holds */
+	if (m->delta > 0 && (rc = queue->pass(db, t->ctx, &m->stock)) != HF_OK)
+		return rc;
+	/* the answer shows the row as stored (updated_at moved with it) */
+	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
+	    &m->stock)) != HF_OK)
+		return rc;
+	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+}
+
+/* A restock, deduct or adjust of one SKU, with its ledger row. */
+int
+svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
+{
+	struct move_txn	t = { ctx, m, idem };
+
+	return svc_txn(ctx, stock_move_fn, &t);
+}
