@@ -102,6 +102,8 @@ struct json_object *hf_fields_json_array(const struct hf_field *, size_t,
 	    const void *rows, size_t rowsize, size_t nrows);
 char	*hf_fields_text(struct arena *, const struct hf_field *, size_t,
 	    const void *row);
+int	 hf_fields_parse(struct arena *, const struct hf_field *, size_t,
+	    void *row, const char *text);
 
 /*
  * Errors: every failure that can reach a client. One table (errors.c) maps

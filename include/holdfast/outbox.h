@@ -8,7 +8,6 @@
 #ifndef HOLDFAST_OUTBOX_H
 #define HOLDFAST_OUTBOX_H
 
-#include <json-c/json.h>
 #include <stdint.h>
 
 #include "holdfast/app.h"
@@ -55,8 +54,6 @@ int	 outbox_email(struct db *, const char *event_type, const char *to,
 void	 outbox_deliver_now(struct app *, uint64_t id);
 int	 outbox_run(struct app *, int batch, struct outbox_stats *);
 unsigned outbox_backoff_s(unsigned attempts);
-int	 outbox_event(struct db *, const char *event_type,
-	    json_object *data, const char *request_id);
 int	 outbox_event_text(struct db *, const char *event_type,
 	    const char *data_json, const char *request_id);
 

@@ -6,7 +6,6 @@
 #ifndef HOLDFAST_SVC_H
 #define HOLDFAST_SVC_H
 
-#include <json-c/json.h>
 #include <stdint.h>
 
 #include "holdfast/app.h"
@@ -198,9 +197,6 @@ struct audit_list {
 	long long	 total;
 };
 
-int	 svc_audit(struct db *, const struct svc_ctx *, const char *action,
-	    const char *entity, uint64_t entity_id, json_object *old_value,
-	    json_object *new_value);
 int	 svc_audit_text(struct db *, const struct svc_ctx *, const char *action,
 	    const char *entity, uint64_t entity_id, const char *old_json,
 	    const char *new_json);

@@ -136,3 +136,66 @@ hf_fields_text(struct arena *a, const struct hf_field *f, size_t n,
 	json_object_put(o);
 	return t;
 }
+
+/*
+ * The inverse of hf_fields_text: fills the members of row that f names
+ * from the JSON object text, strings copied into the arena. A member the
+ * text lacks, or gives as null or as another type, is left as it was.
+ * Returns 0, or -1 when text is no JSON object (or memory ran out).
+ */
+int
+hf_fields_parse(struct arena *a, const struct hf_field *f, size_t n,
+    void *row, const char *text)
+{
+	json_object	*o, *v;
+	char		*m;
+	const char	*s;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (text == NULL || (o = json_tokener_parse(text)) == NULL)
+		return -1;
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!json_object_object_get_ex(o, f[i].name, &v) || v == NULL)
+			continue;
+		m = (char *)row + f[i].off;
+		switch (f[i].kind) {
+		case HF_K_STR:
+			if (!json_object_is_type(v, json_type_string))
+				break;
+			if ((s = arena_strdup(a, json_object_get_string(v))) ==
+			    NULL)
+				rc = -1;
+			*(const char **)(void *)m = s;
+			break;
+		case HF_K_JSON:
+			if ((s = arena_strdup(a, json_object_to_json_string_ext(v,
+			    JSON_C_TO_STRING_PLAIN))) == NULL)
+				rc = -1;
+			*(const char **)(void *)m = s;
+			break;
+		case HF_K_BOOL:
+			if (json_object_is_type(v, json_type_boolean))
+				*(int *)(void *)m = json_object_get_boolean(v);
+			break;
+		case HF_K_INT:
+			if (json_object_is_type(v, json_type_int))
+				*(long long *)(void *)m = json_object_get_int64(v);
+			break;
+		case HF_K_U64:
+			if (json_object_is_type(v, json_type_int) &&
+			    json_object_get_int64(v) >= 0)
+				*(uint64_t *)(void *)m =
+				    (uint64_t)json_object_get_int64(v);
+			break;
+		default:
+			break;
+		}
+	}
+	json_object_put(o);
+	return rc;
+}

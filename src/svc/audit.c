@@ -10,34 +10,6 @@
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
 
-static const char *
-json_text(json_object *o)
-{
-	return o != NULL ? json_object_to_json_string_ext(o,
-	    JSON_C_TO_STRING_PLAIN) : NULL;
-}
-
-/*
- * Records one write from json-c objects, and takes them over. Kept only
- * while services of other domains (catalog, inventory, orders, webhooks)
- * still build their audit values as json-c objects; the account services
- * call svc_audit_text. Returns HF_OK or the insert's error (which must
- * roll the write back).
- */
-int
-svc_audit(struct db *db, const struct svc_ctx *ctx, const char *action,
-    const char *entity, uint64_t entity_id, json_object *old_value,
-    json_object *new_value)
-{
-	int	rc;
-
-	rc = svc_audit_text(db, ctx, action, entity, entity_id,
-	    json_text(old_value), json_text(new_value));
-	json_object_put(old_value);
-	json_object_put(new_value);
-	return rc;
-}
-
 /*
  * An audit row; old_value and new_value are JSON text or NULL (from a
  * field table: hf_fields_text).

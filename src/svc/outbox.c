@@ -14,7 +14,6 @@
  * could not then be marked (database lost right after the SMTP reply) is
  * sent again once the lease has passed.
  */
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,27 +424,5 @@ outbox_event_text(struct db *db, const char *event_type, const char *data,
 	p[1] = DB_STR(payload);
 	rc = db_exec(db, &db_sql_outbox_event, p, 2, NULL, NULL);
 	arena_free(&a);
-	return rc;
-}
-
-/*
- * outbox_event_text for a payload built as a JSON tree (hf_fields_json):
- * takes ownership of data. The only json-c left in the outbox: it goes
- * once every caller passes text.
- */
-int
-outbox_event(struct db *db, const char *event_type, json_object *data,
-    const char *request_id)
-{
-	const char	*text = NULL;
-	int		 rc;
-
-	if (data != NULL && (text = json_object_to_json_string_ext(data,
-	    JSON_C_TO_STRING_PLAIN)) == NULL) {
-		json_object_put(data);
-		return HF_E_SYS_INTERNAL;
-	}
-	rc = outbox_event_text(db, event_type, text, request_id);
-	json_object_put(data);
 	return rc;
 }

@@ -97,6 +97,46 @@ START_TEST(test_nulls_and_bad_numbers)
 }
 END_TEST
 
+START_TEST(test_parse_back)
+{
+	struct row	 r, back;
+	struct arena	 a;
+	const char	*t;
+
+	memset(&r, 0, sizeof(r));
+	r.id = 9;
+	r.name = "caf\xc3\xa9 \"x\"";
+	r.qty = -4;
+	r.active = 1;
+	r.attrs = "[1,{\"k\":null}]";
+	arena_init(&a, 0);
+	t = hf_fields_text(&a, row_fields, HF_NITEMS(row_fields), &r);
+	memset(&back, 0, sizeof(back));
+	back.owner = 77;	/* rendered as 0: read back as 0 */
+	ck_assert_int_eq(hf_fields_parse(&a, row_fields,
+	    HF_NITEMS(row_fields), &back, t), 0);
+	ck_assert_uint_eq(back.id, 9);
+	ck_assert_str_eq(back.name, r.name);
+	ck_assert_int_eq(back.qty, -4);
+	ck_assert_int_eq(back.owner, 0);
+	ck_assert_int_eq(back.active, 1);
+	ck_assert_str_eq(back.attrs, "[1,{\"k\":null}]");
+	/* wrong types leave members alone; non-objects are refused */
+	back.name = "kept";
+	ck_assert_int_eq(hf_fields_parse(&a, row_fields,
+	    HF_NITEMS(row_fields), &back, "{\"name\":5,\"qty\":\"7\"}"), 0);
+	ck_assert_str_eq(back.name, "kept");
+	ck_assert_int_eq(back.qty, -4);
+	ck_assert_int_eq(hf_fields_parse(&a, row_fields,
+	    HF_NITEMS(row_fields), &back, "[1]"), -1);
+	ck_assert_int_eq(hf_fields_parse(&a, row_fields,
+	    HF_NITEMS(row_fields), &back, "{"), -1);
+	ck_assert_int_eq(hf_fields_parse(&a, row_fields,
+	    HF_NITEMS(row_fields), &back, NULL), -1);
+	arena_free(&a);
+}
+END_TEST
+
 Suite *
 suite_fields(void)
 {
@@ -105,6 +145,7 @@ suite_fields(void)
 
 	tcase_add_test(tc, test_fill_and_render);
 	tcase_add_test(tc, test_nulls_and_bad_numbers);
+	tcase_add_test(tc, test_parse_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
