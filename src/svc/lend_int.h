@@ -53,7 +53,7 @@ int	 lend_event(struct db *, const struct svc_ctx *, const char *type,
 void	 lend_mail_add(struct lend_mail *, uint64_t id);
 void	 lend_mail_deliver(struct app *, const struct lend_mail *);
 
-/* hold_queue.c: the hold queue, as inventory.c sees it (for svc_init) */
+/* hold_queue.c: the hold queue, as stock.c sees it (for svc_init) */
 struct inv_queue;
 extern const struct inv_queue	holds_queue;
 /* hold_queue.c, for holds.c, loans.c and catalog.c */
