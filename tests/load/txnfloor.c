@@ -59,7 +59,7 @@ enum floor_mode { MODE_UNIFORM, MODE_HOT, MODE_BATCH, MODE__MAX };
 /* Columns of STOCK_COLS (sql_inventory.c), as its map (stock_map) reads
  * them. */
 enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
-    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S__MAX };
+    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S_PSTATUS, S__MAX };
 
 struct floor_opts {
 	enum floor_mode	 mode;
