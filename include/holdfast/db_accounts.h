@@ -79,6 +79,22 @@ struct audit_row {
 	const char	*created_at;
 };
 
+/* the columns of struct audit_row, in order: its statements' map and the
+ * api's rendering of it */
+#define DB_MAP_AUDIT \
+	HF_FIELD(struct audit_row, id, HF_K_U64), \
+	HF_FIELD(struct audit_row, actor, HF_K_STR), \
+	HF_FIELD(struct audit_row, actor_role, HF_K_STR), \
+	HF_FIELD(struct audit_row, action, HF_K_STR), \
+	HF_FIELD(struct audit_row, entity, HF_K_STR), \
+	HF_FIELD(struct audit_row, entity_id, HF_K_STR), \
+	HF_FIELD(struct audit_row, old_value, HF_K_JSON), \
+	HF_FIELD(struct audit_row, new_value, HF_K_JSON), \
+	HF_FIELD(struct audit_row, ip, HF_K_STR), \
+	HF_FIELD(struct audit_row, user_agent, HF_K_STR), \
+	HF_FIELD(struct audit_row, request_id, HF_K_STR), \
+	HF_FIELD(struct audit_row, created_at, HF_K_STR)
+
 /* users */
 /* email, password_hash, role, status, display_name -> insert_id */
 extern struct db_sql	db_sql_user_insert;

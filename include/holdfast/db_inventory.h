@@ -103,6 +103,23 @@ struct ledger_row {
 			*request_id, *created_at;
 };
 
+/* the columns of struct ledger_row, in order: its statements' map and the
+ * api's rendering of it */
+#define DB_MAP_LEDGER \
+	HF_FIELD(struct ledger_row, id, HF_K_U64), \
+	HF_FIELD(struct ledger_row, sku, HF_K_STR), \
+	HF_FIELD(struct ledger_row, type, HF_K_STR), \
+	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT), \
+	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT), \
+	HF_FIELD(struct ledger_row, on_hand_after, HF_K_INT), \
+	HF_FIELD(struct ledger_row, reserved_after, HF_K_INT), \
+	HF_FIELD(struct ledger_row, reference_type, HF_K_STR), \
+	HF_FIELD(struct ledger_row, reference_id, HF_K_STR), \
+	HF_FIELD(struct ledger_row, reason, HF_K_STR), \
+	HF_FIELD(struct ledger_row, actor, HF_K_STR), \
+	HF_FIELD(struct ledger_row, request_id, HF_K_STR), \
+	HF_FIELD(struct ledger_row, created_at, HF_K_STR)
+
 /* db_sql_ledger_stats_type (day NULL), db_sql_ledger_stats_day */
 struct ledger_stat {
 	const char	*day;		/* YYYY-MM-DD */

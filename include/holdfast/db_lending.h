@@ -93,6 +93,13 @@ struct lend_now {
 	long long	 active, overdue, returned;
 };
 
+/* the columns of struct lend_now, in order: its statements' map and the
+ * api's rendering of it */
+#define DB_MAP_LEND_NOW \
+	HF_FIELD(struct lend_now, active, HF_K_INT), \
+	HF_FIELD(struct lend_now, overdue, HF_K_INT), \
+	HF_FIELD(struct lend_now, returned, HF_K_INT)
+
 /* db_sql_stats_categories: one category (NULL name: none) */
 struct lend_category {
 	const char	*category, *slug;

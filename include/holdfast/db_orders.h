@@ -89,6 +89,20 @@ struct delivery {
 	const char	*delivered_at, *dead_at, *last_error, *created_at;
 };
 
+/* the columns of struct delivery, in order: its statements' map and the
+ * api's rendering of it */
+#define DB_MAP_DELIVERY \
+	HF_FIELD(struct delivery, id, HF_K_U64), \
+	HF_FIELD(struct delivery, event, HF_K_STR), \
+	HF_FIELD(struct delivery, event_id, HF_K_STR), \
+	HF_FIELD(struct delivery, status, HF_K_STR), \
+	HF_FIELD(struct delivery, attempts, HF_K_INT), \
+	HF_FIELD(struct delivery, next_attempt_at, HF_K_STR), \
+	HF_FIELD(struct delivery, delivered_at, HF_K_STR), \
+	HF_FIELD(struct delivery, dead_at, HF_K_STR), \
+	HF_FIELD(struct delivery, last_error, HF_K_STR), \
+	HF_FIELD(struct delivery, created_at, HF_K_STR)
+
 /* db_sql_webhook_target: where one delivery goes, and what it carries */
 struct webhook_target {
 	const char	*url, *secret;

@@ -8,18 +8,7 @@
 
 /* An audit row as the API shows it; old and new values as parsed JSON. */
 static const struct hf_field audit_fields[] = {
-	HF_FIELD(struct audit_row, id, HF_K_U64),
-	HF_FIELD(struct audit_row, actor, HF_K_STR),
-	HF_FIELD(struct audit_row, actor_role, HF_K_STR),
-	HF_FIELD(struct audit_row, action, HF_K_STR),
-	HF_FIELD(struct audit_row, entity, HF_K_STR),
-	HF_FIELD(struct audit_row, entity_id, HF_K_STR),
-	HF_FIELD(struct audit_row, old_value, HF_K_JSON),
-	HF_FIELD(struct audit_row, new_value, HF_K_JSON),
-	HF_FIELD(struct audit_row, ip, HF_K_STR),
-	HF_FIELD(struct audit_row, user_agent, HF_K_STR),
-	HF_FIELD(struct audit_row, request_id, HF_K_STR),
-	HF_FIELD(struct audit_row, created_at, HF_K_STR),
+	DB_MAP_AUDIT
 };
 
 void

@@ -10,19 +10,7 @@ static const char *const types[] = { "restock", "deduct", "adjust",
 
 /* A ledger row as the API shows it (not the reservation it ends). */
 static const struct hf_field ledger_fields[] = {
-	HF_FIELD(struct ledger_row, id, HF_K_U64),
-	HF_FIELD(struct ledger_row, sku, HF_K_STR),
-	HF_FIELD(struct ledger_row, type, HF_K_STR),
-	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT),
-	HF_FIELD(struct ledger_row, on_hand_after, HF_K_INT),
-	HF_FIELD(struct ledger_row, reserved_after, HF_K_INT),
-	HF_FIELD(struct ledger_row, reference_type, HF_K_STR),
-	HF_FIELD(struct ledger_row, reference_id, HF_K_STR),
-	HF_FIELD(struct ledger_row, reason, HF_K_STR),
-	HF_FIELD(struct ledger_row, actor, HF_K_STR),
-	HF_FIELD(struct ledger_row, request_id, HF_K_STR),
-	HF_FIELD(struct ledger_row, created_at, HF_K_STR),
+	DB_MAP_LEDGER
 };
 
 /* /ledger/stats: by_type leaves the day out */

@@ -26,9 +26,7 @@ static const struct hf_field totals_fields[] = {
 };
 
 static const struct hf_field now_fields[] = {
-	HF_FIELD(struct lend_now, active, HF_K_INT),
-	HF_FIELD(struct lend_now, overdue, HF_K_INT),
-	HF_FIELD(struct lend_now, returned, HF_K_INT),
+	DB_MAP_LEND_NOW
 };
 
 /* GET /stats/categories */

@@ -41,16 +41,7 @@ static const struct hf_field webhook_count_fields[] = {
 };
 
 static const struct hf_field delivery_fields[] = {
-	HF_FIELD(struct delivery, id, HF_K_U64),
-	HF_FIELD(struct delivery, event, HF_K_STR),
-	HF_FIELD(struct delivery, event_id, HF_K_STR),
-	HF_FIELD(struct delivery, status, HF_K_STR),
-	HF_FIELD(struct delivery, attempts, HF_K_INT),
-	HF_FIELD(struct delivery, next_attempt_at, HF_K_STR),
-	HF_FIELD(struct delivery, delivered_at, HF_K_STR),
-	HF_FIELD(struct delivery, dead_at, HF_K_STR),
-	HF_FIELD(struct delivery, last_error, HF_K_STR),
-	HF_FIELD(struct delivery, created_at, HF_K_STR),
+	DB_MAP_DELIVERY
 };
 
 /* A webhook; the secret only right after creation, never in lists. */

@@ -63,18 +63,7 @@ static const struct hf_field key_auth_map[] = {
 };
 
 static const struct hf_field audit_map[] = {
-	HF_FIELD(struct audit_row, id, HF_K_U64),
-	HF_FIELD(struct audit_row, actor, HF_K_STR),
-	HF_FIELD(struct audit_row, actor_role, HF_K_STR),
-	HF_FIELD(struct audit_row, action, HF_K_STR),
-	HF_FIELD(struct audit_row, entity, HF_K_STR),
-	HF_FIELD(struct audit_row, entity_id, HF_K_STR),
-	HF_FIELD(struct audit_row, old_value, HF_K_JSON),
-	HF_FIELD(struct audit_row, new_value, HF_K_JSON),
-	HF_FIELD(struct audit_row, ip, HF_K_STR),
-	HF_FIELD(struct audit_row, user_agent, HF_K_STR),
-	HF_FIELD(struct audit_row, request_id, HF_K_STR),
-	HF_FIELD(struct audit_row, created_at, HF_K_STR),
+	DB_MAP_AUDIT
 };
 
 struct db_sql db_sql_user_insert = DB_SQL(

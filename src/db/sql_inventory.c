@@ -77,19 +77,7 @@ struct db_sql db_sql_ledger_insert = DB_SQL(
 	"reason, actor, request_id, " DB_ISO_AS("created_at", "created_at")
 
 static const struct hf_field ledger_map[] = {
-	HF_FIELD(struct ledger_row, id, HF_K_U64),
-	HF_FIELD(struct ledger_row, sku, HF_K_STR),
-	HF_FIELD(struct ledger_row, type, HF_K_STR),
-	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT),
-	HF_FIELD(struct ledger_row, on_hand_after, HF_K_INT),
-	HF_FIELD(struct ledger_row, reserved_after, HF_K_INT),
-	HF_FIELD(struct ledger_row, reference_type, HF_K_STR),
-	HF_FIELD(struct ledger_row, reference_id, HF_K_STR),
-	HF_FIELD(struct ledger_row, reason, HF_K_STR),
-	HF_FIELD(struct ledger_row, actor, HF_K_STR),
-	HF_FIELD(struct ledger_row, request_id, HF_K_STR),
-	HF_FIELD(struct ledger_row, created_at, HF_K_STR),
+	DB_MAP_LEDGER
 };
 
 /* sku, type, reference_id, from, to: each DB_OPT (the _sku statements:

@@ -126,9 +126,7 @@ static const struct hf_field day_count_map[] = {
 };
 
 static const struct hf_field now_map[] = {
-	HF_FIELD(struct lend_now, active, HF_K_INT),
-	HF_FIELD(struct lend_now, overdue, HF_K_INT),
-	HF_FIELD(struct lend_now, returned, HF_K_INT),
+	DB_MAP_LEND_NOW
 };
 
 static const struct hf_field category_map[] = {

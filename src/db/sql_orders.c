@@ -213,16 +213,7 @@ struct db_sql db_sql_webhook_kill_pending = DB_SQL(
 	"AND (? IS NULL OR " DELIVERY_STATUS " = ?) "
 
 static const struct hf_field delivery_map[] = {
-	HF_FIELD(struct delivery, id, HF_K_U64),
-	HF_FIELD(struct delivery, event, HF_K_STR),
-	HF_FIELD(struct delivery, event_id, HF_K_STR),
-	HF_FIELD(struct delivery, status, HF_K_STR),
-	HF_FIELD(struct delivery, attempts, HF_K_INT),
-	HF_FIELD(struct delivery, next_attempt_at, HF_K_STR),
-	HF_FIELD(struct delivery, delivered_at, HF_K_STR),
-	HF_FIELD(struct delivery, dead_at, HF_K_STR),
-	HF_FIELD(struct delivery, last_error, HF_K_STR),
-	HF_FIELD(struct delivery, created_at, HF_K_STR),
+	DB_MAP_DELIVERY
 };
 
 struct db_sql db_sql_deliveries_list = DB_SQL_MAP(
