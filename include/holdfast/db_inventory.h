@@ -127,6 +127,21 @@ struct ledger_stat {
 	long long	 count, on_hand_delta, reserved_delta;
 };
 
+/* columns of struct ledger_stat: its statements' map and the api's rendering of it */
+#define DB_MAP_LEDGER_STAT_DAY \
+	HF_FIELD(struct ledger_stat, day, HF_K_STR), \
+	HF_FIELD(struct ledger_stat, type, HF_K_STR), \
+	HF_FIELD(struct ledger_stat, count, HF_K_INT), \
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT), \
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT)
+
+/* columns of struct ledger_stat: its statements' map and the api's rendering of it */
+#define DB_MAP_LEDGER_STAT_TYPE \
+	HF_FIELD(struct ledger_stat, type, HF_K_STR), \
+	HF_FIELD(struct ledger_stat, count, HF_K_INT), \
+	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT), \
+	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT)
+
 /* db_sql_reconcile_ledger: the sums of one product's ledger */
 struct ledger_sums {
 	long long	 on_hand, reserved;
@@ -159,5 +174,12 @@ struct category_row {
 	const char	*name, *slug;
 	long long	 products;	/* not retired */
 };
+
+/* columns of struct category_row: its statements' map and the api's rendering of it */
+#define DB_MAP_CATEGORY \
+	HF_FIELD(struct category_row, id, HF_K_U64), \
+	HF_FIELD(struct category_row, name, HF_K_STR), \
+	HF_FIELD(struct category_row, slug, HF_K_STR), \
+	HF_FIELD(struct category_row, products, HF_K_INT)
 
 #endif /* HOLDFAST_DB_INVENTORY_H */

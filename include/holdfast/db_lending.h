@@ -107,6 +107,19 @@ struct lend_category {
 	long long	 loans, active_loans, overdue_loans, waiting_holds;
 };
 
+/* columns of struct lend_category: its statements' map and the api's rendering of it */
+#define DB_MAP_LEND_CATEGORY \
+	HF_FIELD(struct lend_category, category, HF_K_STR), \
+	HF_FIELD(struct lend_category, slug, HF_K_STR), \
+	HF_FIELD(struct lend_category, products, HF_K_INT), \
+	HF_FIELD(struct lend_category, on_hand, HF_K_INT), \
+	HF_FIELD(struct lend_category, reserved, HF_K_INT), \
+	HF_FIELD(struct lend_category, available, HF_K_INT), \
+	HF_FIELD(struct lend_category, loans, HF_K_INT), \
+	HF_FIELD(struct lend_category, active_loans, HF_K_INT), \
+	HF_FIELD(struct lend_category, overdue_loans, HF_K_INT), \
+	HF_FIELD(struct lend_category, waiting_holds, HF_K_INT)
+
 /* users: id -> struct lend_user (FOR UPDATE / plain) */
 extern struct db_sql	db_sql_lend_user_lock, db_sql_lend_user_get;
 

@@ -303,6 +303,13 @@ struct reconcile_mismatch {
 	const char	*detail;
 };
 
+/* columns of struct reconcile_mismatch: as the API and holdfast-admin show it */
+#define SVC_FIELDS_MISMATCH \
+	HF_FIELD(struct reconcile_mismatch, invariant, HF_K_STR), \
+	HF_FIELD(struct reconcile_mismatch, expected, HF_K_INT), \
+	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT), \
+	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR)
+
 struct reconcile_report {
 	const char			*sku;
 	struct reconcile_mismatch	*mismatches;	/* arena */

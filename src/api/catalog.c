@@ -188,10 +188,7 @@ api_product_cover(struct http_request *req)
 }
 
 static const struct hf_field category_fields[] = {
-	HF_FIELD(struct category_row, id, HF_K_U64),
-	HF_FIELD(struct category_row, name, HF_K_STR),
-	HF_FIELD(struct category_row, slug, HF_K_STR),
-	HF_FIELD(struct category_row, products, HF_K_INT),
+	DB_MAP_CATEGORY
 };
 
 /* Every category on one page: page 1, per_page and total the count. */

@@ -15,17 +15,10 @@ static const struct hf_field ledger_fields[] = {
 
 /* /ledger/stats: by_type leaves the day out */
 static const struct hf_field stat_type_fields[] = {
-	HF_FIELD(struct ledger_stat, type, HF_K_STR),
-	HF_FIELD(struct ledger_stat, count, HF_K_INT),
-	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+	DB_MAP_LEDGER_STAT_TYPE
 };
 static const struct hf_field stat_day_fields[] = {
-	HF_FIELD(struct ledger_stat, day, HF_K_STR),
-	HF_FIELD(struct ledger_stat, type, HF_K_STR),
-	HF_FIELD(struct ledger_stat, count, HF_K_INT),
-	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+	DB_MAP_LEDGER_STAT_DAY
 };
 
 /* from and to in the database's form; replies 422 and -1 if bad. */

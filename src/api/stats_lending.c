@@ -36,16 +36,7 @@ static const struct hf_field category_range_fields[] = {
 };
 
 static const struct hf_field category_fields[] = {
-	HF_FIELD(struct lend_category, category, HF_K_STR),
-	HF_FIELD(struct lend_category, slug, HF_K_STR),
-	HF_FIELD(struct lend_category, products, HF_K_INT),
-	HF_FIELD(struct lend_category, on_hand, HF_K_INT),
-	HF_FIELD(struct lend_category, reserved, HF_K_INT),
-	HF_FIELD(struct lend_category, available, HF_K_INT),
-	HF_FIELD(struct lend_category, loans, HF_K_INT),
-	HF_FIELD(struct lend_category, active_loans, HF_K_INT),
-	HF_FIELD(struct lend_category, overdue_loans, HF_K_INT),
-	HF_FIELD(struct lend_category, waiting_holds, HF_K_INT),
+	DB_MAP_LEND_CATEGORY
 };
 
 /* ?from and ?to, empty as absent */

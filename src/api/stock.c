@@ -209,10 +209,7 @@ api_stock_adjust(struct http_request *req)
 }
 
 static const struct hf_field mismatch_fields[] = {
-	HF_FIELD(struct reconcile_mismatch, invariant, HF_K_STR),
-	HF_FIELD(struct reconcile_mismatch, expected, HF_K_INT),
-	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT),
-	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR),
+	SVC_FIELDS_MISMATCH
 };
 
 /* {"sku", "ok": no mismatch, "mismatches": [...]} */

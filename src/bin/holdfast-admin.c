@@ -178,10 +178,7 @@ cmd_user_add(struct app *app, int argc, char **argv)
 
 /* A mismatch as its MISMATCH line shows it (as the API does). */
 static const struct hf_field mismatch_fields[] = {
-	HF_FIELD(struct reconcile_mismatch, invariant, HF_K_STR),
-	HF_FIELD(struct reconcile_mismatch, expected, HF_K_INT),
-	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT),
-	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR),
+	SVC_FIELDS_MISMATCH
 };
 
 /* Invariants 1 to 4 for one SKU or all; one line per mismatch. */

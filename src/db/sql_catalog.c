@@ -113,10 +113,7 @@ struct db_sql db_sql_product_set_cover = DB_SQL(
     "UPDATE products SET cover_url = ? WHERE id = ?");
 
 static const struct hf_field category_map[] = {
-	HF_FIELD(struct category_row, id, HF_K_U64),
-	HF_FIELD(struct category_row, name, HF_K_STR),
-	HF_FIELD(struct category_row, slug, HF_K_STR),
-	HF_FIELD(struct category_row, products, HF_K_INT),
+	DB_MAP_CATEGORY
 };
 struct db_sql db_sql_categories_list = DB_SQL_MAP(
     "SELECT c.id, c.name, c.slug, COUNT(p.id) AS products FROM categories c "

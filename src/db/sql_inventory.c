@@ -103,17 +103,10 @@ struct db_sql db_sql_ledger_count_sku = DB_SQL_COUNT(
     "SELECT COUNT(*) AS n FROM ledger " LEDGER_WHERE_SKU);
 
 static const struct hf_field stat_type_map[] = {
-	HF_FIELD(struct ledger_stat, type, HF_K_STR),
-	HF_FIELD(struct ledger_stat, count, HF_K_INT),
-	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+	DB_MAP_LEDGER_STAT_TYPE
 };
 static const struct hf_field stat_day_map[] = {
-	HF_FIELD(struct ledger_stat, day, HF_K_STR),
-	HF_FIELD(struct ledger_stat, type, HF_K_STR),
-	HF_FIELD(struct ledger_stat, count, HF_K_INT),
-	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT),
-	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT),
+	DB_MAP_LEDGER_STAT_DAY
 };
 #define STAT_SUMS "COUNT(*) AS count, SUM(on_hand_delta) AS on_hand_delta, " \
 	"SUM(reserved_delta) AS reserved_delta"
