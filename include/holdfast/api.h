@@ -85,6 +85,13 @@ void	api_keys_delete(struct http_request *);
 /* audit.c */
 void	api_audit_list(struct http_request *);
 
+/* locations.c (issue 17) */
+extern const struct body_schema	schema_location_create, schema_location_patch;
+void	api_locations_list(struct http_request *);
+void	api_location_get(struct http_request *);
+void	api_location_create(struct http_request *);
+void	api_location_patch(struct http_request *);
+
 /* products.c, stock.c, reservations.c, ledger.c */
 /* caps that keep a page of 100 products in one request's memory */
 #define API_DESCRIPTION_MAX	16384	/* bytes */
@@ -149,7 +156,9 @@ void	api_stats_categories(struct http_request *);
 /* orders.c, webhooks.c, stats_orders.c (issue 6, shop); reservations.c */
 extern const struct body_schema	schema_order_create, schema_webhook;
 /* a line {sku, quantity} of a reservation or an order: its fields */
-enum { API_LINE_SKU, API_LINE_QTY };
+enum { API_LINE_SKU, API_LINE_QTY, API_LINE_LOC };
+/* a location code's field: the SKU grammar, 1 to 32 */
+#define API_LOCATION_MAX	32
 #define API_LINES_MAX	100	/* lines in one reservation or loan */
 extern const struct body_schema	schema_line;
 int	api_lines(struct http_request *, const struct field_value *,

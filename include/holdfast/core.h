@@ -164,6 +164,16 @@ enum hf_err {
 	HF_E_HOLD_ENDED,	/* HOLD_004 409 */
 	HF_E_HOLD_PICKUP_PASSED, /* HOLD_005 409 */
 	HF_E_HOLD_ON_LOAN,	/* HOLD_006 409 */
+	/* locations, transfers, stocktakes (issue 17) */
+	HF_E_LOC_NOT_FOUND,	/* LOC_001 404 */
+	HF_E_LOC_FROZEN,	/* LOC_002 409 */
+	HF_E_LOC_CODE_TAKEN,	/* LOC_003 409 */
+	HF_E_LOC_INACTIVE,	/* LOC_004 409 */
+	HF_E_LOC_IN_USE,	/* LOC_005 409 */
+	HF_E_XFER_STATE,	/* XFER_001 409 */
+	HF_E_XFER_QUANTITY,	/* XFER_002 422 */
+	HF_E_STK_STATE,		/* STK_001 409 */
+	HF_E_STK_OPEN,		/* STK_002 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,

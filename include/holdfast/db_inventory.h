@@ -13,6 +13,50 @@
 
 #include "holdfast/db.h"
 
+/*
+ * LOC_COLS: db_sql_location_list, _by_code, _lock_code. Where units are
+ * (009_locations.sql); frozen_by is 0 when no stocktake froze it.
+ */
+struct location {
+	uint64_t	 id;
+	const char	*code, *name, *kind;
+	int		 is_active;
+	long long	 priority;
+	uint64_t	 frozen_by;
+	long long	 version;
+	const char	*created_at, *updated_at;
+};
+
+#define DB_MAP_LOCATION \
+	HF_FIELD(struct location, id, HF_K_U64), \
+	HF_FIELD(struct location, code, HF_K_STR), \
+	HF_FIELD(struct location, name, HF_K_STR), \
+	HF_FIELD(struct location, kind, HF_K_STR), \
+	HF_FIELD(struct location, is_active, HF_K_BOOL), \
+	HF_FIELD(struct location, priority, HF_K_INT), \
+	HF_FIELD(struct location, frozen_by, HF_K_U64), \
+	HF_FIELD(struct location, version, HF_K_INT), \
+	HF_FIELD(struct location, created_at, HF_K_STR), \
+	HF_FIELD(struct location, updated_at, HF_K_STR)
+
+/*
+ * One product's units at one location (location_stock): db_sql_place_lock
+ * (locked, location NULL: the service names it) and db_sql_places_of.
+ */
+struct stock_place {
+	uint64_t	 product_id, location_id;
+	const char	*location;	/* its code */
+	long long	 on_hand, reserved, available;
+};
+
+#define DB_MAP_PLACE \
+	HF_FIELD(struct stock_place, product_id, HF_K_U64), \
+	HF_FIELD(struct stock_place, location_id, HF_K_U64), \
+	HF_FIELD(struct stock_place, location, HF_K_STR), \
+	HF_FIELD(struct stock_place, on_hand, HF_K_INT), \
+	HF_FIELD(struct stock_place, reserved, HF_K_INT), \
+	HF_FIELD(struct stock_place, available, HF_K_INT)
+
 /* STOCK_COLS: db_sql_stock_by_sku, _lock_sku, _lock_id, _list */
 struct stock_row {
 	uint64_t	 product_id;
@@ -28,6 +72,10 @@ struct stock_row {
 	/* products.status, read under the same lock: active, maintenance,
 	 * retired */
 	const char	*product_status;
+	/* not columns: the product's places, locked (places.c) once a
+	 * change or the locker needs them; NULL until then */
+	struct stock_place *places;
+	size_t		 nplaces;
 };
 
 /*
@@ -91,12 +139,14 @@ struct reservation {
 	int		 expired;	/* expires_at has passed (the DB's clock) */
 	const char	*origin;	/* api, order, hold, loan */
 	const char	*created_by;	/* the owner's actor */
+	uint64_t	 location_id;	/* where its units are held */
+	const char	*location;	/* that location's code */
 };
 
 /* LEDGER_COLS: db_sql_ledger_by_id, _list, _list_sku */
 struct ledger_row {
 	uint64_t	 id;
-	const char	*sku, *type;
+	const char	*sku, *location, *type;
 	long long	 on_hand_delta, reserved_delta;
 	long long	 on_hand_after, reserved_after;
 	const char	*reference_type, *reference_id, *reason, *actor,
@@ -108,6 +158,7 @@ struct ledger_row {
 #define DB_MAP_LEDGER \
 	HF_FIELD(struct ledger_row, id, HF_K_U64), \
 	HF_FIELD(struct ledger_row, sku, HF_K_STR), \
+	HF_FIELD(struct ledger_row, location, HF_K_STR), \
 	HF_FIELD(struct ledger_row, type, HF_K_STR), \
 	HF_FIELD(struct ledger_row, on_hand_delta, HF_K_INT), \
 	HF_FIELD(struct ledger_row, reserved_delta, HF_K_INT), \
@@ -141,6 +192,15 @@ struct ledger_stat {
 	HF_FIELD(struct ledger_stat, count, HF_K_INT), \
 	HF_FIELD(struct ledger_stat, on_hand_delta, HF_K_INT), \
 	HF_FIELD(struct ledger_stat, reserved_delta, HF_K_INT)
+
+/* db_sql_reconcile_places: one location's row of a product beside the
+ * sums of its ledger deltas and of its active reservations there */
+struct place_sums {
+	uint64_t	 location_id;
+	const char	*location;
+	long long	 on_hand, reserved, ledger_on_hand, ledger_reserved;
+	long long	 active;
+};
 
 /* db_sql_reconcile_ledger: the sums of one product's ledger */
 struct ledger_sums {

@@ -43,6 +43,8 @@ struct loan {
 	long long	 renewals;
 	const char	*created_at;
 	uint64_t	 product_id;
+	uint64_t	 location_id;	/* where the copy went out from */
+	const char	*location;	/* its code */
 	/* no column: loan_max_renewals - renewals, at least 0 (the service
 	 * sets it, lend_loans_left) */
 	long long	 renewals_left;
@@ -72,6 +74,7 @@ struct hold_reservation {
 	long long	 quantity;
 	const char	*status;
 	int		 expired;	/* expires_at has passed */
+	uint64_t	 location_id;
 };
 
 /* db_sql_notice_loan: what a reminder or an overdue notice says */

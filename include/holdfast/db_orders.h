@@ -23,6 +23,9 @@ struct order_line {
 	const char	*unit_price, *line_total;	/* money text */
 	long long	 reservation_id;	/* HF_NULL_INT: none */
 	uint64_t	 product_id;
+	/* where its units were reserved (its reservation's location) */
+	uint64_t	 location_id;
+	const char	*location;
 };
 
 /* ORDER_COLS: db_sql_order_by_id, _lock, db_sql_orders_list */

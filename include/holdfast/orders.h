@@ -23,7 +23,7 @@
  * field table for both (sku, quantity, unit_price, line_total,
  * reservation_id).
  */
-extern const struct hf_field	order_line_fields[5];
+extern const struct hf_field	order_line_fields[6];
 
 struct order_new {
 	struct reserve_item	*items;		/* 1..ORDER_MAX_LINES */

@@ -27,10 +27,19 @@ struct svc_detail {
 	long long	 i;
 };
 
+/* What one location could give of a short line. */
+struct svc_line_place {
+	const char	*location;
+	long long	 available;
+};
+
 struct svc_line {
 	const char	*sku;
 	long long	 requested, available;	/* a short line */
 	const char	*status;	/* a closed line (INV_011), else NULL */
+	/* a short line: what each location could give (allocation) */
+	struct svc_line_place *places;
+	size_t		 nplaces;
 };
 
 #define SVC_MAX_DETAILS	6
@@ -57,6 +66,9 @@ struct svc_ctx {
 	const char		*touched_sku[16];
 	size_t			 ntouched;
 	int			 touched_all;	/* more than fit: bump everything */
+	/* the locations, read once per request (svc/places.c) */
+	struct location		*locs;
+	size_t			 nlocs;
 };
 
 /* details.c: what a refusal names (struct svc_detail, svc_line). */
@@ -244,6 +256,10 @@ struct product_new {
 struct reserve_item {
 	const char	*sku;
 	long long	 quantity;
+	/* the location's code, or NULL: allocation chooses (docs/api.md) */
+	const char	*location;
+	/* allocation may split the line across locations */
+	int		 split;
 };
 
 struct reserve_req {
@@ -266,8 +282,12 @@ struct stock_move {
 	long long	 delta;		/* signed */
 	const char	*reason;
 	const char	*reference_id;
+	/* the location's code, or NULL: a restock or adjust goes to the
+	 * default location, a deduct is allocated (docs/api.md) */
+	const char	*location;
 	struct stock_row stock;		/* after */
 	uint64_t	 ledger_id;
+	const char	*moved_at;	/* the location it moved at (code) */
 };
 
 struct stock_patch {
@@ -310,10 +330,27 @@ struct reconcile_mismatch {
 	HF_FIELD(struct reconcile_mismatch, actual, HF_K_INT), \
 	HF_FIELD(struct reconcile_mismatch, detail, HF_K_STR)
 
+/* locations.c: POST and PATCH /locations (NULL or unset: unchanged) */
+struct location_patch {
+	const char	*name, *kind;
+	int		 set_active, is_active;
+	int		 set_priority;
+	long long	 priority;
+};
+
+int	 svc_locations_list(struct svc_ctx *, struct location **, size_t *);
+int	 svc_location_get(struct svc_ctx *, const char *code,
+	    struct location *);
+int	 svc_location_create(struct svc_ctx *, const char *code,
+	    const struct location_patch *, struct location *);
+int	 svc_location_patch(struct svc_ctx *, const char *code,
+	    const struct location_patch *, struct location *);
+
 struct reconcile_report {
 	const char			*sku;
 	struct reconcile_mismatch	*mismatches;	/* arena */
 	size_t				 n;		/* 0: reconciled */
+	size_t				 cap;		/* room in mismatches */
 };
 
 int	 svc_product_create(struct svc_ctx *, const struct product_new *,

@@ -31,6 +31,24 @@ api_fail(struct http_request *req, struct svc_ctx *ctx, int rc)
 	api_fail_body(req, ctx, rc, NULL);
 }
 
+/* What each location could give of a short line. */
+static json_object *
+api_line_places(const struct svc_line *ln)
+{
+	json_object	*a = json_object_new_array(), *o;
+	size_t		 i;
+
+	for (i = 0; i < ln->nplaces; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "location",
+		    json_object_new_string(ln->places[i].location));
+		json_object_object_add(o, "available",
+		    json_object_new_int64(ln->places[i].available));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 /* The service's details (svc_detail, svc_line) as error.details, or NULL. */
 static json_object *
 api_details(const struct svc_ctx *ctx)
@@ -63,6 +81,9 @@ api_details(const struct svc_ctx *ctx)
 				json_object_object_add(l, "available",
 				    json_object_new_int64(
 				    ctx->lines[i].available));
+				if (ctx->lines[i].places != NULL)
+					json_object_object_add(l, "locations",
+					    api_line_places(&ctx->lines[i]));
 			}
 			json_object_array_add(lines, l);
 		}

@@ -64,10 +64,26 @@ static const struct hf_field product_fields[] = {
 	HF_FIELD_AS("stock_status", struct product, stock.level, HF_K_STR),
 };
 
+/* One location's units of a product (struct stock_place). */
+static const struct hf_field place_fields[] = {
+	HF_FIELD(struct stock_place, location, HF_K_STR),
+	HF_FIELD(struct stock_place, on_hand, HF_K_INT),
+	HF_FIELD(struct stock_place, reserved, HF_K_INT),
+	HF_FIELD(struct stock_place, available, HF_K_INT),
+};
+
+/* A stock row; with "locations" when its places were read. */
 json_object *
 api_stock_json(const struct stock_row *s)
 {
-	return hf_fields_json(stock_fields, HF_NITEMS(stock_fields), s);
+	json_object	*o = hf_fields_json(stock_fields,
+			    HF_NITEMS(stock_fields), s);
+
+	if (o != NULL && s->places != NULL)
+		json_object_object_add(o, "locations", hf_fields_json_array(
+		    place_fields, HF_NITEMS(place_fields), s->places,
+		    sizeof(*s->places), s->nplaces));
+	return o;
 }
 
 json_object *

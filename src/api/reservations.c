@@ -10,17 +10,19 @@ static const char *const types[] = { "cart", "order", NULL };
 static const char *const statuses[] = { "active", "committed", "released",
     "expired", NULL };
 
-/* A line of a reservation or an order: {sku, quantity}. */
+/* A line of a reservation or an order: {sku, quantity, location?}. */
 static const struct field f_line[] = {
 	[API_LINE_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 0, 0, NULL, NULL,
 	    NULL },
 	[API_LINE_QTY] = { "quantity", FIELD_INT, FIELD_REQUIRED |
 	    FIELD_INVENTORY, 1, API_QUANTITY_MAX, NULL, NULL, NULL },
+	[API_LINE_LOC] = { "location", FIELD_SKU, FIELD_NULLABLE, 1,
+	    API_LOCATION_MAX, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_line = SCHEMA(f_line);
 
-enum { RV_TYPE, RV_REF, RV_TTL, RV_ITEMS };
+enum { RV_TYPE, RV_REF, RV_TTL, RV_ITEMS, RV_SPLIT };
 
 static const struct field f_reserve[] = {
 	[RV_TYPE] = { "type", FIELD_STRING, FIELD_REQUIRED, 0, 0, types, NULL,
@@ -31,6 +33,8 @@ static const struct field f_reserve[] = {
 	    NULL, "900" },
 	[RV_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, API_LINES_MAX,
 	    NULL, &schema_line, NULL },
+	[RV_SPLIT] = { "allow_split", FIELD_BOOL, 0, 0, 0, NULL, NULL,
+	    "false" },
 };
 static const struct field f_reference[] = {
 	{ "reference_id", FIELD_STRING, FIELD_REQUIRED, 1, 128, NULL, NULL,
@@ -50,6 +54,7 @@ static const struct hf_field reservation_fields[] = {
 	HF_FIELD(struct reservation, status, HF_K_STR),
 	HF_FIELD(struct reservation, expires_at, HF_K_STR),
 	HF_FIELD(struct reservation, created_at, HF_K_STR),
+	HF_FIELD(struct reservation, location, HF_K_STR),
 };
 
 static json_object *
@@ -107,6 +112,8 @@ api_lines(struct http_request *req, const struct field_value *items,
 	for (i = 0; i < *n; i++) {
 		(*out)[i].sku = items->items[i][API_LINE_SKU].s;
 		(*out)[i].quantity = items->items[i][API_LINE_QTY].i;
+		if (!items->items[i][API_LINE_LOC].null)
+			(*out)[i].location = items->items[i][API_LINE_LOC].s;
 	}
 	return 0;
 }
@@ -120,6 +127,7 @@ api_reserve(struct http_request *req)
 	struct reserve_result	 out;
 	struct idem		 idem;
 	struct api_render	 render = { req, 201, result_json, &out };
+	size_t			 i;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
@@ -129,6 +137,8 @@ api_reserve(struct http_request *req)
 	in.ttl_seconds = fv[RV_TTL].i;
 	if (api_lines(req, &fv[RV_ITEMS], &in.items, &in.nitems) != 0)
 		return;
+	for (i = 0; i < in.nitems; i++)
+		in.items[i].split = fv[RV_SPLIT].i != 0;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
 		return;

@@ -16,22 +16,29 @@ static const struct field f_stock_patch[] = {
 	{ "location", FIELD_STRING, FIELD_NULLABLE, 0, 128, NULL, NULL, NULL },
 	{ "is_active", FIELD_BOOL, 0, 0, 0, NULL, NULL, NULL },
 };
+/* every move may name its location (the last field of each) */
+#define F_MOVE_LOCATION { "location", FIELD_SKU, FIELD_NULLABLE, 1, \
+	    API_LOCATION_MAX, NULL, NULL, NULL }
+
 static const struct field f_restock[] = {
 	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1,
 	    API_QUANTITY_MAX, NULL, NULL, NULL },
 	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL, NULL, NULL },
 	{ "reference_id", FIELD_STRING, FIELD_NULLABLE, 1, 128, NULL, NULL,
 	    NULL },
+	F_MOVE_LOCATION,
 };
 static const struct field f_deduct[] = {
 	{ "quantity", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY, 1,
 	    API_QUANTITY_MAX, NULL, NULL, NULL },
 	{ "reason", FIELD_STRING, FIELD_NULLABLE, 0, 255, NULL, NULL, NULL },
+	F_MOVE_LOCATION,
 };
 static const struct field f_adjust[] = {
 	{ "delta", FIELD_INT, FIELD_REQUIRED | FIELD_INVENTORY,
 	    -API_QUANTITY_MAX, API_QUANTITY_MAX, NULL, NULL, NULL },
 	{ "reason", FIELD_STRING, FIELD_REQUIRED, 1, 255, NULL, NULL, NULL },
+	F_MOVE_LOCATION,
 };
 
 const struct body_schema schema_stock_patch = SCHEMA(f_stock_patch);
@@ -133,9 +140,11 @@ api_stock_patch(struct http_request *req)
 	http_reply(req, 200, api_stock_json(&out));
 }
 
-/* {"stock": the row after, "ledger_id": the row that records it} */
+/* {"stock": the row after, "ledger_id": the row that records it,
+ * "location": where the units moved} */
 static const struct hf_field move_fields[] = {
 	HF_FIELD(struct stock_move, ledger_id, HF_K_U64),
+	HF_FIELD_AS("location", struct stock_move, moved_at, HF_K_STR),
 };
 
 static json_object *
@@ -148,12 +157,14 @@ move_json(struct http_request *req, void *arg)
 	json_object_object_add(o, "stock", api_stock_json(&m->stock));
 	json_object_object_add(o, "ledger_id", hf_field_json(&move_fields[0],
 	    m));
+	json_object_object_add(o, "location", hf_field_json(&move_fields[1],
+	    m));
 	return o;
 }
 
 static void
 stock_move(struct http_request *req, const char *type, long long delta,
-    const char *reason, const char *reference_id)
+    const char *reason, const char *reference_id, const char *location)
 {
 	struct svc_ctx		ctx;
 	struct stock_move	m;
@@ -167,6 +178,7 @@ stock_move(struct http_request *req, const char *type, long long delta,
 	m.delta = delta;
 	m.reason = reason;
 	m.reference_id = reference_id;
+	m.location = location;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
 		return;
@@ -184,13 +196,14 @@ void
 api_stock_restock(struct http_request *req)
 {
 	stock_move(req, "restock", req->fv[0].i, opt(&req->fv[1]),
-	    opt(&req->fv[2]));
+	    opt(&req->fv[2]), opt(&req->fv[3]));
 }
 
 void
 api_stock_deduct(struct http_request *req)
 {
-	stock_move(req, "deduct", -req->fv[0].i, opt(&req->fv[1]), NULL);
+	stock_move(req, "deduct", -req->fv[0].i, opt(&req->fv[1]), NULL,
+	    opt(&req->fv[2]));
 }
 
 void
@@ -205,7 +218,8 @@ api_stock_adjust(struct http_request *req)
 		    details);
 		return;
 	}
-	stock_move(req, "adjust", req->fv[0].i, req->fv[1].s, NULL);
+	stock_move(req, "adjust", req->fv[0].i, req->fv[1].s, NULL,
+	    opt(&req->fv[2]));
 }
 
 static const struct hf_field mismatch_fields[] = {

@@ -26,6 +26,7 @@ extern struct db_sql *const	db_sql_set_catalog[];
 extern struct db_sql *const	db_sql_set_idempotency[];
 extern struct db_sql *const	db_sql_set_inventory[];
 extern struct db_sql *const	db_sql_set_lending[];
+extern struct db_sql *const	db_sql_set_locations[];
 extern struct db_sql *const	db_sql_set_metrics[];
 extern struct db_sql *const	db_sql_set_orders[];
 extern struct db_sql *const	db_sql_set_outbox[];

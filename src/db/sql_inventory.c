@@ -67,12 +67,15 @@ struct db_sql db_sql_stock_count = DB_SQL_COUNT(
     "SELECT COUNT(*) AS n FROM stock s WHERE (? IS NULL OR s.level = ?)");
 
 struct db_sql db_sql_ledger_insert = DB_SQL(
-    "INSERT INTO ledger (product_id, sku, type, on_hand_delta, "
+    "INSERT INTO ledger (product_id, sku, location_id, type, on_hand_delta, "
     "reserved_delta, on_hand_after, reserved_after, reference_type, "
     "reference_id, reason, actor, request_id, reservation_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
-#define LEDGER_COLS "id, sku, type, on_hand_delta, reserved_delta, " \
+/* the after-values are the location's (009_locations.sql) */
+#define LEDGER_COLS "id, sku, (SELECT lo.code FROM locations lo " \
+	"WHERE lo.id = ledger.location_id) AS location, type, " \
+	"on_hand_delta, reserved_delta, " \
 	"on_hand_after, reserved_after, reference_type, reference_id, " \
 	"reason, actor, request_id, " DB_ISO_AS("created_at", "created_at")
 
@@ -127,7 +130,8 @@ struct db_sql db_sql_ledger_stats_day = DB_SQL_MAP(
 #define RES_COLS "r.id, p.sku, r.quantity, r.type, r.reference_id, " \
 	"r.status, " DB_ISO_AS("r.expires_at", "expires_at") ", " \
 	DB_ISO_AS("r.created_at", "created_at") ", r.product_id, " \
-	"r.expires_at <= NOW(3) AS expired, r.origin, r.created_by"
+	"r.expires_at <= NOW(3) AS expired, r.origin, r.created_by, " \
+	"r.location_id"
 
 static const struct hf_field res_map[] = {
 	HF_FIELD(struct reservation, id, HF_K_U64),
@@ -142,12 +146,13 @@ static const struct hf_field res_map[] = {
 	HF_FIELD(struct reservation, expired, HF_K_BOOL),
 	HF_FIELD(struct reservation, origin, HF_K_STR),
 	HF_FIELD(struct reservation, created_by, HF_K_STR),
+	HF_FIELD(struct reservation, location_id, HF_K_U64),
 };
 #define RES_SQL(text)	DB_SQL_MAP(text, res_map, struct reservation)
 
 struct db_sql db_sql_reservation_insert = DB_SQL(
-    "INSERT INTO reservations (product_id, type, reference_id, quantity, "
-    "expires_at, created_by) VALUES (?, ?, ?, ?, "
+    "INSERT INTO reservations (product_id, location_id, type, reference_id, "
+    "quantity, expires_at, created_by) VALUES (?, ?, ?, ?, ?, "
     "NOW(3) + INTERVAL ? SECOND, ?)");
 struct db_sql db_sql_reservation_by_id = RES_SQL(
     "SELECT " RES_COLS " FROM reservations r JOIN products p "

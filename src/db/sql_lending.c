@@ -17,7 +17,9 @@
 #define LOAN_COLS "l.id, l.user_id, l.sku, p.name, " LOAN_STATUS \
 	" AS status, " DB_ISO_AS("l.due_at", "due_at") ", " \
 	DB_ISO_AS("l.returned_at", "returned_at") ", l.renewals, " \
-	DB_ISO_AS("l.created_at", "created_at") ", l.product_id"
+	DB_ISO_AS("l.created_at", "created_at") ", l.product_id, " \
+	"l.location_id, (SELECT lo.code FROM locations lo " \
+	"WHERE lo.id = l.location_id) AS location"
 
 #define LOAN_WHERE "WHERE (? IS NULL OR l.user_id = ?) " \
 	"AND (? IS NULL OR " LOAN_STATUS " = ?) AND (? IS NULL OR l.sku = ?) "
@@ -61,6 +63,8 @@ static const struct hf_field loan_map[] = {
 	HF_FIELD(struct loan, renewals, HF_K_INT),
 	HF_FIELD(struct loan, created_at, HF_K_STR),
 	HF_FIELD(struct loan, product_id, HF_K_U64),
+	HF_FIELD(struct loan, location_id, HF_K_U64),
+	HF_FIELD(struct loan, location, HF_K_STR),
 };
 
 static const struct hf_field loan_lock_map[] = {
@@ -102,6 +106,7 @@ static const struct hf_field hold_reservation_map[] = {
 	HF_FIELD(struct hold_reservation, quantity, HF_K_INT),
 	HF_FIELD(struct hold_reservation, status, HF_K_STR),
 	HF_FIELD(struct hold_reservation, expired, HF_K_BOOL),
+	HF_FIELD(struct hold_reservation, location_id, HF_K_U64),
 };
 
 /* db_sql_holds_stalled: product ids */
@@ -143,8 +148,8 @@ struct db_sql db_sql_lend_user_get = DB_SQL_MAP(
 /* --- loans ------------------------------------------------------------ */
 
 struct db_sql db_sql_loan_insert = DB_SQL(
-    "INSERT INTO loans (user_id, product_id, sku, due_at) "
-    "VALUES (?, ?, ?, NOW(3) + INTERVAL ? DAY)");
+    "INSERT INTO loans (user_id, product_id, location_id, sku, due_at) "
+    "VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? DAY)");
 struct db_sql db_sql_loan_by_id = DB_SQL_MAP(
     "SELECT " LOAN_COLS " FROM loans l JOIN products p "
     "ON p.id = l.product_id WHERE l.id = ?", loan_map, struct loan);
@@ -191,8 +196,8 @@ struct db_sql db_sql_hold_lock = DB_SQL_MAP(
  * the join, its product), read for what ending it takes.
  */
 struct db_sql db_sql_hold_reservation_lock = DB_SQL_MAP(
-    "SELECT r.id, r.quantity, r.status, r.expires_at <= NOW(3) AS expired "
-    "FROM reservations r JOIN products p ON p.id = r.product_id "
+    "SELECT r.id, r.quantity, r.status, r.expires_at <= NOW(3) AS expired, "
+    "r.location_id FROM reservations r JOIN products p ON p.id = r.product_id "
     "WHERE r.id = ? FOR UPDATE", hold_reservation_map,
     struct hold_reservation);
 /* ix_holds_queue (product_id, status, created_at): the head of the queue */

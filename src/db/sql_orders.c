@@ -20,10 +20,10 @@ struct db_sql db_sql_order_insert = DB_SQL(
     "expires_at) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)");
 /* the reservation expires with its order, to the millisecond */
 struct db_sql db_sql_order_reserve = DB_SQL(
-    "INSERT INTO reservations (product_id, type, origin, reference_id, "
-    "quantity, expires_at, created_by) SELECT ?, 'order', 'order', "
-    "o.reference_id, ?, "
-    "o.expires_at, ? FROM orders o WHERE o.id = ?");
+    "INSERT INTO reservations (product_id, location_id, type, origin, "
+    "reference_id, quantity, expires_at, created_by) SELECT ?, ?, 'order', "
+    "'order', o.reference_id, ?, o.expires_at, ? FROM orders o "
+    "WHERE o.id = ?");
 struct db_sql db_sql_order_line_insert = DB_SQL(
     "INSERT INTO order_lines (order_id, product_id, sku, quantity, "
     "unit_price, line_total, reservation_id) SELECT ?, p.id, p.sku, ?, "
@@ -72,6 +72,8 @@ static const struct hf_field order_line_map[] = {
 	HF_FIELD(struct order_line, line_total, HF_K_STR),
 	HF_FIELDF(struct order_line, reservation_id, HF_K_INT, HF_F_NULL),
 	HF_FIELD(struct order_line, product_id, HF_K_U64),
+	HF_FIELD(struct order_line, location_id, HF_K_U64),
+	HF_FIELD(struct order_line, location, HF_K_STR),
 };
 
 struct db_sql db_sql_order_by_id = DB_SQL_MAP(
@@ -81,8 +83,13 @@ struct db_sql db_sql_order_lock = DB_SQL_MAP(
     "SELECT " ORDER_COLS " FROM orders o WHERE o.id = ? FOR UPDATE",
     order_map, struct order);
 struct db_sql db_sql_order_lines = DB_SQL_MAP(
-    "SELECT id, sku, quantity, unit_price, line_total, reservation_id, "
-    "product_id FROM order_lines WHERE order_id = ? ORDER BY sku",
+    "SELECT ol.id, ol.sku, ol.quantity, ol.unit_price, ol.line_total, "
+    "ol.reservation_id, ol.product_id, "
+    "COALESCE(r.location_id, 1) AS location_id, lo.code AS location "
+    "FROM order_lines ol LEFT JOIN reservations r "
+    "ON r.id = ol.reservation_id LEFT JOIN locations lo "
+    "ON lo.id = COALESCE(r.location_id, 1) WHERE ol.order_id = ? "
+    "ORDER BY ol.sku, ol.id",
     order_line_map, struct order_line);
 struct db_sql db_sql_order_set_status = DB_SQL(
     "UPDATE orders SET status = ?, "

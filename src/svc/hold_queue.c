@@ -91,6 +91,7 @@ holds_reservation_lock(struct db *db, struct arena *a, uint64_t id,
 	v->id = r.id;
 	v->quantity = r.quantity;
 	v->status = r.status;
+	v->location_id = r.location_id;
 	v->type = "hold";
 	if (r.status != NULL && strcmp(r.status, "active") == 0)
 		*active = r.expired ? -1 : 1;
@@ -183,8 +184,9 @@ int
 holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     struct lend_mail *mail, unsigned *passed)
 {
-	struct db_param		 p[6];
+	struct db_param		 p[7];
 	struct lend_id		 head;
+	const struct location	*lo;
 	struct change		 c;
 	char			 rid[24];
 	const char		*ref;
@@ -199,16 +201,21 @@ holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 			return rc;
 		if (!found)
 			break;
+		/* the unit is held where it is free, first in allocation
+		 * order */
+		if ((lo = inv_place_first_free(db, ctx, s)) == NULL)
+			break;
 		ref = arena_printf(ctx->arena, "hold:%llu",
 		    (unsigned long long)head.id);
 		p[0] = DB_INT((long long)s->product_id);
-		p[1] = DB_STR("hold");
-		p[2] = DB_STR(ref);
-		p[3] = DB_INT(1);
-		p[4] = DB_INT((long long)ctx->app->cfg.hold_pickup_days *
+		p[1] = DB_INT((long long)lo->id);
+		p[2] = DB_STR("hold");
+		p[3] = DB_STR(ref);
+		p[4] = DB_INT(1);
+		p[5] = DB_INT((long long)ctx->app->cfg.hold_pickup_days *
 		    86400);
-		p[5] = DB_STR(ctx->who->actor);
-		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 6, NULL,
+		p[6] = DB_STR(ctx->who->actor);
+		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 7, NULL,
 		    &res_id)) != HF_OK)
 			return rc;
 		snprintf(rid, sizeof(rid), "%llu", (unsigned long long)res_id);
@@ -219,6 +226,7 @@ holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 		c.ref_id = rid;
 		c.reason = "hold";
 		c.reservation_id = res_id;
+		c.location_id = lo->id;
 		if ((rc = inv_stock_change(db, ctx, s, &c, NULL)) != HF_OK)
 			return rc;
 		p[0] = DB_INT((long long)res_id);

@@ -267,7 +267,8 @@ checkout_fn(struct db *db, void *arg)
 		return HF_E_HOLD_PICKUP_PASSED;
 	}
 	if ((rc = lend_limit_check(db, ctx, h.user_id, 1)) != HF_OK ||
-	    (rc = lend_loan_insert(db, ctx, h.user_id, &s, &loan_id)) != HF_OK)
+	    (rc = lend_loan_insert(db, ctx, h.user_id, &s, v.location_id,
+	    &loan_id)) != HF_OK)
 		return rc;
 	/* the commit's deduct names the loan, as every loan's deduct does */
 	snprintf(lid, sizeof(lid), "%llu", (unsigned long long)loan_id);

@@ -5,6 +5,7 @@
  *
  * Where they live, lowest first (no file calls one above it):
  *   details.c       what a refusal names; the stock refusals
+ *   places.c        the locations, and a locked product's places
  *   stock.c         stock rows: lock, change, end a reservation, free
  *                   expired units, "takeable"; the hold queue's hook;
  *                   the /stock services (read, patch, restock, deduct,
@@ -31,7 +32,36 @@ struct change {
 	/* the reservation this row reserves or ends (ledger.reservation_id,
 	 * which reconcile counts), whatever the row names; 0: none */
 	uint64_t	 reservation_id;
+	/* where the units move (required: 0 is an internal error) */
+	uint64_t	 location_id;
+	/* the stocktake posting this change: it alone may move units at
+	 * the location it froze; 0 for every other change */
+	uint64_t	 stocktake_id;
 };
+
+/* places.c: the locations (ctx->locs, read once per request) */
+int		 inv_locations(struct db *, struct svc_ctx *);
+const struct location *inv_location_by_id(const struct svc_ctx *,
+		    uint64_t);
+int		 inv_location_named(struct db *, struct svc_ctx *,
+		    const char *code, const struct location **);
+int		 inv_location_default(struct db *, struct svc_ctx *,
+		    const struct location **);
+/* named (or default when NULL), active and not frozen */
+int		 inv_location_open(struct db *, struct svc_ctx *,
+		    const char *code, const struct location **);
+int		 inv_refuse_frozen(struct svc_ctx *, const struct location *);
+/* a locked stock row's places: locked in location order, once */
+int		 inv_places_lock(struct db *, struct svc_ctx *,
+		    struct stock_row *);
+struct stock_place *inv_place(struct svc_ctx *, struct stock_row *,
+		    uint64_t location_id);
+long long	 inv_place_free(struct svc_ctx *, struct stock_row *,
+		    const struct location *);
+const struct location *inv_place_first_free(struct db *, struct svc_ctx *,
+		    struct stock_row *);
+int		 inv_name_reservations(struct db *, struct svc_ctx *,
+		    struct reservation *, size_t);
 
 /*
  * What the stock layer asks of a product's hold queue: the units owed to
@@ -105,17 +135,32 @@ typedef int (*inv_avail_fn)(struct db *, struct svc_ctx *,
 		    struct stock_row *s, const struct reserve_item *line,
 		    size_t i, void *arg, long long *n);
 
+/* What the locker allocated: qty units of line `line` at location loc. */
+struct inv_take {
+	size_t			 line;
+	const struct location	*loc;
+	long long		 qty;
+};
+
 struct inv_lock {
 	struct stock_row	*rows;		/* one per line, locked */
 	struct svc_line		*lines;		/* per line: sku set if at fault */
 	size_t			 n, closed, nshort;
 	int			 verdict;	/* HF_OK, INV_011 or INV_002 */
+	/* when verdict is HF_OK: every line's units, in line then
+	 * location order (one take per line unless the line may split) */
+	struct inv_take		*takes;
+	size_t			 ntakes;
 };
 
 int		 inv_lock_lines(struct db *, struct svc_ctx *,
 		    const struct reserve_item *, size_t, inv_avail_fn,
 		    void *arg, struct inv_lock *);
 int		 inv_lock_verdict(struct svc_ctx *, const struct inv_lock *);
+/* one line of a locked row, never split: the location to take it at */
+int		 inv_lock_one(struct db *, struct svc_ctx *, struct stock_row *,
+		    const struct reserve_item *, long long can,
+		    const struct location **);
 /* Product status maintenance or retired: no new reservation, order, loan
  * or hold (inv_check_open: INV_011 for one row). */
 int		 inv_closed(const struct stock_row *);

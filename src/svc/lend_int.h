@@ -40,7 +40,8 @@ int	 lend_limit_check(struct db *, struct svc_ctx *, uint64_t user_id,
 int	 lend_waiting(struct db *, struct arena *, uint64_t product_id,
 	    long long *n);
 int	 lend_loan_insert(struct db *, struct svc_ctx *,
-	    uint64_t user_id, const struct stock_row *, uint64_t *loan_id);
+	    uint64_t user_id, const struct stock_row *, uint64_t location_id,
+	    uint64_t *loan_id);
 int	 lend_loan_load(struct db *, struct svc_ctx *, uint64_t id,
 	    struct loan *);
 void	 lend_loans_left(const struct svc_ctx *, struct loan *, size_t n);

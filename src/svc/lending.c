@@ -131,18 +131,20 @@ lend_waiting(struct db *db, struct arena *a, uint64_t product_id,
 	return rc;
 }
 
-/* Inserts a loan of one unit of s, due after the loan period. */
+/* Inserts a loan of one unit of s from location_id, due after the loan
+ * period. */
 int
 lend_loan_insert(struct db *db, struct svc_ctx *ctx, uint64_t user_id,
-    const struct stock_row *s, uint64_t *loan_id)
+    const struct stock_row *s, uint64_t location_id, uint64_t *loan_id)
 {
-	struct db_param	p[4];
+	struct db_param	p[5];
 
 	p[0] = DB_INT((long long)user_id);
 	p[1] = DB_INT((long long)s->product_id);
-	p[2] = DB_STR(s->sku);
-	p[3] = DB_INT(ctx->app->cfg.loan_period_days);
-	return db_exec(db, &db_sql_loan_insert, p, 4, NULL, loan_id);
+	p[2] = DB_INT((long long)location_id);
+	p[3] = DB_STR(s->sku);
+	p[4] = DB_INT(ctx->app->cfg.loan_period_days);
+	return db_exec(db, &db_sql_loan_insert, p, 5, NULL, loan_id);
 }
 
 /* Sets renewals_left of n loans: what loan_max_renewals leaves them. */

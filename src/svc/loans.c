@@ -46,7 +46,7 @@ create_fn(struct db *db, void *arg)
 	char			 lid[24];
 	uint64_t		 id;
 	long long		 k;
-	size_t			 i;
+	size_t			 i, j;
 	int			 rc;
 
 	t->n = 0;
@@ -60,10 +60,11 @@ create_fn(struct db *db, void *arg)
 	    (rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
 		return rc;
 	rows = lk.rows;
-	for (i = 0; i < t->nlines; i++)
-		for (k = 0; k < t->lines[i].quantity; k++) {
+	for (j = 0; j < lk.ntakes; j++) {
+		i = lk.takes[j].line;
+		for (k = 0; k < lk.takes[j].qty; k++) {
 			if ((rc = lend_loan_insert(db, ctx, t->user_id,
-			    &rows[i], &id)) != HF_OK)
+			    &rows[i], lk.takes[j].loc->id, &id)) != HF_OK)
 				return rc;
 			snprintf(lid, sizeof(lid), "%llu",
 			    (unsigned long long)id);
@@ -73,6 +74,7 @@ create_fn(struct db *db, void *arg)
 			c.ref_type = "loan";
 			c.ref_id = lid;
 			c.reason = "loan";
+			c.location_id = lk.takes[j].loc->id;
 			if ((rc = inv_stock_change(db, ctx, &rows[i], &c,
 			    NULL)) != HF_OK)
 				return rc;
@@ -81,6 +83,7 @@ create_fn(struct db *db, void *arg)
 				return rc;
 			t->n++;
 		}
+	}
 	/* the stored idempotent reply is rendered from these */
 	*t->outp = t->out;
 	*t->noutp = t->n;
@@ -176,6 +179,7 @@ struct loan_txn {
 	struct idem		*idem;
 	struct loan		*out;
 	struct lend_mail	 mail;
+	uint64_t		 location_id;	/* where the copy went out */
 };
 
 /*
@@ -208,6 +212,7 @@ loan_lock_active(struct db *db, struct loan_txn *t, struct stock_row *s,
 		return HF_E_LOAN_RETURNED;
 	}
 	*renewals = k.renewals;
+	t->location_id = l.location_id;
 	return HF_OK;
 }
 
@@ -236,6 +241,7 @@ return_fn(struct db *db, void *arg)
 	c.ref_type = "loan";
 	c.ref_id = lid;
 	c.reason = "return";
+	c.location_id = t->location_id;	/* back where it went out */
 	if ((rc = inv_stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK ||
 	    (rc = holds_fill(db, t->ctx, &s, &t->mail, NULL)) != HF_OK ||
 	    (rc = lend_loan_load(db, t->ctx, t->id, t->out)) != HF_OK)

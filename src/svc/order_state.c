@@ -264,6 +264,7 @@ order_restock(struct db *db, struct svc_ctx *ctx, const struct order *o)
 		    o->lines[i].product_id, &s)) != HF_OK)
 			return rc;
 		c.d_on = o->lines[i].quantity;
+		c.location_id = o->lines[i].location_id;	/* where it left */
 		if ((rc = inv_stock_change(db, ctx, &s, &c, NULL)) != HF_OK)
 			return rc;
 	}

@@ -31,12 +31,13 @@
  * An order line in the API's replies and in order.* events alike (the
  * columns id and product_id stay inside).
  */
-const struct hf_field order_line_fields[5] = {
+const struct hf_field order_line_fields[6] = {
 	HF_FIELD(struct order_line, sku, HF_K_STR),
 	HF_FIELD(struct order_line, quantity, HF_K_INT),
 	HF_FIELD(struct order_line, unit_price, HF_K_STR),
 	HF_FIELD(struct order_line, line_total, HF_K_STR),
 	HF_FIELDF(struct order_line, reservation_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct order_line, location, HF_K_STR),
 };
 
 int
@@ -121,11 +122,12 @@ create_rule(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	return inv_takeable(db, ctx, s, line->quantity, n);
 }
 
-/* The reservation, its ledger row and the order line of line i. */
+/* The reservation, its ledger row and the order line of take tk. */
 static int
 create_line(struct db *db, struct create_txn *t, struct stock_row *row,
-    uint64_t oid, const char *oid_s, size_t i)
+    uint64_t oid, const char *oid_s, const struct inv_take *tk)
 {
+	size_t		 i = tk->line;
 	struct svc_ctx	*ctx = t->ctx;
 	struct db_param	 p[5];
 	struct change	 c;
@@ -133,10 +135,11 @@ create_line(struct db *db, struct create_txn *t, struct stock_row *row,
 	int		 rc;
 
 	p[0] = DB_INT((long long)row->product_id);
-	p[1] = DB_INT(t->lines[i].quantity);
-	p[2] = DB_STR(ctx->who->actor);
-	p[3] = DB_INT((long long)oid);
-	if ((rc = db_exec(db, &db_sql_order_reserve, p, 4, NULL, &rid)) !=
+	p[1] = DB_INT((long long)tk->loc->id);
+	p[2] = DB_INT(t->lines[i].quantity);
+	p[3] = DB_STR(ctx->who->actor);
+	p[4] = DB_INT((long long)oid);
+	if ((rc = db_exec(db, &db_sql_order_reserve, p, 5, NULL, &rid)) !=
 	    HF_OK)
 		return rc;
 	memset(&c, 0, sizeof(c));
@@ -146,6 +149,7 @@ create_line(struct db *db, struct create_txn *t, struct stock_row *row,
 	c.ref_id = oid_s;
 	c.reason = "order";
 	c.reservation_id = rid;
+	c.location_id = tk->loc->id;
 	if ((rc = inv_stock_change(db, ctx, row, &c, NULL)) != HF_OK)
 		return rc;
 	p[0] = DB_INT((long long)oid);
@@ -197,9 +201,10 @@ create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_order_insert, p, 5, NULL, &oid)) != HF_OK)
 		return rc;
 	oid_s = order_id_text(ctx->arena, oid);
-	for (i = 0; i < t->n; i++)
-		if ((rc = create_line(db, t, &lk.rows[i], oid, oid_s, i)) !=
-		    HF_OK)
+	/* one take per line: an order's lines never split */
+	for (i = 0; i < lk.ntakes; i++)
+		if ((rc = create_line(db, t, &lk.rows[lk.takes[i].line], oid,
+		    oid_s, &lk.takes[i])) != HF_OK)
 			return rc;
 	p[0] = DB_INT((long long)oid);	/* the lines' order, then the row */
 	p[1] = DB_INT((long long)oid);

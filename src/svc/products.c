@@ -85,6 +85,7 @@ product_create_fn(struct db *db, void *arg)
 	struct db_param		 p[6];
 	struct stock_row	 s;
 	struct change		 c;
+	const struct location	*lo;
 	uint64_t		 cat = 0, pid = 0;
 	int			 rc;
 
@@ -117,7 +118,9 @@ product_create_fn(struct db *db, void *arg)
 		return rc;
 	svc_touch(ctx, pid, in->sku);
 	if (in->initial_quantity > 0) {
-		if ((rc = inv_stock_lock(db, ctx->arena, NULL, pid, &s)) !=
+		/* the first stock goes to the default location */
+		if ((rc = inv_location_open(db, ctx, NULL, &lo)) != HF_OK ||
+		    (rc = inv_stock_lock(db, ctx->arena, NULL, pid, &s)) !=
 		    HF_OK)
 			return rc;
 		memset(&c, 0, sizeof(c));
@@ -125,6 +128,7 @@ product_create_fn(struct db *db, void *arg)
 		c.d_on = in->initial_quantity;
 		c.ref_type = "manual";
 		c.reason = "initial stock";
+		c.location_id = lo->id;
 		if ((rc = inv_stock_change(db, ctx, &s, &c, NULL)) != HF_OK)
 			return rc;
 	}

@@ -57,11 +57,11 @@ reserve_fn(struct db *db, void *arg)
 	struct svc_ctx		*ctx = t->ctx;
 	struct stock_row	*rows;
 	struct inv_lock		 lk;
-	struct db_param		 p[6];
+	struct db_param		 p[7];
 	struct change		 c;
 	char			 rid[24];
 	uint64_t		 id;
-	size_t			 i;
+	size_t			 i, k;
 	int			 rc;
 
 	/* every row in SKU order, expired units freed where short */
@@ -69,34 +69,39 @@ reserve_fn(struct db *db, void *arg)
 	    &lk)) != HF_OK || (rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
 		return rc;
 	rows = lk.rows;
-	t->out->items = arena_calloc(ctx->arena, t->n + 1,
+	t->out->items = arena_calloc(ctx->arena, lk.ntakes + 1,
 	    sizeof(*t->out->items));
 	if (t->out->items == NULL)
 		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < t->n; i++) {
+	/* one reservation per line and location it was allocated to */
+	for (k = 0; k < lk.ntakes; k++) {
+		i = lk.takes[k].line;
 		p[0] = DB_INT((long long)rows[i].product_id);
-		p[1] = DB_STR(t->in->type);
-		p[2] = DB_STR(t->out->reference_id);
-		p[3] = DB_INT(t->lines[i].quantity);
-		p[4] = DB_INT(t->in->ttl_seconds);
-		p[5] = DB_STR(ctx->who->actor);
-		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 6, NULL,
+		p[1] = DB_INT((long long)lk.takes[k].loc->id);
+		p[2] = DB_STR(t->in->type);
+		p[3] = DB_STR(t->out->reference_id);
+		p[4] = DB_INT(lk.takes[k].qty);
+		p[5] = DB_INT(t->in->ttl_seconds);
+		p[6] = DB_STR(ctx->who->actor);
+		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 7, NULL,
 		    &id)) != HF_OK)
 			return rc;
 		snprintf(rid, sizeof(rid), "%llu", (unsigned long long)id);
 		memset(&c, 0, sizeof(c));
 		c.type = "reserve";
-		c.d_res = t->lines[i].quantity;
+		c.d_res = lk.takes[k].qty;
 		c.ref_type = "reservation";
 		c.ref_id = rid;
 		c.reason = t->in->type;
 		c.reservation_id = id;
+		c.location_id = lk.takes[k].loc->id;
 		if ((rc = inv_stock_change(db, ctx, &rows[i], &c, NULL)) != HF_OK)
 			return rc;
 		rc = reservation_read(db, ctx->arena, &db_sql_reservation_by_id,
-		    id, &t->out->items[i]);
+		    id, &t->out->items[k]);
 		if (rc != HF_OK)
 			return rc == HF_E_NOT_FOUND ? HF_E_DB : rc;
+		t->out->items[k].location = lk.takes[k].loc->code;
 	}
 	/*
 	 * A reference is its first caller's, and never an order's or hold's.
@@ -118,7 +123,7 @@ reserve_fn(struct db *db, void *arg)
 	}
 	if (rc != HF_OK)
 		return rc;
-	t->out->n = t->n;
+	t->out->n = lk.ntakes;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
@@ -246,6 +251,8 @@ end_one_fn(struct db *db, void *arg)
 	    HF_OK)
 		return rc;
 	t->one->status = end;
+	if ((rc = inv_name_reservations(db, ctx, t->one, 1)) != HF_OK)
+		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
@@ -334,6 +341,8 @@ end_ref_fn(struct db *db, void *arg)
 			return rc;
 		v[i].status = end;
 	}
+	if ((rc = inv_name_reservations(db, ctx, v, n)) != HF_OK)
+		return rc;
 	t->many->reference_id = t->reference_id;
 	t->many->items = v;
 	t->many->n = n;
@@ -358,7 +367,9 @@ svc_reservation_get(struct svc_ctx *ctx, uint64_t id, struct reservation *v)
 	if ((rc = reservation_read(ctx->app->db, ctx->arena,
 	    &db_sql_reservation_by_id, id, v)) != HF_OK)
 		return rc;
-	return inv_reservation_visible(ctx, v) ? HF_OK : HF_E_NOT_FOUND;
+	if (!inv_reservation_visible(ctx, v))
+		return HF_E_NOT_FOUND;
+	return inv_name_reservations(ctx->app->db, ctx, v, 1);
 }
 
 /* A page of reservations; the caller's own only, unless admin. */
@@ -382,6 +393,8 @@ svc_reservations_list(struct svc_ctx *ctx,
 	    &db_sql_reservations_count, p, 4, &rc);
 	if (rc != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_reservations_list, p,
-	    6, out, n);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_reservations_list,
+	    p, 6, out, n)) != HF_OK)
+		return rc;
+	return inv_name_reservations(ctx->app->db, ctx, *out, *n);
 }

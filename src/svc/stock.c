@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "holdfast/db.h"
 #include "holdfast/outbox.h"
@@ -93,12 +94,31 @@ int
 inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     const struct change *c, uint64_t *ledger_id)
 {
-	struct db_param	 p[13];
-	long long	 on = s->on_hand + c->d_on, res = s->reserved + c->d_res;
-	const char	*level, *low = s->low_state, *event = NULL;
-	int		 rc;
+	struct db_param		 p[14];
+	struct stock_place	*pl;
+	const struct location	*lo;
+	long long		 on = s->on_hand + c->d_on;
+	long long		 res = s->reserved + c->d_res, pon, pres;
+	const char		*level, *low = s->low_state, *event = NULL;
+	int			 rc;
 
-	if (res < 0 || on < 0 || res > on || on > 2000000000LL)
+	if ((rc = inv_places_lock(db, ctx, s)) != HF_OK)
+		return rc;
+	if ((lo = inv_location_by_id(ctx, c->location_id)) == NULL ||
+	    (pl = inv_place(ctx, s, c->location_id)) == NULL) {
+		log_error(ctx->request_id, "inventory: change of %s at "
+		    "unknown location %llu", s->sku,
+		    (unsigned long long)c->location_id);
+		return HF_E_SYS_INTERNAL;
+	}
+	/* a frozen location takes only releases and its stocktake's post */
+	if (lo->frozen_by != 0 && c->stocktake_id != lo->frozen_by &&
+	    strcmp(c->type, "release") != 0)
+		return inv_refuse_frozen(ctx, lo);
+	pon = pl->on_hand + c->d_on;
+	pres = pl->reserved + c->d_res;
+	if (res < 0 || on < 0 || res > on || on > 2000000000LL ||
+	    pres < 0 || pon < 0 || pres > pon)
 		return HF_E_INV_INSUFFICIENT;
 	level = stock_level(on - res, s->warning_threshold,
 	    s->critical_threshold);
@@ -114,23 +134,33 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	if ((rc = db_exec(db, &db_sql_stock_write, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
 	p[0] = DB_INT((long long)s->product_id);
+	p[1] = DB_INT((long long)lo->id);
+	p[2] = DB_INT(pon);
+	p[3] = DB_INT(pres);
+	if ((rc = db_exec(db, &db_sql_place_write, p, 4, NULL, NULL)) != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)s->product_id);
 	p[1] = DB_STR(s->sku);
-	p[2] = DB_STR(c->type);
-	p[3] = DB_INT(c->d_on);
-	p[4] = DB_INT(c->d_res);
-	p[5] = DB_INT(on);
-	p[6] = DB_INT(res);
-	p[7] = DB_STR_OR_NULL(c->ref_type);
-	p[8] = DB_STR_OR_NULL(c->ref_id);
-	p[9] = DB_STR_OR_NULL(c->reason);
-	p[10] = DB_STR(ctx->who->actor);
-	p[11] = DB_STR_OR_NULL(ctx->request_id);
-	p[12] = c->reservation_id != 0 ? DB_INT((long long)c->reservation_id) :
+	p[2] = DB_INT((long long)lo->id);
+	p[3] = DB_STR(c->type);
+	p[4] = DB_INT(c->d_on);
+	p[5] = DB_INT(c->d_res);
+	p[6] = DB_INT(pon);
+	p[7] = DB_INT(pres);
+	p[8] = DB_STR_OR_NULL(c->ref_type);
+	p[9] = DB_STR_OR_NULL(c->ref_id);
+	p[10] = DB_STR_OR_NULL(c->reason);
+	p[11] = DB_STR(ctx->who->actor);
+	p[12] = DB_STR_OR_NULL(ctx->request_id);
+	p[13] = c->reservation_id != 0 ? DB_INT((long long)c->reservation_id) :
 	    DB_NULL;
-	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 13, NULL, ledger_id)) !=
+	if ((rc = db_exec(db, &db_sql_ledger_insert, p, 14, NULL, ledger_id)) !=
 	    HF_OK)
 		return rc;
 	svc_touch(ctx, s->product_id, s->sku);
+	pl->on_hand = pon;
+	pl->reserved = pres;
+	pl->available = pon - pres;
 	s->on_hand = on;
 	s->reserved = res;
 	s->available = on - res;
@@ -175,6 +205,8 @@ inv_reservation_finish_as(struct db *db, struct svc_ctx *ctx,
 	c.ref_id = ref_type != NULL ? ref_id : id;
 	c.reason = reason;
 	c.reservation_id = v->id;
+	c.location_id = v->location_id;
+	c.stocktake_id = 0;
 	p[0] = DB_STR(end);
 	p[1] = DB_INT((long long)v->id);
 	if ((rc = db_exec(db, &db_sql_reservation_end, p, 2, &n, NULL)) !=
@@ -321,6 +353,15 @@ inv_takeable(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	return HF_OK;
 }
 
+/* Two lines' location choices agree (both none, or one code any case). */
+static int
+same_location(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcasecmp(a, b) == 0;
+}
+
 static int
 cmp_items(const void *a, const void *b)
 {
@@ -332,7 +373,8 @@ cmp_items(const void *a, const void *b)
  * Copies items into the arena sorted by SKU, the lines of one SKU (however
  * it is spelled: hf_sku_cmp folds case as the collation does) summed: the
  * order stock rows are locked in. HF_E_INV_PARAM when a sum passes
- * 1,000,000,000.
+ * 1,000,000,000; REQ_010 when lines of one SKU choose different
+ * locations (one stock row is locked once, and allocated once).
  */
 int
 inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
@@ -348,6 +390,14 @@ inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
 	qsort(lines, nitems, sizeof(*lines), cmp_items);
 	for (i = 0; i < nitems; i++) {
 		if (n > 0 && hf_sku_cmp(lines[n - 1].sku, lines[i].sku) == 0) {
+			if (!same_location(lines[n - 1].location,
+			    lines[i].location)) {
+				ctx->field = "items";
+				ctx->reason = "one SKU in two lines with "
+				    "different locations: send one line per "
+				    "SKU and location choice";
+				return HF_E_REQ_FIELD;
+			}
 			lines[n - 1].quantity += lines[i].quantity;
 			if (lines[n - 1].quantity > 1000000000LL) {
 				ctx->message = "quantity too large";
@@ -359,170 +409,4 @@ inv_lines_merge(struct svc_ctx *ctx, const struct reserve_item *items,
 	*out = lines;
 	*nout = n;
 	return HF_OK;
-}
-
-/* --- the /stock routes ------------------------------------------------ */
-
-int
-svc_stock_get(struct svc_ctx *ctx, const char *sku, struct stock_row *s)
-{
-	struct db_param		p[1] = { DB_STR(sku) };
-	int			rc, found;
-
-	if ((rc = db_row(ctx->app->db, ctx->arena, &db_sql_stock_by_sku, p,
-	    1, s, &found)) != HF_OK)
-		return rc;
-	if (!found) {
-		inv_set_not_found(ctx, sku);
-		return HF_E_INV_NOT_FOUND;
-	}
-	return HF_OK;
-}
-
-int
-svc_stock_list(struct svc_ctx *ctx, const char *level, long long page,
-    long long per_page, struct stock_row **out, size_t *n, long long *total)
-{
-	struct db_param		p[3];
-	int			rc;
-
-	p[0] = DB_OPT_STR(level);
-	p[1] = DB_INT(per_page);
-	p[2] = DB_INT((page - 1) * per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_stock_count, p,
-	    1, &rc);
-	if (rc != HF_OK)
-		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_stock_list, p, 3, out,
-	    n);
-}
-
-/* What the audit log keeps of a stock row's settings. */
-static const struct hf_field stock_audit_fields[] = {
-	HF_FIELD(struct stock_row, warning_threshold, HF_K_INT),
-	HF_FIELD(struct stock_row, critical_threshold, HF_K_INT),
-	HF_FIELD(struct stock_row, is_active, HF_K_BOOL),
-};
-
-struct patch_txn {
-	struct svc_ctx			*ctx;
-	const char			*sku;
-	const struct stock_patch	*in;
-	struct stock_row		*out;
-};
-
-static int
-stock_patch_fn(struct db *db, void *arg)
-{
-	struct patch_txn	*t = arg;
-	const struct stock_patch *in = t->in;
-	struct svc_ctx		*ctx = t->ctx;
-	struct stock_row	 s, nv;
-	struct db_param		 p[5];
-	int			 rc;
-
-	if ((rc = inv_stock_lock(db, ctx->arena, t->sku, 0, &s)) != HF_OK) {
-		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(ctx, t->sku);
-		return rc;
-	}
-	nv = s;
-	if (in->set_warning)
-		nv.warning_threshold = in->warning_threshold;
-	if (in->set_critical)
-		nv.critical_threshold = in->critical_threshold;
-	if (in->set_location)
-		nv.location = in->location;
-	if (in->set_active)
-		nv.is_active = in->is_active;
-	/* the schema checks each; only the pair can disagree */
-	if (nv.critical_threshold > nv.warning_threshold) {
-		ctx->message = "critical_threshold must not exceed "
-		    "warning_threshold";
-		return HF_E_INV_PARAM;
-	}
-	p[0] = DB_INT(nv.warning_threshold);
-	p[1] = DB_INT(nv.critical_threshold);
-	p[2] = DB_STR_OR_NULL(nv.location);
-	p[3] = DB_INT(nv.is_active);
-	p[4] = DB_INT((long long)s.product_id);
-	if ((rc = db_exec(db, &db_sql_stock_patch, p, 5, NULL, NULL)) != HF_OK)
-		return rc;
-	svc_touch(ctx, s.product_id, s.sku);
-	if ((rc = inv_stock_lock(db, ctx->arena, NULL, s.product_id,
-	    t->out)) != HF_OK)
-		return rc;
-	return svc_audit_text(db, ctx, "stock.update", "stock", s.product_id,
-	    hf_fields_text(ctx->arena, stock_audit_fields,
-	    HF_NITEMS(stock_audit_fields), &s),
-	    hf_fields_text(ctx->arena, stock_audit_fields,
-	    HF_NITEMS(stock_audit_fields), &nv));
-}
-
-int
-svc_stock_patch(struct svc_ctx *ctx, const char *sku,
-    const struct stock_patch *in, struct stock_row *out)
-{
-	struct patch_txn	t = { ctx, sku, in, out };
-
-	return svc_txn(ctx, stock_patch_fn, &t);
-}
-
-struct move_txn {
-	struct svc_ctx		*ctx;
-	struct stock_move	*m;
-	struct idem		*idem;
-};
-
-static int
-stock_move_fn(struct db *db, void *arg)
-{
-	struct move_txn		*t = arg;
-	struct stock_move	*m = t->m;
-	struct change		 c;
-	long long		 n;
-	int			 rc;
-
-	if ((rc = inv_stock_lock(db, t->ctx->arena, m->sku, 0, &m->stock)) !=
-	    HF_OK) {
-		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(t->ctx, m->sku);
-		return rc;
-	}
-	/* a deduct takes what any taker may (an adjust corrects the count) */
-	if (strcmp(m->type, "deduct") == 0) {
-		if ((rc = inv_takeable(db, t->ctx, &m->stock, -m->delta,
-		    &n)) != HF_OK)
-			return rc;
-		if (n < -m->delta)
-			return inv_short(t->ctx, m->sku, -m->delta, n);
-	}
-	memset(&c, 0, sizeof(c));
-	c.type = m->type;
-	c.d_on = m->delta;
-	c.ref_type = "manual";
-	c.ref_id = m->reference_id;
-	c.reason = m->reason;
-	rc = inv_stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
-	if (rc == HF_E_INV_INSUFFICIENT)
-		return inv_short(t->ctx, m->sku, -m->delta, m->stock.available);
-	if (rc != HF_OK)
-		return rc;
-	/* units back on the shelf go first to the SKU's waiting holds */
-	if (m->delta > 0 && (rc = queue->pass(db, t->ctx, &m->stock)) != HF_OK)
-		return rc;
-	/* the answer shows the row as stored (updated_at moved with it) */
-	if ((rc = inv_stock_lock(db, t->ctx->arena, NULL, m->stock.product_id,
-	    &m->stock)) != HF_OK)
-		return rc;
-	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
-}
-
-/* A restock, deduct or adjust of one SKU, with its ledger row. */
-int
-svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
-{
-	struct move_txn	t = { ctx, m, idem };
-
-	return svc_txn(ctx, stock_move_fn, &t);
 }

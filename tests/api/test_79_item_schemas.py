@@ -195,15 +195,17 @@ def test_defaults_are_the_schemas_and_the_document_shows_them():
 
 def test_the_document_describes_each_line():
     doc = _doc()
-    for path, fields in (("/api/v1/reservations", ["sku", "quantity"]),
-            ("/api/v1/orders", ["sku", "quantity"]),
-            ("/api/v1/loans", ["sku"])):
+    # a line may name its location (issue 17): optional
+    for path, fields, optional in (
+            ("/api/v1/reservations", ["sku", "quantity"], ["location"]),
+            ("/api/v1/orders", ["sku", "quantity"], ["location"]),
+            ("/api/v1/loans", ["sku"], [])):
         items = _body_schema(doc, "post", path)["properties"]["items"]
         hf.expect_eq(items.get("type"), "array", "%s items type" % path)
         line = items.get("items") or {}
         hf.expect_eq((line.get("type"), line.get("additionalProperties"),
             sorted(line.get("properties", {})), sorted(line.get("required",
-            []))), ("object", False, sorted(fields), sorted(fields)),
-            "%s: a line in the document" % path)
+            []))), ("object", False, sorted(fields + optional),
+            sorted(fields)), "%s: a line in the document" % path)
         hf.expect_eq(line["properties"]["sku"].get("pattern"),
             "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "%s: sku pattern" % path)

@@ -754,6 +754,13 @@ def build_world():
     kd, w.dead_key = _api_key(w.admin, "business")
     _ok(hf.call("DELETE", API + "/api-keys/%d" % kd, token=w.admin))
     w.webhook = {"G": _webhook(w)["id"], "S": _webhook(w)["id"]}
+    # locations last in allocation order, so nothing else lands there
+    w.location = {}
+    for k in ("G", "S"):
+        w.location[k] = "t95-l%s-%s" % (k.lower(), w.tag)
+        _ok(hf.call("POST", API + "/locations", {"code": w.location[k],
+            "name": "T95 " + k, "kind": "store", "priority": 900000},
+            token=w.admin), 201)
 
     t = w.tag
     g = {"A": "Hq95-GA-%s" % t, "B": "Hq95-GB-%s" % t,
@@ -859,6 +866,9 @@ def snapshot(w):
         if len(d["items"]) < 100:
             break
         page += 1
+    loc = _data("/locations/%s" % w.location["G"], w.admin)
+    snap["guarded location"] = {k: loc.get(k) for k in ("code", "name",
+        "kind", "is_active", "priority")}
     snap["guarded webhook active"] = any(h.get("id") == w.webhook["G"] and
         h.get("active") for h in hooks)
     return snap
@@ -921,6 +931,13 @@ def route_specs(w):
     add("PUT", "/products/{id}/cover", cred="admin", args=("product",),
         raw="cover")
     add("GET", "/categories")
+    add("GET", "/locations")
+    add("POST", "/locations", cred="admin", body=lambda g, n: {"code":
+        "t95-new-%s-%d" % (w.tag, n), "name": "T95 new", "kind": "pickup",
+        "priority": 900001})
+    add("GET", "/locations/{code}", args=("location",))
+    add("PATCH", "/locations/{code}", cred="admin", args=("location",),
+        body=lambda g, n: {"name": "T95 " + g})
     add("GET", "/stock", query=pg + ("status",))
     add("GET", "/stock/{sku}", args=("sku",))
     add("PATCH", "/stock/{sku}", cred="admin", args=("sku",),
@@ -994,7 +1011,8 @@ def arg_value(w, kind, grp):
     table = {"target_user": w.target_user, "key": w.key,
         "product": w.product, "sku": w.sku, "res": w.res, "ledger": w.ledger,
         "loan": w.loan, "hold": w.hold, "order": w.order,
-        "paid_order": w.paid_order, "webhook": w.webhook}
+        "paid_order": w.paid_order, "webhook": w.webhook,
+        "location": w.location}
     return str(table[kind][grp])
 
 
@@ -1528,8 +1546,8 @@ class Gen:
         spec = self.specs[(r["method"], r["pattern"])]
         reads = r["method"] == "GET"
         kind = spec["args"][0]
-        if kind == "sku":
-            self.gen_odd_skus(r)
+        if kind in ("sku", "location"):
+            self.gen_odd_skus(r, kind)
             return
         always = ("-1", "%00", "..", "%2e%2e", "18446744073709551616")
         for v in always:
@@ -1560,9 +1578,9 @@ class Gen:
         self.req("odd_ids", "id + 2^64", r, grp=grp, path_vals=[wrapped],
             expect="any" if reads else "refuse")
 
-    def gen_odd_skus(self, r):
+    def gen_odd_skus(self, r, kind="sku"):
         reads = r["method"] == "GET"
-        g = self.w.sku["G"]
+        g = (self.w.sku if kind == "sku" else self.w.location)["G"]
         for v in [g + "%00junk", g[:-2] + "%25", g.replace("-", "_")] + \
             self.pick(("%00", "..", "%2e%2e", "%2F", "a%2Fb", "%FF",
             "%C0%AF", "%ED%A0%80", "\xff", "\xc0\xaf", "%20", "%09", "+",

@@ -76,6 +76,10 @@ PATCH  /api/v1/products/{id}             401   403   403   403   403   200
 DELETE /api/v1/products/{id}             401   403   403   403   403   200
 PUT    /api/v1/products/{id}/cover       401   403   403   403   403   200
 GET    /api/v1/categories                200   200   200   200   200   200
+GET    /api/v1/locations                 200   200   200   200   200   200
+POST   /api/v1/locations                 401   403   403   403   403   201
+GET    /api/v1/locations/{code}          200   200   200   200   200   200
+PATCH  /api/v1/locations/{code}          401   403   403   403   403   200
 GET    /api/v1/stock                     200   200   200   200   200   200
 GET    /api/v1/stock/{sku}               200   200   200   200   200   200
 PATCH  /api/v1/stock/{sku}               401   403   403   403   403   200
@@ -455,6 +459,14 @@ def prepare(w, method, route, p):
             c["ctype"] = "image/png"
     elif k == ("DELETE", "/products/{id}"):
         c["path"] = path(w.product(0)[0])
+    elif k == ("POST", "/locations"):
+        c["body"] = {"code": "t96-%s-%d" % (w.tag, n), "name": "T96 new",
+            "kind": "store", "priority": 500}
+    elif k[1] == "/locations/{code}":
+        # the default location, changed to what it is (priority 0)
+        c["path"] = path("main")
+        if method == "PATCH":
+            c["body"] = {"priority": 0}
     elif k[1].startswith("/stock/{sku}"):
         c["path"] = path(w.stock_sku)
         c["body"] = {"PATCH": {"warning_threshold": 0},
