@@ -754,3 +754,84 @@ def test_a_refund_or_return_to_a_place_closed_since_goes_to_the_default():
         [("refund", "main"), ("return", "main")], "the rows that brought "
         "them back")
     _ledger_clean(sku)
+
+
+def test_reconcile_sees_a_unit_moved_between_places_behind_the_ledger():
+    """Reconcile checks each place, not only the product's sums: a unit
+    moved from one place to another with no ledger row (the product's
+    totals unchanged) is reported at both, and gone once put back."""
+    a, b = _location("rec-a"), _location("rec-b", PRIO + 1)
+    sku = _stocked({a: 3, b: 1})
+    pid = hf.stock_of(sku, _biz())["product_id"]
+
+    def move(src, dst):
+        hf.db_rows("UPDATE location_stock ls JOIN locations s ON s.code = "
+            "%s JOIN locations d ON d.code = %s SET ls.on_hand = "
+            "ls.on_hand + IF(ls.location_id = d.id, 1, -1) WHERE "
+            "ls.product_id = %d AND ls.location_id IN (s.id, d.id)"
+            % (hf.sql_str(src), hf.sql_str(dst), pid))
+
+    move(a, b)
+    try:
+        data = hf.reconcile_api(sku, _biz())
+        hf.check(not data["ok"], "reconcile is ok with a unit moved "
+            "from %s to %s behind the ledger" % (a, b))
+        got = sorted((m["detail"], m["expected"], m["actual"])
+            for m in data["mismatches"] if m["invariant"].startswith("2:"))
+        hf.expect_eq(got, [("location %s" % a, 3, 2), ("location %s" % b,
+            1, 2)], "the on_hand mismatches, per place (%r)"
+            % data["mismatches"])
+        hf.check(not any("sum over locations" in m["invariant"]
+            for m in data["mismatches"]), "the product's sums were not "
+            "changed, yet: %r" % data["mismatches"])
+        p = hf.run_program("holdfast-admin", "reconcile", "--sku", sku)
+        hf.check(p.returncode == 1 and p.stdout.count("MISMATCH") >= 2,
+            "holdfast-admin reconcile --sku: %s" % (p.stdout +
+            p.stderr)[-600:])
+    finally:
+        move(b, a)
+    _ledger_clean(sku)
+
+
+def test_a_frozen_place_refuses_moves_but_releases_and_is_skipped():
+    """The core's freeze (a stocktake sets frozen_by; set here in the
+    database, as no route of this module freezes): every move at the
+    place is LOC_002 naming the stocktake, except a release; allocation
+    skips it and a short line does not offer it."""
+    a, b = _location("frz-a"), _location("frz-b", PRIO + 1)
+    sku = _stocked({a: 3, b: 1})
+    held = hf.expect_success(_reserve([{"sku": sku, "quantity": 1,
+        "location": a}]), 201)["reservations"][0]
+    try:
+        hf.db_rows("UPDATE locations SET frozen_by = 987654321 WHERE "
+            "code = %s" % hf.sql_str(a))
+    except hf.TestFailure as e:
+        # a later migration may tie frozen_by to a stocktake row
+        hf.skip("cannot set frozen_by by hand (%s); the stocktake tests "
+            "freeze through the API" % str(e)[-200:])
+    try:
+        for r in (_restock(sku, 1, a),
+                _reserve([{"sku": sku, "quantity": 1, "location": a}]),
+                hf.call("POST", "/api/v1/stock/%s/deduct" % hf.sku_path(sku),
+                    {"quantity": 1, "location": a.upper()}, token=_admin()),
+                hf.call("POST", "/api/v1/stock/%s/adjust" % hf.sku_path(sku),
+                    {"delta": -1, "reason": "x", "location": a},
+                    token=_admin()),
+                hf.call("POST", "/api/v1/reservations/%d/commit"
+                    % held["id"], token=_biz())):
+            hf.expect_error(r, 409, "LOC_002")
+            hf.expect_eq(r.json["details"], {"location": a,
+                "stocktake_id": 987654321}, "LOC_002's details", r)
+        r = hf.expect_success(_reserve([{"sku": sku, "quantity": 1}]), 201)
+        hf.expect_eq(r["reservations"][0]["location"], b, "allocation "
+            "past the frozen place")
+        line = _short_line(_reserve([{"sku": sku, "quantity": 1}]), sku)
+        hf.expect_eq(line["locations"], [], "a short line offers no "
+            "frozen place")
+        hf.expect_success(hf.call("POST", "/api/v1/reservations/%d/release"
+            % held["id"], token=_biz()))
+    finally:
+        hf.db_rows("UPDATE locations SET frozen_by = NULL WHERE code = %s"
+            % hf.sql_str(a))
+    hf.expect_eq(_places(sku), {a: (3, 0, 3), b: (1, 1, 0)}, "places after")
+    _ledger_clean(sku)
