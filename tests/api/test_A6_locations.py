@@ -534,6 +534,16 @@ def test_a_short_line_names_what_each_place_could_give():
     hf.expect_eq(line["locations"], [{"location": a, "available": 2},
         {"location": b, "available": 1}, {"location": c, "available": 3}],
         "a deduct never splits; its refusal names each place", r)
+    # an adjust corrects one place's count: its refusal names that place
+    for body, place, has in (({"delta": -3, "reason": "lost",
+            "location": a.upper()}, a, 2), ({"delta": -1, "reason": "lost"},
+            "main", 0)):
+        r = hf.call("POST", "/api/v1/stock/%s/adjust" % hf.sku_path(sku),
+            body, token=_admin())
+        line = _short_line(r, sku)
+        hf.expect_eq((line["requested"], line["available"],
+            line["locations"]), (-body["delta"], has, [{"location": place,
+            "available": has}]), "an adjust's refusal", r)
     hf.expect_eq(_places(other), {a: (1, 0, 1)}, "nothing taken of the "
         "line that fit")
     _ledger_clean(sku)
