@@ -845,3 +845,84 @@ def test_a_frozen_place_refuses_moves_but_releases_and_is_skipped():
             % hf.sql_str(a))
     hf.expect_eq(_places(sku), {a: (3, 0, 3), b: (1, 1, 0)}, "places after")
     _ledger_clean(sku)
+
+
+def test_crossing_batches_over_places_never_oversell_and_add_up():
+    """Clients reserve crossing batches of two SKUs at three places (named
+    in any case, left to allocation, split), and release, commit or keep
+    them: no 5xx, no place below zero, and per place and SKU the units
+    kept and sold add up to what the 201s and commits said."""
+    a, b, c = (_location("x%d" % i, PRIO + i) for i in range(3))
+    s1 = _stocked({a: 6, b: 6, c: 6})
+    s2 = _stocked({a: 6, b: 6, c: 6})
+    patterns = [
+        [(s1, 1, a), (s2, 1, None)],
+        [(s2.lower(), 2, b.upper()), (s1, 1, c)],
+        [(s1, 2, None), (s2, 1, a.upper())],
+        [(s2, 3, None)],
+        [(s1, 1, b), (s1.upper(), 1, b.upper())],
+    ]
+    clients, rounds = 16, 12
+    keys = _keys(clients)
+    lock = threading.Lock()
+    kept = collections.Counter()
+    sold = collections.Counter()
+    answers = collections.Counter()
+    errors = []
+
+    def work(i):
+        cl = hf.KeepAliveClient(keys[i])
+        try:
+            for j in range(rounds):
+                items = [{"sku": s, "quantity": q} if loc is None else
+                    {"sku": s, "quantity": q, "location": loc}
+                    for s, q, loc in patterns[(i + j) % len(patterns)]]
+                body = {"type": "cart", "items": items}
+                if (i + j) % 3 == 0:
+                    body["allow_split"] = True
+                r = cl.request("POST", "/api/v1/reservations", body)
+                with lock:
+                    answers[(r.status, r.json.get("error"))] += 1
+                if r.status != 201:
+                    continue
+                res = r.json["data"]["reservations"]
+                action = ("release", "commit", None)[j % 3]
+                if action:
+                    r2 = cl.request("POST", "/api/v1/reservations/%s"
+                        % action, {"reference_id":
+                        r.json["data"]["reference_id"]})
+                    with lock:
+                        answers[("end", r2.status)] += 1
+                    if r2.status != 200:
+                        action = None
+                with lock:
+                    for x in res:
+                        k = (x["sku"], x["location"])
+                        if action == "commit":
+                            sold[k] += x["quantity"]
+                        elif action is None:
+                            kept[k] += x["quantity"]
+        except Exception as e:  # noqa: reported below
+            errors.append(e)
+        finally:
+            cl.close()
+
+    threads = [threading.Thread(target=work, args=(i,))
+        for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    hf.check(not errors, "a client failed: %r" % errors[:2])
+    hf.check(set(answers) <= {(201, None), (400, "INV_002"), ("end", 200)},
+        "answers: %r" % dict(answers))
+    hf.check(answers[(201, None)] > 0, "nothing was reserved: %r"
+        % dict(answers))
+    for sku in (s1, s2):
+        got = _places(sku)
+        for p in (a, b, c):
+            on, res, _ = got.get(p, (0, 0, 0))
+            hf.expect_eq((on, res), (6 - sold[(sku, p)], kept[(sku, p)]),
+                "%s at %s: (on_hand, reserved) vs the answers (%r)"
+                % (sku, p, dict(answers)))
+        _ledger_clean(sku)
