@@ -53,7 +53,8 @@ extern const struct hf_field	db_map_count[1];
 
 /* sql_locations.c: db_inventory.h */
 extern struct db_sql	db_sql_location_list, db_sql_location_by_code,
-			db_sql_location_lock_code, db_sql_location_insert,
+			db_sql_location_lock_code, db_sql_location_share,
+			db_sql_location_insert,
 			db_sql_location_update, db_sql_location_freeze,
 			db_sql_location_units, db_sql_place_lock,
 			db_sql_places_of, db_sql_place_write,

@@ -43,6 +43,8 @@ static const struct hf_field loan_fields[] = {
 	HF_FIELD(struct loan, renewals, HF_K_INT),
 	HF_FIELD(struct loan, renewals_left, HF_K_INT),
 	HF_FIELD(struct loan, created_at, HF_K_STR),
+	/* where the copy went out from, and comes back to */
+	HF_FIELD(struct loan, location, HF_K_STR),
 };
 
 json_object *

@@ -67,7 +67,8 @@ code_arg(struct http_request *req, size_t i, const char **code)
 	if (i >= req->nargs || strlen(req->args[i]) > API_LOCATION_MAX ||
 	    !hf_sku_valid(req->args[i], strlen(req->args[i]))) {
 		http_reply_err(req, HF_E_LOC_NOT_FOUND, "location not found: "
-		    "a location code is " HF_SKU_GRAMMAR, NULL);
+		    "a location code is 1 to 32 of A-Z a-z 0-9 . _ -, "
+		    "starting with a letter or a digit", NULL);
 		return -1;
 	}
 	*code = req->args[i];

@@ -25,6 +25,14 @@ struct db_sql db_sql_location_by_code = LOC_SQL(
     "SELECT " LOC_COLS " FROM locations WHERE code = ?");
 struct db_sql db_sql_location_lock_code = LOC_SQL(
     "SELECT " LOC_COLS " FROM locations WHERE code = ? FOR UPDATE");
+/*
+ * id: the location as it is now, under a shared lock that every change of
+ * units there takes (after the product's rows: the lock order is
+ * product, location_stock, location), so that a deactivation or a freeze
+ * (which lock the row for update) and a move never pass each other.
+ */
+struct db_sql db_sql_location_share = LOC_SQL(
+    "SELECT " LOC_COLS " FROM locations WHERE id = ? LOCK IN SHARE MODE");
 /* code, name, kind, is_active, priority */
 struct db_sql db_sql_location_insert = DB_SQL(
     "INSERT INTO locations (code, name, kind, is_active, priority) "
@@ -104,6 +112,7 @@ struct db_sql *const db_sql_set_locations[] = {
 	&db_sql_location_list,
 	&db_sql_location_by_code,
 	&db_sql_location_lock_code,
+	&db_sql_location_share,
 	&db_sql_location_insert,
 	&db_sql_location_update,
 	&db_sql_location_freeze,

@@ -51,6 +51,12 @@ int		 inv_location_default(struct db *, struct svc_ctx *,
 int		 inv_location_open(struct db *, struct svc_ctx *,
 		    const char *code, const struct location **);
 int		 inv_refuse_frozen(struct svc_ctx *, const struct location *);
+/* location id now, under a shared lock (every change of units there) */
+int		 inv_location_share(struct db *, struct svc_ctx *, uint64_t,
+		    struct location *);
+/* where units that left id come back: id while active, else the default */
+int		 inv_location_back(struct db *, struct svc_ctx *, uint64_t id,
+		    const struct location **);
 /* a locked stock row's places: locked in location order, once */
 int		 inv_places_lock(struct db *, struct svc_ctx *,
 		    struct stock_row *);

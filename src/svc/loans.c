@@ -222,6 +222,7 @@ return_fn(struct db *db, void *arg)
 	struct loan_txn		*t = arg;
 	struct stock_row	 s;
 	struct db_param		 p[1] = { DB_INT((long long)t->id) };
+	const struct location	*lo;
 	struct change		 c;
 	char			 lid[24];
 	long long		 renewals;
@@ -234,6 +235,9 @@ return_fn(struct db *db, void *arg)
 		return rc;
 	if (n != 1)
 		return HF_E_LOAN_RETURNED;
+	/* back where it went out, unless that branch closed since */
+	if ((rc = inv_location_back(db, t->ctx, t->location_id, &lo)) != HF_OK)
+		return rc;
 	snprintf(lid, sizeof(lid), "%llu", (unsigned long long)t->id);
 	memset(&c, 0, sizeof(c));
 	c.type = "restock";
@@ -241,7 +245,7 @@ return_fn(struct db *db, void *arg)
 	c.ref_type = "loan";
 	c.ref_id = lid;
 	c.reason = "return";
-	c.location_id = t->location_id;	/* back where it went out */
+	c.location_id = lo->id;
 	if ((rc = inv_stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK ||
 	    (rc = holds_fill(db, t->ctx, &s, &t->mail, NULL)) != HF_OK ||
 	    (rc = lend_loan_load(db, t->ctx, t->id, t->out)) != HF_OK)

@@ -245,14 +245,18 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 	return order_event(db, ctx, o, "order.paid");
 }
 
-/* Refund: every line comes back as a restock naming the order. */
+/*
+ * Refund: every line comes back as a restock naming the order, where it
+ * left (or the default location when that one was closed since).
+ */
 static int
 order_restock(struct db *db, struct svc_ctx *ctx, const struct order *o)
 {
-	struct stock_row	s;
-	struct change		c;
-	size_t			i;
-	int			rc;
+	const struct location	*lo;
+	struct stock_row	 s;
+	struct change		 c;
+	size_t			 i;
+	int			 rc;
 
 	memset(&c, 0, sizeof(c));
 	c.type = "restock";
@@ -264,7 +268,10 @@ order_restock(struct db *db, struct svc_ctx *ctx, const struct order *o)
 		    o->lines[i].product_id, &s)) != HF_OK)
 			return rc;
 		c.d_on = o->lines[i].quantity;
-		c.location_id = o->lines[i].location_id;	/* where it left */
+		if ((rc = inv_location_back(db, ctx, o->lines[i].location_id,
+		    &lo)) != HF_OK)
+			return rc;
+		c.location_id = lo->id;
 		if ((rc = inv_stock_change(db, ctx, &s, &c, NULL)) != HF_OK)
 			return rc;
 	}

@@ -115,6 +115,45 @@ inv_location_open(struct db *db, struct svc_ctx *ctx, const char *code,
 	return HF_OK;
 }
 
+/*
+ * Location id as it is now, read under a shared lock held to the end of
+ * the transaction (inv_stock_change, for every change of units there):
+ * a deactivation or a freeze committed since this request read the
+ * locations is seen, and one that comes later waits for this change.
+ * Taken after the product's rows: the lock order is (product, location).
+ */
+int
+inv_location_share(struct db *db, struct svc_ctx *ctx, uint64_t id,
+    struct location *out)
+{
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	int		rc, found;
+
+	if ((rc = db_row(db, ctx->arena, &db_sql_location_share, p, 1, out,
+	    &found)) != HF_OK)
+		return rc;
+	return found ? HF_OK : HF_E_SYS_INTERNAL;
+}
+
+/*
+ * Where units that left location id come back (a refund, a returned
+ * loan): there while it is active, else the default location (a branch
+ * closed meanwhile is empty by LOC_005; what comes back goes to the first
+ * active place).
+ */
+int
+inv_location_back(struct db *db, struct svc_ctx *ctx, uint64_t id,
+    const struct location **out)
+{
+	int	rc;
+
+	if ((rc = inv_locations(db, ctx)) != HF_OK)
+		return rc;
+	if ((*out = inv_location_by_id(ctx, id)) != NULL && (*out)->is_active)
+		return HF_OK;
+	return inv_location_default(db, ctx, out);
+}
+
 /* LOC_002 naming the location and the stocktake that froze it. */
 int
 inv_refuse_frozen(struct svc_ctx *ctx, const struct location *l)

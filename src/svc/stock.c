@@ -97,6 +97,7 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	struct db_param		 p[14];
 	struct stock_place	*pl;
 	const struct location	*lo;
+	struct location		 now;
 	long long		 on = s->on_hand + c->d_on;
 	long long		 res = s->reserved + c->d_res, pon, pres;
 	const char		*level, *low = s->low_state, *event = NULL;
@@ -111,10 +112,20 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 		    (unsigned long long)c->location_id);
 		return HF_E_SYS_INTERNAL;
 	}
-	/* a frozen location takes only releases and its stocktake's post */
-	if (lo->frozen_by != 0 && c->stocktake_id != lo->frozen_by &&
+	/* the location as it is now (a deactivation or a freeze since the
+	 * request read it), held so that neither passes this change: a
+	 * frozen location takes only releases and its stocktake's post, an
+	 * inactive one no new units */
+	if ((rc = inv_location_share(db, ctx, lo->id, &now)) != HF_OK)
+		return rc;
+	if (now.frozen_by != 0 && c->stocktake_id != now.frozen_by &&
 	    strcmp(c->type, "release") != 0)
-		return inv_refuse_frozen(ctx, lo);
+		return inv_refuse_frozen(ctx, &now);
+	if (!now.is_active && c->d_on > 0) {
+		svc_details_clear(ctx);
+		svc_detail_str(ctx, "location", now.code);
+		return HF_E_LOC_INACTIVE;
+	}
 	pon = pl->on_hand + c->d_on;
 	pres = pl->reserved + c->d_res;
 	if (res < 0 || on < 0 || res > on || on > 2000000000LL ||

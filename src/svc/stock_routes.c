@@ -138,6 +138,29 @@ struct move_txn {
 	struct idem		*idem;
 };
 
+/*
+ * INV_002 for a move that would take more than its place has (an adjust
+ * down): the line names that place and what it has, as an allocated
+ * line's refusal names each place.
+ */
+static int
+move_short(struct svc_ctx *ctx, struct stock_move *m,
+    const struct location *lo)
+{
+	struct svc_line_place	*pl;
+	long long		 n = inv_place_free(ctx, &m->stock, lo);
+	int			 rc = inv_short(ctx, m->sku, -m->delta, n);
+
+	if (ctx->nlines == 1 && (pl = arena_calloc(ctx->arena, 1,
+	    sizeof(*pl))) != NULL) {
+		pl->location = lo->code;
+		pl->available = n;
+		ctx->lines[0].places = pl;
+		ctx->lines[0].nplaces = 1;
+	}
+	return rc;
+}
+
 static int
 stock_move_fn(struct db *db, void *arg)
 {
@@ -181,8 +204,7 @@ stock_move_fn(struct db *db, void *arg)
 	m->moved_at = lo->code;
 	rc = inv_stock_change(db, t->ctx, &m->stock, &c, &m->ledger_id);
 	if (rc == HF_E_INV_INSUFFICIENT)
-		return inv_short(t->ctx, m->sku, -m->delta,
-		    inv_place_free(t->ctx, &m->stock, lo));
+		return move_short(t->ctx, m, lo);
 	if (rc != HF_OK)
 		return rc;
 	/* units back on the shelf go first to the SKU's waiting holds */
