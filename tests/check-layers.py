@@ -52,6 +52,7 @@ LAYERS = {
 HEADERS = {
     "core.h": "core",
     "metrics.h": "core",
+    "csv.h": "core",
     "db.h": "db",
     "db_idempotency.h": "db",
     "db_accounts.h": "db",
@@ -60,6 +61,7 @@ HEADERS = {
     "db_orders.h": "db",
     "db_outbox.h": "db",
     "db_system.h": "db",
+    "db_csv.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -68,6 +70,7 @@ HEADERS = {
     "orders.h": "svc",
     "outbox.h": "svc",
     "backup.h": "svc",
+    "csv_io.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }
