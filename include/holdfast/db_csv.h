@@ -38,8 +38,8 @@ struct csv_order_row {
 };
 
 /*
- * db_sql_csv_import_product: a product as the import compares it (no
- * lock); places "location_id:on_hand:reserved,..." in location order.
+ * db_sql_csv_import_product, _range: a product as the import compares it
+ * (no lock); places "location_id:on_hand:reserved,..." in location order.
  */
 struct csv_import_product {
 	uint64_t	 id;
@@ -50,6 +50,7 @@ struct csv_import_product {
 
 extern struct db_sql	db_sql_csv_products, db_sql_csv_stock,
 			db_sql_csv_ledger, db_sql_csv_orders,
-			db_sql_csv_import_product;
+			db_sql_csv_import_product,
+			db_sql_csv_import_range;
 
 #endif /* HOLDFAST_DB_CSV_H */

@@ -113,14 +113,21 @@ static const struct hf_field import_map[] = {
 	HF_FIELD(struct csv_import_product, places, HF_K_STR),
 };
 
+#define IMPORT_COLS "p.id, p.sku, p.name, p.description, p.price, " \
+	"p.category_id, p.status, (SELECT GROUP_CONCAT(CONCAT(" \
+	"ls.location_id, ':', ls.on_hand, ':', ls.reserved) ORDER BY " \
+	"ls.location_id SEPARATOR ',') FROM location_stock ls " \
+	"WHERE ls.product_id = p.id) AS places"
+
 /* sku: the product and its places as they are (no lock) */
 struct db_sql db_sql_csv_import_product = DB_SQL_MAP(
-    "SELECT p.id, p.sku, p.name, p.description, p.price, p.category_id, "
-    "p.status, (SELECT GROUP_CONCAT(CONCAT(ls.location_id, ':', "
-    "ls.on_hand, ':', ls.reserved) ORDER BY ls.location_id "
-    "SEPARATOR ',') FROM location_stock ls WHERE ls.product_id = p.id) "
-    "AS places FROM products p WHERE p.sku = ?", import_map,
+    "SELECT " IMPORT_COLS " FROM products p WHERE p.sku = ?", import_map,
     struct csv_import_product);
+/* first, last, limit: the products of a range of SKUs, in SKU order (the
+ * import reads a chunk's products in one trip) */
+struct db_sql db_sql_csv_import_range = DB_SQL_MAP(
+    "SELECT " IMPORT_COLS " FROM products p WHERE p.sku BETWEEN ? AND ? "
+    "ORDER BY p.sku LIMIT ?", import_map, struct csv_import_product);
 
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_csv[] = {
@@ -129,5 +136,6 @@ struct db_sql *const db_sql_set_csv[] = {
 	&db_sql_csv_ledger,
 	&db_sql_csv_orders,
 	&db_sql_csv_import_product,
+	&db_sql_csv_import_range,
 	NULL
 };

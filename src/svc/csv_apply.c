@@ -237,10 +237,71 @@ imp_read(struct imp_run *run, struct db *db, const char *sku,
 	return imp_places_parse(run->ctx->arena, p->places, pl, npl);
 }
 
+/*
+ * The products of groups [g_from, g_to) as they are, in one trip: the
+ * range of their SKUs in SKU order, merged with the groups (sorted the
+ * same way). run->pre[i] is group g_from + i's product, or NULL when it
+ * has none; run->pre_known[i] is 0 past the rows the LIMIT let through
+ * (read on its own then).
+ */
+static int
+imp_batch_read(struct imp_run *run, struct db *db)
+{
+	struct csv_import_product	*rows;
+	struct imp_ref			*a, *b;
+	struct db_param			 p[3];
+	size_t				 n = run->g_to - run->g_from, i, k = 0;
+	size_t				 nrows, limit = n * 4;
+	int				 rc, c = 1;
+
+	run->pre = arena_calloc(run->ctx->arena, n, sizeof(*run->pre));
+	run->pre_known = arena_calloc(run->ctx->arena, n, 1);
+	if (run->pre == NULL || run->pre_known == NULL)
+		return HF_E_SYS_INTERNAL;
+	a = run->groups[run->g_from].head;
+	b = run->groups[run->g_to - 1].head;
+	p[0] = DB_STRN(a->sku, a->sku_len);
+	p[1] = DB_STRN(b->sku, b->sku_len);
+	p[2] = DB_INT((long long)limit);
+	if ((rc = db_rows(db, run->ctx->arena, &db_sql_csv_import_range, p, 3,
+	    &rows, &nrows)) != HF_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		a = run->groups[run->g_from + i].head;
+		while (k < nrows && (c = imp_sku_cmp(rows[k].sku,
+		    strlen(rows[k].sku), a->sku, a->sku_len)) < 0)
+			k++;
+		if (k < nrows && c == 0)
+			run->pre[i] = &rows[k];
+		run->pre_known[i] = k < nrows || nrows < limit;
+	}
+	return HF_OK;
+}
+
+/* Group i's product: from the chunk's read, or on its own. */
+static int
+imp_read_group(struct imp_run *run, struct db *db, size_t i,
+    const char *sku, struct csv_import_product *p, int *found,
+    struct stock_place **pl, size_t *npl)
+{
+	size_t	k = i - run->g_from;
+
+	if (run->pre == NULL || !run->pre_known[k])
+		return imp_read(run, db, sku, p, found, pl, npl);
+	*found = run->pre[k] != NULL;
+	*pl = NULL;
+	*npl = 0;
+	if (!*found)
+		return HF_OK;
+	*p = *run->pre[k];
+	return imp_places_parse(run->ctx->arena, p->places, pl, npl);
+}
+
 /* Pass 3 for one product: what a real run would do, and what it cannot. */
 static int
-imp_check_one(struct imp_run *run, struct db *db, struct imp_group *g)
+imp_check_one(struct imp_run *run, struct db *db, size_t gi)
 {
+	struct imp_group		*g = &run->groups[gi];
 	struct csv_import_product	 p;
 	struct imp_fields		 f;
 	struct imp_plan			 plan;
@@ -249,7 +310,8 @@ imp_check_one(struct imp_run *run, struct db *db, struct imp_group *g)
 	int				 rc, found;
 
 	if ((rc = imp_fields_read(run, g->head, &f)) != HF_OK ||
-	    (rc = imp_read(run, db, f.sku, &p, &found, &pl, &npl)) != HF_OK ||
+	    (rc = imp_read_group(run, db, gi, f.sku, &p, &found, &pl,
+	    &npl)) != HF_OK ||
 	    (rc = imp_plan(run, db, g, &f, found ? &p : NULL, pl, npl, 0,
 	    &plan)) != HF_OK)
 		return rc;
@@ -294,11 +356,15 @@ imp_check_all(struct imp_run *run, size_t n)
 	for (i = 0; i < n && rc == HF_OK; i++) {
 		if (i % IMPORT_CHUNK == 0) {
 			imp_scratch_reset(run);
-			rc = inv_locations(db, run->ctx);
+			run->g_from = i;
+			run->g_to = i + IMPORT_CHUNK < n ? i + IMPORT_CHUNK : n;
+			if ((rc = inv_locations(db, run->ctx)) != HF_OK ||
+			    (rc = imp_batch_read(run, db)) != HF_OK)
+				break;
 		}
-		if (rc == HF_OK)
-			rc = imp_check_one(run, db, &run->groups[i]);
+		rc = imp_check_one(run, db, i);
 	}
+	run->pre = NULL;
 	imp_report_add(run);
 	run->ctx->arena = run->keep;
 	imp_scratch_reset(run);
@@ -426,8 +492,9 @@ imp_update(struct imp_run *run, struct db *db, struct imp_group *g,
 
 /* One product in the chunk's transaction. */
 static int
-imp_apply_one(struct imp_run *run, struct db *db, struct imp_group *g)
+imp_apply_one(struct imp_run *run, struct db *db, size_t gi)
 {
+	struct imp_group		*g = &run->groups[gi];
 	struct csv_import_product	 p;
 	struct imp_fields		 f;
 	struct imp_plan			 plan;
@@ -436,7 +503,8 @@ imp_apply_one(struct imp_run *run, struct db *db, struct imp_group *g)
 	int				 rc, found;
 
 	if ((rc = imp_fields_read(run, g->head, &f)) != HF_OK ||
-	    (rc = imp_read(run, db, f.sku, &p, &found, &pl, &npl)) != HF_OK ||
+	    (rc = imp_read_group(run, db, gi, f.sku, &p, &found, &pl,
+	    &npl)) != HF_OK ||
 	    (rc = imp_plan(run, db, g, &f, found ? &p : NULL, pl, npl, 1,
 	    &plan)) != HF_OK)
 		return rc;
@@ -462,8 +530,12 @@ imp_chunk_fn(struct db *db, void *arg)
 	run->c_changes = run->c_added = run->c_removed = 0;
 	if ((rc = inv_locations(db, ctx)) != HF_OK)
 		return rc;
+	/* a retried chunk reads each product on its own */
+	run->pre = NULL;
+	if (run->attempt == 0 && (rc = imp_batch_read(run, db)) != HF_OK)
+		return rc;
 	for (i = run->g_from; i < run->g_to; i++)
-		if ((rc = imp_apply_one(run, db, &run->groups[i])) != HF_OK) {
+		if ((rc = imp_apply_one(run, db, i)) != HF_OK) {
 			run->failed = &run->groups[i];
 			return rc;
 		}
@@ -511,6 +583,7 @@ imp_apply_all(struct imp_run *run, size_t n)
 		run->g_to = run->g_from + IMPORT_CHUNK < n ?
 		    run->g_from + IMPORT_CHUNK : n;
 		for (attempt = 0; attempt < IMP_ATTEMPTS; attempt++) {
+			run->attempt = attempt;
 			imp_scratch_reset(run);
 			run->failed = NULL;
 			run->fail_reason = NULL;

@@ -229,6 +229,7 @@ imp_read_rows(struct imp_run *run)
 	if (!hf_csv_next(&r)) {
 		imp_error(run, 1, NULL, 0, NULL, "the file is empty: its "
 		    "first line must be the header " IMPORT_HEADER);
+		run->refused = 1;
 		return HF_OK;
 	}
 	for (i = 0; i < IMP_COLS && r.err == HF_CSV_OK &&
@@ -238,6 +239,7 @@ imp_read_rows(struct imp_run *run)
 	if (i < IMP_COLS) {
 		imp_error(run, (long long)r.rec_line, NULL, 0, NULL, "the "
 		    "first line must be the header " IMPORT_HEADER);
+		run->refused = 1;
 		return HF_OK;
 	}
 	/* at most one record per line break */
@@ -253,6 +255,7 @@ imp_read_rows(struct imp_run *run)
 			run->rep->rows--;
 			imp_error(run, (long long)r.rec_line, NULL, 0, NULL,
 			    "more than 200000 rows: split the file");
+			run->refused = 1;
 			return HF_OK;
 		}
 		memset(&ref, 0, sizeof(ref));
@@ -275,7 +278,7 @@ imp_read_rows(struct imp_run *run)
 /* --- the rows of a product --------------------------------------------- */
 
 /* SKUs as the database compares them (hf_sku_cmp), with lengths. */
-static int
+int
 imp_sku_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
 	size_t	i;
@@ -448,17 +451,16 @@ static int
 imp_run(struct imp_run *run)
 {
 	struct import_report	*rep = run->rep;
-	size_t			 n;
+	size_t			 n = 0;
 	int			 rc;
 
 	if ((rc = inv_locations(run->ctx->app->db, run->ctx)) != HF_OK ||
-	    (rc = imp_read_rows(run)) != HF_OK ||
-	    (rc = imp_group_rows(run, &n)) != HF_OK)
+	    (rc = imp_read_rows(run)) != HF_OK)
 		return rc;
 	/* a file refused as a whole (header, size) goes no further */
-	if (rep->error_count == 0 || run->nrefs > 0)
-		if ((rc = imp_check_all(run, n)) != HF_OK)
-			return rc;
+	if (!run->refused && ((rc = imp_group_rows(run, &n)) != HF_OK ||
+	    (rc = imp_check_all(run, n)) != HF_OK))
+		return rc;
 	if (rep->error_count > 0)
 		return run->dry_run ? HF_OK : HF_E_IMP_BAD_ROWS;
 	if (run->dry_run)

@@ -68,12 +68,17 @@ struct imp_run {
 	size_t			 nrefs;
 	struct import_report	*rep;
 	int			 dry_run;
+	int			 refused;	/* the file as a whole */
 	/* categories found or made (the cache lives in keep) */
 	struct imp_cat		 cats[IMP_CATS];
 	size_t			 ncats;
 	/* a chunk being applied: its counts, added after its COMMIT */
 	struct imp_group	*groups;
 	size_t			 g_from, g_to;
+	int			 attempt;	/* of the chunk, from 0 */
+	/* the chunk's products read in one trip (csv_apply.c) */
+	struct csv_import_product **pre;
+	unsigned char		*pre_known;
 	long long		 c_created, c_updated, c_unchanged,
 				 c_changes, c_added, c_removed;
 	/* the product a real run stopped at */
@@ -88,6 +93,7 @@ void	 imp_error(struct imp_run *, long long line, const char *sku,
 int	 imp_fields_read(struct imp_run *, const struct imp_ref *,
 	    struct imp_fields *);
 long long imp_money(const char *, size_t);
+int	 imp_sku_cmp(const char *, size_t, const char *, size_t);
 
 /*
  * csv_apply.c: pass 3 over every product (no lock), and the real run,
