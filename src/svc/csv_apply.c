@@ -408,7 +408,7 @@ imp_create(struct imp_run *run, struct db *db, const struct imp_fields *f,
 	p[3] = DB_NULL;
 	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
-	svc_touch(ctx, pid, NULL);
+	svc_touch(ctx, pid, f->sku);
 	if (plan->nmoves == 0)
 		return HF_OK;
 	if ((rc = inv_stock_lock(db, ctx->arena, NULL, pid, &s)) != HF_OK)

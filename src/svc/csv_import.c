@@ -138,13 +138,9 @@ imp_row(struct imp_run *run, const struct hf_csv *r, struct imp_ref *ref,
 	long long	 q;
 
 	*col = NULL;
-	if (r->err != HF_CSV_OK) {
-		if (r->err_col >= 1 && r->err_col <= IMP_COLS &&
-		    r->err != HF_CSV_E_COLUMNS)
+	if (r->err != HF_CSV_OK && r->err != HF_CSV_E_COLUMNS) {
+		if (r->err_col >= 1 && r->err_col <= IMP_COLS)
 			*col = imp_columns[r->err_col - 1];
-		if (r->err == HF_CSV_E_COLUMNS || r->ncols != IMP_COLS)
-			return arena_printf(run->keep, "%zu columns, expected "
-			    "%d (" IMPORT_HEADER ")", r->ncols, IMP_COLS);
 		return hf_csv_strerror(r->err);
 	}
 	if (r->ncols != IMP_COLS)
