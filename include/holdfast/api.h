@@ -108,6 +108,8 @@ void	api_stocktakes_list(struct http_request *);
 void	api_stocktake_get(struct http_request *);
 void	api_stocktake_start(struct http_request *);
 void	api_stocktake_counts(struct http_request *);
+void	api_stocktake_counts_csv(struct http_request *);
+#define API_STOCKTAKE_SHEET_BYTES	(1024 * 1024)	/* CSV sheet: as nginx */
 void	api_stocktake_post(struct http_request *);
 void	api_stocktake_cancel(struct http_request *);
 /* csv.c (issue 17, item 6): CSV in and out, README "CSV" */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "holdfast/api.h"
+#include "holdfast/csv.h"
 #include "holdfast/stocktakes.h"
 
 static const char *const stocktake_statuses[] = { "open", "posted",
@@ -208,4 +209,135 @@ void
 api_stocktake_cancel(struct http_request *req)
 {
 	stocktake_end(req, 0);
+}
+
+/* --- the count sheet as CSV ------------------------------------------- */
+
+#define SHEET_ERRORS_MAX	100	/* bad lines listed in one answer */
+
+/* Appends {line, reason} to errs (at most SHEET_ERRORS_MAX). */
+static void
+sheet_error(json_object *errs, size_t *nerr, size_t line, const char *why)
+{
+	json_object	*e;
+
+	if ((*nerr)++ >= SHEET_ERRORS_MAX)
+		return;
+	e = json_object_new_object();
+	json_object_object_add(e, "line", json_object_new_int64((int64_t)line));
+	json_object_object_add(e, "reason", json_object_new_string(why));
+	json_object_array_add(errs, e);
+}
+
+/* Field i of the record, or "" when the row has fewer. */
+static const char *
+sheet_field(const struct hf_csv *r, size_t i)
+{
+	return i < r->nfields && r->field[i] != NULL ? r->field[i] : "";
+}
+
+/*
+ * Reads a count sheet (header `sku,counted`, one row per SKU) into *out;
+ * every bad line goes to errs. Returns the number of bad lines, or -1
+ * when the reader cannot start.
+ */
+static long long
+sheet_read(struct http_request *req, json_object *errs,
+    struct stocktake_count **out, size_t *n)
+{
+	struct hf_csv	 r;
+	size_t		 nerr = 0, cap = API_STOCKTAKE_LINES_MAX;
+	long long	 v;
+	const char	*sku;
+
+	*n = 0;
+	if (hf_csv_init(&r, req->arena, req->body, req->body_len, 3, 256) !=
+	    0 || (*out = arena_calloc(req->arena, cap + 1,
+	    sizeof(**out))) == NULL)
+		return -1;
+	if (!hf_csv_next(&r) || r.err != HF_CSV_OK || r.ncols != 2 ||
+	    strcmp(sheet_field(&r, 0), "sku") != 0 ||
+	    strcmp(sheet_field(&r, 1), "counted") != 0) {
+		sheet_error(errs, &nerr, 1, "the first line must be the "
+		    "header sku,counted");
+		return (long long)nerr;
+	}
+	while (hf_csv_next(&r)) {
+		if (r.err != HF_CSV_OK) {
+			sheet_error(errs, &nerr, r.rec_line,
+			    hf_csv_strerror(r.err));
+			continue;
+		}
+		if (r.ncols != 2) {
+			sheet_error(errs, &nerr, r.rec_line, "a row has two "
+			    "fields: sku,counted");
+			continue;
+		}
+		sku = sheet_field(&r, 0);
+		if (!hf_sku_valid(sku, strlen(sku))) {
+			sheet_error(errs, &nerr, r.rec_line, "sku: "
+			    HF_SKU_GRAMMAR);
+			continue;
+		}
+		if (hf_parse_ll(sheet_field(&r, 1), 0, STOCKTAKE_COUNT_MAX,
+		    &v) != 0) {
+			sheet_error(errs, &nerr, r.rec_line, "counted: a whole "
+			    "number from 0 to 1000000000");
+			continue;
+		}
+		if (*n >= cap) {
+			sheet_error(errs, &nerr, r.rec_line, "more than 10000 "
+			    "lines in one sheet");
+			break;
+		}
+		(*out)[*n].sku = arena_strdup(req->arena, sku);
+		(*out)[*n].counted = v;
+		(*n)++;
+	}
+	return (long long)nerr;
+}
+
+/*
+ * PUT /stocktakes/{id}/counts.csv: the same count sheet as PUT .../counts
+ * sent as CSV (`sku,counted`). Every bad line is named with its number
+ * (422 REQ_010, details.errors [{line, reason}]) and nothing changes.
+ */
+void
+api_stocktake_counts_csv(struct http_request *req)
+{
+	struct stocktake_count	*c = NULL;
+	struct svc_ctx		 ctx;
+	struct stocktake	 out;
+	struct idem		 idem;
+	struct api_render	 render = { req, 200, one_json, &out };
+	json_object		*errs, *details;
+	uint64_t		 id;
+	long long		 bad;
+	size_t			 n = 0;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	errs = json_object_new_array();
+	if ((bad = sheet_read(req, errs, &c, &n)) != 0) {
+		if (bad < 0) {
+			json_object_put(errs);
+			http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
+			return;
+		}
+		details = json_object_new_object();
+		json_object_object_add(details, "field",
+		    json_object_new_string("body"));
+		json_object_object_add(details, "errors", errs);
+		http_reply_err(req, HF_E_REQ_FIELD, arena_printf(req->arena,
+		    "the count sheet has %lld bad line(s): nothing was changed "
+		    "(details.errors)", bad), details);
+		return;
+	}
+	json_object_put(errs);
+	memset(&out, 0, sizeof(out));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render,
+	    svc_stocktake_counts(&ctx, id, c, n, &idem, &out));
 }

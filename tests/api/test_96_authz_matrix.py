@@ -91,6 +91,7 @@ POST   /api/v1/stocktakes                401   403   403   403   403   201
 GET    /api/v1/stocktakes                401   403   403   403   403   200
 GET    /api/v1/stocktakes/{id}           401   403   403   403   403   200
 PUT    /api/v1/stocktakes/{id}/counts    401   403   403   403   403   200
+PUT    /api/v1/stocktakes/{id}/counts.csv 401  403   403   403   403   200
 POST   /api/v1/stocktakes/{id}/post      401   403   403   403   403   200
 POST   /api/v1/stocktakes/{id}/cancel    401   403   403   403   403   200
 GET    /api/v1/stock                     200   200   200   200   200   200
@@ -550,6 +551,13 @@ def prepare(w, method, route, p):
         c["after"] = "stocktake"
     elif k == ("GET", "/stocktakes/{id}"):
         c["path"] = path(w.stocktake_id)
+    elif k == ("PUT", "/stocktakes/{id}/counts.csv"):
+        sid = w.stocktake()
+        c["path"] = path(sid)
+        c["raw"] = ("sku,counted\r\n%s,1\r\n" % w.stock_sku).encode()
+        c["ctype"] = "text/csv"
+        c["still"] = ("stocktake %d open with no line" % sid,
+            lambda: w.stocktake_state(sid) == ("open", 0))
     elif k[1].startswith("/stocktakes/{id}/"):
         sid = w.stocktake()
         c["path"] = path(sid)
