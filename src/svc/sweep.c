@@ -78,6 +78,8 @@ svc_sweep(struct app *app, struct db_sql *due, int batch, int dry_run,
 		t.id = ids[i];
 		rc = svc_txn(&ctx, fn, &t);
 		svc_details_clear(&ctx);	/* they live in wa */
+		ctx.locs = NULL;		/* and so do the locations */
+		ctx.nlocs = 0;			/* read (places.c) */
 		arena_reset(&wa);
 		if (rc != HF_OK) {
 			rc = -rc;

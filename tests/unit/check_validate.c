@@ -333,8 +333,16 @@ START_TEST(test_route_lines)
 	struct field_value	 fv[8];
 	size_t			 n;
 
-	/* sku, quantity, location (issue 17) */
+	/* sku, quantity and (issue 17) location */
 	ck_assert_int_eq(schema_line.nfields, 3);
+	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
+	    "{\"sku\":\"A-1\",\"quantity\":1,\"location\":\"Main\"}]}", fv),
+	    HF_OK);
+	ck_assert_str_eq(fv[3].items[0][API_LINE_LOC].s, "Main");
+	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
+	    "{\"sku\":\"A-1\",\"quantity\":1,\"location\":\"a b\"}]}", fv),
+	    HF_E_REQ_FIELD);
+	ck_assert_str_eq(field, "items[0].location");
 	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
 	    "{\"sku\":\"A-1\",\"quantity\":2},{\"sku\":\"a-1\",\"quantity\":"
 	    "1000000000}]}", fv), HF_OK);
