@@ -333,7 +333,7 @@ START_TEST(test_route_lines)
 	struct field_value	 fv[8];
 	size_t			 n;
 
-	ck_assert_int_eq(schema_line.nfields, 2);
+	ck_assert_int_eq(schema_line.nfields, 3);	/* sku, quantity, location */
 	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
 	    "{\"sku\":\"A-1\",\"quantity\":2},{\"sku\":\"a-1\",\"quantity\":"
 	    "1000000000}]}", fv), HF_OK);
