@@ -189,7 +189,7 @@ post_run(struct db *db, struct stk_txn *t, struct arena *scratch)
 	int			 rc;
 
 	svc_details_clear(ctx);
-	ctx->locs = NULL;	/* read afresh on every try of the transaction */
+	ctx->locs = NULL;	/* read afresh on every try of the txn */
 	ctx->nlocs = 0;
 	if ((rc = stocktake_lock_open(db, ctx, t->id, &st)) != HF_OK ||
 	    (rc = inv_locations(db, ctx)) != HF_OK)
