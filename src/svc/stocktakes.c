@@ -290,8 +290,8 @@ counts_resolve(struct db *db, struct svc_ctx *ctx,
 			return bad_line(ctx, by[i].line, "sku", arena_printf(
 			    ctx->arena, "SKU %s is counted on lines[%zu] "
 			    "already (an SKU is one product however its case "
-			    "is spelled): one line per SKU", prods[by[i].line].sku,
-			    by[i - 1].line));
+			    "is spelled): one line per SKU",
+			    prods[by[i].line].sku, by[i - 1].line));
 	return HF_OK;
 }
 
