@@ -103,6 +103,15 @@ def _places(sku):
         d.get("locations") or []}, d
 
 
+def _home(sku):
+    """Where a product made with stock keeps it: the default location,
+    the first active one in allocation order (other tests add locations
+    ahead of main)."""
+    places, _ = _places(sku)
+    hf.check(len(places) == 1, "%s is at %r" % (sku, places))
+    return next(iter(places))
+
+
 def _reconciled(*skus):
     for s in skus:
         d = hf.reconcile_api(s)
@@ -115,6 +124,7 @@ def test_csv_dry_run_lists_every_bad_row_and_changes_nothing():
     t = _tag()
     l1, l2 = _location(t, 1), _location(t, 2)
     held = hf.new_product(5, sku="A4D-%s-HELD" % t)["sku"]
+    home = _home(held)
     hf.expect_success(hf.reserve([(held, 3)]), 201)
     a, b, c = "A4D-%s-A" % t, "A4D-%s-B" % t, "A4D-%s-C" % t
     formula = "A4D-%s-F" % t
@@ -130,7 +140,7 @@ def test_csv_dry_run_lists_every_bad_row_and_changes_nothing():
         "%s-L,Lost,1,,,nowhere-%s,1" % (c, t),                  # 10 location
         "%s-M,Many,1,,,main,1,extra" % c,                       # 11 columns
         '%s,"=HYPERLINK(""http://x"",""y"")",1,,,main,1' % formula,  # 12 ok
-        "%s,Held,0,,,main,1" % held,                            # 13 reserved
+        "%s,Held,0,,,%s,1" % (held, home),                      # 13 reserved
         "%s,Alpha renamed,1.50,Tools,,%s,1" % (a, l2),          # 14 name
         '%s-Q,"unterminated,1,,,main,1' % c,                    # 15 quote
         "%s-Z,after the quote,1,,,main,1" % c,                  # (inside)
@@ -212,6 +222,7 @@ def test_csv_import_applies_then_reimport_is_idempotent():
     l1 = _location(t, 1)
     x, y, z = "A4R-%s-X" % t, "A4R-%s-Y" % t, "A4R-%s-Z" % t
     old = hf.new_product(4, sku="A4R-%s-OLD" % t, price="2.00")["sku"]
+    home = _home(old)
     name_x = 'Widget, "big" \u00fc\u65e5'
     desc_x = "line one\r\nline two, with a comma"
     rows = [
@@ -238,7 +249,7 @@ def test_csv_import_applies_then_reimport_is_idempotent():
     hf.expect_eq(d["on_hand"], 8, "X on_hand = sum")
     hf.expect_eq(_places(y)[0], {"main": (2, 0)}, "Y per location")
     hf.expect_eq(_places(z)[0], {}, "Z has no place")
-    hf.expect_eq(_places(old)[0], {"main": (4, 0), l1: (6, 0)},
+    hf.expect_eq(_places(old)[0], {home: (4, 0), l1: (6, 0)},
         "the old product's places")
     p = hf.expect_success(hf.call("GET", API + "/products/%d" %
         d["product_id"]))
@@ -416,6 +427,7 @@ def test_csv_export_round_trips_and_guards_formulas():
 def test_csv_ledger_and_orders_exports_for_a_time_range():
     t = _tag()
     sku = hf.new_product(10, sku="A4L-%s" % t, price="4.00")["sku"]
+    home = _home(sku)
     reason = 'count, "recount"\nby \u00e5sa'
     t0 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
     hf.expect_success(hf.call("POST", API + "/stock/%s/adjust" % sku,
@@ -426,9 +438,9 @@ def test_csv_ledger_and_orders_exports_for_a_time_range():
         "reserved_after", "reference_type", "reference_id", "reason",
         "actor", "request_id"], "ledger header")
     mine = [x for x in out[1:] if x[2] == sku]
-    hf.expect_eq([(x[4], x[5], x[7], x[11]) for x in mine], [("restock",
-        "10", "10", "initial stock"), ("adjust", "-1", "9", reason)],
-        "oldest first, the adjust's reason whole")
+    hf.expect_eq([(x[3], x[4], x[5], x[7], x[11]) for x in mine], [(home,
+        "restock", "10", "10", "initial stock"), (home, "adjust", "-1", "9",
+        reason)], "oldest first, the adjust's reason whole")
     hf.check(all(x[1] >= t0[:-1] for x in out[1:]), "a row before from")
     _, out = _export("ledger.csv", "?from=2001-01-01T00:00:00Z&to="
         "2001-01-02T00:00:00Z")
@@ -444,7 +456,7 @@ def test_csv_ledger_and_orders_exports_for_a_time_range():
         "status"], "orders header")
     line = [x for x in out[1:] if x[0] == str(o["id"])]
     hf.expect_eq([(x[3], x[12], x[13], x[14], x[15], x[17]) for x in
-        line], [("pending_payment", note, sku, "2", "4.00", "main")],
+        line], [("pending_payment", note, sku, "2", "4.00", home)],
         "the order's line")
     hf.expect_success(hf.shop.act(o["id"], "cancel"))
     _reconciled(sku)
