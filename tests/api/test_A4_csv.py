@@ -17,10 +17,12 @@ reconciled.
 """
 
 import csv
+import http.client
 import io
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import hf
 
@@ -501,3 +503,70 @@ def test_csv_roles_types_and_caps():
     r = _post(b"y" * (FRONT_CAP + 1), dry=True, timeout=120)
     hf.expect_status(r, 413)
     hf.expect_eq(_product_count(["A4K-%s" % t]), 0, "nothing made")
+
+
+def test_csv_export_cut_short_is_a_broken_transfer():
+    """An export whose database connection dies after the first rows went
+    out cannot change its status any more: the worker drops the
+    connection and the client sees a transfer that breaks, never a short
+    file that ends as if whole (nginx: fastcgi_keep_conn on the exports).
+    The worker serves the next request on a new connection."""
+    t = _tag()
+    sku = "A4X-%s" % t
+    pid = hf.new_product(0, sku=sku, name="A4 cut short")["id"]
+    n = 200000
+    hf.db_rows("INSERT INTO ledger (product_id, sku, location_id, type, "
+        "on_hand_delta, reserved_delta, on_hand_after, reserved_after, "
+        "reference_type, reason, actor, created_at) SELECT %d, %s, 1, "
+        "'adjust', 0, 0, 0, 0, 'manual', CONCAT('a4 row ', seq), 'a4', "
+        "TIMESTAMP('2003-01-01') + INTERVAL (seq * 1000) MICROSECOND "
+        "FROM seq_1_to_%d" % (pid, hf.sql_str(sku), n), timeout=300)
+    killed = []
+
+    def killer():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            rows = hf.db_rows("SELECT id FROM information_schema.processlist"
+                " WHERE info LIKE 'SELECT l.id, l.sku%'")
+            if rows:
+                time.sleep(0.05)
+                hf.db_rows("KILL CONNECTION %s" % rows[0][0])
+                killed.append(rows[0][0])
+                return
+            time.sleep(0.02)
+    try:
+        th = threading.Thread(target=killer)
+        th.start()
+        got, broke = 0, None
+        parts = urlsplit(hf.base_url())
+        c = http.client.HTTPConnection(parts.hostname, parts.port or 80,
+            timeout=120)
+        c.request("GET", API + "/export/ledger.csv?from=2003-01-01T00:00:"
+            "00Z&to=2003-01-02T00:00:00Z", headers=hf.auth_header(
+            hf.inv_admin()))
+        r = c.getresponse()
+        hf.expect_eq(r.status, 200, "the export's status")
+        try:
+            while True:
+                b = r.read(65536)
+                if not b:
+                    break
+                got += len(b)
+        except (http.client.IncompleteRead, OSError) as e:
+            broke = e
+        c.close()
+        th.join()
+        hf.check(killed, "the export's query was never seen running")
+        hf.check(broke is not None, "the export ended as if whole after "
+            "%d bytes although its connection was killed" % got)
+        hf.check(0 < got < n * 60, "bytes before the break: %d" % got)
+        # every worker answers again, on a new connection
+        for _ in range(8):
+            hf.expect_success(hf.call("GET", API + "/health"))
+        _, out = _export("ledger.csv", "?from=2003-01-01T00:00:00Z&to="
+            "2003-01-01T00:00:01Z")
+        hf.expect_eq(len(out) - 1, 999, "a small export after it")
+    finally:
+        hf.db_rows("DELETE FROM ledger WHERE product_id = %d" % pid,
+            timeout=300)
+        hf.call("DELETE", API + "/products/%d" % pid, token=hf.inv_admin())
