@@ -79,8 +79,11 @@ db_stream(struct db *db, struct db_sql *id, const struct db_param *p,
 		if (f == MYSQL_NO_DATA)
 			break;
 		if (f == 1) {
-			rc = db_map_errno(db, mysql_stmt_errno(st),
-			    mysql_stmt_error(st));
+			/* a connection lost mid-result says so on the link */
+			rc = mysql_stmt_errno(st) != 0 ? db_map_errno(db,
+			    mysql_stmt_errno(st), mysql_stmt_error(st)) :
+			    db_map_errno(db, mysql_errno(db->conn),
+			    mysql_error(db->conn));
 			goto free_result;
 		}
 		if ((out = arena_calloc(&row, 1, id->rowsize)) == NULL)

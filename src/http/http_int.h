@@ -30,7 +30,8 @@ void	http_writev(struct http_request *, int status,
 int	http_body_read(struct http_request *, size_t len);
 
 /*
- * body.c: http_body_is_json is 1 for an application/json Content-Type;
+ * body.c: http_body_is_json is 1 for an application/json Content-Type,
+ * http_body_is_csv for text/csv (UTF-8 if a charset is named);
  * http_body_parse parses the body as one JSON object into req->json, and
  * http_body_schema checks it against the route's schema into req->fv.
  * Those two reply (4xx or 500) and return -1 when they refuse.

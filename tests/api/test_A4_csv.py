@@ -17,10 +17,12 @@ reconciled.
 """
 
 import csv
+import http.client
 import io
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import hf
 
@@ -103,6 +105,15 @@ def _places(sku):
         d.get("locations") or []}, d
 
 
+def _home(sku):
+    """Where a product made with stock keeps it: the default location,
+    the first active one in allocation order (other tests add locations
+    ahead of main)."""
+    places, _ = _places(sku)
+    hf.check(len(places) == 1, "%s is at %r" % (sku, places))
+    return next(iter(places))
+
+
 def _reconciled(*skus):
     for s in skus:
         d = hf.reconcile_api(s)
@@ -115,6 +126,7 @@ def test_csv_dry_run_lists_every_bad_row_and_changes_nothing():
     t = _tag()
     l1, l2 = _location(t, 1), _location(t, 2)
     held = hf.new_product(5, sku="A4D-%s-HELD" % t)["sku"]
+    home = _home(held)
     hf.expect_success(hf.reserve([(held, 3)]), 201)
     a, b, c = "A4D-%s-A" % t, "A4D-%s-B" % t, "A4D-%s-C" % t
     formula = "A4D-%s-F" % t
@@ -130,7 +142,7 @@ def test_csv_dry_run_lists_every_bad_row_and_changes_nothing():
         "%s-L,Lost,1,,,nowhere-%s,1" % (c, t),                  # 10 location
         "%s-M,Many,1,,,main,1,extra" % c,                       # 11 columns
         '%s,"=HYPERLINK(""http://x"",""y"")",1,,,main,1' % formula,  # 12 ok
-        "%s,Held,0,,,main,1" % held,                            # 13 reserved
+        "%s,Held,0,,,%s,1" % (held, home),                      # 13 reserved
         "%s,Alpha renamed,1.50,Tools,,%s,1" % (a, l2),          # 14 name
         '%s-Q,"unterminated,1,,,main,1' % c,                    # 15 quote
         "%s-Z,after the quote,1,,,main,1" % c,                  # (inside)
@@ -212,6 +224,7 @@ def test_csv_import_applies_then_reimport_is_idempotent():
     l1 = _location(t, 1)
     x, y, z = "A4R-%s-X" % t, "A4R-%s-Y" % t, "A4R-%s-Z" % t
     old = hf.new_product(4, sku="A4R-%s-OLD" % t, price="2.00")["sku"]
+    home = _home(old)
     name_x = 'Widget, "big" \u00fc\u65e5'
     desc_x = "line one\r\nline two, with a comma"
     rows = [
@@ -238,7 +251,7 @@ def test_csv_import_applies_then_reimport_is_idempotent():
     hf.expect_eq(d["on_hand"], 8, "X on_hand = sum")
     hf.expect_eq(_places(y)[0], {"main": (2, 0)}, "Y per location")
     hf.expect_eq(_places(z)[0], {}, "Z has no place")
-    hf.expect_eq(_places(old)[0], {"main": (4, 0), l1: (6, 0)},
+    hf.expect_eq(_places(old)[0], {home: (4, 0), l1: (6, 0)},
         "the old product's places")
     p = hf.expect_success(hf.call("GET", API + "/products/%d" %
         d["product_id"]))
@@ -416,6 +429,7 @@ def test_csv_export_round_trips_and_guards_formulas():
 def test_csv_ledger_and_orders_exports_for_a_time_range():
     t = _tag()
     sku = hf.new_product(10, sku="A4L-%s" % t, price="4.00")["sku"]
+    home = _home(sku)
     reason = 'count, "recount"\nby \u00e5sa'
     t0 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
     hf.expect_success(hf.call("POST", API + "/stock/%s/adjust" % sku,
@@ -426,9 +440,9 @@ def test_csv_ledger_and_orders_exports_for_a_time_range():
         "reserved_after", "reference_type", "reference_id", "reason",
         "actor", "request_id"], "ledger header")
     mine = [x for x in out[1:] if x[2] == sku]
-    hf.expect_eq([(x[4], x[5], x[7], x[11]) for x in mine], [("restock",
-        "10", "10", "initial stock"), ("adjust", "-1", "9", reason)],
-        "oldest first, the adjust's reason whole")
+    hf.expect_eq([(x[3], x[4], x[5], x[7], x[11]) for x in mine], [(home,
+        "restock", "10", "10", "initial stock"), (home, "adjust", "-1", "9",
+        reason)], "oldest first, the adjust's reason whole")
     hf.check(all(x[1] >= t0[:-1] for x in out[1:]), "a row before from")
     _, out = _export("ledger.csv", "?from=2001-01-01T00:00:00Z&to="
         "2001-01-02T00:00:00Z")
@@ -444,7 +458,7 @@ def test_csv_ledger_and_orders_exports_for_a_time_range():
         "status"], "orders header")
     line = [x for x in out[1:] if x[0] == str(o["id"])]
     hf.expect_eq([(x[3], x[12], x[13], x[14], x[15], x[17]) for x in
-        line], [("pending_payment", note, sku, "2", "4.00", "main")],
+        line], [("pending_payment", note, sku, "2", "4.00", home)],
         "the order's line")
     hf.expect_success(hf.shop.act(o["id"], "cancel"))
     _reconciled(sku)
@@ -489,3 +503,70 @@ def test_csv_roles_types_and_caps():
     r = _post(b"y" * (FRONT_CAP + 1), dry=True, timeout=120)
     hf.expect_status(r, 413)
     hf.expect_eq(_product_count(["A4K-%s" % t]), 0, "nothing made")
+
+
+def test_csv_export_cut_short_is_a_broken_transfer():
+    """An export whose database connection dies after the first rows went
+    out cannot change its status any more: the worker drops the
+    connection and the client sees a transfer that breaks, never a short
+    file that ends as if whole (nginx: fastcgi_keep_conn on the exports).
+    The worker serves the next request on a new connection."""
+    t = _tag()
+    sku = "A4X-%s" % t
+    pid = hf.new_product(0, sku=sku, name="A4 cut short")["id"]
+    n = 200000
+    hf.db_rows("INSERT INTO ledger (product_id, sku, location_id, type, "
+        "on_hand_delta, reserved_delta, on_hand_after, reserved_after, "
+        "reference_type, reason, actor, created_at) SELECT %d, %s, 1, "
+        "'adjust', 0, 0, 0, 0, 'manual', CONCAT('a4 row ', seq), 'a4', "
+        "TIMESTAMP('2003-01-01') + INTERVAL (seq * 1000) MICROSECOND "
+        "FROM seq_1_to_%d" % (pid, hf.sql_str(sku), n), timeout=300)
+    killed = []
+
+    def killer():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            rows = hf.db_rows("SELECT id FROM information_schema.processlist"
+                " WHERE info LIKE 'SELECT l.id, l.sku%'")
+            if rows:
+                time.sleep(0.05)
+                hf.db_rows("KILL CONNECTION %s" % rows[0][0])
+                killed.append(rows[0][0])
+                return
+            time.sleep(0.02)
+    try:
+        th = threading.Thread(target=killer)
+        th.start()
+        got, broke = 0, None
+        parts = urlsplit(hf.base_url())
+        c = http.client.HTTPConnection(parts.hostname, parts.port or 80,
+            timeout=120)
+        c.request("GET", API + "/export/ledger.csv?from=2003-01-01T00:00:"
+            "00Z&to=2003-01-02T00:00:00Z", headers=hf.auth_header(
+            hf.inv_admin()))
+        r = c.getresponse()
+        hf.expect_eq(r.status, 200, "the export's status")
+        try:
+            while True:
+                b = r.read(65536)
+                if not b:
+                    break
+                got += len(b)
+        except (http.client.IncompleteRead, OSError) as e:
+            broke = e
+        c.close()
+        th.join()
+        hf.check(killed, "the export's query was never seen running")
+        hf.check(broke is not None, "the export ended as if whole after "
+            "%d bytes although its connection was killed" % got)
+        hf.check(0 < got < n * 60, "bytes before the break: %d" % got)
+        # every worker answers again, on a new connection
+        for _ in range(8):
+            hf.expect_success(hf.call("GET", API + "/health"))
+        _, out = _export("ledger.csv", "?from=2003-01-01T00:00:00Z&to="
+            "2003-01-01T00:00:01Z")
+        hf.expect_eq(len(out) - 1, 999, "a small export after it")
+    finally:
+        hf.db_rows("DELETE FROM ledger WHERE product_id = %d" % pid,
+            timeout=300)
+        hf.call("DELETE", API + "/products/%d" % pid, token=hf.inv_admin())
