@@ -60,6 +60,7 @@ HEADERS = {
     "db_orders.h": "db",
     "db_outbox.h": "db",
     "db_system.h": "db",
+    "db_stock_at.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

@@ -120,6 +120,12 @@ void	api_ledger_list(struct http_request *);
 void	api_ledger_get(struct http_request *);
 void	api_ledger_stats(struct http_request *);
 json_object *api_stock_json(const struct stock_row *);
+/* stock_at.c: /stock and /stock/{sku} with ?at, ?ledger_id or ?location */
+int	api_stock_at_asked(struct http_request *);
+int	api_location_query(struct http_request *, const char *,
+	    const char **);
+void	api_stock_at_get(struct http_request *);
+void	api_stock_at_list(struct http_request *);
 json_object *api_product_json(const struct product *);
 char	*api_json_text(struct arena *, json_object *, size_t *);
 

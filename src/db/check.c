@@ -21,6 +21,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_orders,
 	db_sql_set_outbox,
 	db_sql_set_system,
+	db_sql_set_stock_at,
 	NULL
 };
 

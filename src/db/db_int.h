@@ -31,6 +31,7 @@ extern struct db_sql *const	db_sql_set_metrics[];
 extern struct db_sql *const	db_sql_set_orders[];
 extern struct db_sql *const	db_sql_set_outbox[];
 extern struct db_sql *const	db_sql_set_system[];
+extern struct db_sql *const	db_sql_set_stock_at[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */
