@@ -54,6 +54,17 @@ void	api_metrics(struct http_request *);
 /* openapi.c: the document, read off api_routes and the error table */
 void	api_openapi(struct http_request *);
 
+/* queries.c: the query parameters a handler reads, for the document */
+struct api_query_param {
+	http_handler	 handler;	/* the route whose handler it is */
+	const char	*name;
+	const char	*schema;	/* JSON Schema text; NULL: the paging
+					 * parameter of that name */
+	const char	*text;
+};
+extern const struct api_query_param	api_query_params[];
+extern const size_t			api_nquery_params;
+
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
 				schema_email, schema_login, schema_refresh,

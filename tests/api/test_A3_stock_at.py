@@ -88,8 +88,11 @@ def history():
         locs.append(code)
     e, w = locs
     # "0-" sorts before other SKUs: P and Q are on the first page of /stock
-    p = hf.new_product(10, sku="0-A3-%s-p" % tag)["sku"]
+    p = hf.new_product(0, sku="0-A3-%s-p" % tag)["sku"]
     q = hf.new_product(0, sku="0-A3-%s-q" % tag)["sku"]
+    # every move names its location: which one is first in allocation
+    # order is other tests' business (test_95 changes priorities)
+    _move(p, "restock", {"quantity": 10, "location": "main"})
     _pause()
     _move(p, "restock", {"quantity": 6, "location": e})
     _pause()
@@ -533,3 +536,27 @@ def test_plain_stock_answers_are_unchanged():
         "plain list", r)
     d, r = _ok("/stock?per_page=1&location=&at=&ledger_id=")
     hf.check("at" not in d, "empty values are not given", r)
+
+
+def test_the_document_describes_the_query_parameters():
+    r = hf.get(API + "/openapi.json")
+    doc = r.json
+    want = {"/api/v1/stock": {"page", "per_page", "status", "at",
+        "ledger_id", "location"},
+        "/api/v1/stock/{sku}": {"at", "ledger_id", "location"},
+        "/api/v1/ledger": {"page", "per_page", "sku", "type", "reference_id",
+        "from", "to", "location"}}
+    for path, names in want.items():
+        got = {}
+        for p in doc["paths"][path]["get"].get("parameters", ()):
+            if "$ref" in p:
+                p = doc["components"]["parameters"][p["$ref"].split("/")[-1]]
+            if p.get("in") == "query":
+                got[p["name"]] = p
+        hf.expect_eq(set(got), names, "query parameters of GET %s" % path,
+            r)
+        for n in names & {"at", "ledger_id", "location"}:
+            hf.check(got[n]["description"] and got[n]["schema"],
+                "%s of %s has a description and a schema" % (n, path), r)
+    hf.expect_eq(doc["paths"]["/api/v1/stock/{sku}"]["get"]["parameters"][0]
+        ["in"], "path", "the path parameter first", r)
