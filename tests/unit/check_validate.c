@@ -344,8 +344,8 @@ START_TEST(test_route_lines)
 	ck_assert_int_eq(fv[3].items[1][API_LINE_LOC].present, 0);
 	ck_assert_int_eq(fv[2].i, 900);		/* ttl_seconds */
 	ck_assert_int_eq(fv[4].i, 0);		/* allow_split: false */
-	ck_assert_int_eq(run(&schema_reserve, "{"type":"cart","items":["
-	    "{"sku":"A-1","quantity":1,"location":"main main"}]}",
+	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
+	    "{\"sku\":\"A-1\",\"quantity\":1,\"location\":\"main main\"}]}",
 	    fv), HF_E_REQ_FIELD);
 	ck_assert_str_eq(field, "items[0].location");
 	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
