@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core'
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
+import { registerPlaces } from './places.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -381,6 +382,9 @@ test('apache_smoke', async (page) => {
   await page.goto(`${APACHE}/?q=${state.word}`)
   await page.locator(`[data-sku="${state.patronProduct.sku}"] [data-test="availability"]`).getByText('Available: 5').waitFor()
 }, { shot: 'apache_catalog' })
+
+// stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
+registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 
 // ------------------------------------------------------------ runner
 

@@ -1,0 +1,158 @@
+// Browser tests of the stock-per-location views (issue 17): locations,
+// stock per location, transfers, stocktakes, stock at a date and the CSV
+// import. Registered by run.mjs, which passes its helpers in `h`; each test
+// acts in the console and asserts what the page shows, then the API state.
+//
+// Every test signs in as its own admin (created in setupPlaces through
+// the API), so the per-e-mail login limit is never near.
+
+export function registerPlaces(test, h) {
+  const { api, fill, confirmBox, signIn, snap, text, until, state, BASE, RUN } = h
+  const enc = encodeURIComponent
+
+  // pick the option of an Element Plus select whose text contains `what`
+  async function pick(page, testId, what) {
+    await page.locator(`[data-test="${testId}"]`).first().click()
+    const opt = page.locator('.el-select-dropdown__item:visible').filter({ hasText: what }).first()
+    await opt.click()
+  }
+
+  // a fresh admin of this run, signed in in the page
+  async function asAdmin(page, tag) {
+    const u = { email: `${tag}-${RUN}@example.test`, password: `${tag}-${RUN}-pw` }
+    await api('POST', '/users', { token: state.token, body: { ...u, role: 'admin', display_name: `Stock ${tag}` } })
+    await signIn(page, BASE, u.email, u.password)
+    return u
+  }
+
+  const idem = (what) => ({ 'Idempotency-Key': `brw-${RUN}-${what}` })
+  const stock = (sku) => api('GET', `/stock/${enc(sku)}`)
+  const place = (s, code) => (s.locations || []).find((l) => l.location.toLowerCase() === code.toLowerCase()) ||
+    { on_hand: 0, reserved: 0, available: 0 }
+  async function reconciled(sku) {
+    const r = await api('GET', `/stock/${enc(sku)}/reconcile`, { token: state.token })
+    if (!r.ok) throw new Error(`reconcile of ${sku}: ${JSON.stringify(r)}`)
+  }
+  async function newLocation(code, name, extra = {}) {
+    return api('POST', '/locations', { token: state.token, body: { code, name, ...extra } })
+  }
+  h.pick = pick
+  h.asAdmin = asAdmin
+  h.reconciled = reconciled
+  h.newLocation = newLocation
+
+  test('locations_create_edit_deactivate', async (page) => {
+    const code = `BL${RUN}`
+    // other users' text is hostile: rendered as text, never as markup
+    const hostile = `<img src=x onerror="window.__xss=1">East ${RUN}`
+    await asAdmin(page, 'loc')
+    await page.goto(`${BASE}/desk/locations`)
+    await page.locator('[data-test="locations-table"] [data-test="loc-link-main"]').waitFor()
+    await page.locator('[data-test="new-location"]').click()
+    await fill(page, 'loc-code', code)
+    await fill(page, 'loc-name', hostile)
+    await page.locator('[data-test="loc-kind-store"]').click()
+    await fill(page, 'loc-priority', '50')
+    await page.locator('[data-test="loc-submit"]').click()
+    await until(async () => (await text(page, `[data-test="loc-name-${code}"]`)) === hostile, 'the new location listed with its name as text')
+    if (await page.evaluate(() => window.__xss)) throw new Error('a location name ran as markup')
+    if (await page.locator('[data-test="locations-table"] img').count()) throw new Error('a location name made an <img>')
+    let l = await api('GET', `/locations/${code}`)
+    if (l.name !== hostile || l.kind !== 'store' || l.priority !== 50 || !l.is_active) throw new Error(`created: ${JSON.stringify(l)}`)
+
+    // the same code in another case is taken: the API's words in the dialog
+    await page.locator('[data-test="new-location"]').click()
+    await fill(page, 'loc-code', code.toLowerCase())
+    await fill(page, 'loc-name', 'twin')
+    await page.locator('[data-test="loc-submit"]').click()
+    const err = await text(page, '[data-test="loc-error"]')
+    if (!/taken|exists|already/i.test(err)) throw new Error(`duplicate code: "${err}"`)
+    await page.locator('.el-dialog').getByRole('button', { name: 'Cancel' }).click()
+
+    // edit: name, kind
+    await page.locator(`[data-test="loc-edit-${code}"]`).click()
+    await fill(page, 'loc-name', `East pickup ${RUN}`)
+    await page.locator('[data-test="loc-kind-pickup"]').click()
+    await page.locator('[data-test="loc-submit"]').click()
+    await until(async () => (await text(page, `[data-test="loc-name-${code}"]`)) === `East pickup ${RUN}`, 'the new name')
+    l = await api('GET', `/locations/${code}`)
+    if (l.name !== `East pickup ${RUN}` || l.kind !== 'pickup' || l.priority !== 50) throw new Error(`edited: ${JSON.stringify(l)}`)
+
+    // a location that holds units cannot be deactivated (LOC_005)
+    const sku = `BRW-LC-${RUN}`
+    await api('POST', '/products', { token: state.token, body: { sku, name: `Loc item ${RUN}` } })
+    await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('loc-restock'), body: { quantity: 3, location: code } })
+    await page.locator(`[data-test="loc-deactivate-${code}"]`).click()
+    await confirmBox(page, `Deactivate ${code}`)
+    await page.locator('.el-message--error').getByText('still holds 3 units').waitFor()
+    if (!(await api('GET', `/locations/${code}`)).is_active) throw new Error('deactivated while holding units')
+    // emptied, it can
+    await api('POST', `/stock/${sku}/deduct`, { token: state.token, headers: idem('loc-deduct'), body: { quantity: 3, location: code } })
+    await page.locator(`[data-test="loc-deactivate-${code}"]`).click()
+    await confirmBox(page, `Deactivate ${code}`)
+    await page.locator(`[data-test="loc-state-${code}"]`).getByText('inactive').waitFor()
+    l = await api('GET', `/locations/${code}`)
+    if (l.is_active) throw new Error('still active after deactivate')
+    await snap(page, 'locations_list')
+    // and back
+    await page.locator(`[data-test="loc-activate-${code}"]`).click()
+    await confirmBox(page, `Activate ${code}`)
+    await page.locator(`[data-test="loc-state-${code}"]`).getByText('active').waitFor()
+    if (!(await api('GET', `/locations/${code}`)).is_active) throw new Error('not active after activate')
+    await reconciled(sku)
+  }, { shot: 'locations_done' })
+
+  test('stock_per_location', async (page) => {
+    const code = `SP${RUN}`
+    const sku = `BRW-SP-${RUN}`
+    await newLocation(code, `Shop ${RUN}`, { kind: 'store' })
+    await api('POST', '/products', { token: state.token, headers: idem('sp-create'), body: { sku, name: `Per place ${RUN}`, initial_quantity: 5 } })
+    await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('sp-restock'), body: { quantity: 4, location: code } })
+    await asAdmin(page, 'spl')
+    // the exact look-up shows the SKU's breakdown
+    await page.goto(`${BASE}/desk/stock?sku=${enc(sku)}`)
+    const row = (c) => page.locator(`[data-test="place-${sku}-${c}"]`)
+    await row(code).waitFor()
+    const cells = async (c) => (await row(c).locator('td.num').allInnerTexts()).map((x) => x.trim()).join(' ')
+    await until(async () => (await cells('main')) === '5 0 5', 'main 5 0 5')
+    await until(async () => (await cells(code)) === '4 0 4', `${code} 4 0 4`)
+    await until(async () => (await text(page, `[data-test="available-${sku}"]`)) === '9', 'available 9 in all')
+
+    // deduct 3 at the shop, from its own row
+    await page.locator(`[data-test="deduct-${sku}-${code}"]`).click()
+    await fill(page, 'action-quantity', '3')
+    await fill(page, 'action-reason', 'sold at the shop')
+    await page.locator('[data-test="action-submit"]').click()
+    await confirmBox(page, `Take 3 out of ${sku} at ${code} (on hand 4 → 1)`)
+    await until(async () => (await cells(code)) === '1 0 1', `${code} 1 0 1 after the deduct`)
+    await until(async () => (await text(page, `[data-test="available-${sku}"]`)) === '6', 'available 6 in all')
+
+    // restock 2 at the shop from the SKU's row, choosing the location
+    await page.locator(`[data-test="restock-${sku}"]`).click()
+    await pick(page, 'action-location', code)
+    await fill(page, 'action-quantity', '2')
+    await page.locator('[data-test="action-submit"]').click()
+    await confirmBox(page, `Add 2 to ${sku} at ${code} (on hand 1 → 3)`)
+    await until(async () => (await cells(code)) === '3 0 3', `${code} 3 0 3 after the restock`)
+    await snap(page, 'stock_per_location')
+
+    // the API agrees, the ledger names the location, reconcile is clean
+    const s = await stock(sku)
+    if (s.on_hand !== 8 || place(s, 'main').on_hand !== 5 || place(s, code).on_hand !== 3) throw new Error(`stock: ${JSON.stringify(s)}`)
+    const led = await api('GET', `/ledger?sku=${enc(sku)}`, { token: state.token })
+    const moves = led.items.filter((x) => x.location && x.location.toLowerCase() === code.toLowerCase()).map((x) => `${x.type}${x.on_hand_delta}`)
+    if (moves.join(',') !== 'restock2,deduct-3,restock4') throw new Error(`ledger at ${code}: ${moves.join(',')}`)
+    await reconciled(sku)
+
+    // the ledger page shows the location of each row
+    await page.goto(`${BASE}/desk/ledger?sku=${enc(sku)}`)
+    await until(async () => (await page.locator('[data-test="ledger-table"] tbody tr').count()) === 4, '4 ledger rows')
+    const first = (await page.locator('[data-test="ledger-table"] tbody tr').first().innerText()).replace(/\s+/g, ' ')
+    if (!first.includes(code)) throw new Error(`ledger row without its location: "${first}"`)
+
+    // the location's page lists the stock there
+    await page.goto(`${BASE}/desk/locations/${enc(code)}`)
+    await page.locator('[data-test="location-title"]').getByText(`Shop ${RUN}`).waitFor()
+    await until(async () => (await text(page, `[data-test="here-available-${sku}"]`)) === '3', `3 available at ${code}`)
+  }, { shot: 'location_stock' })
+}
