@@ -58,7 +58,7 @@ export function parseLines(text, { allowZero = false } = {}) {
       bad.push({ line: i + 1, text: s })
       return
     }
-    lines.push({ sku: m[1], quantity: q })
+    lines.push({ sku: m[1], quantity: q, line: i + 1 })
   })
   return { lines, bad }
 }
@@ -87,4 +87,51 @@ export function placeOf(row, code, data = {}) {
     return { location: code, on_hand: p.on_hand, reserved: p.reserved, available: p.available }
   }
   return null
+}
+
+// CSV text (RFC 4180: commas, "quoted" fields with "" inside, CRLF or LF)
+// into rows of fields, each with its line number (1-based, the line it
+// starts on), so a report can point at the spreadsheet's line.
+export function parseCsv(text) {
+  const rows = []
+  let row = []
+  let field = ''
+  let quoted = false
+  let line = 1
+  let start = 1
+  const s = String(text || '').replace(/^\ufeff/, '')
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]
+    if (quoted) {
+      if (c === '"' && s[i + 1] === '"') { field += '"'; i++ } else if (c === '"') quoted = false
+      else { if (c === '\n') line++; field += c }
+    } else if (c === '"') quoted = true
+    else if (c === ',') { row.push(field); field = '' } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && s[i + 1] === '\n') i++
+      row.push(field)
+      rows.push({ line: start, fields: row })
+      row = []
+      field = ''
+      line++
+      start = line
+    } else field += c
+  }
+  if (field !== '' || row.length) { row.push(field); rows.push({ line: start, fields: row }) }
+  return rows.filter((r) => r.fields.some((f) => f.trim() !== ''))
+}
+
+// A count sheet from CSV: "sku,counted" (a header line is optional),
+// into {lines, bad: [{line, text, why}]}.
+export function countSheetFromCsv(text) {
+  const lines = []
+  const bad = []
+  parseCsv(text).forEach((r, i) => {
+    const [sku = '', counted = ''] = r.fields.map((f) => f.trim())
+    if (i === 0 && /^sku$/i.test(sku)) return
+    const q = Number(counted)
+    if (!sku) bad.push({ line: r.line, text: r.fields.join(','), why: 'no SKU' })
+    else if (!/^\d+$/.test(counted) || !Number.isSafeInteger(q)) bad.push({ line: r.line, text: r.fields.join(','), why: 'the count is not a whole number of 0 or more' })
+    else lines.push({ sku, counted: q, line: r.line })
+  })
+  return { lines, bad }
 }
