@@ -60,6 +60,7 @@ HEADERS = {
     "db_orders.h": "db",
     "db_outbox.h": "db",
     "db_system.h": "db",
+    "db_stocktakes.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -68,6 +69,7 @@ HEADERS = {
     "orders.h": "svc",
     "outbox.h": "svc",
     "backup.h": "svc",
+    "stocktakes.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

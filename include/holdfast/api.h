@@ -92,6 +92,17 @@ void	api_location_get(struct http_request *);
 void	api_location_create(struct http_request *);
 void	api_location_patch(struct http_request *);
 
+/* stocktakes.c (issue 17, item 4) */
+#define API_STOCKTAKE_LINES_MAX	10000	/* lines in one count sheet */
+extern const struct body_schema	schema_stocktake_start,
+				schema_stocktake_counts;
+void	api_stocktakes_list(struct http_request *);
+void	api_stocktake_get(struct http_request *);
+void	api_stocktake_start(struct http_request *);
+void	api_stocktake_counts(struct http_request *);
+void	api_stocktake_post(struct http_request *);
+void	api_stocktake_cancel(struct http_request *);
+
 /* products.c, stock.c, reservations.c, ledger.c */
 /* caps that keep a page of 100 products in one request's memory */
 #define API_DESCRIPTION_MAX	16384	/* bytes */

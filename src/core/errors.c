@@ -97,6 +97,8 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_STK_STATE] = { 409, "STK_001", "stocktake is not open" },
 	[HF_E_STK_OPEN] = { 409, "STK_002",
 	    "the location already has an open stocktake" },
+	[HF_E_STK_RESERVED] = { 409, "STK_003",
+	    "the count would leave fewer units than are reserved" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },

@@ -20,6 +20,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_metrics,
 	db_sql_set_orders,
 	db_sql_set_outbox,
+	db_sql_set_stocktakes,
 	db_sql_set_system,
 	NULL
 };

@@ -30,6 +30,7 @@ extern struct db_sql *const	db_sql_set_locations[];
 extern struct db_sql *const	db_sql_set_metrics[];
 extern struct db_sql *const	db_sql_set_orders[];
 extern struct db_sql *const	db_sql_set_outbox[];
+extern struct db_sql *const	db_sql_set_stocktakes[];
 extern struct db_sql *const	db_sql_set_system[];
 extern struct db_sql *const *const	db_sql_sets[];
 
