@@ -155,4 +155,120 @@ export function registerPlaces(test, h) {
     await page.locator('[data-test="location-title"]').getByText(`Shop ${RUN}`).waitFor()
     await until(async () => (await text(page, `[data-test="here-available-${sku}"]`)) === '3', `3 available at ${code}`)
   }, { shot: 'location_stock' })
+
+  test('stocktake_frozen_csv_post', async (page) => {
+    const code = `ST${RUN}`
+    const a = `BRW-STA-${RUN}`
+    const b = `BRW-STB-${RUN}`
+    await newLocation(code, `Counted ${RUN}`)
+    for (const [sku, q] of [[a, 10], [b, 4]]) {
+      await api('POST', '/products', { token: state.token, body: { sku, name: `Counted ${sku}` } })
+      await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem(`st-${sku}`), body: { quantity: q, location: code } })
+    }
+    await asAdmin(page, 'stk')
+    await page.goto(`${BASE}/desk/stocktakes`)
+    await page.locator('[data-test="new-stocktake"]').click()
+    await pick(page, 'stk-location', code)
+    await page.locator('[data-test="stk-freeze"]').click()
+    await fill(page, 'stk-note', `shelf count ${RUN}`)
+    await page.locator('[data-test="stk-submit"]').click()
+    await confirmBox(page, `Freeze ${code}`)
+    await page.waitForURL(/\/desk\/stocktakes\/\d+$/)
+    const id = Number(page.url().split('/').pop())
+    await page.locator('[data-test="stk-title"]').getByText(`Stocktake #${id} at ${code}`).waitFor()
+    // frozen: a write there is refused
+    const loc = await api('GET', `/locations/${code}`)
+    if (loc.frozen_by !== id) throw new Error(`frozen_by ${loc.frozen_by}, expected ${id}`)
+    const refused = await fetch(`${BASE}/api/v1/stock/${a}/restock`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${state.token}`, 'Idempotency-Key': `brw-${RUN}-frozen` },
+      body: JSON.stringify({ quantity: 1, location: code }),
+    }).then((r) => r.json())
+    if (refused.error !== 'LOC_002') throw new Error(`restock at a frozen location: ${JSON.stringify(refused)}`)
+
+    // one line typed, the rest from a CSV file with two bad rows
+    await page.locator('[data-test="sheet-add"]').click()
+    await fill(page, 'sheet-sku-0', a)
+    await fill(page, 'sheet-counted-0', '8')
+    const csv = `sku,counted\n${b},6\n${a.toLowerCase()}x,-1\n"quoted, SKU"\n`
+    await page.locator('[data-test="sheet-file"]').setInputFiles({ name: 'count.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    await page.locator('[data-test="sheet-bad-3"]').getByText('line 3: the count is not a whole number').waitFor()
+    await page.locator('[data-test="sheet-bad-4"]').getByText('line 4:').waitFor()
+    await page.locator('[data-test="sheet-unsaved"]').waitFor()
+    await page.locator('[data-test="sheet-save"]').click()
+    // the variance review: against the stock at the start
+    const cell = (what, sku) => text(page, `[data-test="review-${what}-${sku}"]`)
+    await until(async () => (await cell('variance', a)) === '-2', `${a} variance -2`)
+    if ((await cell('expected', a)) !== '10' || (await cell('counted', a)) !== '8') throw new Error(`${a} review`)
+    if ((await cell('expected', b)) !== '4' || (await cell('counted', b)) !== '6' || (await cell('variance', b)) !== '+2') throw new Error(`${b} review`)
+    await page.locator('[data-test="stk-summary"]').getByText('2 counted, 2 differ (+2 / −2 units)').waitFor()
+    await snap(page, 'stocktake_review')
+    let t = await api('GET', `/stocktakes/${id}`, { token: state.token })
+    if (t.status !== 'open' || t.lines.length !== 2) throw new Error(`saved sheet: ${JSON.stringify(t)}`)
+
+    // post: two adjust rows, the location thawed
+    await page.locator('[data-test="stk-post"]').click()
+    await confirmBox(page, `Post stocktake #${id} at ${code}: 2 lines differ (+2 / −2 units)`)
+    await page.locator('[data-test="stk-state"]').getByText('posted').waitFor()
+    await page.locator(`[data-test="review-ledger-${a}"]`).waitFor()
+    t = await api('GET', `/stocktakes/${id}`, { token: state.token })
+    if (t.status !== 'posted') throw new Error(`status ${t.status}`)
+    const sa = await stock(a)
+    const sb = await stock(b)
+    if (place(sa, code).on_hand !== 8 || place(sb, code).on_hand !== 6) throw new Error(`after the post: ${a} ${place(sa, code).on_hand}, ${b} ${place(sb, code).on_hand}`)
+    const led = await api('GET', `/ledger?sku=${enc(a)}&type=adjust`, { token: state.token })
+    if (!led.items.some((x) => x.on_hand_delta === -2 && String(x.reason).includes(`stocktake ${id}`))) throw new Error(`no adjust row naming stocktake ${id}: ${JSON.stringify(led.items)}`)
+    if ((await api('GET', `/locations/${code}`)).frozen_by) throw new Error('still frozen after the post')
+    await reconciled(a)
+    await reconciled(b)
+  }, { shot: 'stocktake_posted' })
+
+  test('stocktake_moves_kept_and_cancel', async (page) => {
+    const code = `SU${RUN}`
+    const sku = `BRW-SU-${RUN}`
+    await newLocation(code, `Open shelf ${RUN}`)
+    await api('POST', '/products', { token: state.token, body: { sku, name: `Moving ${RUN}` } })
+    await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('su-restock'), body: { quantity: 7, location: code } })
+    await asAdmin(page, 'stu')
+    await page.goto(`${BASE}/desk/stocktakes?location=${enc(code)}`)
+    await page.locator('[data-test="new-stocktake"]').click()
+    // the filter's location is the dialog's first choice; no freeze
+    await page.locator('[data-test="stk-submit"]').click()
+    await page.waitForURL(/\/desk\/stocktakes\/\d+$/)
+    const id = Number(page.url().split('/').pop())
+    if ((await api('GET', `/locations/${code}`)).frozen_by) throw new Error('frozen without asking')
+    // a sale while the count runs: 7 -> 5 on the shelf, counted 6 at start
+    await api('POST', `/stock/${sku}/deduct`, { token: state.token, headers: idem('su-deduct'), body: { quantity: 2, location: code } })
+    await fill(page, 'sheet-paste', `${sku} 6\nnot a line\n`)
+    await page.locator('[data-test="sheet-paste-add"]').click()
+    await page.locator('[data-test="sheet-bad-2"]').getByText('line 2: not "SKU count"').waitFor()
+    await page.locator('[data-test="sheet-save"]').click()
+    await until(async () => (await text(page, `[data-test="review-variance-${sku}"]`)) === '-1', 'variance -1 against the start (7)')
+    await page.locator('[data-test="stk-post"]').click()
+    await confirmBox(page, '1 line differ')
+    await page.locator('[data-test="stk-state"]').getByText('posted').waitFor()
+    // the count found one missing; the sale made after the start is kept
+    const s = await stock(sku)
+    if (place(s, code).on_hand !== 4) throw new Error(`on hand at ${code}: ${place(s, code).on_hand}, expected 7 - 2 - 1 = 4`)
+    await reconciled(sku)
+    // another, cancelled: nothing moves
+    await page.goto(`${BASE}/desk/stocktakes?location=${enc(code)}`)
+    await page.locator('[data-test="new-stocktake"]').click()
+    await page.locator('[data-test="stk-submit"]').click()
+    await page.waitForURL((u) => /\/desk\/stocktakes\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${id}`))
+    const id2 = Number(page.url().split('/').pop())
+    await fill(page, 'sheet-paste', `${sku} 0`)
+    await page.locator('[data-test="sheet-paste-add"]').click()
+    await page.locator('[data-test="sheet-save"]').click()
+    await until(async () => (await text(page, `[data-test="review-variance-${sku}"]`)) === '-4', 'variance -4')
+    await page.locator('[data-test="stk-cancel"]').click()
+    await confirmBox(page, `Cancel stocktake #${id2}`)
+    await page.locator('[data-test="stk-state"]').getByText('cancelled').waitFor()
+    if ((await api('GET', `/stocktakes/${id2}`, { token: state.token })).status !== 'cancelled') throw new Error('not cancelled')
+    if (place(await stock(sku), code).on_hand !== 4) throw new Error('a cancelled stocktake moved stock')
+    // the list shows both
+    await page.goto(`${BASE}/desk/stocktakes?location=${enc(code)}`)
+    await page.locator(`[data-test="stk-status-${id}"]`).getByText('posted').waitFor()
+    await page.locator(`[data-test="stk-status-${id2}"]`).getByText('cancelled').waitFor()
+    await reconciled(sku)
+  }, { shot: 'stocktakes_list' })
 }
