@@ -135,3 +135,5 @@ export function countSheetFromCsv(text) {
   })
   return { lines, bad }
 }
+
+export const XFER_TYPE = { in_transit: 'warning', received: 'success', closed: 'info' }
