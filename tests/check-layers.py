@@ -61,6 +61,7 @@ HEADERS = {
     "db_outbox.h": "db",
     "db_system.h": "db",
     "db_stocktakes.h": "db",
+    "db_transfers.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -70,6 +71,7 @@ HEADERS = {
     "outbox.h": "svc",
     "backup.h": "svc",
     "stocktakes.h": "svc",
+    "transfers.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

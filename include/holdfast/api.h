@@ -102,6 +102,14 @@ void	api_stocktake_start(struct http_request *);
 void	api_stocktake_counts(struct http_request *);
 void	api_stocktake_post(struct http_request *);
 void	api_stocktake_cancel(struct http_request *);
+/* transfers.c (issue 17) */
+extern const struct body_schema	schema_transfer, schema_transfer_receive,
+				schema_transfer_close;
+void	api_transfers_list(struct http_request *);
+void	api_transfer_get(struct http_request *);
+void	api_transfer_create(struct http_request *);
+void	api_transfer_receive(struct http_request *);
+void	api_transfer_close(struct http_request *);
 
 /* products.c, stock.c, reservations.c, ledger.c */
 /* caps that keep a page of 100 products in one request's memory */
@@ -144,7 +152,7 @@ void	api_categories(struct http_request *);
 
 /* loans.c, holds.c, stats_lending.c (issue 6, library) */
 struct loan;
-extern const struct body_schema	schema_loan, schema_hold;
+extern const struct body_schema	schema_loan, schema_hold, schema_loan_return;
 json_object *api_loan_json(struct http_request *, const struct loan *);
 struct lend_filter;
 int	api_lend_filter(struct http_request *, const char *const *,

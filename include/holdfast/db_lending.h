@@ -57,8 +57,8 @@ struct loan {
 struct hold {
 	uint64_t	 id, user_id;
 	const char	*sku, *name;
-	const char	*status;	/* waiting, ready, collected, cancelled,
-					   expired */
+	const char	*status;	/* waiting, in_transit, ready,
+					   collected, cancelled, expired */
 	long long	 reservation_id, loan_id;	/* HF_NULL_INT: none */
 	const char	*ready_at, *pickup_until, *created_at, *ended_at;
 	uint64_t	 product_id;
@@ -66,6 +66,12 @@ struct hold {
 					   HF_NULL_INT */
 	int		 pickup_passed;	/* db_sql_hold_lock: pickup_until
 					   has passed */
+	/* the branch it is picked up at (0, NULL: where the copy is), and
+	 * the last transfer that carried its copy there (HF_NULL_INT: none;
+	 * 010_transfers.sql) */
+	uint64_t	 pickup_location_id;
+	const char	*pickup_location;
+	long long	 transfer_id;
 };
 
 /* db_sql_hold_reservation_lock: the `hold` reservation of a ready hold */
@@ -144,7 +150,8 @@ extern struct db_sql	db_sql_loan_renew;
 /* DB_OPT user_id, status, sku [, limit, offset] -> struct loan / count */
 extern struct db_sql	db_sql_loans_list, db_sql_loans_count;
 
-/* user_id, product_id -> insert_id (duplicate: already holding) */
+/* user_id, product_id, pickup_location_id (NULL: none) -> insert_id
+ * (duplicate: already holding) */
 extern struct db_sql	db_sql_hold_insert;
 /* id -> struct hold */
 extern struct db_sql	db_sql_hold_by_id;
@@ -153,7 +160,8 @@ extern struct db_sql	db_sql_hold_by_id;
 extern struct db_sql	db_sql_hold_lock;
 /* reservation id -> struct hold_reservation (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_reservation_lock;
-/* product_id -> struct lend_id of the first waiting hold (FOR UPDATE) */
+/* product_id -> struct hold (id, pickup_location_id) of the first
+ * waiting hold (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_head_lock;
 /* product_id -> count of waiting holds */
 extern struct db_sql	db_sql_holds_waiting_of;
@@ -163,9 +171,10 @@ extern struct db_sql	db_sql_holds_waiting_lock;
 /* reservation_id -> struct lend_id of the ready hold it sets a unit
  * aside for (FOR UPDATE) */
 extern struct db_sql	db_sql_hold_of_reservation;
-/* reservation_id, reservation_id, id -> affected */
+/* reservation_id, reservation_id, id -> affected (waiting or in_transit) */
 extern struct db_sql	db_sql_hold_set_ready;
-/* status (cancelled, expired), id -> affected */
+/* status (cancelled, expired), id -> affected (waiting, in_transit or
+ * ready) */
 extern struct db_sql	db_sql_hold_end;
 /* loan_id, id -> affected */
 extern struct db_sql	db_sql_hold_collect;

@@ -27,6 +27,8 @@ struct svc_ctx;
 struct loan_req {
 	uint64_t	  user_id;	/* 0: the caller */
 	const char	**skus;		/* one unit per line */
+	const char	**locations;	/* per line, NULL: allocation (or
+					   NULL for every line) */
 	size_t		  n;		/* 1 to 100 (the request schema) */
 };
 
@@ -79,6 +81,8 @@ int	 svc_loans_list(struct svc_ctx *, const struct lend_filter *,
 int	 svc_loan_get(struct svc_ctx *, uint64_t id, struct loan *);
 int	 svc_loan_return(struct svc_ctx *, uint64_t id, struct idem *,
 	    struct loan *);
+int	 svc_loan_return_at(struct svc_ctx *, uint64_t id, const char *at,
+	    struct idem *, struct loan *);
 int	 svc_loan_renew(struct svc_ctx *, uint64_t id, struct idem *,
 	    struct loan *);
 
@@ -90,7 +94,7 @@ int	 svc_stats_categories(struct svc_ctx *, const char *from_day,
 
 /* holds.c */
 int	 svc_hold_create(struct svc_ctx *, const char *sku, uint64_t user_id,
-	    struct idem *, struct hold *);
+	    const char *pickup, struct idem *, struct hold *);
 int	 svc_holds_list(struct svc_ctx *, const struct lend_filter *,
 	    struct hold **, size_t *, long long *);
 int	 svc_hold_get(struct svc_ctx *, uint64_t id, struct hold *);

@@ -7,16 +7,19 @@
 #include "holdfast/api.h"
 #include "holdfast/lending.h"
 
-static const char *const statuses[] = { "waiting", "ready", "collected",
-    "cancelled", "expired", NULL };
+static const char *const statuses[] = { "waiting", "in_transit", "ready",
+    "collected", "cancelled", "expired", NULL };
 
-enum { HD_SKU, HD_USER };
+enum { HD_SKU, HD_USER, HD_PICKUP };
 
 static const struct field f_hold[] = {
 	[HD_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 1, 64, NULL, NULL,
 	    NULL },
 	[HD_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, 1LL << 53, NULL,
 	    NULL, NULL },
+	/* a location code: the copy travels there (issue 17) */
+	[HD_PICKUP] = { "pickup_location", FIELD_SKU, FIELD_NULLABLE, 1,
+	    API_LOCATION_MAX, NULL, NULL, NULL },
 };
 
 const struct body_schema schema_hold = SCHEMA(f_hold);
@@ -35,6 +38,8 @@ static const struct hf_field hold_fields[] = {
 	HF_FIELD(struct hold, pickup_until, HF_K_STR),
 	HF_FIELD(struct hold, created_at, HF_K_STR),
 	HF_FIELD(struct hold, ended_at, HF_K_STR),
+	HF_FIELD(struct hold, pickup_location, HF_K_STR),
+	HF_FIELDF(struct hold, transfer_id, HF_K_INT, HF_F_NULL),
 };
 
 static json_object *
@@ -67,7 +72,9 @@ api_hold_create(struct http_request *req)
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
 		return;
 	api_idem_finish(req, &ctx, &idem, &render,
-	    svc_hold_create(&ctx, fv[HD_SKU].s, user_id, &idem, &h));
+	    svc_hold_create(&ctx, fv[HD_SKU].s, user_id,
+	    fv[HD_PICKUP].present && !fv[HD_PICKUP].null ? fv[HD_PICKUP].s :
+	    NULL, &idem, &h));
 }
 
 void

@@ -13,9 +13,14 @@
 static const char *const statuses[] = { "active", "overdue", "returned",
     NULL };
 
-/* A line of a loan: {sku}, one unit (any other field is REQ_009). */
+/* A line of a loan: {sku, location?}, one unit (any other field is
+ * REQ_009); no location: allocation chooses. */
+enum { LL_SKU, LL_LOC };
+
 static const struct field f_loan_line[] = {
-	{ "sku", FIELD_SKU, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+	[LL_SKU] = { "sku", FIELD_SKU, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+	[LL_LOC] = { "location", FIELD_SKU, FIELD_NULLABLE, 1,
+	    API_LOCATION_MAX, NULL, NULL, NULL },
 };
 
 static const struct body_schema schema_loan_line = SCHEMA(f_loan_line);
@@ -31,6 +36,15 @@ static const struct field f_loan[] = {
 
 const struct body_schema schema_loan = SCHEMA(f_loan);
 
+/* POST /loans/{id}/return: where it came back (default: where it went
+ * out) */
+static const struct field f_loan_return[] = {
+	{ "location", FIELD_SKU, FIELD_NULLABLE, 1, API_LOCATION_MAX, NULL,
+	    NULL, NULL },
+};
+
+const struct body_schema schema_loan_return = SCHEMA(f_loan_return);
+
 /* A loan object (docs/internals.md, the lending contract). */
 static const struct hf_field loan_fields[] = {
 	HF_FIELD(struct loan, id, HF_K_U64),
@@ -43,6 +57,7 @@ static const struct hf_field loan_fields[] = {
 	HF_FIELD(struct loan, renewals, HF_K_INT),
 	HF_FIELD(struct loan, renewals_left, HF_K_INT),
 	HF_FIELD(struct loan, created_at, HF_K_STR),
+	HF_FIELD(struct loan, location, HF_K_STR),
 };
 
 json_object *
@@ -81,20 +96,27 @@ one_json(struct http_request *req, void *arg)
 	return api_loan_json(req, arg);
 }
 
-/* The SKUs of the lines the schema passed (schema_loan_line). */
+/* The SKUs and locations of the lines the schema passed
+ * (schema_loan_line). */
 static int
 loan_skus(struct http_request *req, const struct field_value *items,
-    const char ***out, size_t *n)
+    struct loan_req *in)
 {
 	size_t	i;
 
-	*n = (size_t)items->i;
-	if ((*out = arena_calloc(req->arena, *n + 1, sizeof(**out))) == NULL) {
+	in->n = (size_t)items->i;
+	in->skus = arena_calloc(req->arena, in->n + 1, sizeof(*in->skus));
+	in->locations = arena_calloc(req->arena, in->n + 1,
+	    sizeof(*in->locations));
+	if (in->skus == NULL || in->locations == NULL) {
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	for (i = 0; i < *n; i++)
-		(*out)[i] = items->items[i][0].s;
+	for (i = 0; i < in->n; i++) {
+		in->skus[i] = items->items[i][LL_SKU].s;
+		if (!items->items[i][LL_LOC].null)
+			in->locations[i] = items->items[i][LL_LOC].s;
+	}
 	return 0;
 }
 
@@ -112,7 +134,7 @@ api_loans_create(struct http_request *req)
 	memset(&out, 0, sizeof(out));
 	if (fv[LN_USER].present && !fv[LN_USER].null)
 		in.user_id = (uint64_t)fv[LN_USER].i;
-	if (loan_skus(req, &fv[LN_ITEMS], &in.skus, &in.n) != 0)
+	if (loan_skus(req, &fv[LN_ITEMS], &in) != 0)
 		return;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
@@ -233,7 +255,21 @@ loan_action(struct http_request *req,
 void
 api_loan_return(struct http_request *req)
 {
-	loan_action(req, svc_loan_return);
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct loan		 l;
+	struct idem		 idem;
+	struct api_render	 render = { req, 200, one_json, &l };
+	uint64_t		 id;
+
+	if (api_id_arg(req, 0, &id) != 0)
+		return;
+	memset(&l, 0, sizeof(l));
+	api_ctx(req, &ctx);
+	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
+		return;
+	api_idem_finish(req, &ctx, &idem, &render, svc_loan_return_at(&ctx, id,
+	    fv[0].present && !fv[0].null ? fv[0].s : NULL, &idem, &l));
 }
 
 void

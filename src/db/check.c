@@ -22,6 +22,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_outbox,
 	db_sql_set_stocktakes,
 	db_sql_set_system,
+	db_sql_set_transfers,
 	NULL
 };
 

@@ -35,7 +35,12 @@
 	", " DB_ISO_AS("h.pickup_until", "pickup_until") ", " \
 	DB_ISO_AS("h.created_at", "created_at") ", " \
 	DB_ISO_AS("h.ended_at", "ended_at") ", h.product_id, " \
-	HOLD_POSITION " AS position"
+	HOLD_POSITION " AS position, " \
+	"COALESCE(h.pickup_location_id, 0) AS pickup_location_id, " \
+	"(SELECT lo.code FROM locations lo " \
+	"WHERE lo.id = h.pickup_location_id) AS pickup_location, " \
+	"(SELECT MAX(t.id) FROM transfers t WHERE t.hold_id = h.id) " \
+	"AS transfer_id"
 
 #define HOLD_WHERE "WHERE (? IS NULL OR h.user_id = ?) " \
 	"AND (? IS NULL OR h.status = ?) AND (? IS NULL OR p.sku = ?) "
@@ -90,6 +95,14 @@ static const struct hf_field hold_map[] = {
 	HF_FIELD(struct hold, ended_at, HF_K_STR),
 	HF_FIELD(struct hold, product_id, HF_K_U64),
 	HF_FIELDF(struct hold, position, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct hold, pickup_location_id, HF_K_U64),
+	HF_FIELD(struct hold, pickup_location, HF_K_STR),
+	HF_FIELDF(struct hold, transfer_id, HF_K_INT, HF_F_NULL),
+};
+/* db_sql_hold_head_lock: the first in line and where it picks up */
+static const struct hf_field hold_head_map[] = {
+	HF_FIELD(struct hold, id, HF_K_U64),
+	HF_FIELD(struct hold, pickup_location_id, HF_K_U64),
 };
 
 static const struct hf_field hold_lock_map[] = {
@@ -183,7 +196,8 @@ struct db_sql db_sql_loans_count = DB_SQL_COUNT(
 /* --- holds ------------------------------------------------------------ */
 
 struct db_sql db_sql_hold_insert = DB_SQL(
-    "INSERT INTO holds (user_id, product_id) VALUES (?, ?)");
+    "INSERT INTO holds (user_id, product_id, pickup_location_id) "
+    "VALUES (?, ?, ?)");
 struct db_sql db_sql_hold_by_id = DB_SQL_MAP(
     "SELECT " HOLD_COLS " FROM holds h JOIN products p "
     "ON p.id = h.product_id WHERE h.id = ?", hold_map, struct hold);
@@ -202,8 +216,10 @@ struct db_sql db_sql_hold_reservation_lock = DB_SQL_MAP(
     struct hold_reservation);
 /* ix_holds_queue (product_id, status, created_at): the head of the queue */
 struct db_sql db_sql_hold_head_lock = DB_SQL_MAP(
-    "SELECT id FROM holds WHERE product_id = ? AND status = 'waiting' "
-    "ORDER BY created_at, id LIMIT 1 FOR UPDATE", id_map, struct lend_id);
+    "SELECT id, COALESCE(pickup_location_id, 0) AS pickup_location_id "
+    "FROM holds WHERE product_id = ? AND status = 'waiting' "
+    "ORDER BY created_at, id LIMIT 1 FOR UPDATE", hold_head_map,
+    struct hold);
 struct db_sql db_sql_holds_waiting_of = DB_SQL_COUNT(
     "SELECT COUNT(*) AS n FROM holds WHERE product_id = ? "
     "AND status = 'waiting'");
@@ -219,10 +235,11 @@ struct db_sql db_sql_hold_of_reservation = DB_SQL_MAP(
 struct db_sql db_sql_hold_set_ready = DB_SQL(
     "UPDATE holds SET status = 'ready', reservation_id = ?, "
     "ready_at = NOW(3), pickup_until = (SELECT expires_at FROM "
-    "reservations WHERE id = ?) WHERE id = ? AND status = 'waiting'");
+    "reservations WHERE id = ?) WHERE id = ? "
+    "AND status IN ('waiting', 'in_transit')");
 struct db_sql db_sql_hold_end = DB_SQL(
     "UPDATE holds SET status = ?, ended_at = NOW(3) "
-    "WHERE id = ? AND status IN ('waiting', 'ready')");
+    "WHERE id = ? AND status IN ('waiting', 'in_transit', 'ready')");
 struct db_sql db_sql_hold_collect = DB_SQL(
     "UPDATE holds SET status = 'collected', loan_id = ?, ended_at = NOW(3) "
     "WHERE id = ? AND status = 'ready'");

@@ -14,6 +14,14 @@
  * the next in line. Retiring a product cancels its waiting holds
  * (holds_retire).
  *
+ * A hold may ask for a pickup branch (holds.pickup_location_id): a unit
+ * free there is held there; otherwise the unit, free elsewhere, travels
+ * there by transfer (xfer_ship, naming the hold) and the hold is
+ * `in_transit`: out of the queue, no window yet. The transfer's receipt
+ * at the branch sets the unit aside there and the hold turns ready
+ * (holds_arrived); a transfer closed without it puts the hold back to
+ * waiting, first in line (holds_copy_lost).
+ *
  * Every path has the stock row locked first, then the hold, then its
  * reservation; the stock layer's lazy expiry has the reservation locked
  * before it finds the hold, which the stock lock keeps safe. A product in
@@ -24,10 +32,12 @@
 
 #include "holdfast/db.h"
 #include "holdfast/db_lending.h"
+#include "holdfast/db_transfers.h"
 #include "holdfast/lending.h"
 #include "holdfast/outbox.h"
 #include "inv_int.h"
 #include "lend_int.h"
+#include "xfer_int.h"
 
 /* The data of a hold.ready event. */
 static const struct hf_field hold_ready_event[] = {
@@ -176,21 +186,106 @@ hold_ready_notices(struct db *db, struct svc_ctx *ctx, uint64_t id,
 }
 
 /*
+ * Sets one free unit of the locked row s at lo aside for hold id: a
+ * `hold` reservation of one unit (reference "hold:<id>") that lasts the
+ * pickup window; the hold turns ready and its patron is told.
+ */
+static int
+hold_reserve(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    uint64_t id, const struct location *lo, struct lend_mail *mail)
+{
+	struct db_param		 p[7];
+	struct change		 c;
+	char			 rid[24];
+	const char		*ref;
+	uint64_t		 res_id, n = 0;
+	int			 rc;
+
+	ref = arena_printf(ctx->arena, "hold:%llu", (unsigned long long)id);
+	p[0] = DB_INT((long long)s->product_id);
+	p[1] = DB_INT((long long)lo->id);
+	p[2] = DB_STR("hold");
+	p[3] = DB_STR(ref);
+	p[4] = DB_INT(1);
+	p[5] = DB_INT((long long)ctx->app->cfg.hold_pickup_days * 86400);
+	p[6] = DB_STR(ctx->who->actor);
+	if ((rc = db_exec(db, &db_sql_reservation_insert, p, 7, NULL,
+	    &res_id)) != HF_OK)
+		return rc;
+	snprintf(rid, sizeof(rid), "%llu", (unsigned long long)res_id);
+	memset(&c, 0, sizeof(c));
+	c.type = "reserve";
+	c.d_res = 1;
+	c.ref_type = "reservation";
+	c.ref_id = rid;
+	c.reason = "hold";
+	c.reservation_id = res_id;
+	c.location_id = lo->id;
+	if ((rc = inv_stock_change(db, ctx, s, &c, NULL)) != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)res_id);
+	p[1] = DB_INT((long long)res_id);
+	p[2] = DB_INT((long long)id);
+	if ((rc = db_exec(db, &db_sql_hold_set_ready, p, 3, &n, NULL)) !=
+	    HF_OK)
+		return rc;
+	if (n != 1)
+		return HF_E_DB;
+	return hold_ready_notices(db, ctx, id, mail);
+}
+
+/*
+ * Sends one free unit of the locked row s at `from` to hold id's pickup
+ * branch `to` (a transfer naming the hold); the hold turns in_transit
+ * until the transfer is received there (holds_arrived).
+ */
+static int
+hold_send(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    uint64_t id, const struct location *from, const struct location *to)
+{
+	struct xfer_line	 line = { s, 1 };
+	struct db_param		 p[1] = { DB_INT((long long)id) };
+	uint64_t		 xid, n = 0;
+	int			 rc;
+
+	if ((rc = xfer_ship(db, ctx, from, to, arena_printf(ctx->arena,
+	    "hold %llu", (unsigned long long)id), id, &line, 1, &xid)) !=
+	    HF_OK ||
+	    (rc = db_exec(db, &db_sql_hold_set_in_transit, p, 1, &n, NULL)) !=
+	    HF_OK)
+		return rc;
+	return n == 1 ? HF_OK : HF_E_DB;
+}
+
+/* The pickup branch of hold h, or NULL: none asked, or it is inactive
+ * (the copy is then held where it is). */
+static const struct location *
+hold_pickup(const struct svc_ctx *ctx, const struct hold *h)
+{
+	const struct location	*l;
+
+	if (h->pickup_location_id == 0 ||
+	    (l = inv_location_by_id(ctx, h->pickup_location_id)) == NULL ||
+	    !l->is_active)
+		return NULL;
+	return l;
+}
+
+/*
  * Gives the available units of the locked row s to the waiting holds of
- * its product, first in line first, one `hold` reservation each. *passed
- * (may be NULL) counts them.
+ * its product, first in line first, one `hold` reservation each. A unit
+ * is held where it is free, first in allocation order; a hold that asked
+ * for a pickup branch takes a unit free there if there is one, else the
+ * unit travels there (hold_send) and the hold is in_transit. *passed (may
+ * be NULL) counts the units given.
  */
 int
 holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
     struct lend_mail *mail, unsigned *passed)
 {
-	struct db_param		 p[7];
-	struct lend_id		 head;
-	const struct location	*lo;
-	struct change		 c;
-	char			 rid[24];
-	const char		*ref;
-	uint64_t		 res_id, n;
+	struct db_param		 p[1];
+	struct hold		 head;
+	const struct location	*lo, *pick;
 	int			 rc, found;
 
 	/* a product in maintenance keeps its queue waiting */
@@ -201,49 +296,72 @@ holds_fill(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 			return rc;
 		if (!found)
 			break;
-		/* the unit is held where it is free, first in allocation
-		 * order */
-		if ((lo = inv_place_first_free(db, ctx, s)) == NULL)
+		if ((rc = inv_places_lock(db, ctx, s)) != HF_OK)
+			return rc;
+		pick = hold_pickup(ctx, &head);
+		if (pick != NULL && pick->frozen_by == 0 &&
+		    inv_place_free(ctx, s, pick) > 0)
+			lo = pick;
+		else if ((lo = inv_place_first_free(db, ctx, s)) == NULL)
 			break;
-		ref = arena_printf(ctx->arena, "hold:%llu",
-		    (unsigned long long)head.id);
-		p[0] = DB_INT((long long)s->product_id);
-		p[1] = DB_INT((long long)lo->id);
-		p[2] = DB_STR("hold");
-		p[3] = DB_STR(ref);
-		p[4] = DB_INT(1);
-		p[5] = DB_INT((long long)ctx->app->cfg.hold_pickup_days *
-		    86400);
-		p[6] = DB_STR(ctx->who->actor);
-		if ((rc = db_exec(db, &db_sql_reservation_insert, p, 7, NULL,
-		    &res_id)) != HF_OK)
-			return rc;
-		snprintf(rid, sizeof(rid), "%llu", (unsigned long long)res_id);
-		memset(&c, 0, sizeof(c));
-		c.type = "reserve";
-		c.d_res = 1;
-		c.ref_type = "reservation";
-		c.ref_id = rid;
-		c.reason = "hold";
-		c.reservation_id = res_id;
-		c.location_id = lo->id;
-		if ((rc = inv_stock_change(db, ctx, s, &c, NULL)) != HF_OK)
-			return rc;
-		p[0] = DB_INT((long long)res_id);
-		p[1] = DB_INT((long long)res_id);
-		p[2] = DB_INT((long long)head.id);
-		n = 0;
-		if ((rc = db_exec(db, &db_sql_hold_set_ready, p, 3, &n,
-		    NULL)) != HF_OK)
-			return rc;
-		if (n != 1)
-			return HF_E_DB;
-		if ((rc = hold_ready_notices(db, ctx, head.id, mail)) != HF_OK)
+		if (pick != NULL && lo->id != pick->id)
+			rc = hold_send(db, ctx, s, head.id, lo, pick);
+		else
+			rc = hold_reserve(db, ctx, s, head.id, lo, mail);
+		if (rc != HF_OK)
 			return rc;
 		if (passed != NULL)
 			(*passed)++;
 	}
 	return HF_OK;
+}
+
+/*
+ * The copy of hold id, carried by a transfer, arrived at `at` on the
+ * locked row s (the transfer row locked too). While the hold still waits
+ * for it (in_transit) the unit is set aside there for it and the hold
+ * turns ready: its pickup window starts now. *taken is 1 then; 0 when the
+ * hold ended meanwhile, and the unit is the queue's like any other.
+ */
+int
+holds_arrived(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
+    uint64_t id, const struct location *at, struct lend_mail *mail,
+    int *taken)
+{
+	struct hold	h;
+	int		rc;
+
+	*taken = 0;
+	if ((rc = holds_lock(db, ctx->arena, id, &h)) != HF_OK)
+		return rc == HF_E_NOT_FOUND ? HF_OK : rc;
+	if (h.product_id != s->product_id ||
+	    strcmp(h.status, "in_transit") != 0 ||
+	    inv_place_free(ctx, s, at) < 1)
+		return HF_OK;
+	if ((rc = hold_reserve(db, ctx, s, id, at, mail)) != HF_OK)
+		return rc;
+	*taken = 1;
+	return HF_OK;
+}
+
+/*
+ * The copy of hold id will not arrive (its transfer was closed short): a
+ * hold still in transit waits again, first in line (its place in the
+ * queue is its created_at, unchanged). The caller passes the product's
+ * free units to the queue afterwards.
+ */
+int
+holds_copy_lost(struct db *db, struct svc_ctx *ctx, uint64_t id)
+{
+	struct db_param	p[1] = { DB_INT((long long)id) };
+	struct hold	h;
+	int		rc;
+
+	if ((rc = holds_lock(db, ctx->arena, id, &h)) != HF_OK)
+		return rc == HF_E_NOT_FOUND ? HF_OK : rc;
+	if (strcmp(h.status, "in_transit") != 0)
+		return HF_OK;
+	return db_exec(db, &db_sql_hold_set_waiting, p, 1, NULL, NULL);
 }
 
 /* --- the queue as the stock layer sees it ------------------------------ */

@@ -31,6 +31,7 @@ struct hold_txn {
 	uint64_t		 id;		/* the hold */
 	uint64_t		 user_id;	/* create */
 	const char		*sku;		/* create */
+	const char		*pickup;	/* create: a location code */
 	struct idem		*idem;
 	struct hold		*out;
 	struct loan		*loan;		/* checkout */
@@ -44,11 +45,13 @@ create_fn(struct db *db, void *arg)
 	struct svc_ctx		*ctx = t->ctx;
 	struct lend_user	 u;
 	struct stock_row	 s;
-	struct db_param		 p[2];
-	long long		 free_units, on_loan;
+	struct db_param		 p[3];
+	const struct location	*pick = NULL;
+	long long		 free_units, on_loan, here;
 	uint64_t		 id;
 	int			 rc;
 
+	t->mail.n = 0;
 	if ((rc = inv_stock_lock(db, ctx->arena, t->sku, 0, &s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
 			inv_set_not_found(ctx, t->sku);
@@ -57,22 +60,43 @@ create_fn(struct db *db, void *arg)
 	/* the borrower's row after the stock row (lend_user_lock) */
 	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK)
 		return rc;
+	/* a pickup branch must take units (active); a frozen one waits */
+	if (t->pickup != NULL &&
+	    (rc = inv_location_named(db, ctx, t->pickup, &pick)) != HF_OK)
+		return rc;
+	if (pick != NULL && !pick->is_active) {
+		svc_details_clear(ctx);
+		svc_detail_str(ctx, "location", pick->code);
+		return HF_E_LOC_INACTIVE;
+	}
 	/*
 	 * No queue for a product in maintenance or retired. Units available
 	 * to this caller (the one definition) are borrowed, not held; a hold
 	 * takes nothing, so it frees nothing (want 0): what expires reaches
-	 * the queue through the next taker or the cron.
+	 * the queue through the next taker or the cron. With a pickup
+	 * branch, only units free there are to borrow; one free elsewhere
+	 * travels there for the new hold at once (holds_fill).
 	 */
 	if ((rc = inv_check_open(ctx, &s)) != HF_OK ||
-	    (rc = inv_takeable(db, ctx, &s, 0, &free_units)) != HF_OK)
+	    (rc = inv_takeable(db, ctx, &s, 0, &free_units)) != HF_OK ||
+	    (rc = inv_places_lock(db, ctx, &s)) != HF_OK)
 		return rc;
-	if (free_units > 0) {
+	here = free_units;
+	if (pick != NULL) {
+		here = pick->frozen_by != 0 ? 0 : inv_place_free(ctx, &s, pick);
+		if (here > free_units)
+			here = free_units;
+	}
+	if (here > 0) {
 		ctx->message = arena_printf(ctx->arena, "%lld unit%s of SKU "
-		    "%s available: borrow it instead", free_units,
-		    free_units == 1 ? "" : "s", s.sku);
+		    "%s available%s%s: borrow it instead", here,
+		    here == 1 ? "" : "s", s.sku, pick != NULL ? " at " : "",
+		    pick != NULL ? pick->code : "");
 		svc_details_clear(ctx);
 		svc_detail_str(ctx, "sku", s.sku);
-		svc_detail_int(ctx, "available", free_units);
+		svc_detail_int(ctx, "available", here);
+		if (pick != NULL)
+			svc_detail_str(ctx, "location", pick->code);
 		return HF_E_HOLD_AVAILABLE;
 	}
 	p[0] = DB_INT((long long)t->user_id);
@@ -86,26 +110,30 @@ create_fn(struct db *db, void *arg)
 		    "loan to this user", s.sku);
 		return HF_E_HOLD_ON_LOAN;
 	}
-	rc = db_exec(db, &db_sql_hold_insert, p, 2, NULL, &id);
+	p[2] = pick != NULL ? DB_INT((long long)pick->id) : DB_NULL;
+	rc = db_exec(db, &db_sql_hold_insert, p, 3, NULL, &id);
 	if (rc == HF_E_DUPLICATE) {
 		ctx->message = arena_printf(ctx->arena, "this user already "
 		    "holds SKU %s", s.sku);
 		return HF_E_HOLD_DUPLICATE;
 	}
-	if (rc != HF_OK || (rc = lend_hold_load(db, ctx->arena, id, t->out)) !=
-	    HF_OK)
+	if (rc != HF_OK ||
+	    (free_units > 0 && (rc = holds_fill(db, ctx, &s, &t->mail,
+	    NULL)) != HF_OK) ||
+	    (rc = lend_hold_load(db, ctx->arena, id, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
 /*
- * Joins the queue of an SKU: HOLD_001 while units are free to borrow,
+ * Joins the queue of an SKU, to pick it up at the location pickup (NULL:
+ * where the copy is): HOLD_001 while units are free to borrow (there),
  * HOLD_002 when the user already holds it, HOLD_006 when they have it on
- * loan.
+ * loan, LOC_001/LOC_004 for an unknown or inactive pickup branch.
  */
 int
 svc_hold_create(struct svc_ctx *ctx, const char *sku, uint64_t user_id,
-    struct idem *idem, struct hold *out)
+    const char *pickup, struct idem *idem, struct hold *out)
 {
 	struct hold_txn	t;
 	int		rc;
@@ -115,9 +143,12 @@ svc_hold_create(struct svc_ctx *ctx, const char *sku, uint64_t user_id,
 		return rc;
 	t.ctx = ctx;
 	t.sku = sku;
+	t.pickup = pickup;
 	t.idem = idem;
 	t.out = out;
-	return svc_txn(ctx, create_fn, &t);
+	if ((rc = svc_txn(ctx, create_fn, &t)) == HF_OK)
+		lend_mail_deliver(ctx->app, &t.mail);
+	return rc;
 }
 
 int
@@ -195,7 +226,9 @@ cancel_fn(struct db *db, void *arg)
 	t->mail.n = 0;
 	if ((rc = hold_open(db, t, &h, &s, &l)) != HF_OK)
 		return rc;
-	if (strcmp(l.status, "waiting") == 0)
+	/* a copy in transit goes on to the branch, and to its queue there */
+	if (strcmp(l.status, "waiting") == 0 ||
+	    strcmp(l.status, "in_transit") == 0)
 		rc = holds_end(db, t->id, "cancelled");
 	else if (strcmp(l.status, "ready") == 0) {
 		if ((rc = holds_release(db, t->ctx, &s, t->id,
@@ -249,7 +282,8 @@ checkout_fn(struct db *db, void *arg)
 	if ((rc = hold_open(db, t, &h, &s, &l)) != HF_OK ||
 	    (rc = lend_user_lock(db, ctx, h.user_id, &u)) != HF_OK)
 		return rc;
-	if (strcmp(l.status, "waiting") == 0)
+	if (strcmp(l.status, "waiting") == 0 ||
+	    strcmp(l.status, "in_transit") == 0)
 		return hold_state_error(ctx, t->id, l.status,
 		    HF_E_HOLD_NOT_READY);
 	if (strcmp(l.status, "ready") != 0)

@@ -66,6 +66,12 @@ int	 holds_release(struct db *, struct svc_ctx *, struct stock_row *,
 	    uint64_t hold_id, uint64_t reservation_id, const char *end);
 int	 holds_fill(struct db *, struct svc_ctx *, struct stock_row *,
 	    struct lend_mail *, unsigned *passed);
+/* hold_queue.c, for the transfers (xfer_receive.c): a hold's copy
+ * arrived at its pickup branch, or will not */
+int	 holds_arrived(struct db *, struct svc_ctx *, struct stock_row *,
+	    uint64_t hold_id, const struct location *at, struct lend_mail *,
+	    int *taken);
+int	 holds_copy_lost(struct db *, struct svc_ctx *, uint64_t hold_id);
 /* for catalog.c's retirement of a product */
 int	 holds_retire(struct db *, struct svc_ctx *, uint64_t product_id,
 	    struct lend_mail *, unsigned *n);

@@ -117,6 +117,8 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	for (i = 0; i < in->n; i++) {
 		lines[i].sku = in->skus[i];
 		lines[i].quantity = 1;
+		if (in->locations != NULL)
+			lines[i].location = in->locations[i];
 	}
 	/* one line per SKU, however it is spelled, in lock order */
 	if ((rc = inv_lines_merge(ctx, lines, in->n, &lines, &n)) != HF_OK)
@@ -180,6 +182,7 @@ struct loan_txn {
 	struct loan		*out;
 	struct lend_mail	 mail;
 	uint64_t		 location_id;	/* where the copy went out */
+	const char		*at;		/* return: where it came back */
 };
 
 /*
@@ -222,6 +225,7 @@ return_fn(struct db *db, void *arg)
 	struct loan_txn		*t = arg;
 	struct stock_row	 s;
 	struct db_param		 p[1] = { DB_INT((long long)t->id) };
+	const struct location	*at = NULL;
 	struct change		 c;
 	char			 lid[24];
 	long long		 renewals;
@@ -229,8 +233,13 @@ return_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->mail.n = 0;
-	if ((rc = loan_lock_active(db, t, &s, &renewals)) != HF_OK ||
-	    (rc = db_exec(db, &db_sql_loan_return, p, 1, &n, NULL)) != HF_OK)
+	if ((rc = loan_lock_active(db, t, &s, &renewals)) != HF_OK)
+		return rc;
+	/* the branch it came back to takes units: active, not frozen */
+	if (t->at != NULL &&
+	    (rc = inv_location_open(db, t->ctx, t->at, &at)) != HF_OK)
+		return rc;
+	if ((rc = db_exec(db, &db_sql_loan_return, p, 1, &n, NULL)) != HF_OK)
 		return rc;
 	if (n != 1)
 		return HF_E_LOAN_RETURNED;
@@ -241,7 +250,8 @@ return_fn(struct db *db, void *arg)
 	c.ref_type = "loan";
 	c.ref_id = lid;
 	c.reason = "return";
-	c.location_id = t->location_id;	/* back where it went out */
+	/* where it came back, by default where it went out */
+	c.location_id = at != NULL ? at->id : t->location_id;
 	if ((rc = inv_stock_change(db, t->ctx, &s, &c, NULL)) != HF_OK ||
 	    (rc = holds_fill(db, t->ctx, &s, &t->mail, NULL)) != HF_OK ||
 	    (rc = lend_loan_load(db, t->ctx, t->id, t->out)) != HF_OK)
@@ -250,12 +260,14 @@ return_fn(struct db *db, void *arg)
 }
 
 /*
- * Returns a loan: a `restock` row naming it, and the unit goes to the
- * first waiting hold of the SKU in the same transaction.
+ * Returns a loan at the location at (a code; NULL: where the copy went
+ * out): a `restock` row naming it there, and the unit goes to the first
+ * waiting hold of the SKU in the same transaction (and travels to its
+ * pickup branch when that is elsewhere).
  */
 int
-svc_loan_return(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
-    struct loan *out)
+svc_loan_return_at(struct svc_ctx *ctx, uint64_t id, const char *at,
+    struct idem *idem, struct loan *out)
 {
 	struct loan_txn	t;
 	int		rc;
@@ -263,11 +275,19 @@ svc_loan_return(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.id = id;
+	t.at = at;
 	t.idem = idem;
 	t.out = out;
 	if ((rc = svc_txn(ctx, return_fn, &t)) == HF_OK)
 		lend_mail_deliver(ctx->app, &t.mail);
 	return rc;
+}
+
+int
+svc_loan_return(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
+    struct loan *out)
+{
+	return svc_loan_return_at(ctx, id, NULL, idem, out);
 }
 
 static int

@@ -10,11 +10,17 @@
  *
  * and, per location (009_locations.sql), the same 1 to 3 on each of the
  * product's places, and that the product's on_hand and reserved are the
- * sums of its places'.
+ * sums of its places'; and (6, 010_transfers.sql) that every unit a
+ * transfer shipped is accounted for: the product's transfer_out units are
+ * its transfer lines' received + returned + written off + in transit, its
+ * transfer_in units their received + returned, each line's ledger rows
+ * naming its transfer agree with it, and no ended transfer has units in
+ * transit.
  */
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/db_transfers.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
@@ -22,6 +28,8 @@
  * sums; then 4 per location */
 #define MISMATCH_MAX	26
 #define MISMATCH_PER_PLACE	4
+/* check 6: 3 sums, at most 20 lines (the SQL's LIMIT) */
+#define MISMATCH_XFER	23
 
 static void
 mismatch(struct reconcile_report *rep, const char *invariant,
@@ -76,6 +84,58 @@ reconcile_places(struct reconcile_report *rep, struct arena *a,
 	return HF_OK;
 }
 
+/*
+ * Check 6: the units product pid's transfers shipped, from its transfer
+ * lines and from its ledger (transfer_out / transfer_in rows), and each
+ * line whose ledger rows naming its transfer disagree with it.
+ */
+static int
+reconcile_transfers(struct db *db, struct arena *a,
+    struct reconcile_report *rep, uint64_t pid)
+{
+	struct db_param			 p[3];
+	struct transfer_sums		 ts;
+	struct transfer_line_check	*lc;
+	size_t				 i, n;
+	int				 rc, found;
+
+	p[0] = p[1] = p[2] = DB_INT((long long)pid);
+	if ((rc = db_row(db, a, &db_sql_reconcile_transfers, p, 3, &ts,
+	    &found)) != HF_OK)
+		return rc;
+	if (ts.ledger_out != ts.received + ts.returned + ts.written_off +
+	    ts.in_transit)
+		mismatch(rep, "6: transfer_out units = received + returned + "
+		    "written off + in transit", ts.ledger_out, ts.received +
+		    ts.returned + ts.written_off + ts.in_transit,
+		    arena_printf(a, "transfer lines: %lld shipped, %lld "
+		    "received, %lld returned, %lld written off, %lld in "
+		    "transit", ts.quantity, ts.received, ts.returned,
+		    ts.written_off, ts.in_transit));
+	if (ts.ledger_in != ts.received + ts.returned)
+		mismatch(rep, "6: transfer_in units = received + returned",
+		    ts.ledger_in, ts.received + ts.returned,
+		    "transfer lines");
+	if (ts.ended_in_transit != 0)
+		mismatch(rep, "6: an ended transfer has nothing in transit", 0,
+		    ts.ended_in_transit, "transfer lines");
+	if ((rc = db_rows(db, a, &db_sql_reconcile_transfer_lines, p, 1, &lc,
+	    &n)) != HF_OK)
+		return rc;
+	for (i = 0; i < n; i++)
+		mismatch(rep, "6: a transfer line = its ledger rows",
+		    lc[i].quantity + lc[i].received + lc[i].returned,
+		    lc[i].ledger_out + lc[i].ledger_in_to +
+		    lc[i].ledger_in_from, arena_printf(a, "transfer %llu (%s): "
+		    "shipped %lld, out %lld; received %lld, in %lld; returned "
+		    "%lld, back %lld; in transit %lld",
+		    (unsigned long long)lc[i].transfer_id, lc[i].status,
+		    lc[i].quantity, lc[i].ledger_out, lc[i].received,
+		    lc[i].ledger_in_to, lc[i].returned, lc[i].ledger_in_from,
+		    lc[i].in_transit));
+	return HF_OK;
+}
+
 struct reconcile_txn {
 	struct svc_ctx		*ctx;
 	const char		*sku;
@@ -110,7 +170,7 @@ reconcile_fn(struct db *db, void *arg)
 	if ((rc = db_rows(db, a, &db_sql_reconcile_places, pp, 4, &pl,
 	    &npl)) != HF_OK)
 		return rc;
-	rep->cap = MISMATCH_MAX + MISMATCH_PER_PLACE * npl;
+	rep->cap = MISMATCH_MAX + MISMATCH_PER_PLACE * npl + MISMATCH_XFER;
 	rep->mismatches = arena_calloc(a, rep->cap,
 	    sizeof(*rep->mismatches));
 	if (rep->mismatches == NULL)
@@ -141,7 +201,9 @@ reconcile_fn(struct db *db, void *arg)
 		    strcmp(e[i].status, "active") == 0 ? 0 : 1, e[i].endings,
 		    arena_printf(a, "reservation %llu (%s)",
 		    (unsigned long long)e[i].id, e[i].status));
-	return reconcile_places(rep, a, &s, pl, npl);
+	if ((rc = reconcile_places(rep, a, &s, pl, npl)) != HF_OK)
+		return rc;
+	return reconcile_transfers(db, a, rep, s.product_id);
 }
 
 /*
