@@ -11,10 +11,13 @@ export function registerPlaces(test, h) {
   const enc = encodeURIComponent
 
   // pick the option of an Element Plus select whose text contains `what`
+  // (only the dropdown that opened: a closing one may still be fading out)
   async function pick(page, testId, what) {
+    await page.waitForFunction(() => ![...document.querySelectorAll('.el-select__popper')]
+      .some((e) => getComputedStyle(e).display !== 'none'), null, { timeout: 5000 }).catch(() => {})
     await page.locator(`[data-test="${testId}"]`).first().click()
-    const opt = page.locator('.el-select-dropdown__item:visible').filter({ hasText: what }).first()
-    await opt.click()
+    const popper = page.locator('.el-select__popper:visible').last()
+    await popper.locator('.el-select-dropdown__item').filter({ hasText: what }).first().click()
   }
 
   // a fresh admin of this run, signed in in the page
@@ -271,4 +274,76 @@ export function registerPlaces(test, h) {
     await page.locator(`[data-test="stk-status-${id2}"]`).getByText('cancelled').waitFor()
     await reconciled(sku)
   }, { shot: 'stocktakes_list' })
+
+  test('transfer_ship_receive_short_close', async (page) => {
+    const from = `XA${RUN}`
+    const to = `XB${RUN}`
+    const a = `BRW-XA-${RUN}`
+    const b = `BRW-XB-${RUN}`
+    const note = `<b onmouseover="window.__xss=1">fragile</b> ${RUN}`
+    await newLocation(from, `Depot ${RUN}`)
+    await newLocation(to, `Branch ${RUN}`, { kind: 'branch' })
+    for (const [sku, q] of [[a, 10], [b, 3]]) {
+      await api('POST', '/products', { token: state.token, body: { sku, name: `Moving ${sku}` } })
+      await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem(`xf-${sku}`), body: { quantity: q, location: from } })
+    }
+    await asAdmin(page, 'xfer')
+    await page.goto(`${BASE}/desk/transfers`)
+    await page.locator('[data-test="new-transfer"]').click()
+    await pick(page, 'xfer-from', from)
+    await pick(page, 'xfer-to', to)
+    await fill(page, 'xfer-sku-0', a)
+    await fill(page, 'xfer-qty-0', '6')
+    await fill(page, 'xfer-paste', `${b} 3`)
+    await page.locator('[data-test="xfer-paste-add"]').click()
+    await fill(page, 'xfer-note', note)
+    await page.locator('[data-test="xfer-submit"]').click()
+    await confirmBox(page, `Ship 9 units from ${from} to ${to} (6 × ${a}, 3 × ${b})`)
+    await page.waitForURL(/\/desk\/transfers\/\d+$/)
+    const id = Number(page.url().split('/').pop())
+    await page.locator('[data-test="xfer-title"]').getByText(`Transfer #${id}: ${from} → ${to}`).waitFor()
+    await until(async () => (await text(page, '[data-test="xfer-in-transit"]')) === '9', '9 in transit')
+    await page.getByText(note, { exact: false }).first().waitFor()
+    await page.getByText(note).first().hover()
+    if (await page.evaluate(() => window.__xss)) throw new Error('a transfer note ran as markup')
+    // the units left `from` at once
+    let sa = await stock(a)
+    if (place(sa, from).on_hand !== 4 || place(sa, to).on_hand !== 0 || sa.on_hand !== 4) throw new Error(`after shipping: ${JSON.stringify(sa.locations)} on hand ${sa.on_hand}`)
+
+    // received short: 4 of 6, all 3 of b
+    await fill(page, `recv-${a}`, '4')
+    await page.locator('[data-test="xfer-receive"]').click()
+    await confirmBox(page, `Receive 7 units at ${to} (4 × ${a}, 3 × ${b})? 2 stay in transit.`)
+    await until(async () => (await text(page, `[data-test="xl-received-${a}"]`)) === '4', `${a} received 4`)
+    if ((await text(page, `[data-test="xl-in-transit-${a}"]`)) !== '2') throw new Error('2 should be in transit')
+    if ((await text(page, `[data-test="xl-in-transit-${b}"]`)) !== '0') throw new Error(`${b} should be all received`)
+    await page.locator('[data-test="xfer-state"]').getByText('in transit').waitFor()
+    await snap(page, 'transfer_received_short')
+
+    // close: one written off, the other returned
+    await fill(page, `wo-${a}`, '1')
+    await fill(page, 'xfer-reason', 'crushed in the van')
+    await page.locator('[data-test="xfer-close"]').click()
+    await confirmBox(page, `Close transfer #${id}: write off 1 (crushed in the van), return 1 to ${from}?`)
+    await page.locator('[data-test="xfer-state"]').getByText('closed').waitFor()
+    if ((await text(page, `[data-test="xl-written-off-${a}"]`)) !== '1' || (await text(page, `[data-test="xl-returned-${a}"]`)) !== '1') throw new Error('line after the close')
+    if ((await text(page, '[data-test="xfer-in-transit"]')) !== '0') throw new Error('units still in transit after the close')
+
+    // every unit accounted for: 10 = 5 at from + 4 at to + 1 written off
+    sa = await stock(a)
+    const sb = await stock(b)
+    if (place(sa, from).on_hand !== 5 || place(sa, to).on_hand !== 4 || sa.on_hand !== 9) throw new Error(`${a}: ${JSON.stringify(sa.locations)}`)
+    if (place(sb, from).on_hand !== 0 || place(sb, to).on_hand !== 3) throw new Error(`${b}: ${JSON.stringify(sb.locations)}`)
+    const t = await api('GET', `/transfers/${id}`, { token: state.token })
+    if (t.status !== 'closed' || t.written_off !== 1 || t.returned !== 1 || t.received !== 7 || t.in_transit !== 0) throw new Error(`transfer: ${JSON.stringify(t)}`)
+    const led = await api('GET', `/ledger?sku=${enc(a)}`, { token: state.token })
+    const rows = led.items.filter((x) => x.reference_type === 'transfer' && String(x.reference_id) === String(id)).map((x) => `${x.type}@${x.location}${x.on_hand_delta}`)
+    const want = [`transfer_in@${from}1`, `transfer_in@${to}4`, `transfer_out@${from}-6`]
+    if (rows.sort().join(',') !== want.sort().join(',')) throw new Error(`ledger rows naming the transfer: ${rows.join(',')}`)
+    await reconciled(a)
+    await reconciled(b)
+    // the list
+    await page.goto(`${BASE}/desk/transfers?location=${enc(to)}`)
+    await page.locator(`[data-test="xfer-status-${id}"]`).getByText('closed').waitFor()
+  }, { shot: 'transfer_closed' })
 }
