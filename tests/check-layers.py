@@ -52,6 +52,7 @@ LAYERS = {
 HEADERS = {
     "core.h": "core",
     "metrics.h": "core",
+    "csv.h": "core",
     "db.h": "db",
     "db_idempotency.h": "db",
     "db_accounts.h": "db",
@@ -62,6 +63,7 @@ HEADERS = {
     "db_system.h": "db",
     "db_stocktakes.h": "db",
     "db_transfers.h": "db",
+    "db_csv.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -72,6 +74,7 @@ HEADERS = {
     "backup.h": "svc",
     "stocktakes.h": "svc",
     "transfers.h": "svc",
+    "csv_io.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

@@ -110,6 +110,14 @@ void	api_transfer_get(struct http_request *);
 void	api_transfer_create(struct http_request *);
 void	api_transfer_receive(struct http_request *);
 void	api_transfer_close(struct http_request *);
+/* csv.c (issue 17, item 6): CSV in and out, README "CSV" */
+void	api_import_products(struct http_request *);
+void	api_export_products(struct http_request *);
+void	api_export_stock(struct http_request *);
+void	api_export_ledger(struct http_request *);
+void	api_export_orders(struct http_request *);
+/* the success type of a route that does not answer the envelope */
+const char *api_csv_produces(const struct route *);
 
 /* products.c, stock.c, reservations.c, ledger.c */
 /* caps that keep a page of 100 products in one request's memory */

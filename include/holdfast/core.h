@@ -175,6 +175,9 @@ enum hf_err {
 	HF_E_STK_STATE,		/* STK_001 409 */
 	HF_E_STK_OPEN,		/* STK_002 409 */
 	HF_E_STK_RESERVED,	/* STK_003 409 */
+	/* CSV import (issue 17, item 6) */
+	HF_E_IMP_BAD_ROWS,	/* IMP_001 422 */
+	HF_E_IMP_PARTIAL,	/* IMP_002 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,

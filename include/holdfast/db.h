@@ -169,6 +169,16 @@ long long db_count_of(struct db *, struct arena *, struct db_sql *,
 int	 db_check_maps(struct db *, void (*report)(void *, const char *),
 	    void *arg, size_t *checked);
 
+/*
+ * A statement's rows one at a time as they arrive (stream.c), each
+ * decoded through its column map and gone when fn returns: constant
+ * memory for any number of rows (a CSV export). fn returns HF_OK to go
+ * on. The connection runs nothing else meanwhile.
+ */
+typedef int (*db_row_fn)(void *arg, void *row);
+int	 db_stream(struct db *, struct db_sql *, const struct db_param *,
+	    size_t nparams, db_row_fn, void *arg, unsigned long long *nrows);
+
 typedef int (*db_txn_fn)(struct db *, void *ctx);
 int	 db_txn(struct db *, db_txn_fn, void *ctx);
 unsigned db_deadlock_retries_total(const struct db *);

@@ -41,6 +41,7 @@ enum route_body {
 	ROUTE_BODY_NONE = 0,	/* a body is ignored */
 	ROUTE_BODY_JSON,	/* application/json, parsed before the handler */
 	ROUTE_BODY_RAW,		/* any type, handler reads req->body */
+	ROUTE_BODY_CSV,		/* text/csv (UTF-8), handler reads req->body */
 	ROUTE_BODY__MAX
 };
 
@@ -149,6 +150,8 @@ struct http_request {
 	int64_t			 started_us;
 	int			 status;	/* set when the reply is written */
 	int			 replied;
+	int			 aborted;	/* a stream cut short: the
+						 * connection is dropped */
 	void			*io;		/* FCGX_Request, private */
 	struct http_header	*headers_out;
 };
@@ -241,6 +244,20 @@ void	 http_reply_raw(struct http_request *, int status,
 char	*http_envelope(struct arena *, int status, const char *error,
 	    const char *message, json_object *data, json_object *details,
 	    int64_t timestamp, const char *request_id, size_t *len);
+
+/*
+ * A streamed answer (io.c), for bodies too large to build in memory (a
+ * CSV export): the head goes out with no Content-Length, then the body in
+ * parts as they are made, each repaired to UTF-8 on its own. A stream
+ * that fails half-way cannot change its status any more: http_stream_abort
+ * drops the connection instead of ending the answer, so the client sees a
+ * broken transfer, never a short file that looks whole. HEAD gets the
+ * head alone. http_stream_write returns 0, or -1 once the client is gone.
+ */
+void	 http_stream_begin(struct http_request *, int status,
+	    const char *content_type);
+int	 http_stream_write(struct http_request *, const char *, size_t);
+void	 http_stream_abort(struct http_request *);
 
 /* The accept loop (serve.c). Returns when the worker should exit. */
 int	 http_serve(struct app *, const struct route *, size_t nroutes);

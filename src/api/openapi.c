@@ -54,6 +54,9 @@ oa_request_body(struct http_request *req, const struct route *r)
 	if (r->body == ROUTE_BODY_JSON)
 		ct = oa_obj(NULL, "application/json", oa_obj(NULL, "schema",
 		    api_oa_body_schema(r->schema, &required), NULL), NULL);
+	else if (r->body == ROUTE_BODY_CSV)	/* RFC 4180, UTF-8 */
+		ct = oa_obj(NULL, "text/csv", oa_obj(NULL, "schema",
+		    oa_typed("string", 0), NULL), NULL);
 	else	/* the handler reads the bytes (an image, a signed callback) */
 		ct = oa_obj(NULL, "*/*", oa_obj(NULL, "schema",
 		    json_object_new_object(), NULL), NULL);
@@ -138,7 +141,12 @@ oa_success(const struct route *r)
 	const char	*what, *type;
 	json_object	*s;
 
-	if (r->handler == api_openapi) {
+	if ((type = api_csv_produces(r)) != NULL) {
+		what = "CSV (RFC 4180, UTF-8, CRLF), streamed; a failure "
+		    "after the first rows drops the connection";
+		type = "text/csv";
+		s = oa_typed("string", 0);
+	} else if (r->handler == api_openapi) {
 		what = "this document";
 		type = "application/json";
 		s = oa_obj(oa_typed("object", 0), "required",

@@ -5,6 +5,7 @@
  * REQ_009/REQ_010 from the schema, before any handler runs.
  */
 #include "holdfast/api.h"
+#include "holdfast/csv_io.h"
 
 #define NONE	ROUTE_BODY_NONE
 #define JSON	ROUTE_BODY_JSON
@@ -185,6 +186,18 @@ const struct route api_routes[] = {
 	    PERM_ADMIN, NONE, 0, NULL },
 	{ HTTP_GET, "/api/v1/stats/orders", api_stats_orders, PERM_BUSINESS,
 	    NONE, 0, NULL },
+
+	/* CSV in and out (issue 17, item 6): text/csv bodies and answers */
+	{ HTTP_POST, "/api/v1/import/products", api_import_products,
+	    PERM_ADMIN, ROUTE_BODY_CSV, IMPORT_MAX_BYTES, NULL },
+	{ HTTP_GET, "/api/v1/export/products.csv", api_export_products,
+	    PERM_ADMIN, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/export/stock.csv", api_export_stock,
+	    PERM_BUSINESS, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/export/ledger.csv", api_export_ledger,
+	    PERM_ADMIN, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/export/orders.csv", api_export_orders,
+	    PERM_ADMIN, NONE, 0, NULL },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };

@@ -99,6 +99,10 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "the location already has an open stocktake" },
 	[HF_E_STK_RESERVED] = { 409, "STK_003",
 	    "the count would leave fewer units than are reserved" },
+	[HF_E_IMP_BAD_ROWS] = { 422, "IMP_001",
+	    "the file has bad rows: nothing was changed" },
+	[HF_E_IMP_PARTIAL] = { 409, "IMP_002",
+	    "the import stopped part way: send the same file again" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },

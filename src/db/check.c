@@ -13,6 +13,7 @@
 struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_accounts,
 	db_sql_set_catalog,
+	db_sql_set_csv,
 	db_sql_set_idempotency,
 	db_sql_set_inventory,
 	db_sql_set_lending,

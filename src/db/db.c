@@ -227,7 +227,8 @@ db_prepared(struct db *db, struct db_sql *q, int *rc)
 	return st;
 }
 
-static int
+/* Binds p and executes; *out is the statement, its result unread. */
+int
 db_execute(struct db *db, struct db_sql *id, const struct db_param *p,
     size_t n, MYSQL_STMT **out)
 {

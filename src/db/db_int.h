@@ -19,10 +19,13 @@ struct db {
 
 int		 db_map_errno(struct db *, unsigned, const char *);
 MYSQL_STMT	*db_prepared(struct db *, struct db_sql *, int *rc);
+int		 db_execute(struct db *, struct db_sql *,
+		    const struct db_param *, size_t, MYSQL_STMT **);
 
 /* Each sql_*.c's statements, NULL-terminated (sql_all.c: all of them). */
 extern struct db_sql *const	db_sql_set_accounts[];
 extern struct db_sql *const	db_sql_set_catalog[];
+extern struct db_sql *const	db_sql_set_csv[];
 extern struct db_sql *const	db_sql_set_idempotency[];
 extern struct db_sql *const	db_sql_set_inventory[];
 extern struct db_sql *const	db_sql_set_lending[];

@@ -22,6 +22,35 @@ http_body_is_json(const char *ct)
 	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
+/*
+ * 1 for a text/csv Content-Type whose charset, when it names one, is
+ * UTF-8 (RFC 7111's "header" parameter and the like are allowed).
+ */
+int
+http_body_is_csv(const char *ct)
+{
+	size_t		 n = strlen("text/csv");
+	const char	*cs;
+
+	if (ct == NULL || strncasecmp(ct, "text/csv", n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' '))
+		return 0;
+	for (cs = ct + n; (cs = strchr(cs, ';')) != NULL;) {
+		for (cs++; *cs == ' '; cs++)
+			;
+		if (strncasecmp(cs, "charset=", 8) != 0)
+			continue;
+		cs += 8;
+		if (*cs == '"')
+			cs++;
+		if (strncasecmp(cs, "utf-8", 5) != 0 ||
+		    (cs[5] != '\0' && cs[5] != ';' && cs[5] != ' ' &&
+		    cs[5] != '"'))
+			return 0;
+	}
+	return 1;
+}
+
 static void
 put_json(void *obj)
 {

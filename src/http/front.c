@@ -255,6 +255,12 @@ http_serve_one(struct http_request *req, const struct route *routes,
 		    "expected Content-Type: application/json", NULL);
 		return;
 	}
+	if (req->route->body == ROUTE_BODY_CSV &&
+	    !http_body_is_csv(req->content_type)) {
+		http_reply_err(req, HF_E_REQ_MEDIA_TYPE,
+		    "expected Content-Type: text/csv (charset UTF-8)", NULL);
+		return;
+	}
 	if (req->route->body != ROUTE_BODY_NONE &&
 	    http_body_read(req, (size_t)content_length) != 0) {
 		http_reply_err(req, HF_E_REQ_BAD, "incomplete request body",

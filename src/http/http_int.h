@@ -36,6 +36,7 @@ int	http_body_read(struct http_request *, size_t len);
  * Those two reply (4xx or 500) and return -1 when they refuse.
  */
 int	http_body_is_json(const char *content_type);
+int	http_body_is_csv(const char *content_type);
 int	http_body_parse(struct http_request *);
 int	http_body_schema(struct http_request *);
 

@@ -4,6 +4,7 @@
  * status line, headers and body parts, repaired to UTF-8 if they are not.
  */
 #include <fcgiapp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -60,22 +61,53 @@ http_body_read(struct http_request *req, size_t len)
 }
 
 /*
+ * The status line and the headers; with Content-Length unless len is
+ * (size_t)-1 (a streamed body). libfcgi's own printf knows no %zu, so
+ * headers are formatted here and written as plain bytes.
+ */
+static void
+http_head(struct http_request *req, int status, const char *content_type,
+    size_t len)
+{
+	FCGX_Request		*fr = req->io;
+	struct http_header	*h;
+	char			 head[1024], clen[48] = "";
+	int			 n;
+
+	req->replied = 1;
+	req->status = status;
+	if (len != (size_t)-1)
+		snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", len);
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "%s"
+	    "X-Request-Id: %s\r\n"
+	    "Cache-Control: no-store\r\n", status, http_reason(status),
+	    content_type, clen, req->request_id);
+	if (n > 0 && (size_t)n < sizeof(head))
+		FCGX_PutStr(head, n, fr->out);
+	for (h = req->headers_out; h != NULL; h = h->next) {
+		n = snprintf(head, sizeof(head), "%s: %s\r\n", h->name,
+		    h->value);
+		if (n > 0 && (size_t)n < sizeof(head))
+			FCGX_PutStr(head, n, fr->out);
+	}
+	FCGX_PutStr("\r\n", 2, fr->out);
+}
+
+/*
  * Writes the status line, the headers and the body, given as parts that
  * are sent one after the other (a cached page goes out between its
- * envelope's head and tail, never copied into one buffer). libfcgi's own
- * printf knows no %zu, so headers are formatted here and written as plain
- * bytes.
+ * envelope's head and tail, never copied into one buffer).
  */
 void
 http_writev(struct http_request *req, int status, const char *content_type,
     const struct http_part *parts, size_t nparts)
 {
 	FCGX_Request		*fr = req->io;
-	struct http_header	*h;
 	struct http_part	 part[HTTP_MAX_PARTS];
-	char			 head[1024], *clean[HTTP_MAX_PARTS];
+	char			*clean[HTTP_MAX_PARTS];
 	size_t			 i, len = 0;
-	int			 n;
 
 	if (nparts > HTTP_MAX_PARTS)
 		nparts = HTTP_MAX_PARTS;
@@ -98,23 +130,7 @@ http_writev(struct http_request *req, int status, const char *content_type,
 		}
 		len += part[i].len;
 	}
-	req->replied = 1;
-	req->status = status;
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
-	    "X-Request-Id: %s\r\n"
-	    "Cache-Control: no-store\r\n", status, http_reason(status),
-	    content_type, len, req->request_id);
-	if (n > 0 && (size_t)n < sizeof(head))
-		FCGX_PutStr(head, n, fr->out);
-	for (h = req->headers_out; h != NULL; h = h->next) {
-		n = snprintf(head, sizeof(head), "%s: %s\r\n", h->name,
-		    h->value);
-		if (n > 0 && (size_t)n < sizeof(head))
-			FCGX_PutStr(head, n, fr->out);
-	}
-	FCGX_PutStr("\r\n", 2, fr->out);
+	http_head(req, status, content_type, len);
 	for (i = 0; i < nparts; i++) {
 		if (req->method != HTTP_HEAD && part[i].len > 0)
 			FCGX_PutStr(part[i].data, (int)part[i].len, fr->out);
@@ -129,4 +145,47 @@ http_write(struct http_request *req, int status, const char *content_type,
 	struct http_part	one = { body, len };
 
 	http_writev(req, status, content_type, &one, 1);
+}
+
+void
+http_stream_begin(struct http_request *req, int status,
+    const char *content_type)
+{
+	if (req->replied) {
+		log_error(req->request_id, "second reply to one request");
+		return;
+	}
+	http_head(req, status, content_type, (size_t)-1);
+}
+
+int
+http_stream_write(struct http_request *req, const char *data, size_t len)
+{
+	FCGX_Request	*fr = req->io;
+	char		*clean = NULL;
+	int		 rc = 0;
+
+	if (req->aborted)
+		return -1;
+	if (req->method == HTTP_HEAD || len == 0)
+		return 0;
+	/* each part is whole rows, so each is repaired on its own */
+	if (!hf_utf8_valid(data, len)) {
+		if ((clean = malloc(len * 3)) == NULL)
+			return -1;
+		log_warn(req->request_id, "stream part of %zu bytes was not "
+		    "UTF-8: repaired", len);
+		len = hf_utf8_repair(clean, data, len);
+		data = clean;
+	}
+	if (len > INT_MAX || FCGX_PutStr(data, (int)len, fr->out) < 0)
+		rc = -1;
+	free(clean);
+	return rc;
+}
+
+void
+http_stream_abort(struct http_request *req)
+{
+	req->aborted = 1;
 }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "holdfast/app.h"
@@ -80,6 +81,7 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 	struct http_request	 req;
 	struct sigaction	 sa;
 	int64_t			 usec;
+	size_t			 i, cap = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = serve_on_term;
@@ -91,8 +93,14 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 		log_error(NULL, "FastCGI initialisation failed");
 		return -1;
 	}
+	/* a route with a larger cap of its own (a CSV import) reads its
+	 * body whole and walks it: room for twice that */
+	for (i = 0; i < nroutes; i++)
+		if (routes[i].max_body > cap)
+			cap = routes[i].max_body;
 	arena_init(&arena, (size_t)app->cfg.max_body_bytes * 4 +
-	    HTTP_ARENA_SLACK);
+	    HTTP_ARENA_SLACK + (cap > (size_t)app->cfg.max_body_bytes ?
+	    cap * 2 : 0));
 	serve_metrics_open(app, routes, nroutes);
 	while (!serve_stopping) {
 		if (FCGX_Accept_r(&fr) < 0)
@@ -111,6 +119,10 @@ http_serve(struct app *app, const struct route *routes, size_t nroutes)
 		 * its answer finds it in the next scrape */
 		metrics_request(req.route != NULL ?
 		    (int)(req.route - routes) : -1, req.status, usec);
+		/* a stream cut short: the web server must see the
+		 * connection drop, not an answer that ends as if whole */
+		if (req.aborted)
+			shutdown(fr.ipcFd, SHUT_RDWR);
 		FCGX_Finish_r(&fr);
 		arena_reset(&arena);
 		serve_busy = 0;

@@ -23,6 +23,7 @@ main(void)
 	srunner_add_suite(sr, suite_log());
 	srunner_add_suite(sr, suite_validate());
 	srunner_add_suite(sr, suite_fields());
+	srunner_add_suite(sr, suite_csv());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -18,5 +18,6 @@ Suite	*suite_buf(void);
 Suite	*suite_log(void);
 Suite	*suite_validate(void);
 Suite	*suite_fields(void);
+Suite	*suite_csv(void);
 
 #endif
