@@ -6,6 +6,8 @@
 // Every test signs in as its own admin (created in setupPlaces through
 // the API), so the per-e-mail login limit is never near.
 
+import fs from 'node:fs'
+
 export function registerPlaces(test, h) {
   const { api, fill, confirmBox, signIn, snap, text, until, state, BASE, RUN } = h
   const enc = encodeURIComponent
@@ -346,4 +348,66 @@ export function registerPlaces(test, h) {
     await page.goto(`${BASE}/desk/transfers?location=${enc(to)}`)
     await page.locator(`[data-test="xfer-status-${id}"]`).getByText('closed').waitFor()
   }, { shot: 'transfer_closed' })
+
+  test('csv_import_dry_run_then_real', async (page) => {
+    const code = `CV${RUN}`
+    const one = `BRW-CV1-${RUN}`
+    const two = `BRW-CV2-${RUN}`
+    await newLocation(code, `Imported ${RUN}`)
+    const head = 'sku,name,price,category,description,location,on_hand'
+    const good = [
+      `${one},Imported one,9.90,Books,,main,5`,
+      `${one},Imported one,9.90,Books,,${code},2`,
+      `${two},"Two, with a comma",1.00,,"<img src=x onerror=window.__xss=1>",main,3`,
+    ]
+    const bad = [
+      `BRW-CV3-${RUN},Bad price,abc,,,main,1`,
+      `BRW-CV4-${RUN},Unknown place,1.00,,,NOWHERE${RUN},1`,
+    ]
+    const file = (rows, name) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(`${[head, ...rows].join('\r\n')}\r\n`) })
+    await asAdmin(page, 'csv')
+    await page.goto(`${BASE}/desk/csv`)
+    // a file with two bad rows: the dry run lists them by line, nothing changes
+    await page.locator('[data-test="csv-file"]').setInputFiles(file([...good, ...bad], 'with-bad-rows.csv'))
+    await page.locator('[data-test="csv-file-name"]').getByText('with-bad-rows.csv').waitFor()
+    await page.locator('[data-test="csv-dry-run"]').click()
+    await page.locator('[data-test="csv-bad"]').getByText('2 bad rows: nothing was changed').waitFor()
+    await page.locator('[data-test="csv-error-line-5"]').waitFor()
+    await page.locator('[data-test="csv-error-line-6"]').waitFor()
+    if ((await page.locator('[data-test="csv-errors"] tbody tr').count()) !== 2) throw new Error('two bad rows expected in the report')
+    if ((await text(page, '[data-test="csv-error-count"]')) !== '2') throw new Error('error count')
+    const rows = (await page.locator('[data-test="csv-errors"] tbody tr').allInnerTexts()).map((x) => x.replace(/\s+/g, ' '))
+    if (!/^5 BRW-CV3-\w+ price /.test(rows[0]) || !/^6 BRW-CV4-\w+ location no location/.test(rows[1])) throw new Error(`bad rows: ${rows.join(' | ')}`)
+    if (!(await page.locator('[data-test="csv-run"]').isDisabled())) throw new Error('the real run is offered after a dry run with bad rows')
+    await snap(page, 'csv_dry_run_bad_rows')
+    const none = await fetch(`${BASE}/api/v1/stock/${one}`)
+    if (none.status !== 404) throw new Error(`a refused dry run created ${one}: ${none.status}`)
+
+    // the clean file: dry run, then for real
+    await page.locator('[data-test="csv-file"]').setInputFiles(file(good, 'clean.csv'))
+    await page.locator('[data-test="csv-dry-run"]').click()
+    await page.locator('[data-test="csv-clean"]').waitFor()
+    if ((await text(page, '[data-test="csv-created"]')) !== '2') throw new Error('a dry run of the clean file should create 2')
+    if ((await fetch(`${BASE}/api/v1/stock/${one}`)).status !== 404) throw new Error('a dry run changed something')
+    await page.locator('[data-test="csv-run"]').click()
+    await confirmBox(page, 'Import clean.csv for real: 2 products created, 0 updated, +10')
+    await page.locator('[data-test="csv-done"]').waitFor()
+    const s1 = await stock(one)
+    const s2 = await stock(two)
+    if (place(s1, 'main').on_hand !== 5 || place(s1, code).on_hand !== 2 || place(s2, 'main').on_hand !== 3) throw new Error(`after the import: ${JSON.stringify([s1.locations, s2.locations])}`)
+    await reconciled(one)
+    await reconciled(two)
+    // idempotent by SKU: the same file again creates and moves nothing
+    await page.locator('[data-test="csv-dry-run"]').click()
+    await until(async () => (await text(page, '[data-test="csv-created"]')) === '0' && (await text(page, '[data-test="csv-updated"]')) === '0', 'the same file again: nothing to do')
+    if (await page.evaluate(() => window.__xss)) throw new Error('imported text ran as markup')
+
+    // export the stock at the new location
+    await pick(page, 'csv-export-location', code)
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test="csv-export-stock"]').click()])
+    if (dl.suggestedFilename() !== `stock-${code}.csv`) throw new Error(`download name ${dl.suggestedFilename()}`)
+    const body = fs.readFileSync(await dl.path(), 'utf8')
+    const line = body.split(/\r?\n/).find((l) => l.startsWith(`${one},`))
+    if (!line || !line.includes(code) || !/,2(,|$)/.test(line)) throw new Error(`stock export: ${body.slice(0, 400)}`)
+  }, { shot: 'csv_imported' })
 }
