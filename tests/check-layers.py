@@ -64,6 +64,7 @@ HEADERS = {
     "db_stocktakes.h": "db",
     "db_transfers.h": "db",
     "db_csv.h": "db",
+    "db_stock_at.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

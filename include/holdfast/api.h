@@ -54,6 +54,17 @@ void	api_metrics(struct http_request *);
 /* openapi.c: the document, read off api_routes and the error table */
 void	api_openapi(struct http_request *);
 
+/* queries.c: the query parameters a handler reads, for the document */
+struct api_query_param {
+	http_handler	 handler;	/* the route whose handler it is */
+	const char	*name;
+	const char	*schema;	/* JSON Schema text; NULL: the paging
+					 * parameter of that name */
+	const char	*text;
+};
+extern const struct api_query_param	api_query_params[];
+extern const size_t			api_nquery_params;
+
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
 				schema_email, schema_login, schema_refresh,
@@ -147,6 +158,12 @@ void	api_ledger_list(struct http_request *);
 void	api_ledger_get(struct http_request *);
 void	api_ledger_stats(struct http_request *);
 json_object *api_stock_json(const struct stock_row *);
+/* stock_at.c: /stock and /stock/{sku} with ?at, ?ledger_id or ?location */
+int	api_stock_at_asked(struct http_request *);
+int	api_location_query(struct http_request *, const char *,
+	    const char **);
+void	api_stock_at_get(struct http_request *);
+void	api_stock_at_list(struct http_request *);
 json_object *api_product_json(const struct product *);
 char	*api_json_text(struct arena *, json_object *, size_t *);
 

@@ -312,9 +312,11 @@ const char *hf_image_type(const void *, size_t);	/* "png", "jpg", ... */
 
 /*
  * Days and times as the API spells them, UTC (day.c): "YYYY-MM-DD", and
- * with HF_TIME_CLOCK also "YYYY-MM-DDTHH:MM:SS[.mmm][Z]".
+ * with HF_TIME_CLOCK also "YYYY-MM-DDTHH:MM:SS[.mmm][Z]"; with
+ * HF_TIME_ZONE also a fraction of 1 to 9 digits and a +HH:MM offset.
  */
 #define HF_TIME_CLOCK	0x01
+#define HF_TIME_ZONE	0x02
 int	 hf_time_parse(const char *, size_t len, int flags, int64_t *ms);
 long long hf_day_parse(const char *);		/* epoch seconds, or -1 */
 int	 hf_month_days(int year, int month);	/* 0 if no such month */

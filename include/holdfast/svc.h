@@ -307,6 +307,7 @@ struct reservation_filter {
  * database's form (api_time_param). */
 struct ledger_filter {
 	const char	*sku, *type, *reference_id;
+	const char	*location;	/* a location's code (LOC_001) */
 	const char	*from, *to;
 	long long	 page, per_page;
 };
@@ -345,6 +346,51 @@ int	 svc_location_create(struct svc_ctx *, const char *code,
 	    const struct location_patch *, struct location *);
 int	 svc_location_patch(struct svc_ctx *, const char *code,
 	    const struct location_patch *, struct location *);
+
+/*
+ * stock_at.c (issue 17 item 5): stock at a past moment, from the ledger's
+ * after-values per product and location, and the current stock at one
+ * location. A query names at most one of at and ledger_id (neither: now,
+ * from location_stock, with a location).
+ */
+struct stock_at_query {
+	const char	*at;		/* the database's form, or NULL */
+	uint64_t	 ledger_id;	/* right after this row, or 0 */
+	const char	*location;	/* a code, or NULL: every location */
+	long long	 page, per_page;	/* the lists */
+};
+
+/* A product at one location at the moment (ledger_id: the row its
+ * figures come from, 0 when it had none there yet or for now). */
+struct stock_point_place {
+	const char	*location;
+	long long	 on_hand, reserved, available;
+	uint64_t	 ledger_id;
+};
+
+/* A product at the moment: the sums over its places. */
+struct stock_point {
+	uint64_t		 product_id;
+	const char		*sku, *name;
+	long long		 on_hand, reserved, available;
+	struct stock_point_place *places;
+	size_t			 nplaces;
+};
+
+struct stock_at_answer {
+	int			 historic;	/* at or ledger_id */
+	const char		*at;		/* ISO 8601: the moment answered */
+	uint64_t		 ledger_id;	/* as asked, or 0 */
+	const char		*location;	/* the code as stored, or NULL */
+	struct stock_point	*items;		/* arena */
+	size_t			 n;
+	long long		 total;		/* the lists */
+};
+
+int	 svc_stock_at(struct svc_ctx *, const char *sku,
+	    const struct stock_at_query *, struct stock_at_answer *);
+int	 svc_stock_at_list(struct svc_ctx *, const struct stock_at_query *,
+	    struct stock_at_answer *);
 
 struct reconcile_report {
 	const char			*sku;

@@ -56,7 +56,8 @@ api_ledger_list(struct http_request *req)
 	if (api_paging(req, &f.page, &f.per_page) != 0 ||
 	    time_range(req, &f.from, &f.to) != 0)
 		return;
-	if (api_sku_query(req, "sku", &f.sku) != 0)
+	if (api_sku_query(req, "sku", &f.sku) != 0 ||
+	    api_location_query(req, "location", &f.location) != 0)
 		return;
 	f.type = http_query(req, "type");
 	f.reference_id = http_query(req, "reference_id");

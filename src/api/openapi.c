@@ -1,9 +1,10 @@
 /*
  * openapi.c: GET /api/v1/openapi.json, an OpenAPI 3.1 document read off
  * the tables the front door itself runs on: the route table (routes.c),
- * each route's body schema, and the error table (core/errors.c). Nothing
- * here names a route, a field or an error code, so a line added to one of
- * those tables is described with no edit to this file. Built on each
+ * each route's body schema, the query parameters of queries.c and the
+ * error table (core/errors.c). Nothing here names a route, a field or an
+ * error code, so a line added to one of those tables is described with
+ * no edit to this file. Built on each
  * request (a few milliseconds; json-c objects put before it returns); the
  * document is not wrapped in the envelope. This file writes the paths
  * (an operation per route: parameters, permission, security, statuses);
@@ -90,6 +91,31 @@ oa_parameters(const char *pattern)
 		    json_object_new_boolean(1), "schema", s, NULL));
 	}
 	return a;
+}
+
+/* The query parameters queries.c lists for the route's handler, into a. */
+static void
+oa_query_parameters(json_object *a, const struct route *r)
+{
+	const struct api_query_param	*q;
+	char				 ref[96];
+	size_t				 i;
+
+	for (i = 0; i < api_nquery_params; i++) {
+		q = &api_query_params[i];
+		if (q->handler != r->handler)
+			continue;
+		if (q->schema == NULL) {
+			snprintf(ref, sizeof(ref), "#/components/parameters/%s",
+			    q->name);
+			json_object_array_add(a, oa_ref(ref));
+			continue;
+		}
+		json_object_array_add(a, oa_obj(NULL, "name", oa_str(q->name),
+		    "in", oa_str("query"), "required",
+		    json_object_new_boolean(0), "description", oa_str(q->text),
+		    "schema", json_tokener_parse(q->schema), NULL));
+	}
 }
 
 /* Anonymous ({}), then a bearer of each role the permission admits. */
@@ -229,6 +255,7 @@ oa_operation(struct http_request *req, const struct route *r)
 	    "description", oa_str(arena_printf(req->arena,
 	    "Permission: %s (%s).", p->name, p->text)), NULL);
 	params = oa_parameters(r->pattern);
+	oa_query_parameters(params, r);
 	if (json_object_array_length(params) > 0)
 		oa_obj(op, "parameters", params, NULL);
 	else

@@ -64,6 +64,10 @@ api_stock_get(struct http_request *req)
 	size_t		 len = 0;
 	int		 rc;
 
+	if (api_stock_at_asked(req)) {
+		api_stock_at_get(req);	/* a moment (stock_at.c) */
+		return;
+	}
 	/* the grammar has no spaces: PAD SPACE cannot fold two spellings */
 	if (api_sku_arg(req, 0, &sku) != 0)
 		return;
@@ -88,6 +92,10 @@ api_stock_list(struct http_request *req)
 	size_t			 n = 0, i;
 	int			 rc;
 
+	if (api_stock_at_asked(req)) {
+		api_stock_at_list(req);	/* a moment or a place (stock_at.c) */
+		return;
+	}
 	if (api_paging(req, &page, &per_page) != 0)
 		return;
 	if (level != NULL && *level == '\0')

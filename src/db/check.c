@@ -24,6 +24,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_stocktakes,
 	db_sql_set_system,
 	db_sql_set_transfers,
+	db_sql_set_stock_at,
 	NULL
 };
 

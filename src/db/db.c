@@ -15,7 +15,8 @@
 #include "holdfast/metrics.h"
 #include "db_int.h"
 
-#define DB_MAX_PARAMS	32
+/* placeholders in one statement (db_sql_stock_at_dives has 96) */
+#define DB_MAX_PARAMS	128
 
 struct db *
 db_new(const struct hf_config *cfg)

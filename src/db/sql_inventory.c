@@ -83,11 +83,13 @@ static const struct hf_field ledger_map[] = {
 	DB_MAP_LEDGER
 };
 
-/* sku, type, reference_id, from, to: each DB_OPT (the _sku statements:
- * the SKU plain, so ix_ledger_sku_id serves it, 004_ledger_sku.sql) */
+/* sku, type, reference_id, from, to, location_id: each DB_OPT (the _sku
+ * statements: the SKU plain, so ix_ledger_sku_id serves it,
+ * 004_ledger_sku.sql) */
 #define LEDGER_FILTERS "AND (? IS NULL OR type = ?) " \
 	"AND (? IS NULL OR reference_id = ?) " \
-	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
+	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) " \
+	"AND (? IS NULL OR location_id = ?) "
 #define LEDGER_WHERE "WHERE (? IS NULL OR sku = ?) " LEDGER_FILTERS
 #define LEDGER_WHERE_SKU "WHERE sku = ? " LEDGER_FILTERS
 

@@ -6,13 +6,19 @@
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
-/* A page of ledger rows, newest first, and how many match. */
+/* A page of ledger rows, newest first, and how many match (a location
+ * named that does not exist: LOC_001). */
 int
 svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
     struct ledger_row **out, size_t *n, long long *total)
 {
-	struct db_param		 p[7];
+	const struct location	*lo = NULL;
+	struct db_param		 p[8];
 	int			 rc, by_sku = f->sku != NULL;
+
+	if (f->location != NULL && (rc = inv_location_named(ctx->app->db, ctx,
+	    f->location, &lo)) != HF_OK)
+		return rc;
 
 	/* with a SKU, "sku = ?" (bound once) lets ix_ledger_sku_id serve */
 	p[0] = DB_OPT_STR(f->sku);
@@ -21,14 +27,15 @@ svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
 	p[2] = DB_OPT_STR(f->reference_id);
 	p[3] = DB_OPT_STR(f->from);
 	p[4] = DB_OPT_STR(f->to);
-	p[5] = DB_INT(f->per_page);
-	p[6] = DB_INT((f->page - 1) * f->per_page);
+	p[5] = DB_OPT_INT(lo != NULL, lo != NULL ? (long long)lo->id : 0);
+	p[6] = DB_INT(f->per_page);
+	p[7] = DB_INT((f->page - 1) * f->per_page);
 	*total = db_count_of(ctx->app->db, ctx->arena, by_sku ?
-	    &db_sql_ledger_count_sku : &db_sql_ledger_count, p, 5, &rc);
+	    &db_sql_ledger_count_sku : &db_sql_ledger_count, p, 6, &rc);
 	if (rc != HF_OK)
 		return rc;
 	return db_rows(ctx->app->db, ctx->arena, by_sku ?
-	    &db_sql_ledger_list_sku : &db_sql_ledger_list, p, 7, out, n);
+	    &db_sql_ledger_list_sku : &db_sql_ledger_list, p, 8, out, n);
 }
 
 int

@@ -938,8 +938,12 @@ def route_specs(w):
     add("GET", "/locations/{code}", args=("location",))
     add("PATCH", "/locations/{code}", cred="admin", args=("location",),
         body=lambda g, n: {"name": "T95 " + g})
-    add("GET", "/stock", query=pg + ("status",))
-    add("GET", "/stock/{sku}", args=("sku",))
+    # as a business key: ?at= and ?ledger_id= need one (a guest's 401
+    # would never reach their parsers)
+    add("GET", "/stock", cred="biz", query=pg + ("status", "at",
+        "ledger_id", "location"))
+    add("GET", "/stock/{sku}", cred="biz", args=("sku",), query=("at",
+        "ledger_id", "location"))
     add("PATCH", "/stock/{sku}", cred="admin", args=("sku",),
         body=lambda g, n: {"location": "t95-loc"})
     add("POST", "/stock/{sku}/restock", cred="biz", args=("sku",),
@@ -964,7 +968,7 @@ def route_specs(w):
     add("POST", "/reservations/{id}/commit", cred="biz", args=("res",))
     add("POST", "/reservations/{id}/release", cred="biz", args=("res",))
     add("GET", "/ledger", cred="biz", query=pg + ("sku", "type",
-        "reference_id", "from", "to"))
+        "reference_id", "from", "to", "location"))
     add("GET", "/ledger/stats", cred="biz", query=("from", "to"))
     add("GET", "/ledger/{id}", cred="biz", args=("ledger",))
     add("POST", "/loans", cred="biz", body=lambda g, n: {"items": [{"sku":
@@ -2089,7 +2093,31 @@ def _query_values(w, name):
             ("sql_like", "guarded SKU with _", qenc(g[:-1]) + "_"),
             ("sql_like", "guarded SKU, - as _", qenc(g.replace("-", "_"))),
             ("sql_like", "guarded SKU + \\%", qenc(g) + "%5C%25")]
-    if name in ("from", "to"):
+    if name == "at":
+        out += [("edge_numbers", "offset +14:00, 9 digits",
+            "2026-01-01T00:00:00.123456789%2B14:00"),
+            ("malformed_query", "offset sent with a raw +",
+            "2026-01-01T00:00:00+05:00"),
+            ("edge_numbers", "the future", "9999-12-31T23:59:59.999Z"),
+            ("edge_numbers", "before 1970 by its offset",
+            "1970-01-01T00:00:00%2B00:01"),
+            ("edge_numbers", "10 fraction digits",
+            "2026-01-01T00:00:00.1234567890Z")]
+    if name == "ledger_id":
+        out += [("edge_numbers", "0", "0"), ("edge_numbers", "leading zeros",
+            "0001"), ("edge_numbers", "+1", "%2B1"),
+            ("edge_numbers", "2^63-1", "9223372036854775807"),
+            ("malformed_query", "1e3", "1e3"),
+            ("odd_ids", "guarded row", str(w.ledger["G"]))]
+    if name == "location":
+        loc = w.location["G"]
+        out += [("sku_spellings", "guarded location", loc),
+            ("sku_spellings", "in capitals", loc.upper()),
+            ("sku_spellings", "with a space", "%20" + loc),
+            ("sku_spellings", "fullwidth", "%EF%BD%8Dain"),
+            ("huge_strings", "33 bytes", "k" * 33),
+            ("sql_like", "location with %", qenc(loc[:-2]) + "%25")]
+    if name in ("from", "to", "at"):
         out += [("edge_numbers", "year 0", "0000-01-01"),
             ("edge_numbers", "year 99999", "99999-01-01"),
             ("edge_numbers", "Feb 31", "2026-02-31"),

@@ -106,6 +106,60 @@ START_TEST(test_time_bad)
 }
 END_TEST
 
+/* HF_TIME_ZONE: a moment (?at= of /stock), -2 if refused */
+static int64_t
+Z(const char *s)
+{
+	int64_t	ms;
+
+	return hf_time_parse(s, strlen(s), HF_TIME_ZONE, &ms) == 0 ? ms : -2;
+}
+
+START_TEST(test_zone_good)
+{
+	ck_assert_int_eq(Z("2026-11-21T10:00:00Z"), 1795255200000LL);
+	ck_assert_int_eq(Z("2026-11-21T10:00:00"), 1795255200000LL);
+	ck_assert_int_eq(Z("2026-11-21"), 1795219200000LL);
+	ck_assert_int_eq(Z("2026-11-21T12:00:00+02:00"), 1795255200000LL);
+	ck_assert_int_eq(Z("2026-11-21T05:30:00-04:30"), 1795255200000LL);
+	ck_assert_int_eq(Z("2026-11-21T10:00:00-00:00"), 1795255200000LL);
+	/* a fraction of 1 to 9 digits, kept to the millisecond below */
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.5Z"), 1500);
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.25"), 1250);
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.250Z"), 1250);
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.2509"), 1250);
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.999999999Z"), 1999);
+	ck_assert_int_eq(Z("1970-01-01T00:00:01.000000001+00:00"), 1000);
+	ck_assert_int_eq(Z("1970-01-01T01:00:00+01:00"), 0);
+}
+END_TEST
+
+START_TEST(test_zone_bad)
+{
+	static const char *const bad[] = {
+		"2026-11-21T10:00:00ZZ", "2026-11-21T10:00:00Z+01:00",
+		"2026-11-21T10:00:00+01:00Z", "2026-11-21T10:00:00+1:00",
+		"2026-11-21T10:00:00+0100", "2026-11-21T10:00:00+01",
+		"2026-11-21T10:00:00+24:00", "2026-11-21T10:00:00+01:60",
+		"2026-11-21T10:00:00 01:00", "2026-11-21T10:00:00.",
+		"2026-11-21T10:00:00.Z", "2026-11-21T10:00:00.1234567890",
+		"2026-11-21T10:00:00.12a", "2026-11-21T10:00:00z",
+		"2026-11-21t10:00:00", "2026-11-21T10:00", "2026-11-21 10:00:00",
+		"2026-11-21T10:00:00+01:00:00", "2026-11-21T1:00:00",
+		"1970-01-01T00:59:59+01:00", "1969-12-31T23:00:00-01:00",
+		"2026-11-21T10:00:00++1:00", "2026-11-21T10:00:00+-1:00",
+		"2026-02-29T00:00:00Z", "",
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(Z(bad[i]) == -2, "took %s", bad[i]);
+	/* without the flag, the plain grammar still refuses both */
+	ck_assert_int_eq(T("2026-11-21T12:00:00+02:00"), -2);
+	ck_assert_int_eq(T("1970-01-01T00:00:01.5Z"), -2);
+}
+END_TEST
+
 Suite *
 suite_day(void)
 {
@@ -117,6 +171,8 @@ suite_day(void)
 	tcase_add_test(tc, test_day_bad);
 	tcase_add_test(tc, test_time_good);
 	tcase_add_test(tc, test_time_bad);
+	tcase_add_test(tc, test_zone_good);
+	tcase_add_test(tc, test_zone_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,63 @@
+/*
+ * queries.c: the query parameters a handler reads, one line each, for
+ * the OpenAPI document (openapi.c adds them to the operation of every
+ * route whose handler is named here). A list's page and per_page are a
+ * reference to components/parameters. What a handler actually accepts is
+ * its own code; a line here describes it (tests/api/test_A3_stock_at.py
+ * checks the lines of the /stock and /ledger reads).
+ */
+#include "holdfast/api.h"
+
+#define STR		"{\"type\":\"string\"}"
+#define MOMENT		"{\"type\":\"string\",\"minLength\":10}"
+#define ROW_ID		"{\"type\":\"integer\",\"minimum\":1," \
+	"\"maximum\":9223372036854775807}"
+#define LOC_CODE	"{\"type\":\"string\",\"minLength\":1,\"maxLength\":32," \
+	"\"pattern\":\"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$\"}"
+#define SKU_CODE	"{\"type\":\"string\",\"minLength\":1,\"maxLength\":64}"
+#define LEVELS		"{\"type\":\"string\",\"enum\":[\"ok\",\"warning\"," \
+	"\"critical\",\"out\"]}"
+#define DAY_TIME	"{\"type\":\"string\"}"
+
+#define AT_TEXT		"the stock at this moment, from the ledger's " \
+	"after-values per location (the last row of each product and " \
+	"location with created_at at or before it): YYYY-MM-DD (its " \
+	"midnight) or YYYY-MM-DDTHH:MM:SS with an optional fraction of 1 " \
+	"to 9 digits and Z, +HH:MM or -HH:MM (none: UTC); not in the " \
+	"future; business or admin (401/403 otherwise); 422 REQ_010 when " \
+	"malformed"
+#define LEDGER_ID_TEXT	"the stock right after ledger row N (every row " \
+	"with id <= N), per location; not with at; past the last row: 422 " \
+	"REQ_010; business or admin"
+#define LOCATION_TEXT	"one location's code (compared without case): " \
+	"only its stock; unknown 404 LOC_001"
+
+const struct api_query_param api_query_params[] = {
+	{ api_stock_list, "page", NULL, NULL },
+	{ api_stock_list, "per_page", NULL, NULL },
+	{ api_stock_list, "status", LEVELS, "the stock level now; not with "
+	    "at, ledger_id or location" },
+	{ api_stock_list, "at", MOMENT, AT_TEXT },
+	{ api_stock_list, "ledger_id", ROW_ID, LEDGER_ID_TEXT },
+	{ api_stock_list, "location", LOC_CODE, LOCATION_TEXT "; without "
+	    "at or ledger_id, every product's units there now (0 where it "
+	    "has none)" },
+	{ api_stock_get, "at", MOMENT, AT_TEXT },
+	{ api_stock_get, "ledger_id", ROW_ID, LEDGER_ID_TEXT },
+	{ api_stock_get, "location", LOC_CODE, LOCATION_TEXT "; only with "
+	    "at or ledger_id" },
+	{ api_ledger_list, "page", NULL, NULL },
+	{ api_ledger_list, "per_page", NULL, NULL },
+	{ api_ledger_list, "sku", SKU_CODE, "one SKU's rows" },
+	{ api_ledger_list, "type", STR, "restock, deduct, adjust, reserve "
+	    "or release" },
+	{ api_ledger_list, "reference_id", STR, "the rows naming it" },
+	{ api_ledger_list, "from", DAY_TIME, "created_at at or after: "
+	    "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm][Z], UTC" },
+	{ api_ledger_list, "to", DAY_TIME, "created_at before (as from)" },
+	{ api_ledger_list, "location", LOC_CODE, "the rows of one "
+	    "location; unknown 404 LOC_001" },
+};
+
+const size_t api_nquery_params = sizeof(api_query_params) /
+    sizeof(api_query_params[0]);
