@@ -156,9 +156,17 @@ export function registerPlaces(test, h) {
     if (!first.includes(code)) throw new Error(`ledger row without its location: "${first}"`)
 
     // the location's page lists the stock there
+    // (the list names every SKU, in SKU order: after the API tests this
+    // run's is pages away, so it is looked up by its SKU here)
     await page.goto(`${BASE}/desk/locations/${enc(code)}`)
     await page.locator('[data-test="location-title"]').getByText(`Shop ${RUN}`).waitFor()
+    await page.locator('[data-test="location-stock"] tbody tr').first().waitFor()
+    await fill(page, 'location-sku', sku)
+    await page.locator('[data-test="location-filter"]').click()
     await until(async () => (await text(page, `[data-test="here-available-${sku}"]`)) === '3', `3 available at ${code}`)
+    const here = await api('GET', `/stock?location=${enc(code)}&per_page=100`)
+    const mine = here.items.find((x) => x.sku === sku)
+    if (mine && place(mine, code).on_hand !== 3) throw new Error(`GET /stock?location: ${JSON.stringify(mine)}`)
   }, { shot: 'location_stock' })
 
   test('stocktake_frozen_csv_post', async (page) => {
@@ -410,4 +418,48 @@ export function registerPlaces(test, h) {
     const line = body.split(/\r?\n/).find((l) => l.startsWith(`${one},`))
     if (!line || !line.includes(code) || !/,2(,|$)/.test(line)) throw new Error(`stock export: ${body.slice(0, 400)}`)
   }, { shot: 'csv_imported' })
+
+  test('stock_at_date', async (page) => {
+    const code = `AT${RUN}`
+    const sku = `BRW-AT-${RUN}`
+    await newLocation(code, `History ${RUN}`)
+    await api('POST', '/products', { token: state.token, body: { sku, name: `Then and now ${RUN}` } })
+    const r1 = await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('at-restock'), body: { quantity: 6, location: code } })
+    const row1 = (await api('GET', `/ledger?sku=${enc(sku)}`, { token: state.token })).items.find((x) => x.id === r1.ledger_id)
+    // the moment: the next whole second after the restock (the picker's
+    // precision); the later moves wait until it is past
+    const t = new Date(Math.floor(Date.parse(row1.created_at) / 1000) * 1000 + 1000)
+    while (Date.now() < t.getTime() + 1100) await new Promise((r) => setTimeout(r, 100))
+    const r2 = await api('POST', `/stock/${sku}/deduct`, { token: state.token, headers: idem('at-deduct'), body: { quantity: 2, location: code } })
+    await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('at-restock2'), body: { quantity: 4 } })
+
+    await asAdmin(page, 'at')
+    await page.goto(`${BASE}/desk/stock-at`)
+    // pick the moment in the picker (local time), the SKU, show
+    const p2 = (n) => String(n).padStart(2, '0')
+    const local = `${t.getFullYear()}-${p2(t.getMonth() + 1)}-${p2(t.getDate())} ${p2(t.getHours())}:${p2(t.getMinutes())}:${p2(t.getSeconds())}`
+    const input = page.locator('[data-test="at-picker"] input, input[data-test="at-picker"]').first()
+    await input.click()
+    await input.fill(local)
+    await input.press('Enter')
+    await page.locator('h1').click()
+    await fill(page, 'at-sku', sku)
+    await page.locator('[data-test="at-show"]').click()
+    await page.waitForURL((u) => u.searchParams.get('at') === t.toISOString())
+    const cells = async (c) => (await page.locator(`[data-test="at-${sku}-${c}"] td.num`).allInnerTexts()).map((x) => x.trim()).join(' ')
+    await until(async () => (await cells(code)) === '6 0 6', `${code} 6 0 6 at ${t.toISOString()}`)
+    if ((await text(page, `[data-test="at-on-hand-${sku}"]`)) !== '6') throw new Error('on hand 6 in all then')
+    if (await page.locator(`[data-test="at-${sku}-main"]`).count() && (await cells('main')).split(' ')[0] !== '0') throw new Error('main had none then')
+    await snap(page, 'stock_at_date')
+    const then = await api('GET', `/stock/${enc(sku)}?at=${enc(t.toISOString())}`, { token: state.token })
+    if (then.on_hand !== 6 || place(then, code).on_hand !== 6) throw new Error(`API at ${t.toISOString()}: ${JSON.stringify(then)}`)
+
+    // right after the deduct's ledger row, at that location only
+    await page.goto(`${BASE}/desk/stock-at?ledger_id=${r2.ledger_id}&location=${enc(code)}&sku=${enc(sku)}`)
+    await until(async () => (await cells(code)) === '4 0 4', `${code} 4 after ledger row ${r2.ledger_id}`)
+    if (await page.locator(`[data-test="at-${sku}-main"]`).count()) throw new Error('another location shown with a location chosen')
+    // and now: 4 at the location, 4 at main
+    const now = await stock(sku)
+    if (place(now, code).on_hand !== 4 || place(now, 'main').on_hand !== 4) throw new Error(`now: ${JSON.stringify(now.locations)}`)
+  }, { shot: 'stock_at_ledger_row' })
 }
