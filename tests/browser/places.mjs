@@ -23,10 +23,10 @@ export function registerPlaces(test, h) {
   }
 
   // a fresh admin of this run, signed in in the page
-  async function asAdmin(page, tag) {
+  async function asAdmin(page, tag, { role = 'admin', base = BASE } = {}) {
     const u = { email: `${tag}-${RUN}@example.test`, password: `${tag}-${RUN}-pw` }
-    await api('POST', '/users', { token: state.token, body: { ...u, role: 'admin', display_name: `Stock ${tag}` } })
-    await signIn(page, BASE, u.email, u.password)
+    await api('POST', '/users', { token: state.token, body: { ...u, role, display_name: `Stock ${tag}` } })
+    await signIn(page, base, u.email, u.password)
     return u
   }
 
@@ -462,4 +462,36 @@ export function registerPlaces(test, h) {
     const now = await stock(sku)
     if (place(now, code).on_hand !== 4 || place(now, 'main').on_hand !== 4) throw new Error(`now: ${JSON.stringify(now.locations)}`)
   }, { shot: 'stock_at_ledger_row' })
+
+  // the same views through Apache (FallbackResource deep links, a CSV
+  // export streamed through mod_proxy_fcgi), as a business user: the
+  // menu offers what the role may use, the API decides the rest
+  test('apache_places_business', async (page) => {
+    if (!h.APACHE) throw new Error('no --apache-url')
+    const A = h.APACHE
+    const code = `AP${RUN}`
+    const sku = `BRW-AP-${RUN}`
+    await newLocation(code, `Apache shop ${RUN}`, { kind: 'store' })
+    await api('POST', '/products', { token: state.token, body: { sku, name: `Through Apache ${RUN}` } })
+    await api('POST', `/stock/${sku}/restock`, { token: state.token, headers: idem('ap-restock'), body: { quantity: 7, location: code } })
+    await asAdmin(page, 'apbiz', { role: 'business', base: A })
+    const menu = page.locator('nav[aria-label="Main"]').first()
+    for (const item of ['Locations', 'Transfers', 'Stock at a date', 'CSV import and export']) await menu.getByRole('menuitem', { name: item }).waitFor()
+    if (await menu.getByRole('menuitem', { name: 'Stocktakes' }).count()) throw new Error('a business user is offered stocktakes (admin only)')
+    // a deep link to a location, the SKU there
+    await page.goto(`${A}/desk/locations/${enc(code)}?sku=${enc(sku)}`)
+    await page.locator('[data-test="location-title"]').getByText(`Apache shop ${RUN}`).waitFor()
+    await until(async () => (await text(page, `[data-test="here-available-${sku}"]`)) === '7', `7 available at ${code} through Apache`)
+    // business: no creating locations
+    await page.goto(`${A}/desk/locations`)
+    await page.locator(`[data-test="loc-link-${code}"]`).waitFor()
+    if (await page.locator('[data-test="new-location"]').count()) throw new Error('a business user is offered "New location"')
+    // the stock export of that location, streamed through Apache
+    await page.goto(`${A}/desk/csv`)
+    if (await page.locator('[data-test="csv-import"]').count()) throw new Error('a business user is offered the import (admin only)')
+    await pick(page, 'csv-export-location', code)
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test="csv-export-stock"]').click()])
+    const body = fs.readFileSync(await dl.path(), 'utf8')
+    if (!body.split(/\r?\n/).some((l) => l.startsWith(`${sku},`) && l.includes(code) && /,7(,|$)/.test(l))) throw new Error(`stock export through Apache: ${body.slice(0, 300)}`)
+  }, { shot: 'apache_location' })
 }
