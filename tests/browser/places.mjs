@@ -17,9 +17,15 @@ export function registerPlaces(test, h) {
   async function pick(page, testId, what) {
     await page.waitForFunction(() => ![...document.querySelectorAll('.el-select__popper')]
       .some((e) => getComputedStyle(e).display !== 'none'), null, { timeout: 5000 }).catch(() => {})
-    await page.locator(`[data-test="${testId}"]`).first().click()
+    const sel = page.locator(`[data-test="${testId}"]`).first()
+    await sel.click()
+    // the selects filter as one types: the option is then the only one,
+    // with no scrolling in a long list
+    await sel.locator('input').first().fill(what)
     const popper = page.locator('.el-select__popper:visible').last()
-    await popper.locator('.el-select-dropdown__item').filter({ hasText: what }).first().click()
+    const opt = popper.locator('.el-select-dropdown__item').filter({ hasText: what }).first()
+    await opt.waitFor()
+    await opt.click()
   }
 
   // a fresh admin of this run, signed in in the page

@@ -24,7 +24,7 @@ const ONLY = opt('only', '')
 const DEV_VAR = process.env.DEV_VAR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../var')
 const SHOTS = path.join(DEV_VAR, 'screenshots')
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const TEST_TIMEOUT = 45000
+const TEST_TIMEOUT = 90000
 const RUN = crypto.randomBytes(3).toString('hex')
 
 // ------------------------------------------------------------ API helpers
