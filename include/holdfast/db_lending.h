@@ -165,8 +165,8 @@ extern struct db_sql	db_sql_hold_reservation_lock;
 extern struct db_sql	db_sql_hold_head_lock;
 /* product_id -> count of waiting holds */
 extern struct db_sql	db_sql_holds_waiting_of;
-/* product_id -> struct lend_id of every waiting hold, queue order
- * (FOR UPDATE) */
+/* product_id -> struct lend_id of every waiting (or in_transit) hold,
+ * queue order (FOR UPDATE) */
 extern struct db_sql	db_sql_holds_waiting_lock;
 /* reservation_id -> struct lend_id of the ready hold it sets a unit
  * aside for (FOR UPDATE) */

@@ -6,7 +6,7 @@
 #include "holdfast/api.h"
 
 static const char *const types[] = { "restock", "deduct", "adjust",
-    "reserve", "release", NULL };
+    "reserve", "release", "transfer_out", "transfer_in", NULL };
 
 /* A ledger row as the API shows it (not the reservation it ends). */
 static const struct hf_field ledger_fields[] = {

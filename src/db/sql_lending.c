@@ -223,8 +223,10 @@ struct db_sql db_sql_hold_head_lock = DB_SQL_MAP(
 struct db_sql db_sql_holds_waiting_of = DB_SQL_COUNT(
     "SELECT COUNT(*) AS n FROM holds WHERE product_id = ? "
     "AND status = 'waiting'");
+/* waiting, and in transit to a pickup branch (010_transfers.sql) */
 struct db_sql db_sql_holds_waiting_lock = DB_SQL_MAP(
-    "SELECT id FROM holds WHERE product_id = ? AND status = 'waiting' "
+    "SELECT id FROM holds WHERE product_id = ? "
+    "AND status IN ('waiting', 'in_transit') "
     "ORDER BY created_at, id FOR UPDATE", id_map, struct lend_id);
 /* ix_holds_reservation, forced: not every ready hold through the status */
 struct db_sql db_sql_hold_of_reservation = DB_SQL_MAP(

@@ -442,7 +442,9 @@ hold_retired_notice(struct db *db, struct svc_ctx *ctx, uint64_t id,
 
 /*
  * A product retired, in the caller's transaction with its products and
- * stock rows locked: every waiting hold of it ends `cancelled`, and each
+ * stock rows locked: every waiting hold of it (and every one whose copy
+ * is in transit: the copy reaches the branch unclaimed) ends
+ * `cancelled`, and each
  * patron gets an e-mail through the outbox (event type hold.cancelled).
  * Ready holds cannot be there: their reservations keep a product from
  * retiring. *n counts the holds ended.

@@ -199,7 +199,7 @@ def test_the_document_describes_each_line():
     for path, fields, optional in (
             ("/api/v1/reservations", ["sku", "quantity"], ["location"]),
             ("/api/v1/orders", ["sku", "quantity"], ["location"]),
-            ("/api/v1/loans", ["sku"], [])):
+            ("/api/v1/loans", ["sku"], ["location"])):
         items = _body_schema(doc, "post", path)["properties"]["items"]
         hf.expect_eq(items.get("type"), "array", "%s items type" % path)
         line = items.get("items") or {}

@@ -783,6 +783,15 @@ def build_world():
     w.loan_sku = {"G": g["C"], "S": s["L"]}
     w.hold_sku = {"G": g["D"], "S": s["H"]}
 
+    # transfers of 2 units from main to the t95 locations: the guarded
+    # one must stay in transit, the scratch one may be received or closed
+    w.xfer_sku = {"G": g["A"], "S": s["A"]}
+    w.transfer = {}
+    for k in ("G", "S"):
+        r = hf.call("POST", API + "/transfers", {"from": "main", "to":
+            w.location[k], "lines": [{"sku": w.xfer_sku[k], "quantity": 2}]},
+            token=w.biz)
+        w.transfer[k] = _ok(r, 201)["id"]
     rg = _reserve(w, g["A"], 2, "t95-g-%s" % t)
     rs = _reserve(w, s["A"], 1, "t95-s-%s" % t)
     w.res = {"G": rg["id"], "S": rs["id"]}
@@ -866,6 +875,9 @@ def snapshot(w):
         if len(d["items"]) < 100:
             break
         page += 1
+    xfer = _data("/transfers/%d" % w.transfer["G"], w.biz)
+    snap["guarded transfer"] = {k: xfer.get(k) for k in ("status",
+        "received", "returned", "written_off", "in_transit", "lines")}
     loc = _data("/locations/%s" % w.location["G"], w.admin)
     snap["guarded location"] = {k: loc.get(k) for k in ("code", "name",
         "kind", "is_active", "priority")}
@@ -938,6 +950,15 @@ def route_specs(w):
     add("GET", "/locations/{code}", args=("location",))
     add("PATCH", "/locations/{code}", cred="admin", args=("location",),
         body=lambda g, n: {"name": "T95 " + g})
+    add("POST", "/transfers", cred="biz", body=lambda g, n: {"from": "main",
+        "to": w.location[g], "lines": [{"sku": w.xfer_sku[g],
+        "quantity": 1}], "note": "t95"})
+    add("GET", "/transfers", cred="biz", query=pg + ("status", "location"))
+    add("GET", "/transfers/{id}", cred="biz", args=("transfer",))
+    add("POST", "/transfers/{id}/receive", cred="biz", args=("transfer",),
+        body=lambda g, n: {"lines": [{"sku": w.xfer_sku[g], "quantity": 1}]})
+    add("POST", "/transfers/{id}/close", cred="biz", args=("transfer",),
+        body=lambda g, n: {"action": "return"})
     # as a business key: ?at= and ?ledger_id= need one (a guest's 401
     # would never reach their parsers)
     add("GET", "/stock", cred="biz", query=pg + ("status", "at",
@@ -977,7 +998,8 @@ def route_specs(w):
     lend_q = pg + ("status", "user_id", "sku")
     add("GET", "/loans", cred="biz", query=lend_q)
     add("GET", "/loans/{id}", cred="biz", args=("loan",))
-    add("POST", "/loans/{id}/return", cred="biz", args=("loan",))
+    add("POST", "/loans/{id}/return", cred="biz", args=("loan",),
+        body=lambda g, n: {})
     add("POST", "/loans/{id}/renew", cred="biz", args=("loan",))
     add("POST", "/holds", cred="biz", body=lambda g, n: {"sku":
         w.hold_sku[g], "user_id": w.borrower[g]}, sku_at=("sku",))
@@ -1016,7 +1038,7 @@ def arg_value(w, kind, grp):
         "product": w.product, "sku": w.sku, "res": w.res, "ledger": w.ledger,
         "loan": w.loan, "hold": w.hold, "order": w.order,
         "paid_order": w.paid_order, "webhook": w.webhook,
-        "location": w.location}
+        "location": w.location, "transfer": w.transfer}
     return str(table[kind][grp])
 
 

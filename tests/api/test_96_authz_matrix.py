@@ -20,7 +20,9 @@ and two derived columns that the table does not spell out:
             who does not own the objects)
 
 The objects: a reservation made by biz (a reservation belongs to the key
-or user that made it; another caller gets 404, admin sees all); an order,
+or user that made it; another caller gets 404, admin sees all); a
+transfer (the installation's: every business key and admin sees and acts
+on every one, users none, docs/internals.md); an order,
 a loan and a hold of user (a user sees their own, another user gets 404;
 staff, business keys and admins, see and act on every order, loan and
 hold, docs/internals.md); a webhook, an API key, a user and a product
@@ -80,6 +82,11 @@ GET    /api/v1/locations                 200   200   200   200   200   200
 POST   /api/v1/locations                 401   403   403   403   403   201
 GET    /api/v1/locations/{code}          200   200   200   200   200   200
 PATCH  /api/v1/locations/{code}          401   403   403   403   403   200
+POST   /api/v1/transfers                 401   403   403   201   201   201
+GET    /api/v1/transfers                 401   403   403   +     +     +
+GET    /api/v1/transfers/{id}            401   403   403   200   200   200
+POST   /api/v1/transfers/{id}/receive    401   403   403   200   200   200
+POST   /api/v1/transfers/{id}/close      401   403   403   200   200   200
 GET    /api/v1/stock                     200   200   200   200   200   200
 GET    /api/v1/stock/{sku}               200   200   200   200   200   200
 PATCH  /api/v1/stock/{sku}               401   403   403   403   403   200
@@ -232,6 +239,18 @@ class World:
         v = _ok(r, 201)["reservations"][0]
         return v["id"], ref
 
+    def transfer(self):
+        """A fresh transfer of one unit from main to the world's store,
+        shipped by the admin key."""
+        r = hf.call("POST", API + "/transfers", {"from": "main", "to":
+            self.xfer_to, "lines": [{"sku": self.xfer_sku, "quantity": 1}]},
+            token=self.key)
+        return _ok(r, 201)["id"]
+
+    def transfer_status(self, xid):
+        d = _data(hf.call("GET", API + "/transfers/%d" % xid, token=self.key))
+        return d.get("status") if isinstance(d, dict) else None
+
     def reservation_status(self, rid):
         r = hf.call("GET", API + "/reservations/%d" % rid, token=self.key)
         d = _data(r)
@@ -344,6 +363,12 @@ def build_world():
         token=w.biz)
     w.ledger_id = _ok(r)["items"][0]["id"]
     w.res_id, _ = w.reservation()
+    # transfers: from main to a store last in allocation order
+    w.xfer_to = "t96-x-%s" % w.tag
+    _ok(hf.call("POST", API + "/locations", {"code": w.xfer_to, "name":
+        "T96 store", "kind": "store", "priority": 900000}, token=w.key), 201)
+    _, w.xfer_sku = w.product(100000)
+    w.xfer_id = w.transfer()
     w.order_id = w.order()["id"]
     w.loan_id, _ = w.loan()
     w.hold_id, _ = w.hold()
@@ -467,6 +492,24 @@ def prepare(w, method, route, p):
         c["path"] = path("main")
         if method == "PATCH":
             c["body"] = {"priority": 0}
+    elif k == ("POST", "/transfers"):
+        c["body"] = {"from": "main", "to": w.xfer_to, "lines": [{"sku":
+            w.xfer_sku, "quantity": 1}], "note": "t96"}
+    elif k == ("GET", "/transfers"):
+        xid = w.transfer()
+        c["path"] = route + "?status=in_transit&location=%s&per_page=100" \
+            % w.xfer_to
+        c["see"] = xid
+    elif k == ("GET", "/transfers/{id}"):
+        c["path"] = path(w.xfer_id)
+    elif k in (("POST", "/transfers/{id}/receive"),
+            ("POST", "/transfers/{id}/close")):
+        xid = w.transfer()
+        c["path"] = path(xid)
+        c["body"] = {"lines": [{"sku": w.xfer_sku, "quantity": 1}]} if \
+            k[1].endswith("/receive") else {"action": "return"}
+        c["still"] = ("transfer %d in transit" % xid,
+            lambda: w.transfer_status(xid) == "in_transit")
     elif k[1].startswith("/stock/{sku}"):
         c["path"] = path(w.stock_sku)
         c["body"] = {"PATCH": {"warning_threshold": 0},

@@ -181,6 +181,9 @@ def test_ship_receive_short_write_off_every_unit_accounted():
         "ledger rows of %s naming transfer %s" % (s1, xid))
     hf.check(all(r["reason"] for r in rows), "a transfer row without "
         "reason: %r" % rows)
+    outs = hf.ledger_of(_biz(), sku=s1, type="transfer_out")
+    hf.expect_eq([r["reference_id"] for r in outs], [str(xid)],
+        "GET /ledger?type=transfer_out")
     audit = hf.expect_success(hf.call("GET", API + "/audit?entity=transfer"
         "&entity_id=%s" % xid, token=_admin()))["items"]
     hf.check(any(x.get("action") == "transfer.close" and
@@ -665,4 +668,21 @@ def test_loan_lines_and_returns_name_a_location():
     # no location: back where it went out
     hf.expect_success(_return(loan["id"]))
     hf.expect_eq(_places(sku)[0], {a: (1, 0), b: (1, 0)}, "places")
+    _reconciled(sku)
+
+
+def test_retiring_a_product_cancels_its_holds_in_transit():
+    a, c = _loc("ta", "branch"), _loc("tc", "branch")
+    sku = _product({a: 1})
+    u = new_user()
+    h = hf.expect_success(_hold(u, sku, c), 201)
+    hf.expect_eq(h["status"], "in_transit", "the hold")
+    pid = hf.stock_of(sku, _biz())["product_id"]
+    hf.expect_success(hf.call("DELETE", API + "/products/%s" % pid,
+        token=_admin()))
+    hf.expect_eq(_hold_get(h["id"])["status"], "cancelled", "the hold of a "
+        "retired product")
+    # the copy still arrives, and is counted
+    hf.expect_success(_receive(h["transfer_id"], [(sku, 1)]))
+    hf.expect_eq(_at(sku, c), (1, 0), "the copy at the branch")
     _reconciled(sku)
