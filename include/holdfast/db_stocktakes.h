@@ -86,7 +86,8 @@ extern struct db_sql	db_sql_stocktake_insert, db_sql_stocktake_by_id,
 			db_sql_stocktake_lines_clear,
 			db_sql_stocktake_line_insert,
 			db_sql_stocktake_line_post,
-			db_sql_stocktake_product, db_sql_stocktake_mark,
+			db_sql_stocktake_product,
+			db_sql_stocktake_place_lock, db_sql_stocktake_mark,
 			db_sql_stocktake_expected,
 			db_sql_stocktake_expected_lock;
 

@@ -18,7 +18,7 @@
 
 /* One line of a count sheet, as a JSON body or a CSV row gives it. */
 struct stocktake_count {
-	const char	*sku;		/* any case: one product however spelled */
+	const char	*sku;		/* any case: one product */
 	long long	 counted;	/* 0..STOCKTAKE_COUNT_MAX */
 };
 

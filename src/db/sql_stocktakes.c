@@ -4,6 +4,7 @@
  * stocktake row is locked alone (no join: a locking read would lock its
  * location's row too); the service names its location from its list.
  */
+#include "holdfast/db_inventory.h"
 #include "holdfast/db_stocktakes.h"
 #include "db_int.h"
 
@@ -80,6 +81,19 @@ static const struct hf_field product_map[] = {
 struct db_sql db_sql_stocktake_product = DB_SQL_MAP(
     "SELECT id, sku FROM products WHERE sku = ?", product_map,
     struct stocktake_product);
+static const struct hf_field place_map[] = {
+	DB_MAP_PLACE
+};
+
+/*
+ * product_id, location_id: one place of a product whose stock row the
+ * caller holds locked (so the place lock cannot meet another order);
+ * location NULL: the service names it.
+ */
+struct db_sql db_sql_stocktake_place_lock = DB_SQL_MAP(
+    "SELECT product_id, location_id, NULL AS location, on_hand, reserved, "
+    "available FROM location_stock WHERE product_id = ? "
+    "AND location_id = ? FOR UPDATE", place_map, struct stock_place);
 /* the start mark: the largest ledger id now (0 on an empty ledger) */
 struct db_sql db_sql_stocktake_mark = DB_SQL_COUNT(
     "SELECT COALESCE(MAX(id), 0) AS n FROM ledger");
@@ -89,9 +103,11 @@ struct db_sql db_sql_stocktake_mark = DB_SQL_COUNT(
  * row at or below the mark (none: 0, as db_count_of gives). The locking
  * variant reads the newest committed rows, whatever the transaction's
  * snapshot (the post holds the product's stock row, so none is
- * uncommitted).
+ * uncommitted). The index is forced: on a small ledger the optimizer
+ * would rather sort a product's rows, which grows with its history.
  */
 #define EXPECTED_SQL "SELECT on_hand_after AS n FROM ledger " \
+	"FORCE INDEX (ix_ledger_place_id) " \
 	"WHERE product_id = ? AND location_id = ? AND id <= ? " \
 	"ORDER BY id DESC LIMIT 1"
 struct db_sql db_sql_stocktake_expected = DB_SQL_COUNT(EXPECTED_SQL);
@@ -111,6 +127,7 @@ struct db_sql *const db_sql_set_stocktakes[] = {
 	&db_sql_stocktake_line_insert,
 	&db_sql_stocktake_line_post,
 	&db_sql_stocktake_product,
+	&db_sql_stocktake_place_lock,
 	&db_sql_stocktake_mark,
 	&db_sql_stocktake_expected,
 	&db_sql_stocktake_expected_lock,

@@ -14,8 +14,9 @@
  * inv_stock_change then refuses every change there but a release and
  * this post, until the post or a cancel thaws it.
  *
- * Above stock.c and places.c (it changes stock through
- * inv_stock_change), below nothing.
+ * This file: start, the count sheet, cancel, reads, and what the post
+ * (stocktake_post.c) shares with them (stk_int.h). Above places.c; below
+ * stocktake_post.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "holdfast/stocktakes.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
+#include "stk_int.h"
 
 /* What the audit log keeps of a stocktake. */
 static const struct hf_field stocktake_audit_fields[] = {
@@ -53,7 +55,7 @@ not_found(struct svc_ctx *ctx, uint64_t id)
 }
 
 /* Stocktake id into out, with its lines when lines is set; 404 if none. */
-static int
+int
 stocktake_read(struct db *db, struct svc_ctx *ctx, uint64_t id, int lines,
     struct stocktake *out)
 {
@@ -72,7 +74,7 @@ stocktake_read(struct db *db, struct svc_ctx *ctx, uint64_t id, int lines,
 }
 
 /* Locks stocktake id, which must be open: 404, or STK_001 naming it. */
-static int
+int
 stocktake_lock_open(struct db *db, struct svc_ctx *ctx, uint64_t id,
     struct stocktake *t)
 {
@@ -106,27 +108,23 @@ location_busy(struct svc_ctx *ctx, const char *code, long long open_id)
 	return HF_E_STK_OPEN;
 }
 
-struct stk_txn {
-	struct svc_ctx			*ctx;
-	uint64_t			 id;
-	const struct stocktake_new	*in;
-	const struct stocktake_count	*counts;
-	size_t				 ncounts;
-	struct idem			*idem;
-	struct stocktake		*out;
-};
-
 /* Ends a write: the audit row, the answer as stored, the idempotent reply. */
-static int
+int
 stocktake_done(struct db *db, struct stk_txn *t, const char *action,
     const struct stocktake *old)
 {
-	struct svc_ctx	*ctx = t->ctx;
-	int		 rc;
+	struct svc_ctx		*ctx = t->ctx;
+	struct stocktake	 was;
+	int			 rc;
 
-	if ((rc = stocktake_read(db, ctx, t->id, 1, t->out)) != HF_OK ||
-	    (rc = svc_audit_text(db, ctx, action, "stocktake", t->id,
-	    old != NULL ? stocktake_audit(ctx->arena, old) : NULL,
+	if ((rc = stocktake_read(db, ctx, t->id, 1, t->out)) != HF_OK)
+		return rc;
+	if (old != NULL) {
+		was = *old;	/* read locked, without its location's code */
+		was.location = t->out->location;
+	}
+	if ((rc = svc_audit_text(db, ctx, action, "stocktake", t->id,
+	    old != NULL ? stocktake_audit(ctx->arena, &was) : NULL,
 	    stocktake_audit(ctx->arena, t->out))) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
@@ -228,7 +226,7 @@ cmp_counted(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-/* REQ_010 naming line i's field (a CSV row is its line + 1). */
+/* REQ_010 naming field of line i (its index in the caller's array). */
 static int
 bad_line(struct svc_ctx *ctx, size_t i, const char *field, const char *why)
 {
@@ -292,8 +290,8 @@ counts_resolve(struct db *db, struct svc_ctx *ctx,
 			return bad_line(ctx, by[i].line, "sku", arena_printf(
 			    ctx->arena, "SKU %s is counted on lines[%zu] "
 			    "already (an SKU is one product however its case "
-			    "is spelled): one line per SKU", prods[by[i].line].sku,
-			    by[i - 1].line));
+			    "is spelled): one line per SKU",
+			    prods[by[i].line].sku, by[i - 1].line));
 	return HF_OK;
 }
 
@@ -361,78 +359,10 @@ svc_stocktake_counts(struct svc_ctx *ctx, uint64_t id,
 	return db_txn(ctx->app->db, counts_fn, &t);
 }
 
-/* --- post and cancel -------------------------------------------------- */
-
-static int
-cmp_lines(const void *a, const void *b)
-{
-	const struct stocktake_line	*x = a, *y = b;
-	int				 c = hf_sku_cmp(x->sku, y->sku);
-
-	if (c != 0)
-		return c;
-	return x->product_id < y->product_id ? -1 :
-	    x->product_id > y->product_id;
-}
-
-/*
- * Locks the stock row (and places) of every line in SKU order and sets
- * each line's expected (at the mark) and variance; STK_003 naming every
- * line whose place would be left with fewer units than it has reserved
- * (requested: the units the post would take off; available: those free
- * there now).
- */
-static int
-post_check(struct db *db, struct svc_ctx *ctx, const struct stocktake *st,
-    struct stock_row *rows)
-{
-	struct stocktake_line	*l;
-	struct stock_place	*pl;
-	struct db_param		 p[3];
-	long long		 after;
-	size_t			 i, nbad = 0;
-	int			 rc;
-
-	for (i = 0; i < st->nlines; i++) {
-		l = &st->lines[i];
-		if ((rc = inv_stock_lock(db, ctx->arena, NULL, l->product_id,
-		    &rows[i])) != HF_OK ||
-		    (rc = inv_places_lock(db, ctx, &rows[i])) != HF_OK)
-			return rc == HF_E_INV_NOT_FOUND ? HF_E_SYS_INTERNAL : rc;
-		p[0] = DB_INT((long long)l->product_id);
-		p[1] = DB_INT((long long)st->location_id);
-		p[2] = DB_INT((long long)st->start_ledger_id);
-		l->expected = db_count_of(db, ctx->arena,
-		    &db_sql_stocktake_expected_lock, p, 3, &rc);
-		if (rc != HF_OK)
-			return rc;
-		l->variance = l->counted - l->expected;
-		if ((pl = inv_place(ctx, &rows[i], st->location_id)) == NULL)
-			return HF_E_SYS_INTERNAL;
-		after = pl->on_hand + l->variance;
-		if (after >= pl->reserved && after <= 2000000000LL)
-			continue;
-		if (nbad++ == 0)
-			svc_details_clear(ctx);
-		if (svc_detail_line(ctx, l->sku, -l->variance,
-		    pl->on_hand - pl->reserved, NULL) != 0)
-			return HF_E_SYS_INTERNAL;
-	}
-	if (nbad == 0)
-		return HF_OK;
-	ctx->message = arena_printf(ctx->arena, "stocktake %llu cannot post: "
-	    "at %s the count would leave SKU %s with fewer units than are "
-	    "reserved%s; release or commit them, or count again",
-	    (unsigned long long)st->id, st->location, ctx->lines[0].sku,
-	    nbad > 1 ? arena_printf(ctx->arena, " (and %zu more)", nbad - 1) :
-	    "");
-	svc_detail_str(ctx, "location", st->location);
-	svc_detail_int(ctx, "stocktake_id", (long long)st->id);
-	return HF_E_STK_RESERVED;
-}
+/* --- end and cancel ---------------------------------------------------- */
 
 /* Ends the locked open stocktake st as status; thaws what it froze. */
-static int
+int
 stocktake_end(struct db *db, struct svc_ctx *ctx, const struct stocktake *st,
     const char *status)
 {
@@ -460,100 +390,6 @@ stocktake_end(struct db *db, struct svc_ctx *ctx, const struct stocktake *st,
 		if (ctx->locs[i].id == st->location_id)
 			ctx->locs[i].frozen_by = 0;
 	return HF_OK;
-}
-
-static int
-post_fn(struct db *db, void *arg)
-{
-	struct stk_txn		*t = arg;
-	struct svc_ctx		*ctx = t->ctx;
-	struct stocktake	 st;
-	const struct location	*lo;
-	struct stocktake_line	*l;
-	struct stock_row	*rows;
-	struct change		 c;
-	struct db_param		 p[5];
-	struct db_param		 id1[1] = { DB_INT((long long)t->id) };
-	uint64_t		 lid;
-	char			 ref[24];
-	size_t			 i;
-	int			 rc;
-
-	svc_details_clear(ctx);
-	ctx->locs = NULL;	/* read afresh on every try of the transaction */
-	ctx->nlocs = 0;
-	if ((rc = stocktake_lock_open(db, ctx, t->id, &st)) != HF_OK ||
-	    (rc = inv_locations(db, ctx)) != HF_OK)
-		return rc;
-	if ((lo = inv_location_by_id(ctx, st.location_id)) == NULL)
-		return HF_E_SYS_INTERNAL;
-	st.location = lo->code;
-	if (!lo->is_active) {
-		svc_detail_str(ctx, "location", lo->code);
-		return HF_E_LOC_INACTIVE;
-	}
-	if ((rc = db_rows(db, ctx->arena, &db_sql_stocktake_lines, id1, 1,
-	    &st.lines, &st.nlines)) != HF_OK)
-		return rc;
-	qsort(st.lines, st.nlines, sizeof(*st.lines), cmp_lines);
-	if ((rows = arena_calloc(ctx->arena, st.nlines + 1,
-	    sizeof(*rows))) == NULL)
-		return HF_E_SYS_INTERNAL;
-	if ((rc = post_check(db, ctx, &st, rows)) != HF_OK)
-		return rc;
-	snprintf(ref, sizeof(ref), "%llu", (unsigned long long)t->id);
-	memset(&c, 0, sizeof(c));
-	c.type = "adjust";
-	c.ref_type = "stocktake";
-	c.ref_id = ref;
-	c.reason = arena_printf(ctx->arena, "stocktake %s", ref);
-	c.location_id = st.location_id;
-	c.stocktake_id = t->id;
-	for (i = 0; i < st.nlines; i++) {
-		l = &st.lines[i];
-		lid = 0;
-		c.d_on = l->variance;
-		if (l->variance != 0 && (rc = inv_stock_change(db, ctx,
-		    &rows[i], &c, &lid)) != HF_OK)
-			return rc == HF_E_INV_INSUFFICIENT ? HF_E_SYS_INTERNAL :
-			    rc;
-		p[0] = DB_INT(l->expected);
-		p[1] = DB_INT(l->variance);
-		p[2] = lid != 0 ? DB_INT((long long)lid) : DB_NULL;
-		p[3] = DB_INT((long long)t->id);
-		p[4] = DB_INT((long long)l->product_id);
-		if ((rc = db_exec(db, &db_sql_stocktake_line_post, p, 5, NULL,
-		    NULL)) != HF_OK)
-			return rc;
-	}
-	if ((rc = stocktake_end(db, ctx, &st, "posted")) != HF_OK)
-		return rc;
-	/* units found go first to the SKU's waiting holds, as a restock's */
-	for (i = 0; i < st.nlines; i++)
-		if (st.lines[i].variance > 0 &&
-		    (rc = inv_queue_pass(db, ctx, &rows[i])) != HF_OK)
-			return rc;
-	return stocktake_done(db, t, "stocktake.post", &st);
-}
-
-/*
- * Posts an open stocktake: one adjust row per line whose count differs
- * from the stock at the start, applied to the stock now; thaws the
- * location. STK_001 when not open, STK_003 (nothing written) when a
- * line would leave fewer units than are reserved.
- */
-int
-svc_stocktake_post(struct svc_ctx *ctx, uint64_t id, struct idem *idem,
-    struct stocktake *out)
-{
-	struct stk_txn	t;
-
-	memset(&t, 0, sizeof(t));
-	t.ctx = ctx;
-	t.id = id;
-	t.idem = idem;
-	t.out = out;
-	return svc_txn(ctx, post_fn, &t);
 }
 
 static int

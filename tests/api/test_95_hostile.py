@@ -820,6 +820,15 @@ def build_world():
         token=w.biz)
     w.ledger = {"G": _ok(r)["items"][0]["id"]}
     w.ledger["S"] = w.ledger["G"]
+    # stocktakes (issue 17): one open at each location, the guarded one
+    # with a count sheet that no refused case may change
+    w.stocktake = {}
+    for k in ("G", "S"):
+        r = hf.call("POST", API + "/stocktakes", {"location":
+            w.location[k], "note": "t95 " + k}, token=w.admin)
+        w.stocktake[k] = _ok(r, 201)["id"]
+    _ok(hf.call("PUT", API + "/stocktakes/%d/counts" % w.stocktake["G"],
+        {"lines": [{"sku": g["A"], "counted": 5}]}, token=w.admin))
     w.creds = {"admin": w.admin, "biz": w.biz, "biz2": w.biz2,
         "user": w.user["access"]}
     return w
@@ -881,6 +890,10 @@ def snapshot(w):
     loc = _data("/locations/%s" % w.location["G"], w.admin)
     snap["guarded location"] = {k: loc.get(k) for k in ("code", "name",
         "kind", "is_active", "priority")}
+    stk = _data("/stocktakes/%d" % w.stocktake["G"], w.admin)
+    snap["guarded stocktake"] = {"status": stk.get("status"),
+        "lines": [(x.get("sku"), x.get("counted")) for x in
+        stk.get("lines") or []]}
     snap["guarded webhook active"] = any(h.get("id") == w.webhook["G"] and
         h.get("active") for h in hooks)
     return snap
@@ -895,10 +908,13 @@ def route_specs(w):
     specs = {}
 
     def add(method, pattern, cred=None, args=(), body=None, query=(),
-        sku_at=None, raw=None, items=None):
+        sku_at=None, raw=None, items=None, items_key="items", items_min=1,
+        items_max=100):
         specs[(method, API + pattern if pattern != "/metrics" else
             pattern)] = {"cred": cred, "args": args, "body": body,
-            "query": query, "sku_at": sku_at, "raw": raw, "items": items}
+            "query": query, "sku_at": sku_at, "raw": raw, "items": items,
+            "items_key": items_key, "items_min": items_min,
+            "items_max": items_max}
 
     pg = ("page", "per_page")
     add("GET", "")
@@ -950,6 +966,19 @@ def route_specs(w):
     add("GET", "/locations/{code}", args=("location",))
     add("PATCH", "/locations/{code}", cred="admin", args=("location",),
         body=lambda g, n: {"name": "T95 " + g})
+    add("POST", "/stocktakes", cred="admin", body=lambda g, n: {
+        "location": w.location[g], "note": "t95"})
+    add("GET", "/stocktakes", cred="admin", query=pg + ("location",
+        "status"))
+    add("GET", "/stocktakes/{id}", cred="admin", args=("stocktake",))
+    add("PUT", "/stocktakes/{id}/counts", cred="admin", args=("stocktake",),
+        body=lambda g, n: {"lines": [{"sku": w.sku[g], "counted": 1}]},
+        sku_at=("lines", 0, "sku"), items=(("sku", "STRING", 1, 64),
+        ("counted", "INT", 0, 1000000000)), items_key="lines",
+        items_min=0, items_max=10000)
+    add("POST", "/stocktakes/{id}/post", cred="admin", args=("stocktake",))
+    add("POST", "/stocktakes/{id}/cancel", cred="admin",
+        args=("stocktake",))
     add("POST", "/transfers", cred="biz", body=lambda g, n: {"from": "main",
         "to": w.location[g], "lines": [{"sku": w.xfer_sku[g],
         "quantity": 1}], "note": "t95"})
@@ -1038,7 +1067,8 @@ def arg_value(w, kind, grp):
         "product": w.product, "sku": w.sku, "res": w.res, "ledger": w.ledger,
         "loan": w.loan, "hold": w.hold, "order": w.order,
         "paid_order": w.paid_order, "webhook": w.webhook,
-        "location": w.location, "transfer": w.transfer}
+        "location": w.location, "transfer": w.transfer,
+        "stocktake": w.stocktake}
     return str(table[kind][grp])
 
 
@@ -1163,8 +1193,9 @@ class Gen:
         out = []
         for f in self.schemas.get(schema, []):
             out.append(((f["name"],), f))
+        key = spec["items_key"]
         for name, typ, lo, hi in spec["items"] or ():
-            out.append((("items", 0, name), {"name": "items[0]." + name,
+            out.append(((key, 0, name), {"name": key + "[0]." + name,
                 "type": typ, "required": True, "nullable": False,
                 "min": lo, "max": hi, "values": None}))
         if r["pattern"].endswith("/webhooks") and r["method"] == "POST":
@@ -1284,12 +1315,18 @@ class Gen:
                         "G"), path, bad))
         spec = self.specs[(r["method"], r["pattern"])]
         if spec["items"]:
+            key, top = spec["items_key"], spec["items_max"]
+            # no line at all: refused where a line is required
+            grp = "G" if spec["items_min"] > 0 else "S"
+            self.req("wrong_types", "%s = []" % key, r, grp=grp,
+                expect="refuse" if spec["items_min"] > 0 else "any",
+                body=set_at(self.base(r, grp), (key,), []))
             base = self.base(r, "G")
-            for label, v in (("items = []", []), ("line is a string",
-                ["x"]), ("line is null", [None]), ("line is []", [[]]),
-                ("101 lines", [base["items"][0]] * 101)):
-                self.req("wrong_types", label, r, body=set_at(base,
-                    ("items",), v))
+            for label, v in (("line is a string", ["x"]),
+                ("line is null", [None]), ("line is []", [[]]),
+                ("%d lines" % (top + 1), [base[key][0]] * (top + 1))):
+                self.req("wrong_types", label, r, body=set_at(base, (key,),
+                    v))
 
     def gen_unknown_fields(self, r):
         spec = self.specs[(r["method"], r["pattern"])]
@@ -1318,11 +1355,12 @@ class Gen:
                 self.req("unknown_fields", "field spelled %r" % variant, r,
                     body=b)
         if spec["items"]:
+            key = spec["items_key"]
             base = self.base(r, "G")
-            line = dict(base["items"][0])
+            line = dict(base[key][0])
             line["price"] = "0.01"
-            self.req("unknown_fields", "items[0].price", r,
-                body=set_at(base, ("items", 0), line))
+            self.req("unknown_fields", "%s[0].price" % key, r,
+                body=set_at(base, (key, 0), line))
 
     def gen_edge_numbers(self, r):
         lits = (b"0", b"-1", b"2147483648", b"2147483647",
@@ -1372,9 +1410,10 @@ class Gen:
             self.req("huge_strings", "%s with 3000 keys" % f["name"], r,
                 expect="any", body=set_at(self.base(r, "S"), path, many))
         if spec["items"]:
+            key = spec["items_key"]
             base = self.base(r, "G")
             self.req("huge_strings", "100000 lines", r, body=set_at(base,
-                ("items",), [base["items"][0]] * 100000))
+                (key,), [base[key][0]] * 100000))
         t = dumps(self.base(r, "S"))
         if self.rng.random() < 0.3:
             self.req("huge_strings", "valid body padded to the cap", r,
@@ -2182,6 +2221,11 @@ def _cleanup(w, cases, answers):
             hf.call("DELETE", API + "/products/%d" % d["id"], token=w.admin)
         elif c.route == "POST %s/webhooks" % API:
             hf.call("DELETE", API + "/webhooks/%d" % d["id"], token=w.admin)
+        elif c.route == "POST %s/stocktakes" % API:
+            hf.call("POST", API + "/stocktakes/%d/cancel" % d["id"],
+                token=w.admin)
+    for sid in getattr(w, "stocktake", {}).values():
+        hf.call("POST", API + "/stocktakes/%d/cancel" % sid, token=w.admin)
     for k in ("G", "S"):
         hf.call("DELETE", API + "/webhooks/%d" % w.webhook[k],
             token=w.admin)

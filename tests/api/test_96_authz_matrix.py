@@ -87,6 +87,12 @@ GET    /api/v1/transfers                 401   403   403   +     +     +
 GET    /api/v1/transfers/{id}            401   403   403   200   200   200
 POST   /api/v1/transfers/{id}/receive    401   403   403   200   200   200
 POST   /api/v1/transfers/{id}/close      401   403   403   200   200   200
+POST   /api/v1/stocktakes                401   403   403   403   403   201
+GET    /api/v1/stocktakes                401   403   403   403   403   200
+GET    /api/v1/stocktakes/{id}           401   403   403   403   403   200
+PUT    /api/v1/stocktakes/{id}/counts    401   403   403   403   403   200
+POST   /api/v1/stocktakes/{id}/post      401   403   403   403   403   200
+POST   /api/v1/stocktakes/{id}/cancel    401   403   403   403   403   200
 GET    /api/v1/stock                     200   200   200   200   200   200
 GET    /api/v1/stock/{sku}               200   200   200   200   200   200
 PATCH  /api/v1/stock/{sku}               401   403   403   403   403   200
@@ -202,6 +208,7 @@ class World:
         self.loans = []                  # loan ids to return
         self.holds = []                  # hold ids to cancel
         self.hooks = []                  # webhook ids to delete
+        self.stocktakes = []             # stocktake ids to cancel
         self.n = 0
 
     def next(self):
@@ -320,6 +327,20 @@ class World:
         self.hooks.append(wid)
         return wid
 
+    # ---- stocktakes (issue 17): one open at a time at stk_loc
+    def stocktake(self):
+        r = hf.call("POST", API + "/stocktakes", {"location": self.stk_loc},
+            token=self.key)
+        sid = _ok(r, 201)["id"]
+        self.stocktakes.append(sid)
+        return sid
+
+    def stocktake_state(self, sid):
+        d = _data(hf.call("GET", API + "/stocktakes/%d" % sid,
+            token=self.key))
+        return (d.get("status"), d.get("line_count")) if isinstance(d,
+            dict) else None
+
     def tidy(self):
         """Cancel the holds and return the loans the cells left, so the
         loan limit never decides a cell."""
@@ -327,7 +348,10 @@ class World:
             hf.call("DELETE", API + "/holds/%d" % hid, token=self.key)
         for lid in self.loans:
             hf.call("POST", API + "/loans/%d/return" % lid, token=self.key)
-        self.holds, self.loans = [], []
+        for sid in self.stocktakes:
+            hf.call("POST", API + "/stocktakes/%d/cancel" % sid,
+                token=self.key)
+        self.holds, self.loans, self.stocktakes = [], [], []
 
 
 def build_world():
@@ -373,6 +397,12 @@ def build_world():
     w.loan_id, _ = w.loan()
     w.hold_id, _ = w.hold()
     w.hook_id = w.webhook()
+    w.stk_loc = "t96-stk-" + w.tag
+    _ok(hf.call("POST", API + "/locations", {"code": w.stk_loc, "name":
+        "T96 stocktakes", "kind": "store", "priority": 900000},
+        token=w.key), 201)
+    w.stocktake_id = w.stocktake()
+    w.tidy()
     w.users_for_auth = {}
     w.pending = []
     w.reset_codes = {}
@@ -510,6 +540,18 @@ def prepare(w, method, route, p):
             k[1].endswith("/receive") else {"action": "return"}
         c["still"] = ("transfer %d in transit" % xid,
             lambda: w.transfer_status(xid) == "in_transit")
+    elif k == ("POST", "/stocktakes"):
+        c["body"] = {"location": w.stk_loc, "note": "t96"}
+        c["after"] = "stocktake"
+    elif k == ("GET", "/stocktakes/{id}"):
+        c["path"] = path(w.stocktake_id)
+    elif k[1].startswith("/stocktakes/{id}/"):
+        sid = w.stocktake()
+        c["path"] = path(sid)
+        if method == "PUT":
+            c["body"] = {"lines": [{"sku": w.stock_sku, "counted": 1}]}
+        c["still"] = ("stocktake %d open with no line" % sid,
+            lambda: w.stocktake_state(sid) == ("open", 0))
     elif k[1].startswith("/stock/{sku}"):
         c["path"] = path(w.stock_sku)
         c["body"] = {"PATCH": {"warning_threshold": 0},
@@ -688,6 +730,8 @@ def _after(w, c, r):
             w.loans.append(loan["id"])
     elif c["after"] == "webhook" and isinstance(d.get("id"), int):
         w.hooks.append(d["id"])
+    elif c["after"] == "stocktake" and isinstance(d.get("id"), int):
+        w.stocktakes.append(d["id"])
 
 
 def _listed(r, oid):
