@@ -5,15 +5,30 @@
  * committed rows only.
  *
  * One point, (product, location) at moment T, is one dive into
- * ix_ledger_point (product_id, location_id, created_at), which InnoDB
- * extends with the primary key id: the dive walks down from
- * (product, location, T) backwards and stops at the first entry, so it
- * costs the B-tree's height whatever the ledger's size; the after-values
- * are then one primary-key lookup of that row. Per (product, location),
- * ids and created_at rise together (every row of a product is written
- * under its stock row's lock, in a statement that starts after the
- * previous holder committed), so "the last row up to T" in
- * (created_at, id) order is also the one with the largest id.
+ * ix_ledger_point (product_id, location_id, created_at) of 009, which
+ * InnoDB extends with the primary key id: a range read that starts at
+ * (product, location, T) and goes back one entry, so it costs the
+ * B-tree's height whatever the ledger's size, then one primary-key read
+ * of that row's after-values. Per (product, location), ids and created_at
+ * rise together (every row of a product is written under its stock row's
+ * lock, by an INSERT that starts after the previous holder committed), so
+ * "the last row up to T" in (created_at, id) order is also the one with
+ * the largest id. No index is added for it (no 012 migration): the
+ * ledger's writes cost what they cost.
+ *
+ * The places come first (db_sql_stock_places_one or _page: the product's
+ * location_stock rows, which exist wherever it ever had a ledger row, as
+ * inv_stock_change writes both), then their dives, DB_AT_DIVES to a
+ * statement (db_sql_stock_at_dives, a UNION ALL of one SELECT per point).
+ * Written as one correlated subquery per place instead, MariaDB plans the
+ * subquery once, with the place's columns unknown: "ref" on
+ * (product, location), reading back from the newest row and skipping one
+ * entry per row after T (Handler_read_prev grows with the rows after the
+ * moment). With constants (a prepared statement is planned at each
+ * execution with its parameters), each SELECT is a range read of one
+ * entry. The index is forced: without the hint, planning each part
+ * estimates ranges in every index that could serve (ix_ledger_created,
+ * PRIMARY for id <= ?, ...), which cost three times the dive itself.
  *
  * ?ledger_id=N (the point right after row N) bounds the same dive by
  * created_at <= C + 1 s and id <= N, C being the created_at of the last
@@ -23,30 +38,19 @@
  * is drawn a moment later), so C alone could cut it off; ids are drawn
  * within microseconds of the statement's start, far below a second. The
  * dive then skips the entries past N inside that second (at most the
- * rows one product and location got in one second).
+ * rows one product and location got in that second). This holds while
+ * created_at is only ever the database's clock at the insert (its
+ * DEFAULT; no statement of the service writes it).
  *
- * EXPLAIN of db_sql_stock_at_page on the 10,000,000-row ledger of
+ * EXPLAIN of one dive on the 10,020,000-row ledger of
  * tests/load/bench-stock-at.sh (MariaDB 10.11):
  *
- *   id select_type        table      type   key             rows Extra
- *   1  PRIMARY            <derived2> ALL    NULL             300
- *   1  PRIMARY            g          eq_ref PRIMARY          1
- *   2  DERIVED            <derived4> ALL    NULL             100  Using
- *                                                                 temporary;
- *                                                                 Using
- *                                                                 filesort
- *   2  DERIVED            ls         ref    PRIMARY          1
- *   2  DERIVED            lo         eq_ref PRIMARY          1
- *   4  DERIVED            s/p        (the page of GET /stock, by sku)
- *   3  DEPENDENT SUBQUERY x          range  ix_ledger_point  ~   Using
- *                                                                 where;
- *                                                                 Using
- *                                                                 index
+ *   table type  key             key_len rows Extra
+ *   x     range ix_ledger_point 31      @ROWS@ Using where
  *
- * i.e. per (product, location) one backward range read of
- * ix_ledger_point that is covering ("Using index": id is in the index)
- * and stops after one entry (LIMIT 1 in index order, no filesort), then
- * one eq_ref of the row itself. No index is added for it.
+ * (key_len 31: product_id 8, location_id 8, created_at 7, id 8; no
+ * filesort: LIMIT 1 in the index's order, read backwards), and the
+ * handler reads of one statement of 24 dives: @READS@.
  */
 #include "holdfast/db_stock_at.h"
 #include "db_int.h"
@@ -75,11 +79,15 @@ static const struct hf_field at_map[] = {
 struct db_sql db_sql_stock_places_one = AT_SQL(AT_PLACES(
     "SELECT p.id AS product_id, p.sku, p.name FROM products p "
     "WHERE p.sku = ?"));
-/* limit, offset, location_id (DB_OPT): GET /stock's page (by SKU) */
+/*
+ * limit, offset, location_id (DB_OPT): GET /stock's page, in SKU order,
+ * read off uq_products_sku up to the page's end (without the hint
+ * MariaDB sorts every product for each page)
+ */
 struct db_sql db_sql_stock_places_page = AT_SQL(AT_PLACES(
-    "SELECT p.id AS product_id, p.sku, p.name FROM stock s "
-    "JOIN products p ON p.id = s.product_id ORDER BY p.sku "
-    "LIMIT ? OFFSET ?"));
+    "SELECT p.id AS product_id, p.sku, p.name FROM products p "
+    "FORCE INDEX (uq_products_sku) STRAIGHT_JOIN stock s "
+    "ON s.product_id = p.id ORDER BY p.sku LIMIT ? OFFSET ?"));
 
 static const struct hf_field dive_map[] = {
 	HF_FIELD(struct stock_at_dive, slot, HF_K_INT),
@@ -100,7 +108,8 @@ static const struct hf_field dive_map[] = {
  */
 #define AT_DIVE(slot) "(SELECT " #slot " AS slot, x.id AS ledger_id, " \
 	"CAST(x.on_hand_after AS SIGNED) AS on_hand, " \
-	"CAST(x.reserved_after AS SIGNED) AS reserved FROM ledger x " \
+	"CAST(x.reserved_after AS SIGNED) AS reserved " \
+	"FROM ledger x FORCE INDEX (ix_ledger_point) " \
 	"WHERE x.product_id = ? AND x.location_id = ? " \
 	"AND x.created_at <= ? AND x.id <= ? " \
 	"ORDER BY x.created_at DESC, x.id DESC LIMIT 1)"
