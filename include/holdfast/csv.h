@@ -68,7 +68,8 @@ const char *hf_csv_strerror(enum hf_csv_err);
  * with = + - @ TAB or CR, gets a leading apostrophe, unless it is a
  * plain number ("-12", "3.50"); so does one that starts with an
  * apostrophe, so that hf_csv_unguard() undoes exactly what was added.
- * A NULL field is empty. Each returns 0, or -1 once the buffer failed.
+ * A NULL field is empty (a row's first, "": a row of one empty field is
+ * no blank line). Each returns 0, or -1 once the buffer failed.
  */
 int	 hf_csv_put(struct hf_buf *, const char *s, size_t len, int first);
 int	 hf_csv_puts(struct hf_buf *, const char *s, int first);

@@ -19,7 +19,7 @@
 #define IMPORT_MAX_BYTES	(32 * 1024 * 1024)	/* the body */
 #define IMPORT_MAX_ROWS		200000		/* data rows */
 #define IMPORT_ERRORS_MAX	10000		/* bad rows listed */
-#define IMPORT_CHUNK		500		/* products per transaction */
+#define IMPORT_CHUNK		200		/* products per transaction */
 
 /* One bad row (or the file itself: line 1 for the header). */
 struct import_error {

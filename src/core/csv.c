@@ -234,9 +234,14 @@ hf_csv_put(struct hf_buf *b, const char *s, size_t len, int first)
 
 	if (!first)
 		hf_buf_put(b, ",", 1);
+	/* a row of one empty field must not read back as a blank line */
+	if ((s == NULL || len == 0) && first)
+		hf_buf_put(b, "\"\"", 2);
 	if (s == NULL || len == 0)
 		return b->toobig ? -1 : 0;
 	guard = csv_guarded(s[0]) && !csv_number(s, len);
+	/* a byte order mark in front would be taken for the file's own */
+	quote = len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0;
 	for (i = 0; i < len && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' ||
 		    s[i] == '\n';

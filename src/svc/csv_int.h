@@ -87,7 +87,7 @@ struct imp_run {
 	const char		*fail_reason;
 };
 
-/* csv_import.c */
+/* csv_rows.c */
 void	 imp_error(struct imp_run *, long long line, const char *sku,
 	    size_t sku_len, const char *column, const char *reason);
 int	 imp_fields_read(struct imp_run *, const struct imp_ref *,
@@ -95,11 +95,44 @@ int	 imp_fields_read(struct imp_run *, const struct imp_ref *,
 long long imp_money(const char *, size_t);
 int	 imp_sku_cmp(const char *, size_t, const char *, size_t);
 
-/*
- * csv_apply.c: pass 3 over every product (no lock), and the real run,
- * IMPORT_CHUNK products to a transaction.
- */
+/* One row whose on_hand differs from its place's (from: on hand now). */
+struct imp_move {
+	const struct imp_ref	*row;
+	long long		 from;
+};
+
+/* What a product needs: its fields to set, its units to move. */
+struct imp_plan {
+	int			 exists, set_name, set_desc, set_cat,
+				 set_price;
+	uint64_t		 pid, cat_id;
+	struct imp_move		*moves;
+	size_t			 nmoves;
+};
+
+/* csv_rows.c: passes 1 and 2, the file alone */
+int	 imp_read_rows(struct imp_run *);
+int	 imp_group_rows(struct imp_run *, size_t *ngroups);
+
+/* csv_plan.c: pass 3; what a product needs, the counts */
 int	 imp_check_all(struct imp_run *, size_t ngroups);
+int	 imp_plan(struct imp_run *, struct db *, struct imp_group *,
+	    const struct imp_fields *, const struct csv_import_product *,
+	    const struct stock_place *, size_t, int apply, struct imp_plan *);
+int	 imp_read(struct imp_run *, struct db *, const char *sku,
+	    struct csv_import_product *, int *found, struct stock_place **,
+	    size_t *);
+int	 imp_batch_read(struct imp_run *, struct db *);
+int	 imp_read_group(struct imp_run *, struct db *, size_t group,
+	    const char *sku, struct csv_import_product *, int *found,
+	    struct stock_place **, size_t *);
+int	 imp_category(struct imp_run *, struct db *, const char *name,
+	    int create, uint64_t *id, int *found);
+void	 imp_count(struct imp_run *, const struct imp_plan *);
+void	 imp_report_add(struct imp_run *);
+void	 imp_scratch_reset(struct imp_run *);
+
+/* csv_apply.c: the real run */
 int	 imp_apply_all(struct imp_run *, size_t ngroups);
 
 #endif /* HOLDFAST_CSV_INT_H */

@@ -78,6 +78,7 @@ from urllib.parse import quote, unquote_to_bytes, urlsplit
 import hf
 
 SEED = 9510
+CSV_HEADER = "sku,name,price,category,description,location,on_hand"
 THREADS = 4
 CAP = hf.MAX_BODY_BYTES          # the worker's max_body_bytes
 FRONT_CAP = 4 * 1024 * 1024      # nginx client_max_body_size
@@ -154,7 +155,8 @@ def c_routes():
             "pattern": parts[1].strip('"'), "perm": parts[3],
             "body": {"NONE": "none", "JSON": "json",
                 "ROUTE_BODY_NONE": "none", "ROUTE_BODY_JSON": "json",
-                "ROUTE_BODY_RAW": "raw"}.get(parts[4], parts[4]),
+                "ROUTE_BODY_RAW": "raw", "ROUTE_BODY_CSV": "csv"}.get(
+                parts[4], parts[4]),
             "cap": cap or CAP,
             "schema": None if parts[6] == "NULL" else
                 parts[6].lstrip("&").strip()})
@@ -549,7 +551,17 @@ def check_answer(case, a):
         probs.append(("accepted", "a request the contract refuses got %d"
             % a.status))
     front = False
-    if case.api and case.method != "HEAD":
+    if case.api and case.method != "HEAD" and a.status == 200 and \
+            case.route.endswith(".csv"):
+        # an export: CSV text, UTF-8 (README "CSV")
+        ct = a.headers.get("content-type", "")
+        if ct.split(";")[0].strip().lower() != "text/csv":
+            probs.append(("non-JSON", "an export's Content-Type %r" % ct))
+        try:
+            a.body.decode("utf-8")
+        except UnicodeDecodeError as e:
+            probs.append(("non-JSON", "an export is not UTF-8: %s" % e))
+    elif case.api and case.method != "HEAD":
         ct = a.headers.get("content-type", "")
         if ct.split(";")[0].strip().lower() != "application/json":
             probs.append(("non-JSON", "Content-Type %r" % ct))
@@ -1058,6 +1070,13 @@ def route_specs(w):
     add("GET", "/webhooks/{id}/deliveries", cred="admin",
         args=("webhook",), query=pg + ("status",))
     add("GET", "/stats/orders", cred="biz", query=("from", "to"))
+    # CSV in and out (issue 17): the import's body is gen_csv's
+    add("POST", "/import/products", cred="admin", raw="csv",
+        query=("dry_run",))
+    add("GET", "/export/products.csv", cred="admin")
+    add("GET", "/export/stock.csv", cred="biz", query=("location",))
+    add("GET", "/export/ledger.csv", cred="admin", query=("from", "to"))
+    add("GET", "/export/orders.csv", cred="admin", query=("from", "to"))
     add("GET", "/metrics")
     return specs
 
@@ -1167,6 +1186,8 @@ class Gen:
             return None
         if spec["raw"] == "cover":
             return "image/png"
+        if spec["raw"] == "csv":
+            return "text/csv"
         return "application/json"
 
     def sign(self, body):
@@ -1182,7 +1203,20 @@ class Gen:
         spec = self.specs[(r["method"], r["pattern"])]
         if spec["raw"] == "cover":
             return hf.png_bytes("t95-%d" % self.next_n())
+        if spec["raw"] == "csv":
+            return self.csv_body(grp)
         return dumps(self.base(r, grp))
+
+    def csv_body(self, grp, *rows):
+        """An import: the guarded SKU moved far (G: nothing may take
+        it), or a product of its own with no stock (S); rows after."""
+        if grp == "G":
+            first = "%s,T95 guarded,2.50,,,main,999999" % self.w.sku["G"]
+        else:
+            first = "T95C-%s-%d,T95 csv,1.00,,,," % (self.w.tag,
+                self.next_n())
+        lines = [CSV_HEADER, first] + list(rows)
+        return "\r\n".join(lines).encode("utf-8") + b"\r\n"
 
     def fields(self, r):
         """[(path, field)] of the body: the schema's top-level fields and
@@ -1233,6 +1267,8 @@ class Gen:
             spec = self.specs[(r["method"], r["pattern"])]
             if spec["raw"] == "cover":
                 self.gen_cover(r)
+            if spec["raw"] == "csv":
+                self.gen_csv(r)
             if spec["query"]:
                 self.gen_query(r)
             if spec["args"]:
@@ -1562,6 +1598,75 @@ class Gen:
             self.req("huge_strings" if "cap" in label else "bad_headers",
                 "cover: " + label, r, grp=grp, expect=expect, body=body,
                 ctype=ct)
+
+    def gen_csv(self, r):
+        """The CSV import (README "CSV"): a real run of a file that moves
+        the guarded SKU is refused whole for any bad row in it; a dry run
+        moves nothing whatever it names."""
+        g = self.w.sku["G"]
+        cap = r["cap"]
+        for label, rows in (
+            ("unterminated quote", ['x-1,"open,1,,,main,1']),
+            ("bytes not UTF-8", [b"x-2,bad \xc0\xaf,1,,,main,1"]),
+            ("NUL byte", [b"x-3,n\x00l,1,,,main,1"]),
+            ("too many columns", ["x-4,x,1,,,main,1,extra"]),
+            ("too few columns", ["x-5,x,1"]),
+            ("negative on_hand", ["x-6,x,1,,,main,-1"]),
+            ("on_hand past the cap", ["x-7,x,1,,,main,1000000001"]),
+            ("on_hand 1e3", ["x-8,x,1,,,main,1e3"]),
+            ("price -1", ["x-9,x,-1,,,main,1"]),
+            ("unknown location", ["x-10,x,1,,,nowhere-t95,1"]),
+            ("the guarded SKU in lower case", [g.lower() +
+                ",T95 guarded,2.50,,,%s,1" % self.w.location["G"]]),
+            ("the guarded SKU twice at main", [g +
+                ",T95 guarded,2.50,,,main,5"]),
+            ("an SKU that is a formula", ["=1+1,x,1,,,main,1"]),
+            ("a BOM inside", ["\ufeffx-11,x,1,,,main,1"]),
+            ("a bare CR", [b"x-12,a\rb,1,,,main,1"]),
+            ("a quote in an unquoted field", ['x-13,a"b,1,,,main,1']),
+            ("a name of 256 bytes", ["x-14," + "n" * 256 + ",1,,,,"]),
+            ("location without on_hand", ["x-15,x,1,,,main,"])):
+            rows = [x if isinstance(x, bytes) else x.encode("utf-8")
+                for x in rows]
+            body = self.csv_body("G").rstrip(b"\r\n") + b"\r\n" + \
+                b"\r\n".join(rows) + b"\r\n"
+            self.req("bad_utf8" if "UTF-8" in label else "broken_json",
+                "csv: " + label, r, body=body)
+        # a file that is not the import's, whole
+        for label, body in (("no header", self.csv_body("G").split(
+                b"\r\n", 1)[1]), ("header in another order",
+                b"name,sku,price,category,description,location,on_hand\r\n"
+                b"T95,%s,1,,,main,1\r\n" % g.encode()),
+                ("empty", b""), ("JSON", b'{"sku":"%s"}' % g.encode()),
+                ("UTF-16", self.csv_body("G").decode().encode("utf-16"))):
+            self.req("broken_json", "csv: " + label, r, body=body)
+        for ct in ("application/json", "text/plain", "text/csv; "
+                "charset=latin1", "text/csvx", "multipart/form-data; "
+                "boundary=x", b"text/csv; charset=\xff"):
+            self.req("bad_headers", "csv Content-Type %r" % (ct,), r,
+                ctype=ct)
+        self.req("bad_headers", "csv without Content-Type", r, ctype=None)
+        # at and past the worker's cap (nginx lets 33 MiB through)
+        pad = self.csv_body("G") + b"x" * cap
+        self.req("huge_strings", "csv one past the cap", r,
+            body=pad[:cap + 1], fresh=True)
+        self.req("huge_strings", "csv of 100000 bad rows", r, body=(
+            self.csv_body("G") + b"x,y\r\n" * 100000))
+        # dry runs move nothing, the guarded SKU included
+        for label, q, grp in (("dry run of the guarded SKU", "dry_run=1",
+                "G"), ("dry_run=true", "dry_run=true", "S"),
+                ("LF only", "dry_run=1", "S")):
+            body = self.csv_body(grp)
+            if label == "LF only":
+                body = body.replace(b"\r\n", b"\n")
+            self.req("broken_json", "csv " + label, r, query=q,
+                body=body, grp=grp, expect="any")
+        self.req("sql_like", "csv name with SQL", r, expect="any",
+            query="dry_run=1", body=self.csv_body("S",
+            "T95C-%s-q,\"'; DROP TABLE stock; --\",1,,,," % self.w.tag))
+        self.req("broken_json", "csv charset=utf-8 header=present", r,
+            expect="any", query="dry_run=1", body=self.csv_body("S"),
+            ctype="text/csv; charset=utf-8; header=present")
 
     # ---------------------------------------------------------- query
     def gen_query(self, r):
@@ -2207,6 +2312,22 @@ def _worker_state():
 
 def _cleanup(w, cases, answers):
     """Retire the products and delete the webhooks the corpus created."""
+    for c, a in zip(cases, answers):
+        # a real import made its product (catalog only): retired
+        if c.route == "POST %s/import/products" % API and \
+                a.error is None and a.status == 200 and c.body:
+            try:
+                dry = json.loads(a.body.decode("utf-8"))["data"]["dry_run"]
+            except (ValueError, KeyError, TypeError):
+                dry = False
+            for line in c.body.split(b"\n")[1:] if not dry else ():
+                sku = line.split(b",", 1)[0].decode("utf-8", "replace")
+                if sku.startswith("T95C-"):
+                    st = hf.call("GET", API + "/stock/%s" % sku,
+                        token=w.biz)
+                    if st.status == 200:
+                        hf.call("DELETE", API + "/products/%d" %
+                            st.json["data"]["product_id"], token=w.admin)
     for c, a in zip(cases, answers):
         if a.error is not None or a.status != 201:
             continue

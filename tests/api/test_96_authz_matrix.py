@@ -135,6 +135,11 @@ GET    /api/v1/webhooks                  401   403   403   403   403   200
 DELETE /api/v1/webhooks/{id}             401   403   403   403   403   200
 GET    /api/v1/webhooks/{id}/deliveries  401   403   403   403   403   200
 GET    /api/v1/stats/orders              401   403   403   200   200   200
+POST   /api/v1/import/products           401   403   403   403   403   200
+GET    /api/v1/export/products.csv       401   403   403   403   403   200
+GET    /api/v1/export/stock.csv          401   403   403   200   200   200
+GET    /api/v1/export/ledger.csv         401   403   403   403   403   200
+GET    /api/v1/export/orders.csv         401   403   403   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -657,6 +662,16 @@ def prepare(w, method, route, p):
         c["path"] = path(w.webhook())
     elif k == ("GET", "/webhooks/{id}/deliveries"):
         c["path"] = path(w.hook_id)
+    elif k == ("POST", "/import/products"):
+        # a dry run: the cell measures who may, not what it changes
+        c["path"] = route + "?dry_run=1"
+        c["raw"] = ("sku,name,price,category,description,location,"
+            "on_hand\r\n%s,T96 item %s,5.00,,,main,100000\r\n" % (
+            w.stock_sku, w.stock_sku)).encode()
+        c["ctype"] = "text/csv"
+    elif k[1] in ("/export/ledger.csv", "/export/orders.csv"):
+        c["path"] = route + "?from=" + time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
     elif "{" in route:
         hf.fail("no object for %s %s in prepare()" % (method, route))
     return c

@@ -283,6 +283,23 @@ def utf8():
         write("fuzz_utf8", name, data)
 
 
+def csv_():
+    head = b"sku,name,price,category,description,location,on_hand\r\n"
+    seeds = {
+        "import": b"\x07\xff" + head + b"BK-1,\"C, the \"\"book\"\"\",39.90,"
+            b"Books,\"two\r\nlines\",main,5\r\n",
+        "bom-lf": b"\x07\x40\xef\xbb\xbf" + head.replace(b"\r\n", b"\n") +
+            b"a,b,1,,,,\n\nc,d,2,,,main,0",
+        "faults": b"\x03\x08ab\"c,d\n\"x\"y\na\rb\n\"open,\n",
+        "formula": b"\x04\x20'=1,=SUM(A1),-2,@x\r\n+1,'',\t,-5\r\n",
+        "utf8": "\x05\x10Gr\u00fc\u00df,\u65e5\u672c,\"\u00e9,\"\n".encode(),
+        "bad-utf8": b"\x05\x10ok,\xc0\xaf\nn\x00l\n",
+        "empty-fields": b"\x05\x10,,\n\"\"\n,\r\n",
+    }
+    for name, data in seeds.items():
+        write("fuzz_csv", name, data)
+
+
 if __name__ == "__main__":
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -292,5 +309,6 @@ if __name__ == "__main__":
     jwt()
     config()
     utf8()
+    csv_()
     for d in sorted(os.listdir(CORPUS)):
         print("%-14s %d seeds" % (d, len(os.listdir(os.path.join(CORPUS, d)))))

@@ -141,6 +141,14 @@ START_TEST(test_csv_writer_quotes_and_guards)
 	hf_csv_end(&b);
 	ck_assert_str_eq(b.p, "'=SUM(A1),'+1,'-2+3,'@cmd,'\tx,''quoted,-12,"
 	    "3.50,\"'=a,b\"\r\n");
+	b.len = 0;
+	/* a lone empty field is no blank line; a leading BOM is quoted */
+	hf_csv_puts(&b, "", 1);
+	hf_csv_end(&b);
+	hf_csv_puts(&b, "\xef\xbb\xbfx", 1);
+	hf_csv_puts(&b, "", 0);
+	hf_csv_end(&b);
+	ck_assert_str_eq(b.p, "\"\"\r\n\"\xef\xbb\xbfx\",\r\n");
 	hf_buf_free(&b);
 }
 END_TEST
@@ -148,7 +156,8 @@ END_TEST
 /* What the writer writes, the reader reads back, unguarded: the same. */
 START_TEST(test_csv_round_trip)
 {
-	static const char *const v[] = { "=1+2", "-", "-5", "'", "''x",
+	static const char *const v[] = { "\xef\xbb\xbf=1+2", "-", "-5", "'",
+	    "''x",
 	    "'=x", "a\"b", "\r", "\rx", "@", "", "x,y\nz", "'-5", "+", "-.5",
 	    "1.", NULL };
 	struct arena	 a;
