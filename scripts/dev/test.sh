@@ -113,14 +113,14 @@ browser_tests() {
 	fi
 	log "test: browser tests (tests/browser/run.mjs, headless Chromium)"
 	set +e
-	DEV_VAR=$DEV_VAR timeout 170 node "$dir/run.mjs" \
+	DEV_VAR=$DEV_VAR timeout 600 node "$dir/run.mjs" \
 		--base-url "http://127.0.0.1:$DEV_HTTP_PORT" \
 		--apache-url "http://127.0.0.1:$DEV_APACHE_PORT" 2>&1 | tee "$blog"
 	rc=${PIPESTATUS[0]}
 	set -e
 	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$blog" | tail -n1 || true)
 	if [ -z "$line" ]; then
-		[ "$rc" = 124 ] && rc="124: timed out after 170s"
+		[ "$rc" = 124 ] && rc="124: timed out after 600s"
 		stage_failed "tests/browser printed no 'N passed, N failed' line (exit $rc)" "$blog"
 		return 0
 	fi

@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core'
 import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
+import { registerPlaces } from './places.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -23,7 +24,7 @@ const ONLY = opt('only', '')
 const DEV_VAR = process.env.DEV_VAR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../var')
 const SHOTS = path.join(DEV_VAR, 'screenshots')
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium'
-const TEST_TIMEOUT = 45000
+const TEST_TIMEOUT = 90000
 const RUN = crypto.randomBytes(3).toString('hex')
 
 // ------------------------------------------------------------ API helpers
@@ -381,6 +382,9 @@ test('apache_smoke', async (page) => {
   await page.goto(`${APACHE}/?q=${state.word}`)
   await page.locator(`[data-sku="${state.patronProduct.sku}"] [data-test="availability"]`).getByText('Available: 5').waitFor()
 }, { shot: 'apache_catalog' })
+
+// stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
+registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 
 // ------------------------------------------------------------ runner
 

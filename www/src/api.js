@@ -58,8 +58,8 @@ export function newKey(prefix = 'console') {
   return `${prefix}-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`
 }
 
-async function send(method, path, { query, body, headers = {}, token, raw } = {}) {
-  const h = { Accept: 'application/json', ...headers }
+async function send(method, path, { query, body, headers = {}, token, raw, blob } = {}) {
+  const h = { Accept: blob ? 'text/csv, application/json' : 'application/json', ...headers }
   let payload
   if (raw !== undefined) {
     payload = raw
@@ -74,6 +74,8 @@ async function send(method, path, { query, body, headers = {}, token, raw } = {}
   } catch (e) {
     throw new ApiError(0, { message: `cannot reach the server (${e.message})` })
   }
+  // a file (an export): the body as it came; an error is still JSON
+  if (blob && res.ok && !/json/i.test(res.headers.get('Content-Type') || '')) return res.blob()
   let json = null
   try { json = await res.json() } catch { /* not JSON: an HTML error page */ }
   if (!res.ok || !json || (json.code && json.code >= 400)) {
@@ -193,4 +195,19 @@ export async function hasRoute(method, path) {
   const doc = await openapiDoc()
   const item = doc && doc.paths && doc.paths[BASE + path]
   return !!(item && item[method.toLowerCase()])
+}
+
+// A file the API sends (the CSV exports need the token, so a plain link
+// cannot fetch them): fetched, then handed to the browser as a download.
+export async function download(path, query, filename) {
+  const b = await api('GET', path, { query, blob: true })
+  const url = URL.createObjectURL(b)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 60000)
+  return b.size
 }
