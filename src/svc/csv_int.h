@@ -27,7 +27,7 @@ enum { IMP_SKU, IMP_NAME, IMP_PRICE, IMP_CATEGORY, IMP_DESC, IMP_LOC,
 
 /* One data row that passed on its own. */
 struct imp_ref {
-	const char	*sku;		/* in the body: an SKU needs no escape */
+	const char	*sku;		/* in the body (never escaped) */
 	uint64_t	 loc_id;	/* 0: a row without location */
 	uint32_t	 off;		/* the record's offset in the body */
 	uint32_t	 line;
@@ -60,7 +60,7 @@ struct imp_cat {
 struct imp_run {
 	struct svc_ctx		*ctx;
 	struct arena		*keep;		/* the request's: the report */
-	struct arena		 scratch;	/* reset per chunk of products */
+	struct arena		 scratch;	/* reset every chunk */
 	const char		*body;
 	size_t			 len;
 	struct hf_csv		 rd;		/* re-reads one record */
