@@ -2179,6 +2179,15 @@ def _cleanup(w, cases, answers):
         hf.call("DELETE", API + "/webhooks/%d" % w.webhook[k],
             token=w.admin)
     hf.call("DELETE", API + "/products/%d" % w.product["S"], token=w.admin)
+    # the locations it made or changed go last in allocation order and
+    # out of use, so later tests find 'main' the default location again
+    d = _data("/locations", w.admin)
+    for loc in d["items"]:
+        if loc["code"].lower().startswith("t95-"):
+            hf.call("PATCH", API + "/locations/%s" % loc["code"],
+                {"priority": 1000000}, token=w.admin)
+            hf.call("PATCH", API + "/locations/%s" % loc["code"],
+                {"is_active": False}, token=w.admin)
 
 
 def test_hostile_corpus_no_5xx_only_json_nothing_moves():
