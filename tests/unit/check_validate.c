@@ -333,14 +333,21 @@ START_TEST(test_route_lines)
 	struct field_value	 fv[8];
 	size_t			 n;
 
-	ck_assert_int_eq(schema_line.nfields, 3);	/* sku, quantity, location */
+	/* sku, quantity, location (issue 17) */
+	ck_assert_int_eq(schema_line.nfields, 3);
 	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
 	    "{\"sku\":\"A-1\",\"quantity\":2},{\"sku\":\"a-1\",\"quantity\":"
 	    "1000000000}]}", fv), HF_OK);
 	ck_assert_int_eq(fv[3].i, 2);
 	ck_assert_str_eq(fv[3].items[1][API_LINE_SKU].s, "a-1");
 	ck_assert_int_eq(fv[3].items[1][API_LINE_QTY].i, API_QUANTITY_MAX);
+	ck_assert_int_eq(fv[3].items[1][API_LINE_LOC].present, 0);
 	ck_assert_int_eq(fv[2].i, 900);		/* ttl_seconds */
+	ck_assert_int_eq(fv[4].i, 0);		/* allow_split: false */
+	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
+	    "{\"sku\":\"A-1\",\"quantity\":1,\"location\":\"main main\"}]}",
+	    fv), HF_E_REQ_FIELD);
+	ck_assert_str_eq(field, "items[0].location");
 	ck_assert_int_eq(run(&schema_reserve, "{\"type\":\"cart\",\"items\":["
 	    "{\"sku\":\"A-1\",\"quantity\":1},{\"sku\":\"A 1\",\"quantity\":1}"
 	    "]}", fv), HF_E_REQ_FIELD);
