@@ -43,7 +43,7 @@ struct transfer_line {
 struct transfer {
 	uint64_t	 id;
 	const char	*from, *to;		/* location codes */
-	const char	*status;		/* in_transit, received, closed */
+	const char	*status;	/* in_transit, received, closed */
 	const char	*note, *close_reason;
 	long long	 hold_id;		/* HF_NULL_INT: none */
 	const char	*created_by;

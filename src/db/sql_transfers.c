@@ -156,8 +156,8 @@ static const struct hf_field check_map[] = {
 
 /* the units of one line's ledger rows of type ty at location loc */
 #define LINE_LEDGER(sign, ty, loc, name) \
-	"CAST((SELECT COALESCE(" sign "SUM(g.on_hand_delta), 0) FROM ledger g " \
-	"WHERE g.reference_type = 'transfer' " \
+	"CAST((SELECT COALESCE(" sign "SUM(g.on_hand_delta), 0) " \
+	"FROM ledger g WHERE g.reference_type = 'transfer' " \
 	"AND g.reference_id = CAST(t.id AS CHAR) " \
 	"AND g.product_id = l.product_id AND g.type = '" ty "' " \
 	"AND g.location_id = " loc ") AS SIGNED) AS " name

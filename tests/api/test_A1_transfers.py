@@ -288,6 +288,16 @@ def test_ship_location_and_sku_spellings_never_double_ship():
     # from = to, however spelled
     hf.expect_field_error(_ship(a, a.upper(), [(sku, 1)]), 422, "REQ_010",
         "to")
+    # the default location, spelled "MAIN"; " main" and a Cyrillic a are
+    # not its code
+    m = hf.new_product(2)["sku"]
+    t = _ship_ok("MAIN", b, [(m, 1)])
+    hf.expect_eq(t["from"], "main", "from, spelled MAIN")
+    for bad in (" main", "m\u0430in", "\uff4d\uff41\uff49\uff4e"):
+        hf.expect_field_error(_ship(bad, b, [(m, 1)]), 422, "REQ_010",
+            "from")
+    hf.expect_eq(_at(m, "main"), (1, 0), "left at main")
+    _reconciled(m)
     # spellings the grammar refuses
     for bad in (" " + a, a + " ", "\uff41" + a[1:], a + "\u00ad", ""):
         hf.expect_field_error(_ship(bad, b, [(sku, 1)]), 422, "REQ_010",
