@@ -69,6 +69,11 @@ struct svc_ctx {
 	/* the locations, read once per request (svc/places.c) */
 	struct location		*locs;
 	size_t			 nlocs;
+	/* locations read under a shared lock in transaction shared_txn
+	 * (db_txn_seq): held till it ends, so read once (places.c) */
+	uint64_t		 shared_txn;
+	struct location		 shared[4];
+	size_t			 nshared;
 };
 
 /* details.c: what a refusal names (struct svc_detail, svc_line). */

@@ -500,6 +500,13 @@ db_simple(struct db *db, const char *sql)
  * explicitly, since InnoDB only undoes the statement that waited. Returns
  * fn's result or the commit's failure.
  */
+/* Which transaction is open: a new number for every attempt (db_txn). */
+uint64_t
+db_txn_seq(const struct db *db)
+{
+	return db->txn_seq;
+}
+
 int
 db_txn(struct db *db, db_txn_fn fn, void *ctx)
 {
@@ -511,6 +518,7 @@ db_txn(struct db *db, db_txn_fn fn, void *ctx)
 		if ((rc = db_simple(db, "START TRANSACTION")) != HF_OK)
 			return rc;
 		db->in_txn = 1;
+		db->txn_seq++;
 		rc = fn(db, ctx);
 		if (db->conn == NULL) {
 			/* the link went down mid-way: the server rolled back */

@@ -13,6 +13,7 @@ struct db {
 	MYSQL			*conn;
 	MYSQL_STMT		*stmts[DB_MAX_SQL + 1];
 	int			 in_txn;
+	uint64_t		 txn_seq;	/* transactions begun, retries too */
 	unsigned		 deadlock_retries;
 	char			 err[512];
 };

@@ -147,6 +147,7 @@ patch_fn(struct db *db, void *arg)
 	p[2] = DB_INT(nv.is_active);
 	p[3] = DB_INT(nv.priority);
 	p[4] = DB_INT((long long)old.id);
+	t->ctx->nshared = 0;	/* changed here: read it again (places.c) */
 	if ((rc = db_exec(db, &db_sql_location_update, p, 5, NULL, NULL)) !=
 	    HF_OK ||
 	    (rc = location_read(db, t->ctx, &db_sql_location_by_code, t->code,

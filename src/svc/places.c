@@ -127,12 +127,28 @@ inv_location_share(struct db *db, struct svc_ctx *ctx, uint64_t id,
     struct location *out)
 {
 	struct db_param	p[1] = { DB_INT((long long)id) };
+	size_t		i;
 	int		rc, found;
 
+	/* a row this transaction holds shared cannot change before it ends:
+	 * a batch's changes at one location read it once */
+	if (ctx->shared_txn != db_txn_seq(db)) {
+		ctx->shared_txn = db_txn_seq(db);
+		ctx->nshared = 0;
+	}
+	for (i = 0; i < ctx->nshared; i++)
+		if (ctx->shared[i].id == id) {
+			*out = ctx->shared[i];
+			return HF_OK;
+		}
 	if ((rc = db_row(db, ctx->arena, &db_sql_location_share, p, 1, out,
 	    &found)) != HF_OK)
 		return rc;
-	return found ? HF_OK : HF_E_SYS_INTERNAL;
+	if (!found)
+		return HF_E_SYS_INTERNAL;
+	if (ctx->nshared < HF_NITEMS(ctx->shared))
+		ctx->shared[ctx->nshared++] = *out;
+	return HF_OK;
 }
 
 /*

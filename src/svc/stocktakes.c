@@ -186,6 +186,7 @@ start_fn(struct db *db, void *arg)
 		if ((rc = db_exec(db, &db_sql_location_freeze, p, 2, NULL,
 		    NULL)) != HF_OK)
 			return rc;
+		ctx->nshared = 0;	/* read it again (places.c) */
 	}
 	return stocktake_done(db, t, "stocktake.start", NULL);
 }
@@ -386,6 +387,7 @@ stocktake_end(struct db *db, struct svc_ctx *ctx, const struct stocktake *st,
 	    HF_OK)
 		return rc;
 	/* what this request's later changes see of it */
+	ctx->nshared = 0;
 	for (i = 0; i < ctx->nlocs; i++)
 		if (ctx->locs[i].id == st->location_id)
 			ctx->locs[i].frozen_by = 0;
