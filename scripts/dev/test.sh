@@ -4,10 +4,13 @@
 
 TEST_PASSED=0
 TEST_FAILED=0
+TEST_FAILED_STAGES=""
 
 # stage_failed WHAT [LOG]: a stage that breaks counts as one failure
 stage_failed() {
 	TEST_FAILED=$((TEST_FAILED + 1))
+	TEST_FAILED_STAGES="$TEST_FAILED_STAGES  stage: $1
+"
 	log "test: FAILED: $1"
 	if [ -n "${2:-}" ] && [ -f "$2" ]; then
 		echo "--- tail $2" >&2
@@ -172,6 +175,22 @@ install_stage() {
 	esac
 }
 
+# failure_recap: every failed test's line from each stage's log, again,
+# just above the totals (a CI that keeps only the end of the output still
+# shows what failed); the first lines of each failure's reason.
+failure_recap() {
+	[ "$TEST_FAILED" = 0 ] && return 0
+	local f
+	echo "--- failed (from $DEV_VAR/log):"
+	for f in unit api browser install; do
+		[ -f "$DEV_VAR/log/$f.log" ] || continue
+		grep -A3 -E '^(FAIL|ERROR)[: ]|^[^ ]*:[0-9]+:[EF]:' "$DEV_VAR/log/$f.log" |
+			cut -c1-300 | head -n 60 | sed "s/^/  $f: /"
+	done
+	printf '%s' "$TEST_FAILED_STAGES"
+	echo "---"
+}
+
 cmd_test() {
 	local t0 rc ulog alog runner line
 	t0=$(now)
@@ -282,6 +301,7 @@ cmd_test() {
 		install_stage
 	fi
 	log "test: done in $(since "$t0")"
+	failure_recap
 	echo "$TEST_PASSED passed, $TEST_FAILED failed"
 	[ "$TEST_FAILED" = 0 ]
 }
