@@ -142,6 +142,22 @@ struct reservation {
 	uint64_t	 location_id;	/* where its units are held */
 	const char	*location;	/* that location's code */
 };
+/* RES_COLS, in order (sql_inventory.c; sql_procs.c adds the location) */
+#define DB_MAP_RESERVATION \
+	HF_FIELD(struct reservation, id, HF_K_U64), \
+	HF_FIELD(struct reservation, sku, HF_K_STR), \
+	HF_FIELD(struct reservation, quantity, HF_K_INT), \
+	HF_FIELD(struct reservation, type, HF_K_STR), \
+	HF_FIELD(struct reservation, reference_id, HF_K_STR), \
+	HF_FIELD(struct reservation, status, HF_K_STR), \
+	HF_FIELD(struct reservation, expires_at, HF_K_STR), \
+	HF_FIELD(struct reservation, created_at, HF_K_STR), \
+	HF_FIELD(struct reservation, product_id, HF_K_U64), \
+	HF_FIELD(struct reservation, expired, HF_K_BOOL), \
+	HF_FIELD(struct reservation, origin, HF_K_STR), \
+	HF_FIELD(struct reservation, created_by, HF_K_STR), \
+	HF_FIELD(struct reservation, location_id, HF_K_U64)
+
 
 /* LEDGER_COLS: db_sql_ledger_by_id, _list, _list_sku */
 struct ledger_row {

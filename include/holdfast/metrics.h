@@ -27,6 +27,8 @@ enum metric_counter {
 	M_CACHE_HIT,		/* a read answered from Redis */
 	M_CACHE_MISS,		/* a read Redis did not have */
 	M_CACHE_ERROR,		/* a Redis call that failed or timed out */
+	M_WRITE_ONE_TRIP,	/* a write done by one CALL (012_procedures) */
+	M_WRITE_FALLBACK,	/* one the procedure left to the C path */
 	M__MAX
 };
 

@@ -99,6 +99,7 @@ int	 svc_cached(struct svc_ctx *, enum cache_kind, const char *id,
 	    svc_fill_fn, void *arg, const char **out, size_t *len);
 void	 svc_touch(struct svc_ctx *, uint64_t product_id, const char *sku);
 int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
+int	 svc_trip(struct svc_ctx *, int (*)(struct db *, void *), void *);
 
 /*
  * init.c: the services wired to each other (the hold queue, the outbox's

@@ -218,6 +218,12 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		mx_render_counter(&t, "holdfast_db_deadlock_retries_total",
 		    "Transactions run again after a deadlock.",
 		    sum->counters[M_DB_DEADLOCK_RETRIES]);
+		mx_render_counter(&t, "holdfast_write_one_trip_total",
+		    "Writes done in one database round trip (a procedure).",
+		    sum->counters[M_WRITE_ONE_TRIP]);
+		mx_render_counter(&t, "holdfast_write_fallback_total",
+		    "Writes the procedure left to the statement-by-statement "
+		    "path.", sum->counters[M_WRITE_FALLBACK]);
 		mx_render_counter(&t, "holdfast_cache_hits_total",
 		    "Reads answered from Redis.", sum->counters[M_CACHE_HIT]);
 		mx_render_counter(&t, "holdfast_cache_misses_total",

@@ -16,7 +16,6 @@
 #include "db_int.h"
 
 /* placeholders in one statement (db_sql_stock_at_dives has 96) */
-#define DB_MAX_PARAMS	128
 
 struct db *
 db_new(const struct hf_config *cfg)
@@ -292,6 +291,27 @@ db_execute(struct db *db, struct db_sql *id, const struct db_param *p,
 }
 
 /*
+ * Reads past what follows a statement's first result: a CALL ends with
+ * its status, and a procedure may return more than one result. Without
+ * this the connection is out of step for the next statement.
+ */
+static int
+db_drain(struct db *db, MYSQL_STMT *st)
+{
+	int	more;
+
+	while (mysql_stmt_more_results(st)) {
+		if ((more = mysql_stmt_next_result(st)) > 0)
+			return db_map_errno(db, mysql_stmt_errno(st),
+			    mysql_stmt_error(st));
+		mysql_stmt_free_result(st);
+		if (more < 0)
+			break;
+	}
+	return HF_OK;
+}
+
+/*
  * Runs a statement that returns rows and copies them into the arena as
  * NUL-terminated strings. Returns HF_OK or an internal error.
  */
@@ -313,7 +333,7 @@ db_query(struct db *db, struct arena *a, struct db_sql *id,
 		return rc;
 	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
 		mysql_stmt_free_result(st);
-		return HF_OK;
+		return db_drain(db, st);
 	}
 	rc = HF_E_SYS_INTERNAL;
 	if (mysql_stmt_store_result(st) != 0) {
@@ -385,6 +405,8 @@ db_query(struct db *db, struct arena *a, struct db_sql *id,
 	rc = HF_OK;
 free_result:
 	mysql_stmt_free_result(st);
+	if (rc == HF_OK)
+		rc = db_drain(db, st);
 free_meta:
 	mysql_free_result(meta);
 	return rc;
@@ -481,7 +503,7 @@ db_exec(struct db *db, struct db_sql *id, const struct db_param *p, size_t n,
 	if (insert_id != NULL)
 		*insert_id = (uint64_t)mysql_stmt_insert_id(st);
 	mysql_stmt_free_result(st);
-	return HF_OK;
+	return db_drain(db, st);
 }
 
 static int

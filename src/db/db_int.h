@@ -18,6 +18,8 @@ struct db {
 	char			 err[512];
 };
 
+#define DB_MAX_PARAMS	128	/* bound parameters of one statement */
+
 int		 db_map_errno(struct db *, unsigned, const char *);
 MYSQL_STMT	*db_prepared(struct db *, struct db_sql *, int *rc);
 int		 db_execute(struct db *, struct db_sql *,
@@ -38,6 +40,7 @@ extern struct db_sql *const	db_sql_set_stocktakes[];
 extern struct db_sql *const	db_sql_set_system[];
 extern struct db_sql *const	db_sql_set_transfers[];
 extern struct db_sql *const	db_sql_set_stock_at[];
+extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

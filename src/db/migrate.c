@@ -25,6 +25,9 @@ static const char sql_is_applied[] =
     "SELECT COUNT(*) FROM schema_migrations WHERE version = ?";
 static const char sql_record[] =
     "INSERT INTO schema_migrations (version) VALUES (?)";
+static const char sql_procs[] = "SELECT routine_name FROM "
+    "information_schema.routines WHERE routine_schema = DATABASE() "
+    "AND routine_type = 'PROCEDURE'";
 static const char sql_lock[] = "SELECT GET_LOCK('holdfast_migrate', 60)";
 static const char sql_unlock[] = "SELECT RELEASE_LOCK('holdfast_migrate')";
 static const char sql_tables[] =
@@ -259,6 +262,36 @@ is_safe_ident(const char *s)
 	return n > 0 && n <= 80;
 }
 
+/* EXECUTE on each of the database's procedures (012_procedures.sql). */
+static int
+grant_procs(struct db *db, const char *user, const char *host)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	char		 stmt[512];
+	int		 rc = 0;
+
+	if (mysql_real_query(db->conn, sql_procs, sizeof(sql_procs) - 1) ||
+	    (res = mysql_store_result(db->conn)) == NULL) {
+		fprintf(stderr, "holdfast-admin: %s\n", mysql_error(db->conn));
+		return -1;
+	}
+	while ((row = mysql_fetch_row(res)) != NULL && rc == 0) {
+		if (!is_safe_ident(row[0]))
+			continue;
+		snprintf(stmt, sizeof(stmt), "GRANT EXECUTE ON PROCEDURE `%s` "
+		    "TO '%s'@'%s'", row[0], user, host);
+		if (mysql_real_query(db->conn, stmt,
+		    (unsigned long)strlen(stmt)) != 0) {
+			fprintf(stderr, "holdfast-admin: grant on %s: %s\n",
+			    row[0], mysql_error(db->conn));
+			rc = -1;
+		}
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
 /*
  * Gives user@host its privileges on every table of the database: the
  * ledger is append-only for the application, so only SELECT and INSERT
@@ -311,6 +344,9 @@ db_grant(struct db *db, const char *user, const char *host)
 	}
 	mysql_free_result(res);
 	if (rc == 0)
-		printf("granted %s@%s (ledger: SELECT, INSERT)\n", user, host);
+		rc = grant_procs(db, user, host);
+	if (rc == 0)
+		printf("granted %s@%s (ledger: SELECT, INSERT; EXECUTE on the "
+		    "procedures)\n", user, host);
 	return rc;
 }

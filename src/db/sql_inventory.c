@@ -136,19 +136,7 @@ struct db_sql db_sql_ledger_stats_day = DB_SQL_MAP(
 	"r.location_id"
 
 static const struct hf_field res_map[] = {
-	HF_FIELD(struct reservation, id, HF_K_U64),
-	HF_FIELD(struct reservation, sku, HF_K_STR),
-	HF_FIELD(struct reservation, quantity, HF_K_INT),
-	HF_FIELD(struct reservation, type, HF_K_STR),
-	HF_FIELD(struct reservation, reference_id, HF_K_STR),
-	HF_FIELD(struct reservation, status, HF_K_STR),
-	HF_FIELD(struct reservation, expires_at, HF_K_STR),
-	HF_FIELD(struct reservation, created_at, HF_K_STR),
-	HF_FIELD(struct reservation, product_id, HF_K_U64),
-	HF_FIELD(struct reservation, expired, HF_K_BOOL),
-	HF_FIELD(struct reservation, origin, HF_K_STR),
-	HF_FIELD(struct reservation, created_by, HF_K_STR),
-	HF_FIELD(struct reservation, location_id, HF_K_U64),
+	DB_MAP_RESERVATION
 };
 #define RES_SQL(text)	DB_SQL_MAP(text, res_map, struct reservation)
 

@@ -16,6 +16,7 @@
 
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
+#include "holdfast/metrics.h"
 #include "holdfast/svc.h"
 
 struct cache_kind_info {
@@ -150,6 +151,33 @@ svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
 	rc = db_txn(ctx->app->db, fn, arg);
+	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
+		invalidate(ctx);
+	ctx->ntouched = 0;
+	ctx->touched_all = 0;
+	return rc;
+}
+
+/*
+ * As svc_txn for a write that is one CALL of a procedure which opens and
+ * ends its own transaction (sql/012_procedures.sql): fn runs outside
+ * db_txn, again after a deadlock (the procedure rolled back), and the
+ * touched entries are invalidated when it succeeds.
+ */
+int
+svc_trip(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
+{
+	int	rc, attempt;
+
+	for (attempt = 0;; attempt++) {
+		ctx->ntouched = 0;
+		ctx->touched_all = 0;
+		rc = fn(ctx->app->db, arg);
+		if (rc != HF_E_DEADLOCK ||
+		    attempt >= ctx->app->cfg.db_deadlock_retries)
+			break;
+		metrics_add(M_DB_DEADLOCK_RETRIES, 1);
+	}
 	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
 		invalidate(ctx);
 	ctx->ntouched = 0;
