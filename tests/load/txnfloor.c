@@ -1,28 +1,22 @@
 /*
- * txnfloor.c: the database floor of tests/load/bench-inventory.sh. Runs the
- * reservation transaction of svc_reserve() (src/svc/reservations.c) from a
- * plain C loop, with no HTTP, FastCGI, JSON, auth or Redis in the way:
+ * txnfloor.c: the database floor of tests/load/bench-inventory.sh: the
+ * least correct work of a reservation, which is the service's one-trip
+ * path (issue 13) from a plain C loop, with no HTTP, FastCGI, JSON
+ * parsing, auth or Redis in the way:
  *
- *	START TRANSACTION
- *	SELECT ... FROM products p JOIN stock s ... WHERE p.sku = ? FOR UPDATE
- *	    (one per line, lines in SKU order)
- *	then per line:
- *	INSERT INTO reservations ...
- *	UPDATE stock SET on_hand = ?, reserved = ?, low_state = ?, ...
- *	INSERT INTO ledger ...
- *	SELECT the reservation back
- *	COMMIT
+ *	CALL hf_reserve(lines, 'cart', reference, ttl, actor, request_id)
  *
- * The statement texts are the service's own: sql_inventory.c is compiled
- * into this program, so the floor follows any change to their text; a
- * change to their parameters stops it at prepare time (the values bound
- * here mirror reservations.c and stock.c and must be updated with them).
- * -V FILE checks that every statement text occurs in FILE (the running
- * worker's executable), i.e. that the workers run the same SQL. Each thread
- * owns one connection opened like db_connect() (utf8mb4, time_zone
- * '+00:00', READ COMMITTED, lock wait 5 s) with the statements prepared
- * once, and results are fetched as strings like db_query() does. A
- * deadlock retries the whole transaction up to 3 times, like db_txn().
+ * one round trip that locks each line's stock row (SKU order) and its
+ * places, allocates, writes the reservation, stock, place and ledger rows
+ * (invariants 1 to 4, the ledger's after-values), checks the reference,
+ * commits and returns the reservations (sql/012_procedures.sql). The
+ * statement text is the service's own (sql_procs.c is compiled in), and
+ * the lines are what src/svc/reservations.c sends. -V FILE checks that the
+ * statement text occurs in FILE (the running worker's executable). Each
+ * thread owns one connection opened like db_connect() (utf8mb4,
+ * time_zone '+00:00', READ COMMITTED, lock wait 5 s) with the CALL
+ * prepared once, and the rows are fetched as strings like db_query()
+ * does. A deadlock retries up to 3 times, like svc_trip().
  *
  * usage: txnfloor -m uniform|hot|batch [-c conns] [-d seconds]
  *	[-n skus] [-b lines] [-p sku-prefix] [-H hot-sku] [-a actor]
@@ -30,7 +24,9 @@
  *        txnfloor -V worker-executable
  * Connection: DB_SOCKET, DB_USER, DB_PASS, DB_NAME in the environment.
  * Prints one line: mode, conns, secs, txns, errors, deadlock retries, tps,
- * p50 and p99 in milliseconds. Exits 1 if any transaction failed.
+ * p50 and p99 in milliseconds. Exits 1 if any transaction failed (a line
+ * the procedure left to the C path counts as one: the floor's stock must
+ * be there).
  */
 #define _GNU_SOURCE	/* memmem */
 #include <errno.h>
@@ -44,6 +40,7 @@
 #include <unistd.h>
 
 #include "../../src/db/sql_inventory.c"
+#include "../../src/db/sql_procs.c"
 
 /* db.c's map of a DB_SQL_COUNT statement, which sql_inventory.c names */
 const struct hf_field	db_map_count[1] = {
@@ -56,10 +53,8 @@ const struct hf_field	db_map_count[1] = {
 
 enum floor_mode { MODE_UNIFORM, MODE_HOT, MODE_BATCH, MODE__MAX };
 
-/* Columns of STOCK_COLS (sql_inventory.c), as its map (stock_map) reads
- * them. */
-enum { S_PID, S_SKU, S_NAME, S_ON, S_RES, S_AVAIL, S_LEVEL, S_WARN, S_CRIT,
-    S_LOC, S_ACTIVE, S_LOW, S_UPDATED, S_PSTATUS, S__MAX };
+/* The columns of a reservation row of hf_reserve (res_loc_map). */
+#define S__MAX	14
 
 struct floor_opts {
 	enum floor_mode	 mode;
@@ -78,26 +73,16 @@ static struct floor_opts	 opts = { MODE_UNIFORM, 4, 10.0, 10000, 10,
 static volatile int		 floor_stop;
 static pthread_barrier_t	 floor_ready;
 
-struct floor_row {
-	long long	 product_id, on_hand, reserved, warn, crit;
-	int		 active;
-	char		 sku[72], low[16];
-};
 
 struct floor_conn {
 	MYSQL		*conn;
-	MYSQL_STMT	*lock, *res_ins, *write, *ledger, *res_get;
-	unsigned long	 ledger_params;	/* 13: with ledger.reservation_id */
+	MYSQL_STMT	*call;
 	char		 err[320];
 };
 
-/* The statements of a reservation, in the order the service runs them. */
+/* The statement of a reservation's one trip. */
 static struct db_sql *const floor_sql[] = {
-	&db_sql_stock_lock_sku,
-	&db_sql_reservation_insert,
-	&db_sql_stock_write,
-	&db_sql_ledger_insert,
-	&db_sql_reservation_by_id,
+	&db_sql_reserve_call,
 };
 
 struct floor_worker {
@@ -161,8 +146,7 @@ floor_prepare(struct floor_conn *c, const struct db_sql *q, unsigned long lo,
 static void
 floor_conn_close(struct floor_conn *c)
 {
-	MYSQL_STMT	*all[] = { c->lock, c->res_ins, c->write, c->ledger,
-			    c->res_get };
+	MYSQL_STMT	*all[] = { c->call };
 	size_t		 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -173,7 +157,7 @@ floor_conn_close(struct floor_conn *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Connects like db_connect() and prepares the five statements. */
+/* Connects like db_connect() and prepares the CALL. */
 static int
 floor_conn_open(struct floor_conn *c)
 {
@@ -202,15 +186,10 @@ floor_conn_open(struct floor_conn *c)
 		floor_conn_close(c);
 		return -1;
 	}
-	if ((c->lock = floor_prepare(c, floor_sql[0], 1, 1)) == NULL ||
-	    (c->res_ins = floor_prepare(c, floor_sql[1], 6, 6)) == NULL ||
-	    (c->write = floor_prepare(c, floor_sql[2], 4, 4)) == NULL ||
-	    (c->ledger = floor_prepare(c, floor_sql[3], 12, 13)) == NULL ||
-	    (c->res_get = floor_prepare(c, floor_sql[4], 1, 1)) == NULL) {
+	if ((c->call = floor_prepare(c, floor_sql[0], 6, 6)) == NULL) {
 		floor_conn_close(c);
 		return -1;
 	}
-	c->ledger_params = mysql_stmt_param_count(c->ledger);
 	return 0;
 }
 
@@ -300,37 +279,6 @@ done:
 	return rows;
 }
 
-static long long
-cell_ll(const char *s)
-{
-	return strtoll(s, NULL, 10);
-}
-
-/* The same rule as stock_level() and the generated column stock.level. */
-static const char *
-floor_level(long long available, long long warning, long long critical)
-{
-	if (available <= 0)
-		return "out";
-	if (available <= critical)
-		return "critical";
-	if (available <= warning)
-		return "warning";
-	return "ok";
-}
-
-static int
-level_rank(const char *l)
-{
-	if (strcmp(l, "ok") == 0)
-		return 0;
-	if (strcmp(l, "warning") == 0)
-		return 1;
-	if (strcmp(l, "critical") == 0)
-		return 2;
-	return 3;
-}
-
 static void
 random_hex(unsigned *seed, char *out, size_t nbytes)
 {
@@ -349,121 +297,49 @@ cmp_sku(const void *a, const void *b)
 }
 
 /*
- * One reservation of one unit on each SKU of skus (sorted, distinct).
- * Returns 0, 1 when a line was short (nothing reserved), or the MariaDB
- * error number; the caller rolls back on anything but 0.
+ * One reservation of one unit on each SKU of skus (sorted, distinct), as
+ * one CALL. Returns 0, 1 when the procedure reserved nothing (a line
+ * short: the C path's case), or the MariaDB error number (the procedure
+ * has rolled back).
  */
 static unsigned
 floor_reserve_once(struct floor_conn *c, struct floor_worker *w,
     char **skus, int n)
 {
-	struct floor_row	 rows[FLOOR_MAX_LINES];
-	char			 cells[S__MAX][FLOOR_CELL];
-	char			 res_cells[S__MAX][FLOOR_CELL];
-	char			 ref[32], rid[32], resid[24];
-	MYSQL_BIND		 p[13];
-	long long		 ints[8], qty = 1, ttl = opts.ttl, zero = 0;
-	const char		*level, *low;
-	unsigned		 e;
-	long			 got;
-	int			 i;
+	char		 cells[S__MAX][FLOOR_CELL];
+	char		 ref[32], rid[32], lines[FLOOR_MAX_LINES * 48 + 4];
+	MYSQL_BIND	 p[6];
+	long long	 ttl = opts.ttl;
+	unsigned	 e;
+	size_t		 off = 0;
+	long		 got;
+	int		 i;
 
 	random_hex(&w->seed, rid, 12);		/* a request id */
 	memcpy(ref, "res_", 4);
 	random_hex(&w->seed, ref + 4, 12);	/* the generated reference */
-	if (mysql_real_query(c->conn, "START TRANSACTION", 17) != 0) {
-		snprintf(c->err, sizeof(c->err), "begin: %s",
-		    mysql_error(c->conn));
-		return mysql_errno(c->conn);
-	}
-	for (i = 0; i < n; i++) {
-		bind_str(&p[0], skus[i]);
-		if ((e = floor_exec(c, c->lock, p)) != 0)
-			return e;
-		if ((got = floor_fetch(c, c->lock, cells, S__MAX)) != 1) {
-			snprintf(c->err, sizeof(c->err), "SKU %s: %ld rows",
-			    skus[i], got);
-			return 2;
-		}
-		rows[i].product_id = cell_ll(cells[S_PID]);
-		rows[i].on_hand = cell_ll(cells[S_ON]);
-		rows[i].reserved = cell_ll(cells[S_RES]);
-		rows[i].warn = cell_ll(cells[S_WARN]);
-		rows[i].crit = cell_ll(cells[S_CRIT]);
-		rows[i].active = cell_ll(cells[S_ACTIVE]) != 0;
-		snprintf(rows[i].sku, sizeof(rows[i].sku), "%.64s",
-		    cells[S_SKU]);
-		snprintf(rows[i].low, sizeof(rows[i].low), "%.15s",
-		    cells[S_LOW]);
-		if (!rows[i].active ||
-		    rows[i].on_hand - rows[i].reserved < qty) {
-			snprintf(c->err, sizeof(c->err), "SKU %s is short",
-			    skus[i]);
-			return 1;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		/* INSERT INTO reservations */
-		ints[0] = rows[i].product_id;
-		bind_int(&p[0], &ints[0]);
-		bind_str(&p[1], "cart");
-		bind_str(&p[2], ref);
-		bind_int(&p[3], &qty);
-		bind_int(&p[4], &ttl);
-		bind_str(&p[5], opts.actor);
-		if ((e = floor_exec(c, c->res_ins, p)) != 0)
-			return e;
-		ints[7] = (long long)mysql_stmt_insert_id(c->res_ins);
-		mysql_stmt_free_result(c->res_ins);
-		snprintf(resid, sizeof(resid), "%lld", ints[7]);
-
-		/* UPDATE stock (what stock_change() computes) */
-		ints[1] = rows[i].on_hand;
-		ints[2] = rows[i].reserved + qty;
-		level = floor_level(ints[1] - ints[2], rows[i].warn,
-		    rows[i].crit);
-		low = level_rank(level) != level_rank(rows[i].low) ? level :
-		    rows[i].low;
-		bind_int(&p[0], &ints[1]);
-		bind_int(&p[1], &ints[2]);
-		bind_str(&p[2], low);
-		bind_int(&p[3], &ints[0]);
-		if ((e = floor_exec(c, c->write, p)) != 0)
-			return e;
-		mysql_stmt_free_result(c->write);
-
-		/* INSERT INTO ledger */
-		bind_int(&p[0], &ints[0]);
-		bind_str(&p[1], rows[i].sku);
-		bind_str(&p[2], "reserve");
-		bind_int(&p[3], &zero);
-		bind_int(&p[4], &qty);
-		bind_int(&p[5], &ints[1]);
-		bind_int(&p[6], &ints[2]);
-		bind_str(&p[7], "reservation");
-		bind_str(&p[8], resid);
-		bind_str(&p[9], "cart");
-		bind_str(&p[10], opts.actor);
-		bind_str(&p[11], rid);
-		bind_int(&p[12], &ints[7]);	/* reservation_id */
-		if ((e = floor_exec(c, c->ledger, p)) != 0)
-			return e;
-		mysql_stmt_free_result(c->ledger);
-
-		/* SELECT the reservation back */
-		bind_int(&p[0], &ints[7]);
-		if ((e = floor_exec(c, c->res_get, p)) != 0)
-			return e;
-		if ((got = floor_fetch(c, c->res_get, res_cells, S__MAX)) != 1) {
-			snprintf(c->err, sizeof(c->err),
-			    "reservation %lld: %ld rows", ints[7], got);
-			return 2;
-		}
-	}
-	if (mysql_commit(c->conn) != 0) {
-		snprintf(c->err, sizeof(c->err), "commit: %s",
-		    mysql_error(c->conn));
-		return mysql_errno(c->conn) != 0 ? mysql_errno(c->conn) : 2;
+	lines[off++] = '[';
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(lines + off, sizeof(lines) - off,
+		    "%s{\"s\":\"%s\",\"q\":1}", i > 0 ? "," : "", skus[i]);
+	lines[off++] = ']';
+	lines[off] = '\0';
+	bind_str(&p[0], lines);
+	bind_str(&p[1], "cart");
+	bind_str(&p[2], ref);
+	bind_int(&p[3], &ttl);
+	bind_str(&p[4], opts.actor);
+	bind_str(&p[5], rid);
+	if ((e = floor_exec(c, c->call, p)) != 0)
+		return e;
+	got = floor_fetch(c, c->call, cells, S__MAX);
+	while (mysql_stmt_more_results(c->call) &&
+	    mysql_stmt_next_result(c->call) == 0)
+		mysql_stmt_free_result(c->call);
+	if (got != n) {
+		snprintf(c->err, sizeof(c->err), "%s: %ld of %d lines "
+		    "reserved (short?)", skus[0], got, n);
+		return 1;
 	}
 	return 0;
 }
@@ -519,8 +395,6 @@ floor_run(void *arg)
 		t0 = now_s();
 		for (attempt = 0;; attempt++) {
 			e = floor_reserve_once(&c, w, skus, n);
-			if (e != 0)
-				mysql_rollback(c.conn);
 			if (e == ER_LOCK_DEADLOCK &&
 			    attempt < FLOOR_DEADLOCK_RETRIES) {
 				w->retries++;
