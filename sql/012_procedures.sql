@@ -26,9 +26,117 @@
 -- With p_lines NULL it returns the result's shape and changes nothing
 -- (holdfast-admin check-sql).
 --
+-- hf_stock_move does a restock, deduct or adjust (POST /stock/{sku}/...)
+-- and hf_reservation_end a commit or release of one reservation by id, on
+-- the same terms. hf_change is their one change of units, as
+-- inv_stock_change (src/svc/stock.c) is the C path's: invariant 1 on the
+-- product and the place checked before anything is written, the stock
+-- row, the place and one ledger row with the place's after-values.
+--
 -- Migrations own the procedures: a later change is a new migration with
 -- CREATE OR REPLACE; `holdfast-admin grant` gives the application user
--- EXECUTE on each.
+-- EXECUTE on each (the callers' four; hf_change and hf_place_open are
+-- theirs to call, and run with the definer's rights like them).
+
+-- One change of p_don on hand and p_dres reserved of product p_pid at
+-- location p_lid (both rows locked by the caller), with its ledger row;
+-- p_ledger_id NULL when the change would break invariant 1 or cross into
+-- an alert level (the C path writes the stock.low/stock.out event), and
+-- then nothing was written.
+CREATE OR REPLACE PROCEDURE hf_change(
+	IN p_pid BIGINT UNSIGNED, IN p_sku VARCHAR(64), IN p_lid BIGINT UNSIGNED,
+	IN p_type VARCHAR(16), IN p_don INT, IN p_dres INT,
+	IN p_ref_type VARCHAR(16), IN p_ref_id VARCHAR(128),
+	IN p_reason VARCHAR(255), IN p_actor VARCHAR(128),
+	IN p_request_id VARCHAR(64), IN p_rid BIGINT UNSIGNED,
+	OUT p_ledger_id BIGINT UNSIGNED)
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+body: BEGIN
+	DECLARE v_on, v_res, v_lon, v_lres, v_warn, v_crit, v_low, v_level
+	    BIGINT;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+
+	SET p_ledger_id = NULL;
+	SELECT on_hand + p_don, reserved + p_dres, warning_threshold,
+	    critical_threshold, low_state + 0
+	    INTO v_on, v_res, v_warn, v_crit, v_low
+	    FROM stock WHERE product_id = p_pid;
+	SELECT COALESCE(MAX(on_hand), 0) + p_don,
+	    COALESCE(MAX(reserved), 0) + p_dres INTO v_lon, v_lres
+	    FROM location_stock
+	    WHERE product_id = p_pid AND location_id = p_lid;
+	IF v_on IS NULL OR v_res < 0 OR v_on < 0 OR v_res > v_on OR
+	    v_on > 2000000000 OR v_lres < 0 OR v_lon < 0 OR v_lres > v_lon THEN
+		LEAVE body;
+	END IF;
+	-- the level as stock.level computes it (001_init.sql), ranked as
+	-- the ENUM orders it: ok 1, warning 2, critical 3, out 4
+	SET v_level = CASE WHEN v_on - v_res <= 0 THEN 4
+	    WHEN v_on - v_res <= v_crit THEN 3
+	    WHEN v_on - v_res <= v_warn THEN 2 ELSE 1 END;
+	IF v_level > v_low THEN
+		LEAVE body;
+	END IF;
+	-- a level back above the last alert lets the next fall alert again
+	UPDATE stock SET on_hand = v_on, reserved = v_res,
+	    low_state = ELT(v_level, 'ok', 'warning', 'critical', 'out'),
+	    version = version + 1 WHERE product_id = p_pid;
+	INSERT INTO location_stock (product_id, location_id, on_hand, reserved)
+	    VALUES (p_pid, p_lid, v_lon, v_lres) ON DUPLICATE KEY UPDATE
+	    on_hand = VALUES(on_hand), reserved = VALUES(reserved);
+	INSERT INTO ledger (product_id, sku, location_id, type, on_hand_delta,
+	    reserved_delta, on_hand_after, reserved_after, reference_type,
+	    reference_id, reason, actor, request_id, reservation_id)
+	    VALUES (p_pid, p_sku, p_lid, p_type, p_don, p_dres, v_lon, v_lres,
+	    p_ref_type, p_ref_id, p_reason, p_actor, p_request_id, p_rid);
+	SET p_ledger_id = LAST_INSERT_ID();
+END;
+
+-- Location p_lid under the shared lock every change there takes (after
+-- the product's rows), held to the commit so that a freeze or a
+-- deactivation and a move never pass each other: p_ok 0 when it is
+-- frozen (only a release passes, p_release 1) or inactive and units
+-- would come in (p_don > 0).
+CREATE OR REPLACE PROCEDURE hf_place_open(
+	IN p_lid BIGINT UNSIGNED, IN p_don INT, IN p_release TINYINT,
+	OUT p_ok TINYINT)
+	READS SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE v_active TINYINT;
+	DECLARE v_frozen BIGINT UNSIGNED;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+
+	SELECT is_active, frozen_by INTO v_active, v_frozen
+	    FROM locations WHERE id = p_lid LOCK IN SHARE MODE;
+	SET p_ok = v_active IS NOT NULL AND
+	    (v_frozen IS NULL OR p_release) AND (v_active OR p_don <= 0);
+END;
+
+-- The reservations of p_ids (a JSON array of ids) in that order, as the
+-- service reads a reservation (RES_COLS, sql_inventory.c) and with its
+-- location's code: the last result of hf_reserve and hf_reservation_end.
+CREATE OR REPLACE PROCEDURE hf_reservations_out(IN p_ids LONGTEXT)
+	READS SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	SELECT r.id, p.sku, r.quantity, r.type, r.reference_id, r.status,
+	    CONCAT(DATE_FORMAT(r.expires_at, '%Y-%m-%dT%H:%i:%s.'),
+	    LPAD(MICROSECOND(r.expires_at) DIV 1000, 3, '0'), 'Z')
+	    AS expires_at,
+	    CONCAT(DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s.'),
+	    LPAD(MICROSECOND(r.created_at) DIV 1000, 3, '0'), 'Z')
+	    AS created_at,
+	    r.product_id, r.expires_at <= NOW(3) AS expired, r.origin,
+	    r.created_by, r.location_id, lo.code AS location
+	    FROM JSON_TABLE(COALESCE(p_ids, '[]'), '$[*]' COLUMNS (k FOR ORDINALITY,
+	    rid BIGINT UNSIGNED PATH '$')) j
+	    JOIN reservations r ON r.id = j.rid
+	    JOIN products p ON p.id = r.product_id
+	    JOIN locations lo ON lo.id = r.location_id
+	    ORDER BY j.k;
+END;
 
 CREATE OR REPLACE PROCEDURE hf_reserve(
 	IN p_lines LONGTEXT, IN p_type VARCHAR(16), IN p_ref VARCHAR(128),
@@ -37,15 +145,14 @@ CREATE OR REPLACE PROCEDURE hf_reserve(
 	SQL SECURITY DEFINER
 	COMMENT 'POST /reservations in one round trip (012_procedures.sql)'
 BEGIN
-	DECLARE n, i, v_qty, v_on, v_res, v_lon, v_lres, v_owed,
-	    v_level, v_low, v_x INT DEFAULT 0;
+	DECLARE n, i, v_qty, v_on, v_res, v_owed, v_x INT DEFAULT 0;
 	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
 	    COLLATE utf8mb4_general_ci;
 	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
 	    COLLATE ascii_general_ci;
-	DECLARE v_pid, v_lid, v_rid, v_frozen BIGINT UNSIGNED;
+	DECLARE v_pid, v_lid, v_rid, v_lgid BIGINT UNSIGNED;
 	DECLARE v_status VARCHAR(16);
-	DECLARE v_active, v_lactive TINYINT;
+	DECLARE v_active TINYINT;
 	DECLARE v_ids LONGTEXT DEFAULT '[]';
 	DECLARE v_ok TINYINT DEFAULT 1;
 	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -106,12 +213,8 @@ BEGIN
 				SET v_ok = 0;
 				LEAVE each_line;
 			END IF;
-			-- the location as it is now, held against a freeze or
-			-- a deactivation until the commit
-			SELECT is_active, frozen_by INTO v_lactive, v_frozen
-			    FROM locations WHERE id = v_lid LOCK IN SHARE MODE;
-			IF NOT v_lactive OR v_frozen IS NOT NULL THEN
-				SET v_ok = 0;
+			CALL hf_place_open(v_lid, 0, 0, v_ok);
+			IF NOT v_ok THEN
 				LEAVE each_line;
 			END IF;
 			INSERT INTO reservations (product_id, location_id, type,
@@ -119,31 +222,13 @@ BEGIN
 			    VALUES (v_pid, v_lid, p_type, p_ref, v_qty,
 			    NOW(3) + INTERVAL p_ttl SECOND, p_actor);
 			SET v_rid = LAST_INSERT_ID();
-			UPDATE stock SET reserved = reserved + v_qty,
-			    version = version + 1 WHERE product_id = v_pid;
-			SELECT level + 0, low_state + 0 INTO v_level, v_low
-			    FROM stock WHERE product_id = v_pid;
-			IF v_level > v_low THEN
-				-- crosses into an alert: the C path writes
-				-- the event
+			CALL hf_change(v_pid, v_psku, v_lid, 'reserve', 0, v_qty,
+			    'reservation', v_rid, p_type, p_actor, p_request_id,
+			    v_rid, v_lgid);
+			IF v_lgid IS NULL THEN
 				SET v_ok = 0;
 				LEAVE each_line;
-			ELSEIF v_level < v_low THEN
-				UPDATE stock SET low_state = level
-				    WHERE product_id = v_pid;
 			END IF;
-			UPDATE location_stock SET reserved = reserved + v_qty
-			    WHERE product_id = v_pid AND location_id = v_lid;
-			SELECT on_hand, reserved INTO v_lon, v_lres
-			    FROM location_stock
-			    WHERE product_id = v_pid AND location_id = v_lid;
-			INSERT INTO ledger (product_id, sku, location_id, type,
-			    on_hand_delta, reserved_delta, on_hand_after,
-			    reserved_after, reference_type, reference_id,
-			    reason, actor, request_id, reservation_id)
-			    VALUES (v_pid, v_psku, v_lid, 'reserve', 0, v_qty,
-			    v_lon, v_lres, 'reservation', v_rid, p_type,
-			    p_actor, p_request_id, v_rid);
 			SET v_ids = JSON_ARRAY_APPEND(v_ids, '$', v_rid);
 			SET i = i + 1;
 		END WHILE;
@@ -165,19 +250,171 @@ BEGIN
 			SET v_ids = '[]';
 		END IF;
 	END IF;
-	SELECT r.id, p.sku, r.quantity, r.type, r.reference_id, r.status,
-	    CONCAT(DATE_FORMAT(r.expires_at, '%Y-%m-%dT%H:%i:%s.'),
-	    LPAD(MICROSECOND(r.expires_at) DIV 1000, 3, '0'), 'Z')
-	    AS expires_at,
-	    CONCAT(DATE_FORMAT(r.created_at, '%Y-%m-%dT%H:%i:%s.'),
-	    LPAD(MICROSECOND(r.created_at) DIV 1000, 3, '0'), 'Z')
-	    AS created_at,
-	    r.product_id, r.expires_at <= NOW(3) AS expired, r.origin,
-	    r.created_by, r.location_id, lo.code AS location
-	    FROM JSON_TABLE(v_ids, '$[*]' COLUMNS (k FOR ORDINALITY,
-	    rid BIGINT UNSIGNED PATH '$')) j
-	    JOIN reservations r ON r.id = j.rid
-	    JOIN products p ON p.id = r.product_id
-	    JOIN locations lo ON lo.id = r.location_id
-	    ORDER BY j.k;
+	CALL hf_reservations_out(v_ids);
+END;
+
+-- A restock, deduct or adjust of one SKU (POST /stock/{sku}/restock,
+-- deduct, adjust) in one round trip: p_delta signed; p_loc the named
+-- location or NULL (a restock or adjust goes to the first active location
+-- in allocation order, a deduct to the first that has it all). Returns
+-- the stock row after it (STOCK_COLS), the ledger row's id and the
+-- location's code, or no row (rolled back) for the C path: an unknown
+-- SKU, a deduct that is short or would take units owed to waiting holds,
+-- units coming back while holds wait (they go to the queue), a location
+-- that is unknown, inactive or frozen, invariant 1, an alert level.
+CREATE OR REPLACE PROCEDURE hf_stock_move(
+	IN p_sku VARCHAR(64), IN p_type VARCHAR(16), IN p_delta INT,
+	IN p_loc VARCHAR(32), IN p_ref_id VARCHAR(128), IN p_reason VARCHAR(255),
+	IN p_actor VARCHAR(128), IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE v_pid, v_lid, v_lgid BIGINT UNSIGNED;
+	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
+	    COLLATE ascii_general_ci;
+	DECLARE v_active, v_ok TINYINT DEFAULT 0;
+	DECLARE v_on, v_res, v_owed, v_x BIGINT DEFAULT 0;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_sku IS NOT NULL THEN
+		START TRANSACTION;
+		-- in the columns' collations (SKUs and codes compare without
+		-- case, 008_identity.sql and 009_locations.sql)
+		SET v_sku = p_sku, v_loc = p_loc;
+		SELECT s.product_id, p.sku, s.is_active, s.on_hand, s.reserved
+		    INTO v_pid, v_psku, v_active, v_on, v_res
+		    FROM products p JOIN stock s ON s.product_id = p.id
+		    WHERE p.sku = v_sku FOR UPDATE;
+		IF v_pid IS NOT NULL AND p_delta <> 0 THEN
+			SELECT COUNT(*) INTO v_owed FROM holds
+			    WHERE product_id = v_pid AND status = 'waiting';
+			SELECT COUNT(*) INTO v_x FROM location_stock
+			    WHERE product_id = v_pid FOR UPDATE;
+			IF p_type = 'deduct' THEN
+				IF v_active AND
+				    v_on - v_res - v_owed >= -p_delta THEN
+					SELECT lo.id INTO v_lid
+					    FROM location_stock ls
+					    JOIN locations lo
+					    ON lo.id = ls.location_id
+					    WHERE ls.product_id = v_pid
+					    AND (v_loc IS NULL OR lo.code = v_loc)
+					    AND lo.is_active = 1
+					    AND lo.frozen_by IS NULL
+					    AND ls.available >= -p_delta
+					    ORDER BY lo.priority, lo.id LIMIT 1;
+				END IF;
+			ELSEIF p_delta < 0 OR v_owed = 0 THEN
+				-- the named or the default location (the
+				-- first active one; frozen: hf_place_open)
+				SELECT id INTO v_lid FROM locations
+				    WHERE (v_loc IS NULL OR code = v_loc)
+				    AND is_active = 1
+				    ORDER BY priority, id LIMIT 1;
+			END IF;
+		END IF;
+		IF v_lid IS NOT NULL THEN
+			CALL hf_place_open(v_lid, p_delta, 0, v_ok);
+		END IF;
+		IF v_ok THEN
+			CALL hf_change(v_pid, v_psku, v_lid, p_type,
+			    p_delta, 0, 'manual', p_ref_id, p_reason, p_actor,
+			    p_request_id, NULL, v_lgid);
+		END IF;
+		IF v_lgid IS NOT NULL THEN
+			COMMIT;
+		ELSE
+			ROLLBACK;
+			SET v_pid = NULL;
+		END IF;
+	END IF;
+	SELECT s.product_id, p.sku, p.name, s.on_hand, s.reserved,
+	    s.available, s.level, s.warning_threshold, s.critical_threshold,
+	    s.location, s.is_active, s.low_state,
+	    CONCAT(DATE_FORMAT(s.updated_at, '%Y-%m-%dT%H:%i:%s.'),
+	    LPAD(MICROSECOND(s.updated_at) DIV 1000, 3, '0'), 'Z')
+	    AS updated_at, p.status AS product_status,
+	    v_lgid AS ledger_id, lo.code AS moved_at
+	    FROM products p JOIN stock s ON s.product_id = p.id
+	    JOIN locations lo ON lo.id = v_lid
+	    WHERE p.id = v_pid;
+END;
+
+-- A commit or release of one reservation by id (POST /reservations/{id}/
+-- commit, release) in one round trip, in the C path's lock order
+-- (end_one_fn: the stock row, the reservation, its place, the location).
+-- Returns the reservation after it, or no row (rolled back) for the C
+-- path and its exact refusal: unknown, another owner's (p_admin 0), an
+-- order's, loan's or hold's, not active, expired (a commit), a frozen
+-- location (a commit), an alert level.
+CREATE OR REPLACE PROCEDURE hf_reservation_end(
+	IN p_id BIGINT UNSIGNED, IN p_commit TINYINT, IN p_actor VARCHAR(128),
+	IN p_admin TINYINT, IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE v_pid, v_rpid, v_lid, v_lgid BIGINT UNSIGNED;
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_status, v_origin, v_type VARCHAR(16);
+	-- an owner is its actor byte for byte, as reservations.created_by
+	DECLARE v_owner VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+	DECLARE v_qty, v_x BIGINT DEFAULT 0;
+	DECLARE v_expired, v_ok TINYINT DEFAULT 0;
+	DECLARE v_ids LONGTEXT DEFAULT '[]';
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_id IS NOT NULL THEN
+		START TRANSACTION;
+		SELECT product_id INTO v_rpid FROM reservations WHERE id = p_id;
+		IF v_rpid IS NOT NULL THEN
+			SELECT p.id, p.sku INTO v_pid, v_psku
+			    FROM products p JOIN stock s ON s.product_id = p.id
+			    WHERE p.id = v_rpid FOR UPDATE;
+			SELECT status, origin, type, created_by, quantity,
+			    location_id, expires_at <= NOW(3)
+			    INTO v_status, v_origin, v_type, v_owner, v_qty,
+			    v_lid, v_expired
+			    FROM reservations WHERE id = p_id FOR UPDATE;
+			SET v_ok = v_pid IS NOT NULL AND
+			    (p_admin OR v_owner = p_actor) AND
+			    v_origin = 'api' AND v_type <> 'hold' AND
+			    v_status = 'active' AND NOT (p_commit AND v_expired);
+		END IF;
+		IF v_ok THEN
+			UPDATE reservations SET status = IF(p_commit,
+			    'committed', 'released'), ended_at = NOW(3)
+			    WHERE id = p_id AND status = 'active';
+			SELECT COUNT(*) INTO v_x FROM location_stock
+			    WHERE product_id = v_pid FOR UPDATE;
+			CALL hf_place_open(v_lid, IF(p_commit, -v_qty, 0),
+			    NOT p_commit, v_ok);
+		END IF;
+		IF v_ok THEN
+			CALL hf_change(v_pid, v_psku, v_lid,
+			    IF(p_commit, 'deduct', 'release'),
+			    IF(p_commit, -v_qty, 0), -v_qty, 'reservation', p_id,
+			    IF(p_commit, 'committed', 'released'), p_actor,
+			    p_request_id, p_id, v_lgid);
+		END IF;
+		IF v_lgid IS NOT NULL THEN
+			COMMIT;
+			SET v_ids = JSON_ARRAY(p_id);
+		ELSE
+			ROLLBACK;
+		END IF;
+	END IF;
+	CALL hf_reservations_out(v_ids);
 END;

@@ -159,6 +159,14 @@ struct reservation {
 	HF_FIELD(struct reservation, location_id, HF_K_U64)
 
 
+/* hf_stock_move's row (sql_procs.c): the stock after, the ledger row, and
+ * the location moved at (its code) */
+struct stock_moved {
+	struct stock_row	 stock;
+	uint64_t		 ledger_id;
+	const char		*moved_at;
+};
+
 /* LEDGER_COLS: db_sql_ledger_by_id, _list, _list_sku */
 struct ledger_row {
 	uint64_t	 id;

@@ -18,8 +18,29 @@ static const struct hf_field res_loc_map[] = {
 struct db_sql db_sql_reserve_call = DB_SQL_MAP(
     "CALL hf_reserve(?, ?, ?, ?, ?, ?)", res_loc_map, struct reservation);
 
+/* id, commit (1) or release (0), actor, admin (1/0), request_id: the
+ * reservation after it, or none when the C path must do it */
+struct db_sql db_sql_reservation_end_call = DB_SQL_MAP(
+    "CALL hf_reservation_end(?, ?, ?, ?, ?)", res_loc_map,
+    struct reservation);
+
+static const struct hf_field moved_map[] = {
+	DB_MAP_STOCK(struct stock_moved, stock.),
+	HF_FIELD(struct stock_moved, ledger_id, HF_K_U64),
+	HF_FIELD(struct stock_moved, moved_at, HF_K_STR),
+};
+
+/* sku, type, delta, location (or NULL), reference_id, reason, actor,
+ * request_id: the stock after the move, or none when the C path must do
+ * it */
+struct db_sql db_sql_stock_move_call = DB_SQL_MAP(
+    "CALL hf_stock_move(?, ?, ?, ?, ?, ?, ?, ?)", moved_map,
+    struct stock_moved);
+
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_reserve_call,
+	&db_sql_reservation_end_call,
+	&db_sql_stock_move_call,
 	NULL
 };

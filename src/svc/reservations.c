@@ -315,6 +315,7 @@ struct end_txn {
 	struct idem		*idem;
 	struct reservation	*one;
 	struct reserve_result	*many;
+	int			 done;	/* end_trip_fn did it */
 };
 
 /* The reservation first without a lock, its stock row, then it locked. */
@@ -349,12 +350,46 @@ end_one_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
+/* The one-trip path (hf_reservation_end): done stays 0 when the
+ * procedure left the request to the C path (end_one_fn). */
+static int
+end_trip_fn(struct db *db, void *arg)
+{
+	struct end_txn		*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
+	struct reservation	*row;
+	struct db_param		 p[5];
+	size_t			 n;
+	int			 rc;
+
+	p[0] = DB_INT((long long)t->id);
+	p[1] = DB_INT(t->commit);
+	p[2] = DB_STR(ctx->who->actor);
+	p[3] = DB_INT(ctx->who->role == ROLE_ADMIN);
+	p[4] = DB_STR_OR_NULL(ctx->request_id);
+	if ((rc = db_rows(db, ctx->arena, &db_sql_reservation_end_call, p, 5,
+	    &row, &n)) != HF_OK || n == 0)
+		return rc;
+	*t->one = *row;
+	svc_touch(ctx, row->product_id, row->sku);
+	t->done = 1;
+	return HF_OK;
+}
+
 int
 svc_reservation_end(struct svc_ctx *ctx, uint64_t id, int commit,
     struct idem *idem, struct reservation *out)
 {
-	struct end_txn	t = { ctx, id, NULL, commit, idem, out, NULL };
+	struct end_txn	t = { ctx, id, NULL, commit, idem, out, NULL, 0 };
+	int		rc;
 
+	if (idem == NULL || idem->id == 0) {
+		if ((rc = svc_trip(ctx, end_trip_fn, &t)) != HF_OK)
+			return rc;
+		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (t.done)
+			return HF_OK;
+	}
 	return svc_txn(ctx, end_one_fn, &t);
 }
 
@@ -446,7 +481,7 @@ int
 svc_reference_end(struct svc_ctx *ctx, const char *reference_id, int commit,
     struct idem *idem, struct reserve_result *out)
 {
-	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out };
+	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out, 0 };
 
 	memset(out, 0, sizeof(*out));
 	return svc_txn(ctx, end_ref_fn, &t);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/metrics.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
@@ -218,11 +219,67 @@ stock_move_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
-/* A restock, deduct or adjust of one SKU, with its ledger row. */
+struct move_trip {
+	struct svc_ctx		*ctx;
+	struct stock_move	*m;
+	int			 done;
+};
+
+/*
+ * The one-trip path (sql/012_procedures.sql, hf_stock_move): one CALL
+ * that moves the units and commits, then the places read as they are;
+ * done stays 0 when the procedure left the move to the C path.
+ */
+static int
+move_trip_fn(struct db *db, void *arg)
+{
+	struct move_trip	*t = arg;
+	struct stock_move	*m = t->m;
+	struct stock_moved	*row;
+	struct db_param		 p[8];
+	size_t			 n;
+	int			 rc;
+
+	p[0] = DB_STR(m->sku);
+	p[1] = DB_STR(m->type);
+	p[2] = DB_INT(m->delta);
+	p[3] = DB_STR_OR_NULL(m->location);
+	p[4] = DB_STR_OR_NULL(m->reference_id);
+	p[5] = DB_STR_OR_NULL(m->reason);
+	p[6] = DB_STR(t->ctx->who->actor);
+	p[7] = DB_STR_OR_NULL(t->ctx->request_id);
+	if ((rc = db_rows(db, t->ctx->arena, &db_sql_stock_move_call, p, 8,
+	    &row, &n)) != HF_OK || n == 0)
+		return rc;
+	m->stock = row->stock;
+	m->ledger_id = row->ledger_id;
+	m->moved_at = row->moved_at;
+	svc_touch(t->ctx, m->stock.product_id, m->stock.sku);
+	t->done = 1;
+	return stock_places_read(db, t->ctx, &m->stock);
+}
+
+/*
+ * A restock, deduct or adjust of one SKU, with its ledger row: the plain
+ * case in one round trip, anything else (and a request that stores its
+ * answer under an Idempotency-Key) statement by statement.
+ */
 int
 svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
 {
-	struct move_txn	t = { ctx, m, idem };
+	struct move_txn		t = { ctx, m, idem };
+	struct move_trip	tr = { ctx, m, 0 };
+	int			rc;
 
+	if ((idem == NULL || idem->id == 0) &&
+	    hf_sku_valid(m->sku, strlen(m->sku)) && (m->location == NULL ||
+	    (strlen(m->location) <= 32 &&
+	    hf_sku_valid(m->location, strlen(m->location))))) {
+		if ((rc = svc_trip(ctx, move_trip_fn, &tr)) != HF_OK)
+			return rc;
+		metrics_add(tr.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (tr.done)
+			return HF_OK;
+	}
 	return svc_txn(ctx, stock_move_fn, &t);
 }
