@@ -114,6 +114,63 @@ BEGIN
 	    (v_frozen IS NULL OR p_release) AND (v_active OR p_don <= 0);
 END;
 
+-- One line of a taker (hf_reserve, hf_order_create): the product's stock
+-- row locked by SKU (p_sku in SKU order with the other lines), its places
+-- in location order, the line allocated (the named location, else the
+-- first in allocation order that has it all) and that location held
+-- shared (hf_place_open). p_lid NULL when the line is for the C path: an
+-- unknown or closed product, an inactive stock row, a line short of what
+-- a taker may have (units owed to waiting holds excluded: the C path
+-- frees expired units first), no location with it all, a location
+-- unknown, inactive or frozen.
+CREATE OR REPLACE PROCEDURE hf_take(
+	IN p_sku VARCHAR(64), IN p_qty INT, IN p_loc VARCHAR(32),
+	OUT p_pid BIGINT UNSIGNED, OUT p_psku VARCHAR(64),
+	OUT p_lid BIGINT UNSIGNED)
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+body: BEGIN
+	DECLARE v_sku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
+	    COLLATE ascii_general_ci;
+	DECLARE v_status VARCHAR(16);
+	DECLARE v_active, v_ok TINYINT;
+	DECLARE v_on, v_res, v_owed, v_x BIGINT DEFAULT 0;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+
+	SET p_pid = NULL, p_psku = NULL, p_lid = NULL;
+	SET v_sku = p_sku, v_loc = p_loc;
+	SELECT s.product_id, p.sku, p.status, s.is_active, s.on_hand,
+	    s.reserved INTO p_pid, p_psku, v_status, v_active, v_on, v_res
+	    FROM products p JOIN stock s ON s.product_id = p.id
+	    WHERE p.sku = v_sku FOR UPDATE;
+	IF p_pid IS NULL OR v_status <> 'active' OR NOT v_active OR
+	    p_qty IS NULL OR p_qty < 1 THEN
+		LEAVE body;
+	END IF;
+	SELECT COUNT(*) INTO v_owed FROM holds
+	    WHERE product_id = p_pid AND status = 'waiting';
+	IF v_on - v_res - v_owed < p_qty THEN
+		LEAVE body;
+	END IF;
+	-- the product's places, locked in location order
+	SELECT COUNT(*) INTO v_x FROM location_stock
+	    WHERE product_id = p_pid FOR UPDATE;
+	SELECT lo.id INTO p_lid FROM location_stock ls
+	    JOIN locations lo ON lo.id = ls.location_id
+	    WHERE ls.product_id = p_pid AND (v_loc IS NULL OR lo.code = v_loc)
+	    AND lo.is_active = 1 AND lo.frozen_by IS NULL
+	    AND ls.available >= p_qty
+	    ORDER BY lo.priority, lo.id LIMIT 1;
+	IF p_lid IS NOT NULL THEN
+		CALL hf_place_open(p_lid, 0, 0, v_ok);
+		IF NOT v_ok THEN
+			SET p_lid = NULL;
+		END IF;
+	END IF;
+END;
+
 -- The reservations of p_ids (a JSON array of ids) in that order, as the
 -- service reads a reservation (RES_COLS, sql_inventory.c) and with its
 -- location's code: the last result of hf_reserve and hf_reservation_end.
@@ -145,14 +202,12 @@ CREATE OR REPLACE PROCEDURE hf_reserve(
 	SQL SECURITY DEFINER
 	COMMENT 'POST /reservations in one round trip (012_procedures.sql)'
 BEGIN
-	DECLARE n, i, v_qty, v_on, v_res, v_owed, v_x INT DEFAULT 0;
+	DECLARE n, i, v_qty, v_x INT DEFAULT 0;
 	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
 	    COLLATE utf8mb4_general_ci;
 	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
 	    COLLATE ascii_general_ci;
 	DECLARE v_pid, v_lid, v_rid, v_lgid BIGINT UNSIGNED;
-	DECLARE v_status VARCHAR(16);
-	DECLARE v_active TINYINT;
 	DECLARE v_ids LONGTEXT DEFAULT '[]';
 	DECLARE v_ok TINYINT DEFAULT 1;
 	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -172,49 +227,9 @@ BEGIN
 			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
 			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
 			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
-			SET v_pid = NULL, v_lid = NULL;
-			SELECT s.product_id, p.sku, p.status, s.is_active,
-			    s.on_hand, s.reserved
-			    INTO v_pid, v_psku, v_status, v_active, v_on, v_res
-			    FROM products p JOIN stock s ON s.product_id = p.id
-			    WHERE p.sku = v_sku FOR UPDATE;
-			IF v_pid IS NULL OR v_status <> 'active' OR
-			    NOT v_active OR v_qty IS NULL OR v_qty < 1 THEN
-				SET v_ok = 0;
-				LEAVE each_line;
-			END IF;
-			SELECT COUNT(*) INTO v_owed FROM holds
-			    WHERE product_id = v_pid AND status = 'waiting';
-			IF v_on - v_res - v_owed < v_qty THEN
-				SET v_ok = 0;
-				LEAVE each_line;
-			END IF;
-			-- the product's places, locked in location order
-			SELECT COUNT(*) INTO v_x FROM location_stock
-			    WHERE product_id = v_pid FOR UPDATE;
-			IF v_loc IS NOT NULL THEN
-				SELECT lo.id INTO v_lid FROM locations lo
-				    JOIN location_stock ls
-				    ON ls.location_id = lo.id
-				    AND ls.product_id = v_pid
-				    WHERE lo.code = v_loc AND lo.is_active = 1
-				    AND lo.frozen_by IS NULL
-				    AND ls.available >= v_qty;
-			ELSE
-				SELECT lo.id INTO v_lid FROM location_stock ls
-				    JOIN locations lo ON lo.id = ls.location_id
-				    WHERE ls.product_id = v_pid
-				    AND lo.is_active = 1
-				    AND lo.frozen_by IS NULL
-				    AND ls.available >= v_qty
-				    ORDER BY lo.priority, lo.id LIMIT 1;
-			END IF;
+			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
 			IF v_lid IS NULL THEN
 				SET v_ok = 0;
-				LEAVE each_line;
-			END IF;
-			CALL hf_place_open(v_lid, 0, 0, v_ok);
-			IF NOT v_ok THEN
 				LEAVE each_line;
 			END IF;
 			INSERT INTO reservations (product_id, location_id, type,
@@ -417,4 +432,103 @@ BEGIN
 		END IF;
 	END IF;
 	CALL hf_reservations_out(v_ids);
+END;
+
+-- An order (POST /api/v1/orders) in one round trip, as create_fn
+-- (src/svc/orders.c) places it: every line taken (hf_take, SKU order,
+-- never split), then the order row, each line's reservation (origin
+-- 'order', expiring with the order), its change and its order line at the
+-- product's price of this moment, and the total. Returns the order's id,
+-- or no row (rolled back) for the C path: any line hf_take leaves to it, a
+-- total past DECIMAL(12,2), an alert level.
+CREATE OR REPLACE PROCEDURE hf_order_create(
+	IN p_lines LONGTEXT, IN p_user BIGINT UNSIGNED, IN p_actor VARCHAR(128),
+	IN p_note TEXT, IN p_ref VARCHAR(128), IN p_ttl INT,
+	IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE n, i INT DEFAULT 0;
+	DECLARE v_qty BIGINT;
+	DECLARE v_total DECIMAL(30,2) DEFAULT 0;
+	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
+	    COLLATE ascii_general_ci;
+	DECLARE v_pid, v_lid, v_rid, v_lgid, v_oid BIGINT UNSIGNED;
+	DECLARE v_takes LONGTEXT DEFAULT '[]';
+	DECLARE v_ok TINYINT DEFAULT 1;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_lines IS NOT NULL THEN
+		START TRANSACTION;
+		SET n = COALESCE(JSON_LENGTH(p_lines), 0);
+		IF n = 0 THEN
+			SET v_ok = 0;
+		END IF;
+		take_lines: WHILE v_ok AND i < n DO
+			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
+			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
+			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
+			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
+			IF v_lid IS NULL THEN
+				SET v_ok = 0;
+				LEAVE take_lines;
+			END IF;
+			SET v_total = v_total + v_qty *
+			    (SELECT price FROM products WHERE id = v_pid);
+			SET v_takes = JSON_ARRAY_APPEND(v_takes, '$',
+			    JSON_ARRAY(v_pid, v_psku, v_lid, v_qty));
+			SET i = i + 1;
+		END WHILE;
+		IF v_ok AND v_total > 9999999999.99 THEN
+			SET v_ok = 0;
+		END IF;
+		IF v_ok THEN
+			INSERT INTO orders (user_id, created_by, note,
+			    reference_id, expires_at) VALUES (p_user, p_actor,
+			    p_note, p_ref, NOW(3) + INTERVAL p_ttl SECOND);
+			SET v_oid = LAST_INSERT_ID(), i = 0;
+		END IF;
+		write_lines: WHILE v_ok AND i < n DO
+			SET v_pid = JSON_VALUE(v_takes, CONCAT('$[', i, '][0]'));
+			SET v_psku = JSON_VALUE(v_takes, CONCAT('$[', i, '][1]'));
+			SET v_lid = JSON_VALUE(v_takes, CONCAT('$[', i, '][2]'));
+			SET v_qty = JSON_VALUE(v_takes, CONCAT('$[', i, '][3]'));
+			INSERT INTO reservations (product_id, location_id, type,
+			    origin, reference_id, quantity, expires_at,
+			    created_by) SELECT v_pid, v_lid, 'order', 'order',
+			    o.reference_id, v_qty, o.expires_at, p_actor
+			    FROM orders o WHERE o.id = v_oid;
+			SET v_rid = LAST_INSERT_ID();
+			CALL hf_change(v_pid, v_psku, v_lid, 'reserve', 0, v_qty,
+			    'order', v_oid, 'order', p_actor, p_request_id,
+			    v_rid, v_lgid);
+			IF v_lgid IS NULL THEN
+				SET v_ok = 0;
+				LEAVE write_lines;
+			END IF;
+			INSERT INTO order_lines (order_id, product_id, sku,
+			    quantity, unit_price, line_total, reservation_id)
+			    SELECT v_oid, p.id, p.sku, v_qty, p.price,
+			    p.price * v_qty, v_rid FROM products p
+			    WHERE p.id = v_pid;
+			SET i = i + 1;
+		END WHILE;
+		IF v_ok THEN
+			UPDATE orders SET total = (SELECT COALESCE(
+			    SUM(line_total), 0) FROM order_lines
+			    WHERE order_id = v_oid) WHERE id = v_oid;
+			COMMIT;
+		ELSE
+			ROLLBACK;
+			SET v_oid = NULL;
+		END IF;
+	END IF;
+	SELECT v_oid AS n FROM DUAL WHERE v_oid IS NOT NULL;
 END;

@@ -37,10 +37,17 @@ struct db_sql db_sql_stock_move_call = DB_SQL_MAP(
     "CALL hf_stock_move(?, ?, ?, ?, ?, ?, ?, ?)", moved_map,
     struct stock_moved);
 
+/* lines (JSON), user_id (or NULL), actor, note, reference_id,
+ * ttl_seconds, request_id: the new order's id as n, or no row when the C
+ * path must place it */
+struct db_sql db_sql_order_create_call = DB_SQL_COUNT(
+    "CALL hf_order_create(?, ?, ?, ?, ?, ?, ?)");
+
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_reserve_call,
 	&db_sql_reservation_end_call,
 	&db_sql_stock_move_call,
+	&db_sql_order_create_call,
 	NULL
 };

@@ -167,6 +167,9 @@ int		 inv_lock_verdict(struct svc_ctx *, const struct inv_lock *);
 int		 inv_lock_one(struct db *, struct svc_ctx *, struct stock_row *,
 		    const struct reserve_item *, long long can,
 		    const struct location **);
+/* merged lines as a one-trip procedure reads them (JSON), or NULL */
+const char	*inv_trip_lines(struct svc_ctx *, const struct reserve_item *,
+		    size_t);
 /* Product status maintenance or retired: no new reservation, order, loan
  * or hold (inv_check_open: INV_011 for one row). */
 int		 inv_closed(const struct stock_row *);

@@ -10,6 +10,7 @@
  * names, else the first in allocation order that has it all, split
  * across locations only when the line allows it.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "holdfast/svc.h"
@@ -246,4 +247,43 @@ inv_lock_one(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	}
 	*out = lk.takes[0].loc;
 	return HF_OK;
+}
+
+/*
+ * The one-trip path (sql/012_procedures.sql: hf_reserve,
+ * hf_order_create): the merged
+ * lines as the procedure reads them, a JSON array in SKU order, or NULL
+ * when a line is not plain enough to send (an SKU or a location code
+ * outside the grammar, which the C path refuses with its own codes).
+ * Every character of the grammar is literal in JSON.
+ */
+const char *
+inv_trip_lines(struct svc_ctx *ctx, const struct reserve_item *lines, size_t n)
+{
+	size_t	 i, off = 0, cap = n * 160 + 4;
+	char	*j;
+	int	 w;
+
+	if ((j = arena_alloc(ctx->arena, cap)) == NULL)
+		return NULL;
+	j[off++] = '[';
+	for (i = 0; i < n; i++) {
+		if (!hf_sku_valid(lines[i].sku, strlen(lines[i].sku)) ||
+		    (lines[i].location != NULL &&
+		    (strlen(lines[i].location) > 32 ||
+		    !hf_sku_valid(lines[i].location,
+		    strlen(lines[i].location)))))
+			return NULL;
+		w = snprintf(j + off, cap - off, "%s{\"s\":\"%s\",\"q\":%lld%s%s%s}",
+		    i > 0 ? "," : "", lines[i].sku, lines[i].quantity,
+		    lines[i].location != NULL ? ",\"l\":\"" : "",
+		    lines[i].location != NULL ? lines[i].location : "",
+		    lines[i].location != NULL ? "\"" : "");
+		if (w < 0 || (size_t)w >= cap - off)
+			return NULL;
+		off += (size_t)w;
+	}
+	j[off++] = ']';
+	j[off] = '\0';
+	return j;
 }

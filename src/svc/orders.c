@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "holdfast/db.h"
+#include "holdfast/metrics.h"
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
 #include "inv_int.h"
@@ -95,6 +96,8 @@ struct create_txn {
 	const char			*reference;
 	struct idem			*idem;
 	struct order			*out;
+	const char			*trip;	/* inv_trip_lines */
+	int				 done;	/* create_trip_fn did it */
 };
 
 /*
@@ -217,6 +220,43 @@ create_fn(struct db *db, void *arg)
 }
 
 /*
+ * The one-trip path (sql/012_procedures.sql, hf_order_create): one CALL
+ * that places the order and commits, then the order read as it is; done
+ * stays 0 when the procedure left the order to the C path (create_fn).
+ */
+static int
+create_trip_fn(struct db *db, void *arg)
+{
+	struct create_txn	*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
+	struct db_param		 p[7];
+	struct order_line	*l;
+	long long		 oid;
+	size_t			 i;
+	int			 rc;
+
+	p[0] = DB_STR(t->trip);
+	p[1] = ctx->who->user_id != 0 ?
+	    DB_INT((long long)ctx->who->user_id) : DB_NULL;
+	p[2] = DB_STR(ctx->who->actor);
+	p[3] = DB_STR_OR_NULL(t->in->note);
+	p[4] = DB_STR(t->reference);
+	p[5] = DB_INT(ctx->app->cfg.order_ttl);
+	p[6] = DB_STR_OR_NULL(ctx->request_id);
+	oid = db_count_of(db, ctx->arena, &db_sql_order_create_call, p, 7,
+	    &rc);
+	if (rc != HF_OK || oid <= 0)
+		return rc;
+	t->done = 1;
+	if ((rc = order_load(db, ctx->arena, (uint64_t)oid, 0, t->out)) !=
+	    HF_OK)
+		return rc;
+	for (i = 0, l = t->out->lines; i < t->out->nlines; i++, l++)
+		svc_touch(ctx, l->product_id, l->sku);
+	return HF_OK;
+}
+
+/*
  * Places an order for the caller: every line reserved or none (lines of
  * one SKU summed, rows locked in SKU order), each at the product's price
  * of this moment. A shortfall is INV_002 with every short line in
@@ -244,6 +284,16 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.reference = arena_strdup(ctx->arena, ref);
 	t.idem = idem;
 	t.out = out;
+	/* the plain case in one round trip (a request that stores its
+	 * answer under an Idempotency-Key takes the C path) */
+	if ((idem == NULL || idem->id == 0) &&
+	    (t.trip = inv_trip_lines(ctx, t.lines, t.n)) != NULL) {
+		if ((rc = svc_trip(ctx, create_trip_fn, &t)) != HF_OK)
+			return rc;
+		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (t.done)
+			return HF_OK;
+	}
 	return svc_txn(ctx, create_fn, &t);
 }
 

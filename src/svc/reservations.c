@@ -128,44 +128,6 @@ reserve_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
-/*
- * The one-trip path (sql/012_procedures.sql, hf_reserve): the merged
- * lines as the procedure reads them, a JSON array in SKU order, or NULL
- * when a line is not plain enough to send (an SKU or a location code
- * outside the grammar, which the C path refuses with its own codes).
- * Every character of the grammar is literal in JSON.
- */
-static const char *
-trip_lines(struct svc_ctx *ctx, const struct reserve_item *lines, size_t n)
-{
-	size_t	 i, off = 0, cap = n * 160 + 4;
-	char	*j;
-	int	 w;
-
-	if ((j = arena_alloc(ctx->arena, cap)) == NULL)
-		return NULL;
-	j[off++] = '[';
-	for (i = 0; i < n; i++) {
-		if (!hf_sku_valid(lines[i].sku, strlen(lines[i].sku)) ||
-		    (lines[i].location != NULL &&
-		    (strlen(lines[i].location) > 32 ||
-		    !hf_sku_valid(lines[i].location,
-		    strlen(lines[i].location)))))
-			return NULL;
-		w = snprintf(j + off, cap - off, "%s{\"s\":\"%s\",\"q\":%lld%s%s%s}",
-		    i > 0 ? "," : "", lines[i].sku, lines[i].quantity,
-		    lines[i].location != NULL ? ",\"l\":\"" : "",
-		    lines[i].location != NULL ? lines[i].location : "",
-		    lines[i].location != NULL ? "\"" : "");
-		if (w < 0 || (size_t)w >= cap - off)
-			return NULL;
-		off += (size_t)w;
-	}
-	j[off++] = ']';
-	j[off] = '\0';
-	return j;
-}
-
 struct reserve_trip {
 	struct svc_ctx			*ctx;
 	const struct reserve_req	*in;
@@ -240,7 +202,7 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	if (idem == NULL || idem->id == 0) {
 		struct reserve_trip	tr = { ctx, in, NULL, out, 0 };
 
-		if ((tr.lines = trip_lines(ctx, lines, n)) != NULL) {
+		if ((tr.lines = inv_trip_lines(ctx, lines, n)) != NULL) {
 			if ((rc = svc_trip(ctx, reserve_trip_fn, &tr)) != HF_OK)
 				return rc;
 			metrics_add(tr.done ? M_WRITE_ONE_TRIP :
