@@ -532,3 +532,99 @@ BEGIN
 	END IF;
 	SELECT v_oid AS n FROM DUAL WHERE v_oid IS NOT NULL;
 END;
+
+-- A loan of every line or none (POST /api/v1/loans) in one round trip, as
+-- create_fn (src/svc/loans.c) lends: every line taken (hf_take), then the
+-- borrower's users row locked and the loan limit checked (p_units more
+-- than the active loans, at most p_limit), then one loan and one deduct
+-- per unit, due in p_days. Returns the loans' ids (one row each, in line
+-- order), or no row (rolled back) for the C path: any line hf_take leaves
+-- to it, a borrower not active or unknown, the limit, an alert level.
+CREATE OR REPLACE PROCEDURE hf_loan_create(
+	IN p_lines LONGTEXT, IN p_user BIGINT UNSIGNED, IN p_units INT,
+	IN p_limit INT, IN p_days INT, IN p_actor VARCHAR(128),
+	IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE n, i, k INT DEFAULT 0;
+	DECLARE v_qty, v_active BIGINT;
+	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
+	    COLLATE ascii_general_ci;
+	DECLARE v_status VARCHAR(16);
+	DECLARE v_pid, v_lid, v_loan, v_lgid BIGINT UNSIGNED;
+	DECLARE v_takes LONGTEXT DEFAULT '[]';
+	DECLARE v_ids LONGTEXT DEFAULT '[]';
+	DECLARE v_ok TINYINT DEFAULT 1;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_lines IS NOT NULL THEN
+		START TRANSACTION;
+		SET n = COALESCE(JSON_LENGTH(p_lines), 0);
+		IF n = 0 THEN
+			SET v_ok = 0;
+		END IF;
+		take_lines: WHILE v_ok AND i < n DO
+			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
+			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
+			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
+			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
+			IF v_lid IS NULL THEN
+				SET v_ok = 0;
+				LEAVE take_lines;
+			END IF;
+			SET v_takes = JSON_ARRAY_APPEND(v_takes, '$',
+			    JSON_ARRAY(v_pid, v_psku, v_lid, v_qty));
+			SET i = i + 1;
+		END WHILE;
+		IF v_ok THEN
+			-- the borrower after the stock rows, so two requests
+			-- of one user cannot both pass the limit
+			SELECT status INTO v_status FROM users WHERE id = p_user
+			    FOR UPDATE;
+			SELECT COUNT(*) INTO v_active FROM loans
+			    WHERE user_id = p_user AND status = 'active';
+			SET v_ok = v_status = 'active' AND
+			    v_active + p_units <= p_limit;
+			SET i = 0;
+		END IF;
+		write_lines: WHILE v_ok AND i < n DO
+			SET v_pid = JSON_VALUE(v_takes, CONCAT('$[', i, '][0]'));
+			SET v_psku = JSON_VALUE(v_takes, CONCAT('$[', i, '][1]'));
+			SET v_lid = JSON_VALUE(v_takes, CONCAT('$[', i, '][2]'));
+			SET v_qty = JSON_VALUE(v_takes, CONCAT('$[', i, '][3]'));
+			SET k = 0;
+			WHILE v_ok AND k < v_qty DO
+				INSERT INTO loans (user_id, product_id,
+				    location_id, sku, due_at) VALUES (p_user,
+				    v_pid, v_lid, v_psku,
+				    NOW(3) + INTERVAL p_days DAY);
+				SET v_loan = LAST_INSERT_ID();
+				CALL hf_change(v_pid, v_psku, v_lid, 'deduct', -1,
+				    0, 'loan', v_loan, 'loan', p_actor,
+				    p_request_id, NULL, v_lgid);
+				IF v_lgid IS NULL THEN
+					SET v_ok = 0;
+				END IF;
+				SET v_ids = JSON_ARRAY_APPEND(v_ids, '$', v_loan);
+				SET k = k + 1;
+			END WHILE;
+			SET i = i + 1;
+		END WHILE;
+		IF v_ok THEN
+			COMMIT;
+		ELSE
+			ROLLBACK;
+			SET v_ids = '[]';
+		END IF;
+	END IF;
+	SELECT j.id AS n FROM JSON_TABLE(v_ids, '$[*]' COLUMNS (
+	    k FOR ORDINALITY, id BIGINT UNSIGNED PATH '$')) j ORDER BY j.k;
+END;

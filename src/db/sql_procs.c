@@ -43,11 +43,18 @@ struct db_sql db_sql_stock_move_call = DB_SQL_MAP(
 struct db_sql db_sql_order_create_call = DB_SQL_COUNT(
     "CALL hf_order_create(?, ?, ?, ?, ?, ?, ?)");
 
+/* lines (JSON), user_id, units, loan limit, loan period (days), actor,
+ * request_id: the new loans' ids (n, one row each), or no row when the C
+ * path must lend */
+struct db_sql db_sql_loan_create_call = DB_SQL_COUNT(
+    "CALL hf_loan_create(?, ?, ?, ?, ?, ?, ?)");
+
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_reserve_call,
 	&db_sql_reservation_end_call,
 	&db_sql_stock_move_call,
 	&db_sql_order_create_call,
+	&db_sql_loan_create_call,
 	NULL
 };

@@ -16,6 +16,7 @@
 
 #include "holdfast/db.h"
 #include "holdfast/db_lending.h"
+#include "holdfast/metrics.h"
 #include "holdfast/lending.h"
 #include "inv_int.h"
 #include "lend_int.h"
@@ -32,7 +33,45 @@ struct create_txn {
 	size_t			 n;
 	struct loan		**outp;		/* the caller's (reply) */
 	size_t			*noutp;
+	const char		*trip;		/* inv_trip_lines */
+	int			 done;		/* create_trip_fn lent */
 };
+
+/*
+ * The one-trip path (sql/012_procedures.sql, hf_loan_create): one CALL
+ * that lends every line and commits, then the loans read as they are;
+ * done stays 0 when the procedure left the loan to the C path.
+ */
+static int
+create_trip_fn(struct db *db, void *arg)
+{
+	struct create_txn	*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
+	struct db_count		*ids;
+	struct db_param		 p[7];
+	size_t			 i, n;
+	int			 rc;
+
+	p[0] = DB_STR(t->trip);
+	p[1] = DB_INT((long long)t->user_id);
+	p[2] = DB_INT((long long)t->units);
+	p[3] = DB_INT(ctx->app->cfg.loan_limit);
+	p[4] = DB_INT(ctx->app->cfg.loan_period_days);
+	p[5] = DB_STR(ctx->who->actor);
+	p[6] = DB_STR_OR_NULL(ctx->request_id);
+	if ((rc = db_rows(db, ctx->arena, &db_sql_loan_create_call, p, 7,
+	    &ids, &n)) != HF_OK || n == 0)
+		return rc;
+	t->done = 1;
+	for (i = 0, t->n = 0; i < n && i < t->units; i++) {
+		if ((rc = lend_loan_load(db, ctx, (uint64_t)ids[i].n,
+		    &t->out[t->n])) != HF_OK)
+			return rc;
+		svc_touch(ctx, t->out[t->n].product_id, t->out[t->n].sku);
+		t->n++;
+	}
+	return HF_OK;
+}
 
 static int
 create_fn(struct db *db, void *arg)
@@ -130,6 +169,19 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	t.idem = idem;
 	t.outp = out;
 	t.noutp = nout;
+	/* the plain case in one round trip (a request that stores its
+	 * answer under an Idempotency-Key takes the C path) */
+	if ((idem == NULL || idem->id == 0) &&
+	    (t.trip = inv_trip_lines(ctx, lines, n)) != NULL) {
+		if ((rc = svc_trip(ctx, create_trip_fn, &t)) != HF_OK)
+			return rc;
+		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (t.done) {
+			*out = t.out;
+			*nout = t.n;
+			return HF_OK;
+		}
+	}
 	if ((rc = svc_txn(ctx, create_fn, &t)) != HF_OK) {
 		*out = NULL;
 		*nout = 0;
