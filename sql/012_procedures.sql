@@ -628,3 +628,83 @@ BEGIN
 	SELECT j.id AS n FROM JSON_TABLE(v_ids, '$[*]' COLUMNS (
 	    k FOR ORDINALITY, id BIGINT UNSIGNED PATH '$')) j ORDER BY j.k;
 END;
+
+-- A loan's return (POST /api/v1/loans/{id}/return) in one round trip, as
+-- return_fn (src/svc/loans.c) takes it back: the stock row, the loan
+-- (active), the unit back at p_at (a code) or where it went out, or the
+-- default location when that one is inactive. p_viewer: the caller's user
+-- id when it may see only its own loans, 0 for staff. Returns the loan's
+-- id, or no row (rolled back) for the C path: unknown or another's loan,
+-- not active, holds waiting for the product (the unit goes to the first,
+-- with its e-mail), a location unknown, inactive or frozen, an alert
+-- level.
+CREATE OR REPLACE PROCEDURE hf_loan_return(
+	IN p_id BIGINT UNSIGNED, IN p_at VARCHAR(32),
+	IN p_viewer BIGINT UNSIGNED, IN p_actor VARCHAR(128),
+	IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE v_pid, v_spid, v_user, v_from, v_lid, v_lgid BIGINT UNSIGNED;
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_at VARCHAR(32) CHARACTER SET ascii COLLATE ascii_general_ci;
+	DECLARE v_status VARCHAR(16);
+	DECLARE v_waiting, v_x BIGINT DEFAULT 0;
+	DECLARE v_ok TINYINT DEFAULT 0;
+	DECLARE v_done BIGINT UNSIGNED;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_id IS NOT NULL THEN
+		START TRANSACTION;
+		SET v_at = p_at;
+		SELECT product_id, user_id, location_id
+		    INTO v_pid, v_user, v_from FROM loans WHERE id = p_id;
+		IF v_pid IS NOT NULL AND (p_viewer = 0 OR v_user = p_viewer)
+		    THEN
+			SELECT s.product_id, p.sku INTO v_spid, v_psku
+			    FROM products p JOIN stock s ON s.product_id = p.id
+			    WHERE p.id = v_pid FOR UPDATE;
+			SELECT status INTO v_status FROM loans WHERE id = p_id
+			    FOR UPDATE;
+			SELECT COUNT(*) INTO v_waiting FROM holds
+			    WHERE product_id = v_pid AND status = 'waiting';
+			IF v_status = 'active' AND v_waiting = 0 THEN
+				SELECT id INTO v_lid FROM locations
+				    WHERE (v_at IS NOT NULL AND code = v_at) OR
+				    (v_at IS NULL AND id = v_from
+				    AND is_active = 1);
+				IF v_lid IS NULL AND v_at IS NULL THEN
+					SELECT id INTO v_lid FROM locations
+					    WHERE is_active = 1
+					    ORDER BY priority, id LIMIT 1;
+				END IF;
+			END IF;
+		END IF;
+		IF v_lid IS NOT NULL THEN
+			UPDATE loans SET status = 'returned',
+			    returned_at = NOW(3)
+			    WHERE id = p_id AND status = 'active';
+			SELECT COUNT(*) INTO v_x FROM location_stock
+			    WHERE product_id = v_pid FOR UPDATE;
+			CALL hf_place_open(v_lid, 1, 0, v_ok);
+		END IF;
+		IF v_ok THEN
+			CALL hf_change(v_pid, v_psku, v_lid, 'restock', 1, 0,
+			    'loan', p_id, 'return', p_actor, p_request_id, NULL,
+			    v_lgid);
+		END IF;
+		IF v_lgid IS NOT NULL THEN
+			COMMIT;
+			SET v_done = p_id;
+		ELSE
+			ROLLBACK;
+		END IF;
+	END IF;
+	SELECT v_done AS n FROM DUAL WHERE v_done IS NOT NULL;
+END;

@@ -49,6 +49,12 @@ struct db_sql db_sql_order_create_call = DB_SQL_COUNT(
 struct db_sql db_sql_loan_create_call = DB_SQL_COUNT(
     "CALL hf_loan_create(?, ?, ?, ?, ?, ?, ?)");
 
+/* id, location code (or NULL), the caller's user id when it sees only
+ * its own loans (else 0), actor, request_id: the loan's id as n, or no row
+ * when the C path must take it back */
+struct db_sql db_sql_loan_return_call = DB_SQL_COUNT(
+    "CALL hf_loan_return(?, ?, ?, ?, ?)");
+
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_reserve_call,
@@ -56,5 +62,6 @@ struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_stock_move_call,
 	&db_sql_order_create_call,
 	&db_sql_loan_create_call,
+	&db_sql_loan_return_call,
 	NULL
 };
