@@ -48,6 +48,7 @@
 #   BENCH_NGINX_PORT=18180 BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
 #   BENCH_SCENARIOS="uniform hot batch" BENCH_RECONCILE=1 BENCH_TTL=86400
 #   BENCH_API_KEY=hfk_... BENCH_WAIT_STACK=30 DEV_VAR=<repo>/var
+#   BENCH_NGINX_FLOORS=1 (0: skip the nginx constant and minimal FastCGI)
 set -euo pipefail
 umask 022
 
@@ -407,7 +408,7 @@ nginx_floor() {
 	done
 	floors_stop
 }
-nginx_floor
+[ "${BENCH_NGINX_FLOORS:-1}" = 0 ] || nginx_floor
 
 # ---------------------------------------------------------------- scenarios
 
