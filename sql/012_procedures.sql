@@ -708,3 +708,110 @@ BEGIN
 	END IF;
 	SELECT v_done AS n FROM DUAL WHERE v_done IS NOT NULL;
 END;
+
+-- A commit or release of every active reservation of one reference
+-- (POST /reservations/by-reference/{ref}/commit, release) in one round
+-- trip, in the C path's lock order (end_ref_fn): the stock rows of its
+-- lines in SKU order, the lines, then per line its place and location.
+-- Returns the reservations after it (SKU, id order), or no row (rolled
+-- back) for the C path and its exact refusal: no active line, a line of
+-- another owner (p_admin 0), of an order, loan or hold, an expired one (a
+-- commit), a line that appeared on another product meanwhile, a frozen
+-- location (a commit), an alert level.
+CREATE OR REPLACE PROCEDURE hf_reference_end(
+	IN p_ref VARCHAR(128), IN p_commit TINYINT, IN p_actor VARCHAR(128),
+	IN p_admin TINYINT, IN p_request_id VARCHAR(64))
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+BEGIN
+	DECLARE n, i INT DEFAULT 0;
+	DECLARE v_pids, v_lines LONGTEXT;
+	DECLARE v_ids LONGTEXT DEFAULT '[]';
+	DECLARE v_pid, v_rid, v_lid, v_lgid BIGINT UNSIGNED;
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_ref VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+	DECLARE v_actor VARCHAR(128) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_bin;
+	DECLARE v_qty, v_bad, v_x BIGINT DEFAULT 0;
+	DECLARE v_ok TINYINT DEFAULT 0;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+	DECLARE EXIT HANDLER FOR SQLEXCEPTION
+	BEGIN
+		ROLLBACK;
+		RESIGNAL;
+	END;
+
+	IF p_ref IS NOT NULL THEN
+		START TRANSACTION;
+		SET v_ref = p_ref, v_actor = p_actor;
+		-- the products of its active lines, without a lock
+		SELECT JSON_ARRAYAGG(t.product_id ORDER BY t.sku) INTO v_pids
+		    FROM (SELECT DISTINCT r.product_id, p.sku
+		    FROM reservations r
+		    FORCE INDEX (ix_reservations_reference)
+		    JOIN products p ON p.id = r.product_id
+		    WHERE r.reference_id = v_ref AND r.status = 'active') t;
+		SET n = COALESCE(JSON_LENGTH(v_pids), 0);
+		WHILE i < n DO
+			SET v_pid = JSON_VALUE(v_pids, CONCAT('$[', i, ']'));
+			SELECT COUNT(*) INTO v_x FROM stock
+			    WHERE product_id = v_pid FOR UPDATE;
+			SET i = i + 1;
+		END WHILE;
+		IF n > 0 THEN
+			-- the lines, locked, each checked as end_check does
+			SELECT JSON_ARRAYAGG(JSON_ARRAY(r.id, r.product_id,
+			    p.sku, r.location_id, r.quantity)
+			    ORDER BY p.sku, r.id),
+			    SUM(NOT JSON_CONTAINS(v_pids, CAST(r.product_id
+			    AS CHAR)) OR NOT (p_admin OR r.created_by = v_actor)
+			    OR r.origin <> 'api' OR r.type = 'hold' OR
+			    (p_commit AND r.expires_at <= NOW(3)))
+			    INTO v_lines, v_bad
+			    FROM reservations r
+			    FORCE INDEX (ix_reservations_reference)
+			    JOIN products p ON p.id = r.product_id
+			    WHERE r.reference_id = v_ref
+			    AND r.status = 'active' FOR UPDATE;
+			SET v_ok = v_lines IS NOT NULL AND v_bad = 0;
+		END IF;
+		SET n = COALESCE(JSON_LENGTH(v_lines), 0), i = 0;
+		each_line: WHILE v_ok AND i < n DO
+			SET v_rid = JSON_VALUE(v_lines, CONCAT('$[', i, '][0]'));
+			SET v_pid = JSON_VALUE(v_lines, CONCAT('$[', i, '][1]'));
+			SET v_psku = JSON_VALUE(v_lines, CONCAT('$[', i, '][2]'));
+			SET v_lid = JSON_VALUE(v_lines, CONCAT('$[', i, '][3]'));
+			SET v_qty = JSON_VALUE(v_lines, CONCAT('$[', i, '][4]'));
+			UPDATE reservations SET status = IF(p_commit,
+			    'committed', 'released'), ended_at = NOW(3)
+			    WHERE id = v_rid AND status = 'active';
+			SELECT COUNT(*) INTO v_x FROM location_stock
+			    WHERE product_id = v_pid FOR UPDATE;
+			CALL hf_place_open(v_lid, IF(p_commit, -v_qty, 0),
+			    NOT p_commit, v_ok);
+			IF NOT v_ok THEN
+				LEAVE each_line;
+			END IF;
+			SET v_lgid = NULL;
+			CALL hf_change(v_pid, v_psku, v_lid,
+			    IF(p_commit, 'deduct', 'release'),
+			    IF(p_commit, -v_qty, 0), -v_qty, 'reservation', v_rid,
+			    IF(p_commit, 'committed', 'released'), p_actor,
+			    p_request_id, v_rid, v_lgid);
+			IF v_lgid IS NULL THEN
+				SET v_ok = 0;
+				LEAVE each_line;
+			END IF;
+			SET v_ids = JSON_ARRAY_APPEND(v_ids, '$', v_rid);
+			SET i = i + 1;
+		END WHILE;
+		IF v_ok THEN
+			COMMIT;
+		ELSE
+			ROLLBACK;
+			SET v_ids = '[]';
+		END IF;
+	END IF;
+	CALL hf_reservations_out(v_ids);
+END;

@@ -73,7 +73,8 @@ extern struct db_sql	db_sql_ledger_insert, db_sql_ledger_by_id,
 			db_sql_ledger_list_sku, db_sql_ledger_count_sku;
 extern struct db_sql	db_sql_reserve_call, db_sql_reservation_end_call,
 			db_sql_stock_move_call, db_sql_order_create_call,
-			db_sql_loan_create_call, db_sql_loan_return_call;
+			db_sql_loan_create_call, db_sql_loan_return_call,
+			db_sql_reference_end_call;
 			/* sql_procs.c */
 extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
 			db_sql_reservation_lock_id,

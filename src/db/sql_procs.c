@@ -55,6 +55,13 @@ struct db_sql db_sql_loan_create_call = DB_SQL_COUNT(
 struct db_sql db_sql_loan_return_call = DB_SQL_COUNT(
     "CALL hf_loan_return(?, ?, ?, ?, ?)");
 
+/* reference_id, commit (1) or release (0), actor, admin (1/0),
+ * request_id: the reference's reservations after it, or none when the C
+ * path must do it */
+struct db_sql db_sql_reference_end_call = DB_SQL_MAP(
+    "CALL hf_reference_end(?, ?, ?, ?, ?)", res_loc_map,
+    struct reservation);
+
 /* every statement above, for holdfast-admin check-sql */
 struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_reserve_call,
@@ -63,5 +70,6 @@ struct db_sql *const db_sql_set_procs[] = {
 	&db_sql_order_create_call,
 	&db_sql_loan_create_call,
 	&db_sql_loan_return_call,
+	&db_sql_reference_end_call,
 	NULL
 };

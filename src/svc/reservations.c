@@ -439,13 +439,50 @@ end_ref_fn(struct db *db, void *arg)
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
 
+/* The one-trip path (hf_reference_end): done stays 0 when the procedure
+ * left the request to the C path (end_ref_fn). */
+static int
+end_ref_trip_fn(struct db *db, void *arg)
+{
+	struct end_txn		*t = arg;
+	struct svc_ctx		*ctx = t->ctx;
+	struct reservation	*rows;
+	struct db_param		 p[5];
+	size_t			 i, n;
+	int			 rc;
+
+	p[0] = DB_STR(t->reference_id);
+	p[1] = DB_INT(t->commit);
+	p[2] = DB_STR(ctx->who->actor);
+	p[3] = DB_INT(ctx->who->role == ROLE_ADMIN);
+	p[4] = DB_STR_OR_NULL(ctx->request_id);
+	if ((rc = db_rows(db, ctx->arena, &db_sql_reference_end_call, p, 5,
+	    &rows, &n)) != HF_OK || n == 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		svc_touch(ctx, rows[i].product_id, rows[i].sku);
+	t->many->reference_id = t->reference_id;
+	t->many->items = rows;
+	t->many->n = n;
+	t->done = 1;
+	return HF_OK;
+}
+
 int
 svc_reference_end(struct svc_ctx *ctx, const char *reference_id, int commit,
     struct idem *idem, struct reserve_result *out)
 {
 	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out, 0 };
+	int		rc;
 
 	memset(out, 0, sizeof(*out));
+	if (idem == NULL || idem->id == 0) {
+		if ((rc = svc_trip(ctx, end_ref_trip_fn, &t)) != HF_OK)
+			return rc;
+		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (t.done)
+			return HF_OK;
+	}
 	return svc_txn(ctx, end_ref_fn, &t);
 }
 
