@@ -71,6 +71,18 @@ extern struct db_sql	db_sql_ledger_insert, db_sql_ledger_by_id,
 			db_sql_ledger_list, db_sql_ledger_count,
 			db_sql_ledger_stats_type, db_sql_ledger_stats_day,
 			db_sql_ledger_list_sku, db_sql_ledger_count_sku;
+/* the keyset list shapes (issue 13) */
+extern struct db_sql	db_sql_ledger_list_ref, db_sql_ledger_count_ref,
+			db_sql_ledger_list_loc, db_sql_ledger_count_loc,
+			db_sql_ledger_list_type, db_sql_ledger_count_type,
+			db_sql_reservations_list_ref,
+			db_sql_reservations_count_ref,
+			db_sql_reservations_list_sku,
+			db_sql_reservations_count_sku,
+			db_sql_reservations_list_owner,
+			db_sql_reservations_count_owner,
+			db_sql_reservations_list_status,
+			db_sql_reservations_count_status;
 extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
 			db_sql_reservation_lock_id,
 			db_sql_reservation_lock_ref, db_sql_reservation_end,

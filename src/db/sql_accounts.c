@@ -166,10 +166,13 @@ struct db_sql db_sql_audit_list = DB_SQL_MAP(
     "SELECT id, actor, actor_role, action, entity, entity_id, old_value, "
     "new_value, ip, user_agent, request_id, "
     DB_ISO_AS("created_at", "created_at")
-    " FROM audit_log " AUDIT_WHERE "ORDER BY id DESC LIMIT ? OFFSET ?",
-    audit_map, struct audit_row);
+    " FROM audit_log " AUDIT_WHERE
+    "AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?", audit_map,
+    struct audit_row);
+/* to the cap (issue 13); the page above is a keyset one */
 struct db_sql db_sql_audit_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM audit_log " AUDIT_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_log " AUDIT_WHERE
+    DB_LIST_CAP ") t");
 
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_accounts[] = {

@@ -39,20 +39,26 @@ svc_audit_text(struct db *db, const struct svc_ctx *ctx, const char *action,
 	return rc;
 }
 
-/* One page of the log, newest first, and how many rows match in all. */
+/*
+ * One keyset page of the log, newest first, from out->ks.after on, and
+ * how many rows match in all, to the cap (keyset.c).
+ */
 int
 svc_audit_list(struct svc_ctx *ctx, const struct audit_filter *f,
     struct audit_list *out)
 {
+	long long	offset = svc_ks_offset(&out->ks, f->page, f->per_page);
 	struct db_param	p[] = { DB_OPT_STR(f->actor), DB_OPT_STR(f->entity),
 	    DB_OPT_STR(f->entity_id), DB_OPT_STR(f->from), DB_OPT_STR(f->to),
-	    DB_INT(f->per_page), DB_INT((f->page - 1) * f->per_page) };
+	    DB_INT(svc_ks_after(&out->ks)), DB_INT(f->per_page + 1),
+	    DB_INT(offset) };
 	int		rc;
 
-	out->total = db_count_of(ctx->app->db, ctx->arena,
-	    &db_sql_audit_count, p, 5, &rc);
-	if (rc != HF_OK)
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_audit_list, p,
+	    HF_NITEMS(p), &out->items, &out->n)) != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_audit_list, p,
-	    HF_NITEMS(p), &out->items, &out->n);
+	if (svc_ks_trim(&out->ks, &out->n, f->per_page))
+		out->ks.next = out->items[out->n - 1].id;
+	return svc_ks_count(ctx, &out->ks, &db_sql_audit_count, p, 5, offset,
+	    out->n);
 }
