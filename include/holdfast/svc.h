@@ -52,7 +52,7 @@ struct svc_line {
  * the after of the following page (0 at the end).
  */
 #define SVC_LIST_COUNT_CAP	1000
-#define SVC_LIST_OFFSET_MAX	10000
+#define SVC_LIST_OFFSET_MAX	1000
 struct svc_keyset {
 	uint64_t	 after;
 	long long	 total;

@@ -33,7 +33,7 @@
 	"page before, the id the next page starts after (newest first); " \
 	"data.next is null on the last page. Digits only, no leading zero " \
 	"(422 REQ_010 otherwise); page must be 1 with it. Without it, " \
-	"page * per_page may reach 10000 rows at most (400 REQ_013 past " \
+	"page * per_page may reach 1000 rows at most (400 REQ_013 past " \
 	"that). data.total counts to 1000 (data.total_exact false past it)"
 #define LOCATION_TEXT	"one location's code (compared without case): " \
 	"only its stock; unknown 404 LOC_001"

@@ -122,6 +122,25 @@ struct db_sql db_sql_ledger_count_loc = LEDGER_COUNT(
     "WHERE location_id = ? AND ");
 struct db_sql db_sql_ledger_list_type = LEDGER_LIST("WHERE type = ? AND ");
 struct db_sql db_sql_ledger_count_type = LEDGER_COUNT("WHERE type = ? AND ");
+/*
+ * A time window (from or to, with no reference_id or sku) in its own
+ * order, newest first by (created_at, id), through ix_ledger_created (or
+ * ix_ledger_type_created with a type): a backwards walk from the window's
+ * end whatever lies after it. The _after statement starts after the row
+ * whose id comes first (the constant table k), then the filters, limit
+ * and offset; its count is db_sql_ledger_count.
+ */
+#define LEDGER_TIME_PAGE "ORDER BY ledger.created_at DESC, ledger.id DESC " \
+	"LIMIT ? OFFSET ?"
+struct db_sql db_sql_ledger_list_time = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger WHERE " LEDGER_FILTERS
+    LEDGER_TIME_PAGE, ledger_map, struct ledger_row);
+struct db_sql db_sql_ledger_list_time_after = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger JOIN (SELECT created_at AS k_at, "
+    "id AS k_id FROM ledger WHERE id = ?) k WHERE " LEDGER_FILTERS
+    "AND (ledger.created_at < k.k_at OR (ledger.created_at = k.k_at "
+    "AND ledger.id < k.k_id)) " LEDGER_TIME_PAGE, ledger_map,
+    struct ledger_row);
 
 static const struct hf_field stat_type_map[] = {
 	DB_MAP_LEDGER_STAT_TYPE
@@ -346,6 +365,8 @@ struct db_sql *const db_sql_set_inventory[] = {
 	&db_sql_ledger_count_loc,
 	&db_sql_ledger_list_type,
 	&db_sql_ledger_count_type,
+	&db_sql_ledger_list_time,
+	&db_sql_ledger_list_time_after,
 	&db_sql_reservations_list_ref,
 	&db_sql_reservations_count_ref,
 	&db_sql_reservations_list_sku,

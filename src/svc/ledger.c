@@ -9,8 +9,10 @@
 /*
  * A page of ledger rows, newest first, from ks->after on, with the capped
  * count (keyset.c; a location named that does not exist: LOC_001). The
- * most selective filter given drives (sql_inventory.c): its value is
- * bound first, then every filter (each DB_OPT), then the page.
+ * most selective filter given drives (sql_inventory.c): reference_id,
+ * sku, the time window, location, type. Its value is bound first, then
+ * every filter (each DB_OPT), then the page. A time window is in
+ * (created_at, id) order, its after the row to start after.
  */
 int
 svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
@@ -21,7 +23,7 @@ svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
 	struct db_sql		*count = &db_sql_ledger_count;
 	struct db_param		 p[10];
 	long long		 offset = svc_ks_offset(ks, f->page, f->per_page);
-	size_t			 k = 0;
+	size_t			 k = 0, nf;
 	int			 rc;
 
 	if (f->location != NULL && (rc = inv_location_named(ctx->app->db, ctx,
@@ -35,6 +37,11 @@ svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
 		list = &db_sql_ledger_list_sku;
 		count = &db_sql_ledger_count_sku;
 		p[k++] = DB_STR(f->sku);
+	} else if (f->from != NULL || f->to != NULL) {
+		list = ks->after != 0 ? &db_sql_ledger_list_time_after :
+		    &db_sql_ledger_list_time;
+		if (ks->after != 0)
+			p[k++] = DB_INT((long long)ks->after);
 	} else if (lo != NULL) {
 		list = &db_sql_ledger_list_loc;
 		count = &db_sql_ledger_count_loc;
@@ -50,7 +57,10 @@ svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
 	p[k++] = DB_OPT_STR(f->from);
 	p[k++] = DB_OPT_STR(f->to);
 	p[k++] = DB_OPT_INT(lo != NULL, lo != NULL ? (long long)lo->id : 0);
-	p[k++] = DB_INT(svc_ks_after(ks));
+	nf = k;
+	if (list != &db_sql_ledger_list_time &&
+	    list != &db_sql_ledger_list_time_after)
+		p[k++] = DB_INT(svc_ks_after(ks));
 	p[k++] = DB_INT(f->per_page + 1);
 	p[k++] = DB_INT(offset);
 	if ((rc = db_rows(ctx->app->db, ctx->arena, list, p, k, out, n)) !=
@@ -58,7 +68,10 @@ svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
 		return rc;
 	if (svc_ks_trim(ks, n, f->per_page))
 		ks->next = (*out)[*n - 1].id;
-	return svc_ks_count(ctx, ks, count, p, k - 3, offset, *n);
+	/* the time window's count: the filters alone (not the after row) */
+	if (list == &db_sql_ledger_list_time_after)
+		return svc_ks_count(ctx, ks, count, p + 1, nf - 1, offset, *n);
+	return svc_ks_count(ctx, ks, count, p, nf, offset, *n);
 }
 
 int

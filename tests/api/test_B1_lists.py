@@ -4,7 +4,7 @@ Every history list (reservations, ledger, orders, loans, holds, audit,
 webhook deliveries) pages by keyset: ?after=<id> starts after that id in
 the list's order (newest first) and data.next is the after of the next
 page (null on the last one). data.total counts to 1000 and says whether it
-stopped there (data.total_exact). ?page= stays, to 10,000 rows deep; past
+stopped there (data.total_exact). ?page= stays, to 1,000 rows deep; past
 that it is 400 REQ_013 pointing to ?after=. The ground truth of each
 walk is the database itself (hf.db_rows)."""
 
@@ -143,6 +143,32 @@ def test_ledger_first_pages_of_the_unselective_shapes_match_the_database():
             "second page of /ledger%s" % path, r)
 
 
+def test_a_time_window_walks_in_time_order_from_its_end():
+    """from/to without a SKU or reference: the window's own index, newest
+    first by (created_at, id), after naming the row to start after."""
+    sku = _product()
+    _restock(sku, 6)
+    t0 = hf.db_rows("SELECT DATE_FORMAT(MIN(created_at), '%%Y-%%m-%%dT"
+        "%%H:%%i:%%s.%%f') FROM ledger WHERE sku = %s" % hf.sql_str(sku))[0][0]
+    frm = t0[:23] + "Z"
+    lo = t0[:23].replace("T", " ")
+    _restock(_product(), 3)
+    want = [int(x[0]) for x in hf.db_rows("SELECT id FROM ledger WHERE "
+        "created_at >= '%s' ORDER BY created_at DESC, id DESC" % lo)]
+    ids, totals, _ = _walk("/ledger?from=" + frm, hf.inv_admin(), 3)
+    hf.expect_eq(ids, want, "the window from %s, in time order" % frm)
+    hf.expect_eq(totals, {(len(want), True)}, "the window's total")
+    ids, _, _ = _walk("/ledger?from=%s&type=restock" % frm, hf.inv_admin(),
+        2)
+    hf.expect_eq(ids, [int(x[0]) for x in hf.db_rows("SELECT id FROM ledger "
+        "WHERE created_at >= '%s' AND type = 'restock' ORDER BY created_at "
+        "DESC, id DESC" % lo)], "the window with a type")
+    # an after that is no row of the ledger: nothing after it
+    d, r = _data("/ledger?from=%s&after=9223372036854775807" % frm,
+        hf.inv_admin())
+    hf.expect_eq((d["items"], d["next"]), ([], None), "after no row", r)
+
+
 def test_page_and_after_give_the_same_rows():
     sku = _product()
     _restock(sku, 9)
@@ -206,10 +232,19 @@ def test_counts_stop_at_1000_and_the_walk_still_gives_every_row():
         "SELECT id FROM reservations WHERE reference_id = %s"
         % hf.sql_str(ref), per_page=100)
     hf.expect_eq(len(ids), 1100, "reservations under the reference")
-    d, r = _data("/reservations?reference_id=%s&per_page=100&page=11" % ref,
+    d, r = _data("/reservations?reference_id=%s&per_page=100&page=10" % ref,
         _biz())
     hf.expect_eq((len(d["items"]), d["total"], d["total_exact"], d["next"]),
-        (100, 1000, False, None), "the last ?page= of 1100", r)
+        (100, 1000, False, ids[999]), "the deepest ?page= of 1100", r)
+    hf.expect_eq([i["id"] for i in d["items"]], ids[900:1000],
+        "the deepest ?page= of 1100: its rows", r)
+    r = hf.call("GET", API + "/reservations?reference_id=%s&per_page=100"
+        "&page=11" % ref, token=_biz())
+    hf.expect_error(r, 400, "REQ_013")
+    d, r = _data("/reservations?reference_id=%s&per_page=100&after=%d"
+        % (ref, ids[999]), _biz())
+    hf.expect_eq(([i["id"] for i in d["items"]], d["next"]),
+        (ids[1000:], None), "past the deepest page, by after", r)
     d, r = _data("/ledger?type=reserve&per_page=1", hf.inv_admin())
     hf.expect_eq((d["total"], d["total_exact"]), (1000, False),
         "the ledger's reserve rows, past the cap", r)
@@ -306,13 +341,13 @@ def test_after_and_deep_pages_are_refused_with_their_own_codes():
         d, r = _data(path + "?after=1", admin)
         hf.expect_eq((d["items"], d["next"]), ([], None), path +
             ": nothing after id 1 but id 0", r)
-        for q in ("page=1000000", "page=101&per_page=100", "page=501",
-                "page=10001&per_page=1"):
+        for q in ("page=1000000", "page=11&per_page=100", "page=51",
+                "page=1001&per_page=1"):
             r = hf.call("GET", API + "%s?%s" % (path, q), token=admin)
             hf.expect_error(r, 400, "REQ_013")
             hf.check("after" in r.json["message"], "%s?%s: the error points "
                 "to after: %r" % (path, q, r.json["message"]), r)
-        for q in ("page=100&per_page=100", "page=500", "page=10000&per_page=1"):
+        for q in ("page=10&per_page=100", "page=50", "page=1000&per_page=1"):
             d, r = _data("%s?%s" % (path, q), admin)
             hf.check(isinstance(d["items"], list), path + "?" + q, r)
     r = hf.call("GET", API + "/webhooks/1/deliveries?after=abc", token=admin)
