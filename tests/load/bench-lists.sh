@@ -24,8 +24,8 @@
 # The reservations do not carry the ledger rows that ended them, so
 # reconcile of the BL- products reports them: run it on a stack of its
 # own, which is what it does by default (DEV_VAR=<repo>/var-bench-lists,
-# the dev ports + BENCH_LISTS_PORT_OFFSET, started with ./dev up when not
-# up). The rows stay for later runs (a few GB).
+# the dev ports + BENCH_LISTS_PORT_OFFSET, brought up to date with ./dev up
+# first). The rows stay for later runs (a few GB).
 #
 # Each case: one cold request (its time printed as "cold"), then
 # BENCH_LISTS_REPS (5) more, whose median is compared with the goal; a
@@ -72,11 +72,10 @@ for tool in curl python3 mariadb; do
 	command -v "$tool" >/dev/null || die "missing $tool"
 done
 
-if ! "$REPO/dev" status >/dev/null 2>&1; then
-	log "the bench stack ($DEV_VAR, $URL) is not up: ./dev up"
-	"$REPO/dev" up >&2
-fi
-"$REPO/dev" status >/dev/null 2>&1 || die "./dev status still fails"
+# up, or brought up to date (a worker built since is restarted)
+log "the bench stack: $DEV_VAR, $URL (./dev up)"
+"$REPO/dev" up >/dev/null 2>&1 || "$REPO/dev" up >&2
+"$REPO/dev" status >/dev/null 2>&1 || die "./dev status fails"
 
 # ---------------------------------------------------------------- the fill
 
@@ -305,8 +304,18 @@ one "audit, first page" "$ADMIN" "/api/v1/audit"
 # authentication and the answer) with the same key, measured just before
 # each case, so the HTTP figure can be read against what the machine's
 # load costs any request at that moment.
+# long_query_time is a session's from its connect: the workers' connections
+# are closed so that each opens a new one (between requests) with 0
 my -e "SET GLOBAL log_output = 'FILE', slow_query_log_file = '$SLOW_LOG',
 	long_query_time = 0, slow_query_log = 1"
+for c in $(my -e "SELECT id FROM information_schema.processlist
+	WHERE user = 'holdfast'"); do
+	my -e "KILL CONNECTION $c" 2>/dev/null || true
+done
+for i in $(seq 1 24); do
+	curl -s -o /dev/null -H "Authorization: Bearer $ADMIN" \
+		"$URL/api/v1/ledger?per_page=1" || true
+done
 python3 - "$URL" "$REPS" "$GOAL_MS" "$SLOW_LOG" "$CASES" <<'PY'
 import os, re, statistics, sys, time, urllib.error, urllib.request
 
