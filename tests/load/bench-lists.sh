@@ -303,7 +303,8 @@ one "audit, first page" "$ADMIN" "/api/v1/audit"
 # is GET /api/v1/ledger?page=1000000 (400 before any SQL of the list: the
 # authentication and the answer) with the same key, measured just before
 # each case, so the HTTP figure can be read against what the machine's
-# load costs any request at that moment.
+# load costs any request at that moment. Under each case: the plan
+# (EXPLAIN: table:key(access)) of its slowest statement.
 # long_query_time is a session's from its connect: the workers' connections
 # are closed so that each opens a new one (between requests) with 0
 my -e "SET GLOBAL log_output = 'FILE', slow_query_log_file = '$SLOW_LOG',
@@ -316,11 +317,12 @@ for i in $(seq 1 24); do
 	curl -s -o /dev/null -H "Authorization: Bearer $ADMIN" \
 		"$URL/api/v1/ledger?per_page=1" || true
 done
-python3 - "$URL" "$REPS" "$GOAL_MS" "$SLOW_LOG" "$CASES" <<'PY'
-import os, re, statistics, sys, time, urllib.error, urllib.request
+python3 - "$URL" "$REPS" "$GOAL_MS" "$SLOW_LOG" "$CASES" "$MY_CNF" <<'PY'
+import os, re, statistics, subprocess, sys, time, urllib.error
+import urllib.request
 
-url, reps, goal, slow, cases = sys.argv[1], int(sys.argv[2]), \
-    float(sys.argv[3]), sys.argv[4], sys.argv[5]
+url, reps, goal, slow, cases, my_cnf = sys.argv[1], int(sys.argv[2]), \
+    float(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 failed = 0
 
 
@@ -351,11 +353,35 @@ def log_entries(start):
         m = re.search(r"Query_time: ([0-9.]+).*?Rows_examined: (\d+)", e,
             re.S)
         body = [l for l in e.split("\n") if l and not l.startswith("#")
-            and not l.startswith("SET timestamp")]
+            and not l.startswith("SET timestamp")
+            and not l.startswith("use ")]
         if m:
             out.append((float(m.group(1)) * 1000, int(m.group(2)),
-                " ".join(body)[:70]))
+                " ".join(body)))
     return out
+
+
+def plan(text):
+    """The tables and keys EXPLAIN gives for a logged statement."""
+    q = text.strip().rstrip(";")
+    if not q.upper().startswith("SELECT"):
+        return "-"
+    p = subprocess.run(["mariadb", "--defaults-file=" + my_cnf, "-uroot",
+        "-B", "holdfast", "-e", "EXPLAIN " + q], capture_output=True)
+    lines = p.stdout.decode("utf-8", "replace").split("\n")
+    if p.returncode != 0 or not lines:
+        return "?"
+    head = lines[0].split("\t")
+    got = []
+    for l in lines[1:]:
+        if not l:
+            continue
+        row = dict(zip(head, l.split("\t")))
+        if row.get("table", "NULL").startswith("<"):
+            continue
+        got.append("%s:%s(%s)" % (row.get("table"), row.get("key"),
+            row.get("type")))
+    return " ".join(got)
 
 
 print("%-52s %7s %7s %7s %7s %8s %9s  %s" % ("case (ms; rows)", "cold",
@@ -377,9 +403,12 @@ for line in open(cases):
     db = sum(e[0] for e in ents) / (reps + 1)
     rows = max([e[1] for e in ents] or [0])
     med = statistics.median(t[1:])
+    top = max(ents, key=lambda e: e[0]) if ents else (0, 0, "")
     print("%-52s %7.1f %7.1f %7.1f %7.1f %8.2f %9d  %s" % (label, t[0], med,
         max(t[1:]), statistics.median(floor[1:]), db, rows,
         "ok" if med < goal else "SLOW (HTTP)" if db < goal else "SLOW"))
+    print("    slowest statement %.2f ms, %d rows: %s" % (top[0], top[1],
+        plan(top[2])))
     sys.stdout.flush()
 sys.exit(failed)
 PY
