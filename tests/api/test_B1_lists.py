@@ -169,6 +169,22 @@ def test_a_time_window_walks_in_time_order_from_its_end():
     hf.expect_eq((d["items"], d["next"]), ([], None), "after no row", r)
 
 
+def test_an_audit_time_window_walks_in_time_order():
+    admin = hf.inv_admin()
+    t0 = hf.db_rows("SELECT DATE_FORMAT(NOW(3) - INTERVAL 2 SECOND, "
+        "'%Y-%m-%dT%H:%i:%s.%f')")[0][0]
+    for _ in range(3):
+        hf.new_api_key("business")      # an audit row each
+    frm = t0[:23] + "Z"
+    want = [int(x[0]) for x in hf.db_rows("SELECT id FROM audit_log WHERE "
+        "created_at >= '%s' ORDER BY created_at DESC, id DESC"
+        % t0[:23].replace("T", " "))]
+    hf.check(len(want) >= 3, "audit rows since %s: %r" % (t0, want))
+    ids, totals, _ = _walk("/audit?from=" + frm, admin, 2)
+    hf.expect_eq(ids, want, "the audit window from %s" % frm)
+    hf.expect_eq(totals, {(len(want), True)}, "the audit window's total")
+
+
 def test_page_and_after_give_the_same_rows():
     sku = _product()
     _restock(sku, 9)
