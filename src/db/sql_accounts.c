@@ -166,9 +166,11 @@ struct db_sql db_sql_audit_insert = DB_SQL(
 	"entity_id, old_value, new_value, ip, user_agent, request_id, " \
 	DB_ISO_AS("created_at", "created_at")
 
-/* actor, entity, entity_id, from, to (each DB_OPT), after, limit, offset */
+/* actor, entity, entity_id, from, to (each DB_OPT), after, limit, offset;
+ * an actor's through ix_audit_actor_id (013), not (actor, created_at) */
 struct db_sql db_sql_audit_list = DB_SQL_MAP(
-    AUDIT_COLS " FROM audit_log " AUDIT_WHERE
+    AUDIT_COLS " FROM audit_log IGNORE INDEX (ix_audit_actor_created) "
+    AUDIT_WHERE
     "AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?", audit_map,
     struct audit_row);
 /*

@@ -98,10 +98,13 @@ static const struct hf_field ledger_map[] = {
 	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) " \
 	"AND (? IS NULL OR location_id = ?) "
 #define LEDGER_PAGE "AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?"
-#define LEDGER_LIST(where) DB_SQL_MAP("SELECT " LEDGER_COLS " FROM ledger " \
-	where LEDGER_FILTERS LEDGER_PAGE, ledger_map, struct ledger_row)
-#define LEDGER_COUNT(where) DB_SQL_COUNT("SELECT COUNT(*) AS n FROM " \
-	"(SELECT 1 FROM ledger " where LEDGER_FILTERS DB_LIST_CAP ") t")
+#define LEDGER_LIST(from) DB_SQL_MAP("SELECT " LEDGER_COLS " FROM ledger " \
+	from LEDGER_FILTERS LEDGER_PAGE, ledger_map, struct ledger_row)
+#define LEDGER_COUNT(from) DB_SQL_COUNT("SELECT COUNT(*) AS n FROM " \
+	"(SELECT 1 FROM ledger " from LEDGER_FILTERS DB_LIST_CAP ") t")
+/* the driver's index, forced: (type, created_at) and the like share its
+ * prefix but not the id order, and would sort every match */
+#define LEDGER_BY(ix, col)	"FORCE INDEX (" ix ") WHERE " col " = ? AND "
 
 struct db_sql db_sql_ledger_by_id = DB_SQL_MAP(
     "SELECT " LEDGER_COLS " FROM ledger WHERE id = ?", ledger_map,
@@ -109,19 +112,23 @@ struct db_sql db_sql_ledger_by_id = DB_SQL_MAP(
 struct db_sql db_sql_ledger_list = LEDGER_LIST("WHERE ");
 struct db_sql db_sql_ledger_count = LEDGER_COUNT("WHERE ");
 /* ix_ledger_sku_id (004_ledger_sku.sql) */
-struct db_sql db_sql_ledger_list_sku = LEDGER_LIST("WHERE sku = ? AND ");
-struct db_sql db_sql_ledger_count_sku = LEDGER_COUNT("WHERE sku = ? AND ");
+struct db_sql db_sql_ledger_list_sku = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_sku_id", "sku"));
+struct db_sql db_sql_ledger_count_sku = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_sku_id", "sku"));
 /* ix_ledger_refid, ix_ledger_location_id, ix_ledger_type_id (013) */
 struct db_sql db_sql_ledger_list_ref = LEDGER_LIST(
-    "WHERE reference_id = ? AND ");
+    LEDGER_BY("ix_ledger_refid", "reference_id"));
 struct db_sql db_sql_ledger_count_ref = LEDGER_COUNT(
-    "WHERE reference_id = ? AND ");
+    LEDGER_BY("ix_ledger_refid", "reference_id"));
 struct db_sql db_sql_ledger_list_loc = LEDGER_LIST(
-    "WHERE location_id = ? AND ");
+    LEDGER_BY("ix_ledger_location_id", "location_id"));
 struct db_sql db_sql_ledger_count_loc = LEDGER_COUNT(
-    "WHERE location_id = ? AND ");
-struct db_sql db_sql_ledger_list_type = LEDGER_LIST("WHERE type = ? AND ");
-struct db_sql db_sql_ledger_count_type = LEDGER_COUNT("WHERE type = ? AND ");
+    LEDGER_BY("ix_ledger_location_id", "location_id"));
+struct db_sql db_sql_ledger_list_type = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_type_id", "type"));
+struct db_sql db_sql_ledger_count_type = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_type_id", "type"));
 /*
  * A time window (from or to, with no reference_id or sku) in its own
  * order, newest first by (created_at, id), through ix_ledger_created (or
@@ -262,29 +269,33 @@ struct db_sql db_sql_reservations_due = DB_SQL_MAP(
 	"AND (? IS NULL OR r.created_by = ?) "
 #define RES_PAGE "AND r.id < ? ORDER BY r.id DESC LIMIT ? OFFSET ?"
 #define RES_JOIN "reservations r JOIN products p ON p.id = r.product_id "
-#define RES_BY_SKU "products p JOIN reservations r ON r.product_id = p.id "
+#define RES_FORCED(ix) "reservations r FORCE INDEX (" ix ") JOIN products p " \
+	"ON p.id = r.product_id "
+#define RES_BY_SKU "products p JOIN reservations r " \
+	"FORCE INDEX (ix_reservations_product_id) ON r.product_id = p.id "
 #define RES_LIST(from, where) RES_SQL("SELECT " RES_COLS " FROM " from \
 	where RES_FILTERS RES_PAGE)
 #define RES_COUNT(from, where) DB_SQL_COUNT("SELECT COUNT(*) AS n FROM " \
 	"(SELECT 1 FROM " from where RES_FILTERS DB_LIST_CAP ") t")
 struct db_sql db_sql_reservations_list = RES_LIST(RES_JOIN, "WHERE ");
 struct db_sql db_sql_reservations_count = RES_COUNT(RES_JOIN, "WHERE ");
-struct db_sql db_sql_reservations_list_ref = RES_LIST(RES_JOIN,
-    "WHERE r.reference_id = ? AND ");
-struct db_sql db_sql_reservations_count_ref = RES_COUNT(RES_JOIN,
-    "WHERE r.reference_id = ? AND ");
+struct db_sql db_sql_reservations_list_ref = RES_LIST(
+    RES_FORCED("ix_reservations_reference"), "WHERE r.reference_id = ? AND ");
+struct db_sql db_sql_reservations_count_ref = RES_COUNT(
+    RES_FORCED("ix_reservations_reference"), "WHERE r.reference_id = ? AND ");
 struct db_sql db_sql_reservations_list_sku = RES_LIST(RES_BY_SKU,
     "WHERE p.sku = ? AND ");
 struct db_sql db_sql_reservations_count_sku = RES_COUNT(RES_BY_SKU,
     "WHERE p.sku = ? AND ");
-struct db_sql db_sql_reservations_list_owner = RES_LIST(RES_JOIN,
-    "WHERE r.created_by = ? AND ");
-struct db_sql db_sql_reservations_count_owner = RES_COUNT(RES_JOIN,
-    "WHERE r.created_by = ? AND ");
-struct db_sql db_sql_reservations_list_status = RES_LIST(RES_JOIN,
-    "WHERE r.status = ? AND ");
-struct db_sql db_sql_reservations_count_status = RES_COUNT(RES_JOIN,
-    "WHERE r.status = ? AND ");
+struct db_sql db_sql_reservations_list_owner = RES_LIST(
+    RES_FORCED("ix_reservations_owner"), "WHERE r.created_by = ? AND ");
+struct db_sql db_sql_reservations_count_owner = RES_COUNT(
+    RES_FORCED("ix_reservations_owner"), "WHERE r.created_by = ? AND ");
+/* not (status, expires_at): it shares the prefix, not the id order */
+struct db_sql db_sql_reservations_list_status = RES_LIST(
+    RES_FORCED("ix_reservations_status_id"), "WHERE r.status = ? AND ");
+struct db_sql db_sql_reservations_count_status = RES_COUNT(
+    RES_FORCED("ix_reservations_status_id"), "WHERE r.status = ? AND ");
 
 /* Reconcile: invariants 1 to 4 for one product. */
 static const struct hf_field sums_map[] = {

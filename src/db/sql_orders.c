@@ -103,9 +103,11 @@ struct db_sql db_sql_order_set_status = DB_SQL(
 	"AND (? IS NULL OR o.status = ?) "
 
 /* user_id, status (each DB_OPT), after, limit, offset: a keyset page
- * (issue 13) through ix_orders_user_id or ix_orders_status_id (013) */
+ * (issue 13) through ix_orders_user_id or ix_orders_status_id (013); not
+ * through the indexes that share their prefix but not the id order */
 struct db_sql db_sql_orders_list = DB_SQL_MAP(
-    "SELECT " ORDER_COLS " FROM orders o " ORDERS_WHERE
+    "SELECT " ORDER_COLS " FROM orders o IGNORE INDEX "
+    "(ix_orders_user_created, ix_orders_status_expires) " ORDERS_WHERE
     "AND o.id < ? ORDER BY o.id DESC LIMIT ? OFFSET ?", order_map,
     struct order);
 struct db_sql db_sql_orders_count = DB_SQL_COUNT(
