@@ -352,7 +352,7 @@ def log_entries(start):
             continue
         m = re.search(r"Query_time: ([0-9.]+).*?Rows_examined: (\d+)", e,
             re.S)
-        body = [l for l in e.split("\n") if l and not l.startswith("#")
+        body = [l for l in e.split("\n")[1:] if l and not l.startswith("#")
             and not l.startswith("SET timestamp")
             and not l.startswith("use ")]
         if m:
