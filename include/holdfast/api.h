@@ -42,6 +42,12 @@ void		 api_bad_query(struct http_request *, const char *,
 int		 api_id_arg(struct http_request *, size_t, uint64_t *);
 const char	*api_time_param(struct http_request *, const char *);
 json_object	*api_list(json_object *, long long, long long, long long);
+/* the history lists' keyset paging (issue 13, common.c) */
+struct svc_keyset;
+int		 api_keyset(struct http_request *, long long *, long long *,
+		    struct svc_keyset *);
+json_object	*api_list_ks(json_object *, long long, long long,
+		    const struct svc_keyset *);
 json_object	*api_str_or_null(const char *);
 
 /* system.c */
@@ -183,7 +189,7 @@ extern const struct body_schema	schema_loan, schema_hold, schema_loan_return;
 json_object *api_loan_json(struct http_request *, const struct loan *);
 struct lend_filter;
 int	api_lend_filter(struct http_request *, const char *const *,
-	    struct lend_filter *);
+	    struct lend_filter *, struct svc_keyset *);
 int	api_enum_param(struct http_request *, const char *,
 	    const char *const *, const char **);
 void	api_loans_create(struct http_request *);

@@ -178,6 +178,8 @@ enum hf_err {
 	/* CSV import (issue 17, item 6) */
 	HF_E_IMP_BAD_ROWS,	/* IMP_001 422 */
 	HF_E_IMP_PARTIAL,	/* IMP_002 409 */
+	/* keyset lists (issue 13) */
+	HF_E_REQ_PAGE_DEEP,	/* REQ_013 400 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,

@@ -76,6 +76,20 @@ extern struct db_sql	db_sql_reserve_call, db_sql_reservation_end_call,
 			db_sql_loan_create_call, db_sql_loan_return_call,
 			db_sql_reference_end_call;
 			/* sql_procs.c */
+/* the keyset list shapes (issue 13) */
+extern struct db_sql	db_sql_ledger_list_ref, db_sql_ledger_count_ref,
+			db_sql_ledger_list_loc, db_sql_ledger_count_loc,
+			db_sql_ledger_list_type, db_sql_ledger_count_type,
+			db_sql_ledger_list_time,
+			db_sql_ledger_list_time_after,
+			db_sql_reservations_list_ref,
+			db_sql_reservations_count_ref,
+			db_sql_reservations_list_sku,
+			db_sql_reservations_count_sku,
+			db_sql_reservations_list_owner,
+			db_sql_reservations_count_owner,
+			db_sql_reservations_list_status,
+			db_sql_reservations_count_status;
 extern struct db_sql	db_sql_reservation_insert, db_sql_reservation_by_id,
 			db_sql_reservation_lock_id,
 			db_sql_reservation_lock_ref, db_sql_reservation_end,

@@ -144,5 +144,6 @@ extern struct db_sql	db_sql_audit_insert;
 /* actor, entity, entity_id, from, to (each DB_OPT_STR) [, limit, offset]
  * -> struct audit_row, newest first; the count -> n */
 extern struct db_sql	db_sql_audit_list, db_sql_audit_count;
+extern struct db_sql	db_sql_audit_list_time, db_sql_audit_list_time_after;
 
 #endif /* HOLDFAST_DB_ACCOUNTS_H */

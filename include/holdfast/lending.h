@@ -77,7 +77,7 @@ struct lend_run {
 int	 svc_loans_create(struct svc_ctx *, const struct loan_req *,
 	    struct idem *, struct loan **, size_t *);
 int	 svc_loans_list(struct svc_ctx *, const struct lend_filter *,
-	    struct loan **, size_t *, long long *);
+	    struct loan **, size_t *, struct svc_keyset *);
 int	 svc_loan_get(struct svc_ctx *, uint64_t id, struct loan *);
 int	 svc_loan_return(struct svc_ctx *, uint64_t id, struct idem *,
 	    struct loan *);
@@ -96,7 +96,7 @@ int	 svc_stats_categories(struct svc_ctx *, const char *from_day,
 int	 svc_hold_create(struct svc_ctx *, const char *sku, uint64_t user_id,
 	    const char *pickup, struct idem *, struct hold *);
 int	 svc_holds_list(struct svc_ctx *, const struct lend_filter *,
-	    struct hold **, size_t *, long long *);
+	    struct hold **, size_t *, struct svc_keyset *);
 int	 svc_hold_get(struct svc_ctx *, uint64_t id, struct hold *);
 int	 svc_hold_cancel(struct svc_ctx *, uint64_t id, struct idem *,
 	    struct hold *);

@@ -44,7 +44,7 @@ int	 svc_order_create(struct svc_ctx *, const struct order_new *,
 int	 svc_order_get(struct svc_ctx *, uint64_t id, struct order *);
 int	 svc_orders_list(struct svc_ctx *, const char *status,
 	    long long page, long long per_page, struct order **, size_t *,
-	    long long *total);
+	    struct svc_keyset *);
 int	 svc_order_act(struct svc_ctx *, uint64_t id, enum order_action,
 	    struct idem *, struct order *);
 int	 svc_orders_expire_due(struct app *, int batch, int dry_run,
@@ -126,7 +126,7 @@ int	 svc_webhooks_list(struct svc_ctx *, long long page,
 int	 svc_webhook_delete(struct svc_ctx *, uint64_t id, struct webhook *);
 int	 svc_webhook_deliveries(struct svc_ctx *, uint64_t id,
 	    const struct delivery_filter *, struct delivery **, size_t *,
-	    long long *total);
+	    struct svc_keyset *);
 
 /*
  * For the outbox deliverer (outbox.c): a webhook-channel row. Target "*"

@@ -44,6 +44,32 @@ struct svc_line {
 
 #define SVC_MAX_DETAILS	6
 
+/*
+ * Keyset paging of the history lists (issue 13, docs/internals.md):
+ * after is the id the previous page ended on (0: none, then page and
+ * per_page as before, to SVC_LIST_OFFSET_MAX rows deep). The list fills
+ * total, counted to SVC_LIST_COUNT_CAP (total_exact 0 past it), and next,
+ * the after of the following page (0 at the end).
+ */
+#define SVC_LIST_COUNT_CAP	1000
+#define SVC_LIST_OFFSET_MAX	1000
+struct svc_keyset {
+	uint64_t	 after;
+	long long	 total;
+	int		 total_exact;
+	uint64_t	 next;
+};
+
+/* keyset.c */
+struct svc_ctx;
+long long svc_ks_after(const struct svc_keyset *);
+long long svc_ks_offset(const struct svc_keyset *, long long page,
+	    long long per_page);
+int	 svc_ks_trim(struct svc_keyset *, size_t *n, long long per_page);
+int	 svc_ks_count(struct svc_ctx *, struct svc_keyset *, struct db_sql *,
+	    const struct db_param *, size_t nparams, long long offset,
+	    size_t n);
+
 /* Who acts, from where, for which request; built by the api layer. */
 struct svc_ctx {
 	struct app		*app;
@@ -212,7 +238,7 @@ struct audit_filter {
 struct audit_list {
 	struct audit_row *items;	/* newest first */
 	size_t		 n;
-	long long	 total;
+	struct svc_keyset ks;		/* ks.after: the caller's */
 };
 
 int	 svc_audit_text(struct db *, const struct svc_ctx *, const char *action,
@@ -424,9 +450,9 @@ int	 svc_reservation_get(struct svc_ctx *, uint64_t id,
 	    struct reservation *);
 int	 svc_reservations_list(struct svc_ctx *,
 	    const struct reservation_filter *, struct reservation **, size_t *,
-	    long long *);
+	    struct svc_keyset *);
 int	 svc_ledger_list(struct svc_ctx *, const struct ledger_filter *,
-	    struct ledger_row **, size_t *, long long *);
+	    struct ledger_row **, size_t *, struct svc_keyset *);
 int	 svc_ledger_get(struct svc_ctx *, uint64_t id, struct ledger_row *);
 int	 svc_ledger_stats(struct svc_ctx *, const char *from, const char *to,
 	    struct ledger_stats *);

@@ -22,7 +22,8 @@ api_audit_list(struct http_request *req)
 	int			 rc, i;
 
 	memset(&f, 0, sizeof(f));
-	if (api_paging(req, &f.page, &f.per_page) != 0)
+	memset(&l, 0, sizeof(l));
+	if (api_keyset(req, &f.page, &f.per_page, &l.ks) != 0)
 		return;
 	for (i = 0; i < 2; i++) {
 		t[i] = NULL;
@@ -44,7 +45,7 @@ api_audit_list(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(hf_fields_json_array(audit_fields,
+	http_reply(req, 200, api_list_ks(hf_fields_json_array(audit_fields,
 	    HF_NITEMS(audit_fields), l.items, sizeof(*l.items), l.n), f.page,
-	    f.per_page, l.total));
+	    f.per_page, &l.ks));
 }

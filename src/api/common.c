@@ -336,3 +336,66 @@ api_str_or_null(const char *s)
 {
 	return s != NULL ? json_object_new_string(s) : NULL;
 }
+
+/*
+ * The paging of a history list (issue 13): ?page= and ?per_page= as
+ * api_paging reads them, and ?after=, the data.next of the page before:
+ * digits only, 1 to 2^63-1, no sign, no leading zero (422 REQ_010
+ * otherwise, and with a page other than 1). A ?page= that reaches past
+ * SVC_LIST_OFFSET_MAX rows is 400 REQ_013: past there an OFFSET walk
+ * costs what keyset paging does not. Replies and returns -1 if refused.
+ */
+int
+api_keyset(struct http_request *req, long long *page, long long *per_page,
+    struct svc_keyset *ks)
+{
+	const char	*s = http_query(req, "after");
+	long long	 v;
+	size_t		 i;
+
+	memset(ks, 0, sizeof(*ks));
+	if (api_paging(req, page, per_page) != 0)
+		return -1;
+	if (s != NULL) {
+		for (i = 0; s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == 0 || s[i] != '\0' || s[0] == '0' || i > 19 ||
+		    hf_parse_ll(s, 1, INT64_MAX, &v) != 0) {
+			api_bad_query(req, "after", "the data.next of the "
+			    "page before: an id from 1 to 9223372036854775807");
+			return -1;
+		}
+		if (*page != 1) {
+			api_bad_query(req, "page", "not with after");
+			return -1;
+		}
+		ks->after = (uint64_t)v;
+		return 0;
+	}
+	if (*page * *per_page > SVC_LIST_OFFSET_MAX) {
+		http_reply_err(req, HF_E_REQ_PAGE_DEEP, arena_printf(req->arena,
+		    "page too deep: ?page= reaches %d rows at most; follow "
+		    "data.next with ?after=", SVC_LIST_OFFSET_MAX), NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * {"items", "page", "per_page", "total", "total_exact", "next"}; takes
+ * items. next is the ?after= of the following page, null at the end;
+ * total is exact when total_exact, else the cap (a lower bound).
+ */
+json_object *
+api_list_ks(json_object *items, long long page, long long per_page,
+    const struct svc_keyset *ks)
+{
+	json_object	*o = api_list(items, ks->after != 0 ? 1 : page,
+	    per_page, ks->total);
+
+	json_object_object_add(o, "total_exact",
+	    json_object_new_boolean(ks->total_exact));
+	json_object_object_add(o, "next", ks->next != 0 ?
+	    json_object_new_int64((int64_t)ks->next) : NULL);
+	return o;
+}

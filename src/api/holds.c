@@ -83,20 +83,20 @@ api_holds_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct lend_filter	 f;
 	struct hold		*rows;
-	long long		 total = 0;
+	struct svc_keyset	 ks;
 	size_t			 n = 0;
 	int			 rc;
 
-	if (api_lend_filter(req, statuses, &f) != 0)
+	if (api_lend_filter(req, statuses, &f, &ks) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_holds_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
+	if ((rc = svc_holds_list(&ctx, &f, &rows, &n, &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(hf_fields_json_array(hold_fields,
+	http_reply(req, 200, api_list_ks(hf_fields_json_array(hold_fields,
 	    HF_NITEMS(hold_fields), rows, sizeof(*rows), n), f.page,
-	    f.per_page, total));
+	    f.per_page, &ks));
 }
 
 void

@@ -48,12 +48,12 @@ api_ledger_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct ledger_filter	 f;
 	struct ledger_row	*rows = NULL;
-	long long		 total = 0;
+	struct svc_keyset	 ks;
 	size_t			 i, n = 0;
 	int			 rc;
 
 	memset(&f, 0, sizeof(f));
-	if (api_paging(req, &f.page, &f.per_page) != 0 ||
+	if (api_keyset(req, &f.page, &f.per_page, &ks) != 0 ||
 	    time_range(req, &f.from, &f.to) != 0)
 		return;
 	if (api_sku_query(req, "sku", &f.sku) != 0 ||
@@ -70,13 +70,13 @@ api_ledger_list(struct http_request *req)
 		return;
 	}
 	api_ctx(req, &ctx);
-	if ((rc = svc_ledger_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
+	if ((rc = svc_ledger_list(&ctx, &f, &rows, &n, &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(hf_fields_json_array(ledger_fields,
+	http_reply(req, 200, api_list_ks(hf_fields_json_array(ledger_fields,
 	    HF_NITEMS(ledger_fields), rows, sizeof(*rows), n), f.page,
-	    f.per_page, total));
+	    f.per_page, &ks));
 }
 
 void

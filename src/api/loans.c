@@ -145,19 +145,19 @@ api_loans_create(struct http_request *req)
 }
 
 /*
- * The query of the loan and hold lists: page, per_page, status (one of
- * allowed), user_id (a staff filter) and sku. Replies 422 and returns -1
- * if one is bad.
+ * The query of the loan and hold lists: page, per_page and after (into
+ * ks: api_keyset), status (one of allowed), user_id (a staff filter) and
+ * sku. Replies 422 and returns -1 if one is bad.
  */
 int
 api_lend_filter(struct http_request *req, const char *const *allowed,
-    struct lend_filter *f)
+    struct lend_filter *f, struct svc_keyset *ks)
 {
 	const char	*s = http_query(req, "user_id");
 	long long	 v;
 
 	memset(f, 0, sizeof(*f));
-	if (api_paging(req, &f->page, &f->per_page) != 0 ||
+	if (api_keyset(req, &f->page, &f->per_page, ks) != 0 ||
 	    api_enum_param(req, "status", allowed, &f->status) != 0)
 		return -1;
 	if (s != NULL && *s != '\0') {
@@ -201,19 +201,19 @@ api_loans_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct lend_filter	 f;
 	struct loan		*rows;
-	long long		 total = 0;
+	struct svc_keyset	 ks;
 	size_t			 n = 0;
 	int			 rc;
 
-	if (api_lend_filter(req, statuses, &f) != 0)
+	if (api_lend_filter(req, statuses, &f, &ks) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_loans_list(&ctx, &f, &rows, &n, &total)) != HF_OK) {
+	if ((rc = svc_loans_list(&ctx, &f, &rows, &n, &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(loans_json(rows, n), f.page, f.per_page,
-	    total));
+	http_reply(req, 200, api_list_ks(loans_json(rows, n), f.page,
+	    f.per_page, &ks));
 }
 
 void

@@ -115,22 +115,23 @@ api_orders_list(struct http_request *req)
 	struct svc_ctx	 ctx;
 	struct order	*rows;
 	const char	*status;
-	long long	 page, per_page, total = 0;
+	struct svc_keyset ks;
+	long long	 page, per_page;
 	size_t		 n = 0;
 	int		 rc;
 
-	if (api_paging(req, &page, &per_page) != 0 ||
+	if (api_keyset(req, &page, &per_page, &ks) != 0 ||
 	    api_enum_param(req, "status", order_statuses, &status) != 0)
 		return;
 	api_ctx(req, &ctx);
 	if ((rc = svc_orders_list(&ctx, status, page, per_page, &rows, &n,
-	    &total)) != HF_OK) {
+	    &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(hf_fields_json_array(order_fields,
+	http_reply(req, 200, api_list_ks(hf_fields_json_array(order_fields,
 	    HF_NITEMS(order_fields), rows, sizeof(*rows), n), page, per_page,
-	    total));
+	    &ks));
 }
 
 void

@@ -29,6 +29,12 @@
 #define LEDGER_ID_TEXT	"the stock right after ledger row N (every row " \
 	"with id <= N), per location; not with at; past the last row: 422 " \
 	"REQ_010; business or admin"
+#define AFTER_TEXT	"keyset paging (issue 13): the data.next of the " \
+	"page before, the id the next page starts after (newest first); " \
+	"data.next is null on the last page. Digits only, no leading zero " \
+	"(422 REQ_010 otherwise); page must be 1 with it. Without it, " \
+	"page * per_page may reach 1000 rows at most (400 REQ_013 past " \
+	"that). data.total counts to 1000 (data.total_exact false past it)"
 #define LOCATION_TEXT	"one location's code (compared without case): " \
 	"only its stock; unknown 404 LOC_001"
 
@@ -57,6 +63,26 @@ const struct api_query_param api_query_params[] = {
 	{ api_ledger_list, "to", DAY_TIME, "created_at before (as from)" },
 	{ api_ledger_list, "location", LOC_CODE, "the rows of one "
 	    "location; unknown 404 LOC_001" },
+	/* the keyset lists (issue 13) */
+	{ api_ledger_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_reservations_list, "page", NULL, NULL },
+	{ api_reservations_list, "per_page", NULL, NULL },
+	{ api_reservations_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_orders_list, "page", NULL, NULL },
+	{ api_orders_list, "per_page", NULL, NULL },
+	{ api_orders_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_loans_list, "page", NULL, NULL },
+	{ api_loans_list, "per_page", NULL, NULL },
+	{ api_loans_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_holds_list, "page", NULL, NULL },
+	{ api_holds_list, "per_page", NULL, NULL },
+	{ api_holds_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_audit_list, "page", NULL, NULL },
+	{ api_audit_list, "per_page", NULL, NULL },
+	{ api_audit_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_webhook_deliveries, "page", NULL, NULL },
+	{ api_webhook_deliveries, "per_page", NULL, NULL },
+	{ api_webhook_deliveries, "after", ROW_ID, AFTER_TEXT },
 };
 
 const size_t api_nquery_params = sizeof(api_query_params) /

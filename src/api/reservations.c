@@ -229,12 +229,12 @@ api_reservations_list(struct http_request *req)
 	struct svc_ctx			 ctx;
 	struct reservation_filter	 f;
 	struct reservation		*rows;
-	long long			 total = 0;
+	struct svc_keyset		 ks;
 	size_t				 n = 0, i;
 	int				 rc;
 
 	memset(&f, 0, sizeof(f));
-	if (api_paging(req, &f.page, &f.per_page) != 0)
+	if (api_keyset(req, &f.page, &f.per_page, &ks) != 0)
 		return;
 	f.reference_id = http_query(req, "reference_id");
 	f.status = http_query(req, "status");
@@ -249,11 +249,10 @@ api_reservations_list(struct http_request *req)
 		return;
 	}
 	api_ctx(req, &ctx);
-	if ((rc = svc_reservations_list(&ctx, &f, &rows, &n, &total)) !=
-	    HF_OK) {
+	if ((rc = svc_reservations_list(&ctx, &f, &rows, &n, &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(reservations_json(rows, n), f.page,
-	    f.per_page, total));
+	http_reply(req, 200, api_list_ks(reservations_json(rows, n), f.page,
+	    f.per_page, &ks));
 }

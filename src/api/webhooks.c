@@ -148,23 +148,23 @@ api_webhook_deliveries(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct delivery_filter	 f;
 	struct delivery		*rows;
-	long long		 total = 0;
+	struct svc_keyset	 ks;
 	size_t			 n = 0;
 	uint64_t		 id;
 	int			 rc;
 
 	memset(&f, 0, sizeof(f));
 	if (api_id_arg(req, 0, &id) != 0 ||
-	    api_paging(req, &f.page, &f.per_page) != 0 ||
+	    api_keyset(req, &f.page, &f.per_page, &ks) != 0 ||
 	    api_enum_param(req, "status", delivery_statuses, &f.status) != 0)
 		return;
 	api_ctx(req, &ctx);
-	if ((rc = svc_webhook_deliveries(&ctx, id, &f, &rows, &n, &total)) !=
+	if ((rc = svc_webhook_deliveries(&ctx, id, &f, &rows, &n, &ks)) !=
 	    HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_list(hf_fields_json_array(delivery_fields,
+	http_reply(req, 200, api_list_ks(hf_fields_json_array(delivery_fields,
 	    HF_NITEMS(delivery_fields), rows, sizeof(*rows), n), f.page,
-	    f.per_page, total));
+	    f.per_page, &ks));
 }

@@ -103,6 +103,8 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "the file has bad rows: nothing was changed" },
 	[HF_E_IMP_PARTIAL] = { 409, "IMP_002",
 	    "the import stopped part way: send the same file again" },
+	[HF_E_REQ_PAGE_DEEP] = { 400, "REQ_013",
+	    "page too deep: follow data.next with ?after= instead" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },

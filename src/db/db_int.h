@@ -25,6 +25,12 @@ MYSQL_STMT	*db_prepared(struct db *, struct db_sql *, int *rc);
 int		 db_execute(struct db *, struct db_sql *,
 		    const struct db_param *, size_t, MYSQL_STMT **);
 
+/*
+ * The capped count of a history list (issue 13): one row past
+ * SVC_LIST_COUNT_CAP (svc.h), so that the service can tell "more".
+ */
+#define DB_LIST_CAP	" LIMIT 1001"
+
 /* Each sql_*.c's statements, NULL-terminated (sql_all.c: all of them). */
 extern struct db_sql *const	db_sql_set_accounts[];
 extern struct db_sql *const	db_sql_set_catalog[];

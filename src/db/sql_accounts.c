@@ -162,14 +162,37 @@ struct db_sql db_sql_audit_insert = DB_SQL(
 	"AND (? IS NULL OR entity = ?) AND (? IS NULL OR entity_id = ?) " \
 	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) "
 
+#define AUDIT_COLS "SELECT id, actor, actor_role, action, entity, " \
+	"entity_id, old_value, new_value, ip, user_agent, request_id, " \
+	DB_ISO_AS("created_at", "created_at")
+
+/* actor, entity, entity_id, from, to (each DB_OPT), after, limit, offset;
+ * an actor's through ix_audit_actor_id (013), not (actor, created_at) */
 struct db_sql db_sql_audit_list = DB_SQL_MAP(
-    "SELECT id, actor, actor_role, action, entity, entity_id, old_value, "
-    "new_value, ip, user_agent, request_id, "
-    DB_ISO_AS("created_at", "created_at")
-    " FROM audit_log " AUDIT_WHERE "ORDER BY id DESC LIMIT ? OFFSET ?",
-    audit_map, struct audit_row);
+    AUDIT_COLS " FROM audit_log IGNORE INDEX (ix_audit_actor_created) "
+    AUDIT_WHERE
+    "AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?", audit_map,
+    struct audit_row);
+/*
+ * A time window with no actor or entity (issue 13, as the ledger's in
+ * sql_inventory.c): newest first by (created_at, id) on ix_audit_created;
+ * the _after statement binds the row to start after first.
+ */
+#define AUDIT_TIME_PAGE "ORDER BY audit_log.created_at DESC, " \
+	"audit_log.id DESC LIMIT ? OFFSET ?"
+struct db_sql db_sql_audit_list_time = DB_SQL_MAP(
+    AUDIT_COLS " FROM audit_log " AUDIT_WHERE AUDIT_TIME_PAGE, audit_map,
+    struct audit_row);
+struct db_sql db_sql_audit_list_time_after = DB_SQL_MAP(
+    AUDIT_COLS " FROM audit_log JOIN (SELECT created_at AS k_at, id AS k_id "
+    "FROM audit_log WHERE id = ?) k " AUDIT_WHERE
+    "AND (audit_log.created_at < k.k_at OR (audit_log.created_at = k.k_at "
+    "AND audit_log.id < k.k_id)) " AUDIT_TIME_PAGE, audit_map,
+    struct audit_row);
+/* to the cap (issue 13); the page above is a keyset one */
 struct db_sql db_sql_audit_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM audit_log " AUDIT_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_log " AUDIT_WHERE
+    DB_LIST_CAP ") t");
 
 /* every statement above, for holdfast-admin check-sql (sql_all.c) */
 struct db_sql *const db_sql_set_accounts[] = {
@@ -199,5 +222,7 @@ struct db_sql *const db_sql_set_accounts[] = {
 	&db_sql_audit_insert,
 	&db_sql_audit_list,
 	&db_sql_audit_count,
+	&db_sql_audit_list_time,
+	&db_sql_audit_list_time_after,
 	NULL
 };

@@ -83,29 +83,71 @@ static const struct hf_field ledger_map[] = {
 	DB_MAP_LEDGER
 };
 
-/* sku, type, reference_id, from, to, location_id: each DB_OPT (the _sku
- * statements: the SKU plain, so ix_ledger_sku_id serves it,
- * 004_ledger_sku.sql) */
-#define LEDGER_FILTERS "AND (? IS NULL OR type = ?) " \
+/*
+ * GET /ledger (issue 13, 013_list_keyset.sql): one statement per driving
+ * filter, each walking its index (column, id) backwards from the keyset
+ * bound; the other filters only narrow what that walk reads. svc_ledger_list
+ * picks the driver: reference_id, else sku, else location, else type, else
+ * the primary key. Parameters: [driver,] then sku, type, reference_id,
+ * from, to, location_id (each DB_OPT), then after, limit, offset (the
+ * _count statements stop before after: every match, to the cap).
+ */
+#define LEDGER_FILTERS "(? IS NULL OR sku = ?) " \
+	"AND (? IS NULL OR type = ?) " \
 	"AND (? IS NULL OR reference_id = ?) " \
 	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) " \
 	"AND (? IS NULL OR location_id = ?) "
-#define LEDGER_WHERE "WHERE (? IS NULL OR sku = ?) " LEDGER_FILTERS
-#define LEDGER_WHERE_SKU "WHERE sku = ? " LEDGER_FILTERS
+#define LEDGER_PAGE "AND id < ? ORDER BY id DESC LIMIT ? OFFSET ?"
+#define LEDGER_LIST(from) DB_SQL_MAP("SELECT " LEDGER_COLS " FROM ledger " \
+	from LEDGER_FILTERS LEDGER_PAGE, ledger_map, struct ledger_row)
+#define LEDGER_COUNT(from) DB_SQL_COUNT("SELECT COUNT(*) AS n FROM " \
+	"(SELECT 1 FROM ledger " from LEDGER_FILTERS DB_LIST_CAP ") t")
+/* the driver's index, forced: (type, created_at) and the like share its
+ * prefix but not the id order, and would sort every match */
+#define LEDGER_BY(ix, col)	"FORCE INDEX (" ix ") WHERE " col " = ? AND "
 
 struct db_sql db_sql_ledger_by_id = DB_SQL_MAP(
     "SELECT " LEDGER_COLS " FROM ledger WHERE id = ?", ledger_map,
     struct ledger_row);
-struct db_sql db_sql_ledger_list = DB_SQL_MAP(
-    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE
-    "ORDER BY id DESC LIMIT ? OFFSET ?", ledger_map, struct ledger_row);
-struct db_sql db_sql_ledger_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM ledger " LEDGER_WHERE);
-struct db_sql db_sql_ledger_list_sku = DB_SQL_MAP(
-    "SELECT " LEDGER_COLS " FROM ledger " LEDGER_WHERE_SKU
-    "ORDER BY id DESC LIMIT ? OFFSET ?", ledger_map, struct ledger_row);
-struct db_sql db_sql_ledger_count_sku = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM ledger " LEDGER_WHERE_SKU);
+struct db_sql db_sql_ledger_list = LEDGER_LIST("WHERE ");
+struct db_sql db_sql_ledger_count = LEDGER_COUNT("WHERE ");
+/* ix_ledger_sku_id (004_ledger_sku.sql) */
+struct db_sql db_sql_ledger_list_sku = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_sku_id", "sku"));
+struct db_sql db_sql_ledger_count_sku = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_sku_id", "sku"));
+/* ix_ledger_refid, ix_ledger_location_id, ix_ledger_type_id (013) */
+struct db_sql db_sql_ledger_list_ref = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_refid", "reference_id"));
+struct db_sql db_sql_ledger_count_ref = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_refid", "reference_id"));
+struct db_sql db_sql_ledger_list_loc = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_location_id", "location_id"));
+struct db_sql db_sql_ledger_count_loc = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_location_id", "location_id"));
+struct db_sql db_sql_ledger_list_type = LEDGER_LIST(
+    LEDGER_BY("ix_ledger_type_id", "type"));
+struct db_sql db_sql_ledger_count_type = LEDGER_COUNT(
+    LEDGER_BY("ix_ledger_type_id", "type"));
+/*
+ * A time window (from or to, with no reference_id or sku) in its own
+ * order, newest first by (created_at, id), through ix_ledger_created (or
+ * ix_ledger_type_created with a type): a backwards walk from the window's
+ * end whatever lies after it. The _after statement starts after the row
+ * whose id comes first (the constant table k), then the filters, limit
+ * and offset; its count is db_sql_ledger_count.
+ */
+#define LEDGER_TIME_PAGE "ORDER BY ledger.created_at DESC, ledger.id DESC " \
+	"LIMIT ? OFFSET ?"
+struct db_sql db_sql_ledger_list_time = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger WHERE " LEDGER_FILTERS
+    LEDGER_TIME_PAGE, ledger_map, struct ledger_row);
+struct db_sql db_sql_ledger_list_time_after = DB_SQL_MAP(
+    "SELECT " LEDGER_COLS " FROM ledger JOIN (SELECT created_at AS k_at, "
+    "id AS k_id FROM ledger WHERE id = ?) k WHERE " LEDGER_FILTERS
+    "AND (ledger.created_at < k.k_at OR (ledger.created_at = k.k_at "
+    "AND ledger.id < k.k_id)) " LEDGER_TIME_PAGE, ledger_map,
+    struct ledger_row);
 
 static const struct hf_field stat_type_map[] = {
 	DB_MAP_LEDGER_STAT_TYPE
@@ -201,16 +243,47 @@ struct db_sql db_sql_reservations_due = DB_SQL_MAP(
     "SELECT r.id FROM reservations r WHERE r.status = 'active' "
     "AND r.expires_at <= NOW(3) ORDER BY r.expires_at LIMIT ?", due_map,
     struct reservation);
-/* reference_id, status, sku, created_by: each DB_OPT [, limit, offset] */
-#define RES_WHERE "WHERE (? IS NULL OR r.reference_id = ?) " \
+/*
+ * GET /reservations (issue 13): as the ledger's, one statement per driving
+ * filter: reference_id (ix_reservations_reference), else sku (the product
+ * first, then ix_reservations_product_id), else the owner
+ * (ix_reservations_owner), else status (ix_reservations_status_id), else
+ * the primary key. Parameters: [driver,] then reference_id, status, sku,
+ * created_by (each DB_OPT), then after, limit, offset (_count: to the
+ * filters).
+ */
+#define RES_FILTERS "(? IS NULL OR r.reference_id = ?) " \
 	"AND (? IS NULL OR r.status = ?) AND (? IS NULL OR p.sku = ?) " \
 	"AND (? IS NULL OR r.created_by = ?) "
-struct db_sql db_sql_reservations_list = RES_SQL(
-    "SELECT " RES_COLS " FROM reservations r JOIN products p "
-    "ON p.id = r.product_id " RES_WHERE "ORDER BY r.id DESC LIMIT ? OFFSET ?");
-struct db_sql db_sql_reservations_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM reservations r JOIN products p "
-    "ON p.id = r.product_id " RES_WHERE);
+#define RES_PAGE "AND r.id < ? ORDER BY r.id DESC LIMIT ? OFFSET ?"
+#define RES_JOIN "reservations r JOIN products p ON p.id = r.product_id "
+#define RES_FORCED(ix) "reservations r FORCE INDEX (" ix ") JOIN products p " \
+	"ON p.id = r.product_id "
+#define RES_BY_SKU "products p JOIN reservations r " \
+	"FORCE INDEX (ix_reservations_product_id) ON r.product_id = p.id "
+#define RES_LIST(from, where) RES_SQL("SELECT " RES_COLS " FROM " from \
+	where RES_FILTERS RES_PAGE)
+#define RES_COUNT(from, where) DB_SQL_COUNT("SELECT COUNT(*) AS n FROM " \
+	"(SELECT 1 FROM " from where RES_FILTERS DB_LIST_CAP ") t")
+struct db_sql db_sql_reservations_list = RES_LIST(RES_JOIN, "WHERE ");
+struct db_sql db_sql_reservations_count = RES_COUNT(RES_JOIN, "WHERE ");
+struct db_sql db_sql_reservations_list_ref = RES_LIST(
+    RES_FORCED("ix_reservations_reference"), "WHERE r.reference_id = ? AND ");
+struct db_sql db_sql_reservations_count_ref = RES_COUNT(
+    RES_FORCED("ix_reservations_reference"), "WHERE r.reference_id = ? AND ");
+struct db_sql db_sql_reservations_list_sku = RES_LIST(RES_BY_SKU,
+    "WHERE p.sku = ? AND ");
+struct db_sql db_sql_reservations_count_sku = RES_COUNT(RES_BY_SKU,
+    "WHERE p.sku = ? AND ");
+struct db_sql db_sql_reservations_list_owner = RES_LIST(
+    RES_FORCED("ix_reservations_owner"), "WHERE r.created_by = ? AND ");
+struct db_sql db_sql_reservations_count_owner = RES_COUNT(
+    RES_FORCED("ix_reservations_owner"), "WHERE r.created_by = ? AND ");
+/* not (status, expires_at): it shares the prefix, not the id order */
+struct db_sql db_sql_reservations_list_status = RES_LIST(
+    RES_FORCED("ix_reservations_status_id"), "WHERE r.status = ? AND ");
+struct db_sql db_sql_reservations_count_status = RES_COUNT(
+    RES_FORCED("ix_reservations_status_id"), "WHERE r.status = ? AND ");
 
 /* Reconcile: invariants 1 to 4 for one product. */
 static const struct hf_field sums_map[] = {
@@ -285,5 +358,21 @@ struct db_sql *const db_sql_set_inventory[] = {
 	&db_sql_reconcile_active,
 	&db_sql_reconcile_endings,
 	&db_sql_products_all,
+	&db_sql_ledger_list_ref,
+	&db_sql_ledger_count_ref,
+	&db_sql_ledger_list_loc,
+	&db_sql_ledger_count_loc,
+	&db_sql_ledger_list_type,
+	&db_sql_ledger_count_type,
+	&db_sql_ledger_list_time,
+	&db_sql_ledger_list_time_after,
+	&db_sql_reservations_list_ref,
+	&db_sql_reservations_count_ref,
+	&db_sql_reservations_list_sku,
+	&db_sql_reservations_count_sku,
+	&db_sql_reservations_list_owner,
+	&db_sql_reservations_count_owner,
+	&db_sql_reservations_list_status,
+	&db_sql_reservations_count_status,
 	NULL
 };

@@ -186,12 +186,16 @@ struct db_sql db_sql_loan_renew = DB_SQL(
     "UPDATE loans SET due_at = GREATEST(due_at, NOW(3)) + INTERVAL ? DAY, "
     "renewals = renewals + 1, reminder_sent_at = NULL, "
     "last_overdue_notice_at = NULL WHERE id = ? AND status = 'active'");
+/* user_id, status, sku (each DB_OPT), after, limit, offset: a keyset
+ * page (issue 13) through ix_loans_user_id (013) or the primary key */
 struct db_sql db_sql_loans_list = DB_SQL_MAP(
     "SELECT " LOAN_COLS " FROM loans l JOIN products p "
     "ON p.id = l.product_id " LOAN_WHERE
-    "ORDER BY l.id DESC LIMIT ? OFFSET ?", loan_map, struct loan);
+    "AND l.id < ? ORDER BY l.id DESC LIMIT ? OFFSET ?", loan_map,
+    struct loan);
 struct db_sql db_sql_loans_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM loans l " LOAN_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM loans l " LOAN_WHERE
+    DB_LIST_CAP ") t");
 
 /* --- holds ------------------------------------------------------------ */
 
@@ -245,13 +249,16 @@ struct db_sql db_sql_hold_end = DB_SQL(
 struct db_sql db_sql_hold_collect = DB_SQL(
     "UPDATE holds SET status = 'collected', loan_id = ?, ended_at = NOW(3) "
     "WHERE id = ? AND status = 'ready'");
+/* user_id, status, sku (each DB_OPT), after, limit, offset: a keyset
+ * page (issue 13) through ix_holds_user_id (013) or the primary key */
 struct db_sql db_sql_holds_list = DB_SQL_MAP(
     "SELECT " HOLD_COLS " FROM holds h JOIN products p "
     "ON p.id = h.product_id " HOLD_WHERE
-    "ORDER BY h.id DESC LIMIT ? OFFSET ?", hold_map, struct hold);
+    "AND h.id < ? ORDER BY h.id DESC LIMIT ? OFFSET ?", hold_map,
+    struct hold);
 struct db_sql db_sql_holds_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM holds h JOIN products p "
-    "ON p.id = h.product_id " HOLD_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM holds h JOIN products p "
+    "ON p.id = h.product_id " HOLD_WHERE DB_LIST_CAP ") t");
 /* ix_holds_status_pickup */
 struct db_sql db_sql_holds_due = DB_SQL_MAP(
     "SELECT id FROM holds WHERE status = 'ready' "

@@ -102,11 +102,17 @@ struct db_sql db_sql_order_set_status = DB_SQL(
 #define ORDERS_WHERE "WHERE (? IS NULL OR o.user_id = ?) " \
 	"AND (? IS NULL OR o.status = ?) "
 
+/* user_id, status (each DB_OPT), after, limit, offset: a keyset page
+ * (issue 13) through ix_orders_user_id or ix_orders_status_id (013); not
+ * through the indexes that share their prefix but not the id order */
 struct db_sql db_sql_orders_list = DB_SQL_MAP(
-    "SELECT " ORDER_COLS " FROM orders o " ORDERS_WHERE
-    "ORDER BY o.id DESC LIMIT ? OFFSET ?", order_map, struct order);
+    "SELECT " ORDER_COLS " FROM orders o IGNORE INDEX "
+    "(ix_orders_user_created, ix_orders_status_expires) " ORDERS_WHERE
+    "AND o.id < ? ORDER BY o.id DESC LIMIT ? OFFSET ?", order_map,
+    struct order);
 struct db_sql db_sql_orders_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM orders o " ORDERS_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM orders o " ORDERS_WHERE
+    DB_LIST_CAP ") t");
 
 static const struct hf_field orders_id_map[] = {
 	HF_FIELD(struct orders_id_row, id, HF_K_U64),
@@ -223,11 +229,15 @@ static const struct hf_field delivery_map[] = {
 	DB_MAP_DELIVERY
 };
 
+/* target, status (DB_OPT), after, limit, offset: a keyset page (issue
+ * 13) through ix_outbox_target (channel, target, id) */
 struct db_sql db_sql_deliveries_list = DB_SQL_MAP(
     "SELECT " DELIVERY_COLS " FROM outbox o " DELIVERY_WHERE
-    "ORDER BY o.id DESC LIMIT ? OFFSET ?", delivery_map, struct delivery);
+    "AND o.id < ? ORDER BY o.id DESC LIMIT ? OFFSET ?", delivery_map,
+    struct delivery);
 struct db_sql db_sql_deliveries_count = DB_SQL_COUNT(
-    "SELECT COUNT(*) AS n FROM outbox o " DELIVERY_WHERE);
+    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox o " DELIVERY_WHERE
+    DB_LIST_CAP ") t");
 
 struct db_sql db_sql_webhook_subscribers = DB_SQL_MAP(
     "SELECT w.id FROM outbox o JOIN webhooks w ON w.active = 1 "

@@ -39,20 +39,45 @@ svc_audit_text(struct db *db, const struct svc_ctx *ctx, const char *action,
 	return rc;
 }
 
-/* One page of the log, newest first, and how many rows match in all. */
+/*
+ * One keyset page of the log, newest first, from out->ks.after on, and
+ * how many rows match in all, to the cap (keyset.c). A time window with
+ * no actor or entity walks ix_audit_created in (created_at, id) order
+ * (sql_accounts.c), its after bound first.
+ */
 int
 svc_audit_list(struct svc_ctx *ctx, const struct audit_filter *f,
     struct audit_list *out)
 {
-	struct db_param	p[] = { DB_OPT_STR(f->actor), DB_OPT_STR(f->entity),
-	    DB_OPT_STR(f->entity_id), DB_OPT_STR(f->from), DB_OPT_STR(f->to),
-	    DB_INT(f->per_page), DB_INT((f->page - 1) * f->per_page) };
-	int		rc;
+	long long	 offset = svc_ks_offset(&out->ks, f->page, f->per_page);
+	struct db_sql	*list = &db_sql_audit_list;
+	struct db_param	 p[9];
+	size_t		 k = 0, nf;
+	int		 time = (f->from != NULL || f->to != NULL) &&
+			    f->actor == NULL && f->entity == NULL &&
+			    f->entity_id == NULL;
+	int		 rc;
 
-	out->total = db_count_of(ctx->app->db, ctx->arena,
-	    &db_sql_audit_count, p, 5, &rc);
-	if (rc != HF_OK)
+	if (time && out->ks.after != 0) {
+		list = &db_sql_audit_list_time_after;
+		p[k++] = DB_INT((long long)out->ks.after);
+	} else if (time)
+		list = &db_sql_audit_list_time;
+	nf = k;
+	p[k++] = DB_OPT_STR(f->actor);
+	p[k++] = DB_OPT_STR(f->entity);
+	p[k++] = DB_OPT_STR(f->entity_id);
+	p[k++] = DB_OPT_STR(f->from);
+	p[k++] = DB_OPT_STR(f->to);
+	if (!time)
+		p[k++] = DB_INT(svc_ks_after(&out->ks));
+	p[k++] = DB_INT(f->per_page + 1);
+	p[k++] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, list, p, k, &out->items,
+	    &out->n)) != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_audit_list, p,
-	    HF_NITEMS(p), &out->items, &out->n);
+	if (svc_ks_trim(&out->ks, &out->n, f->per_page))
+		out->ks.next = out->items[out->n - 1].id;
+	return svc_ks_count(ctx, &out->ks, &db_sql_audit_count, p + nf, 5,
+	    offset, out->n);
 }

@@ -163,10 +163,11 @@ svc_hold_get(struct svc_ctx *ctx, uint64_t id, struct hold *h)
 
 int
 svc_holds_list(struct svc_ctx *ctx, const struct lend_filter *f,
-    struct hold **out, size_t *n, long long *total)
+    struct hold **out, size_t *n, struct svc_keyset *ks)
 {
-	struct db_param	p[5];
+	struct db_param	p[6];
 	uint64_t	uid = f->user_id;
+	long long	offset = svc_ks_offset(ks, f->page, f->per_page);
 	int		rc;
 
 	if (!lend_is_staff(ctx->who))
@@ -174,14 +175,15 @@ svc_holds_list(struct svc_ctx *ctx, const struct lend_filter *f,
 	p[0] = DB_OPT_INT(uid != 0, (long long)uid);
 	p[1] = DB_OPT_STR(f->status);
 	p[2] = DB_OPT_STR(f->sku);
-	p[3] = DB_INT(f->per_page);
-	p[4] = DB_INT((f->page - 1) * f->per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_holds_count, p,
-	    3, &rc);
-	if (rc != HF_OK)
+	p[3] = DB_INT(svc_ks_after(ks));
+	p[4] = DB_INT(f->per_page + 1);
+	p[5] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_holds_list, p, 6,
+	    out, n)) != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_holds_list, p, 5, out,
-	    n);
+	if (svc_ks_trim(ks, n, f->per_page))
+		ks->next = (*out)[*n - 1].id;
+	return svc_ks_count(ctx, ks, &db_sql_holds_count, p, 3, offset, *n);
 }
 
 /*

@@ -6,36 +6,72 @@
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
-/* A page of ledger rows, newest first, and how many match (a location
- * named that does not exist: LOC_001). */
+/*
+ * A page of ledger rows, newest first, from ks->after on, with the capped
+ * count (keyset.c; a location named that does not exist: LOC_001). The
+ * most selective filter given drives (sql_inventory.c): reference_id,
+ * sku, the time window, location, type. Its value is bound first, then
+ * every filter (each DB_OPT), then the page. A time window is in
+ * (created_at, id) order, its after the row to start after.
+ */
 int
 svc_ledger_list(struct svc_ctx *ctx, const struct ledger_filter *f,
-    struct ledger_row **out, size_t *n, long long *total)
+    struct ledger_row **out, size_t *n, struct svc_keyset *ks)
 {
 	const struct location	*lo = NULL;
-	struct db_param		 p[8];
-	int			 rc, by_sku = f->sku != NULL;
+	struct db_sql		*list = &db_sql_ledger_list;
+	struct db_sql		*count = &db_sql_ledger_count;
+	struct db_param		 p[10];
+	long long		 offset = svc_ks_offset(ks, f->page, f->per_page);
+	size_t			 k = 0, nf;
+	int			 rc;
 
 	if (f->location != NULL && (rc = inv_location_named(ctx->app->db, ctx,
 	    f->location, &lo)) != HF_OK)
 		return rc;
-
-	/* with a SKU, "sku = ?" (bound once) lets ix_ledger_sku_id serve */
-	p[0] = DB_OPT_STR(f->sku);
-	p[0].twice = !by_sku;
-	p[1] = DB_OPT_STR(f->type);
-	p[2] = DB_OPT_STR(f->reference_id);
-	p[3] = DB_OPT_STR(f->from);
-	p[4] = DB_OPT_STR(f->to);
-	p[5] = DB_OPT_INT(lo != NULL, lo != NULL ? (long long)lo->id : 0);
-	p[6] = DB_INT(f->per_page);
-	p[7] = DB_INT((f->page - 1) * f->per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, by_sku ?
-	    &db_sql_ledger_count_sku : &db_sql_ledger_count, p, 6, &rc);
-	if (rc != HF_OK)
+	if (f->reference_id != NULL) {
+		list = &db_sql_ledger_list_ref;
+		count = &db_sql_ledger_count_ref;
+		p[k++] = DB_STR(f->reference_id);
+	} else if (f->sku != NULL) {
+		list = &db_sql_ledger_list_sku;
+		count = &db_sql_ledger_count_sku;
+		p[k++] = DB_STR(f->sku);
+	} else if (f->from != NULL || f->to != NULL) {
+		list = ks->after != 0 ? &db_sql_ledger_list_time_after :
+		    &db_sql_ledger_list_time;
+		if (ks->after != 0)
+			p[k++] = DB_INT((long long)ks->after);
+	} else if (lo != NULL) {
+		list = &db_sql_ledger_list_loc;
+		count = &db_sql_ledger_count_loc;
+		p[k++] = DB_INT((long long)lo->id);
+	} else if (f->type != NULL) {
+		list = &db_sql_ledger_list_type;
+		count = &db_sql_ledger_count_type;
+		p[k++] = DB_STR(f->type);
+	}
+	p[k++] = DB_OPT_STR(f->sku);
+	p[k++] = DB_OPT_STR(f->type);
+	p[k++] = DB_OPT_STR(f->reference_id);
+	p[k++] = DB_OPT_STR(f->from);
+	p[k++] = DB_OPT_STR(f->to);
+	p[k++] = DB_OPT_INT(lo != NULL, lo != NULL ? (long long)lo->id : 0);
+	nf = k;
+	if (list != &db_sql_ledger_list_time &&
+	    list != &db_sql_ledger_list_time_after)
+		p[k++] = DB_INT(svc_ks_after(ks));
+	p[k++] = DB_INT(f->per_page + 1);
+	p[k++] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, list, p, k, out, n)) !=
+	    HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, by_sku ?
-	    &db_sql_ledger_list_sku : &db_sql_ledger_list, p, 8, out, n);
+	if (svc_ks_trim(ks, n, f->per_page))
+		ks->next = (*out)[*n - 1].id;
+	/* the time window's count: the filters alone (not the after row) */
+	if (list == &db_sql_ledger_list_time_after)
+		return svc_ks_count(ctx, ks, count, p + 1, nf - 1, offset, *n);
+	return svc_ks_count(ctx, ks, count, p, nf, offset, *n);
 }
 
 int

@@ -204,10 +204,11 @@ svc_loan_get(struct svc_ctx *ctx, uint64_t id, struct loan *l)
 
 int
 svc_loans_list(struct svc_ctx *ctx, const struct lend_filter *f,
-    struct loan **out, size_t *n, long long *total)
+    struct loan **out, size_t *n, struct svc_keyset *ks)
 {
-	struct db_param	p[5];
+	struct db_param	p[6];
 	uint64_t	uid = f->user_id;
+	long long	offset = svc_ks_offset(ks, f->page, f->per_page);
 	int		rc;
 
 	if (!lend_is_staff(ctx->who))
@@ -215,13 +216,16 @@ svc_loans_list(struct svc_ctx *ctx, const struct lend_filter *f,
 	p[0] = DB_OPT_INT(uid != 0, (long long)uid);
 	p[1] = DB_OPT_STR(f->status);
 	p[2] = DB_OPT_STR(f->sku);
-	p[3] = DB_INT(f->per_page);
-	p[4] = DB_INT((f->page - 1) * f->per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_loans_count, p,
-	    3, &rc);
-	if (rc != HF_OK ||
-	    (rc = db_rows(ctx->app->db, ctx->arena, &db_sql_loans_list, p, 5,
+	p[3] = DB_INT(svc_ks_after(ks));
+	p[4] = DB_INT(f->per_page + 1);
+	p[5] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_loans_list, p, 6,
 	    out, n)) != HF_OK)
+		return rc;
+	if (svc_ks_trim(ks, n, f->per_page))
+		ks->next = (*out)[*n - 1].id;
+	if ((rc = svc_ks_count(ctx, ks, &db_sql_loans_count, p, 3, offset,
+	    *n)) != HF_OK)
 		return rc;
 	lend_loans_left(ctx, *out, *n);
 	return HF_OK;

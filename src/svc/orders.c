@@ -317,21 +317,23 @@ svc_order_get(struct svc_ctx *ctx, uint64_t id, struct order *o)
  */
 int
 svc_orders_list(struct svc_ctx *ctx, const char *status, long long page,
-    long long per_page, struct order **out, size_t *n, long long *total)
+    long long per_page, struct order **out, size_t *n, struct svc_keyset *ks)
 {
-	struct db_param	p[4];
+	struct db_param	p[5];
+	long long	offset = svc_ks_offset(ks, page, per_page);
 	int		rc;
 
 	p[0] = DB_OPT_INT(ctx->who->role < ROLE_BUSINESS,
 	    (long long)ctx->who->user_id);
 	p[1] = DB_OPT_STR(status);
-	p[2] = DB_INT(per_page);
-	p[3] = DB_INT((page - 1) * per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_orders_count, p,
-	    2, &rc);
-	if (rc != HF_OK)
+	p[2] = DB_INT(svc_ks_after(ks));
+	p[3] = DB_INT(per_page + 1);
+	p[4] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_orders_list, p, 5,
+	    out, n)) != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_orders_list, p, 4,
-	    out, n);
+	if (svc_ks_trim(ks, n, per_page))
+		ks->next = (*out)[*n - 1].id;
+	return svc_ks_count(ctx, ks, &db_sql_orders_count, p, 2, offset, *n);
 }
 

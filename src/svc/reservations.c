@@ -498,30 +498,3 @@ svc_reservation_get(struct svc_ctx *ctx, uint64_t id, struct reservation *v)
 		return HF_E_NOT_FOUND;
 	return inv_name_reservations(ctx->app->db, ctx, v, 1);
 }
-
-/* A page of reservations; the caller's own only, unless admin. */
-int
-svc_reservations_list(struct svc_ctx *ctx,
-    const struct reservation_filter *f, struct reservation **out, size_t *n,
-    long long *total)
-{
-	struct db_param		 p[6];
-	const char		*owner = ctx->who->role == ROLE_ADMIN ? NULL :
-				    ctx->who->actor;
-	int			 rc;
-
-	p[0] = DB_OPT_STR(f->reference_id);
-	p[1] = DB_OPT_STR(f->status);
-	p[2] = DB_OPT_STR(f->sku);
-	p[3] = DB_OPT_STR(owner);
-	p[4] = DB_INT(f->per_page);
-	p[5] = DB_INT((f->page - 1) * f->per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena,
-	    &db_sql_reservations_count, p, 4, &rc);
-	if (rc != HF_OK)
-		return rc;
-	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_reservations_list,
-	    p, 6, out, n)) != HF_OK)
-		return rc;
-	return inv_name_reservations(ctx->app->db, ctx, *out, *n);
-}

@@ -260,10 +260,11 @@ svc_webhook_delete(struct svc_ctx *ctx, uint64_t id, struct webhook *out)
 int
 svc_webhook_deliveries(struct svc_ctx *ctx, uint64_t id,
     const struct delivery_filter *f, struct delivery **out, size_t *n,
-    long long *total)
+    struct svc_keyset *ks)
 {
 	struct webhook	w;
-	struct db_param	p[4];
+	struct db_param	p[5];
+	long long	offset = svc_ks_offset(ks, f->page, f->per_page);
 	int		rc;
 
 	*out = NULL;
@@ -272,14 +273,16 @@ svc_webhook_deliveries(struct svc_ctx *ctx, uint64_t id,
 		return rc;
 	p[0] = DB_STR(webhook_target_text(ctx->arena, id));
 	p[1] = DB_OPT_STR(f->status);
-	p[2] = DB_INT(f->per_page);
-	p[3] = DB_INT((f->page - 1) * f->per_page);
-	*total = db_count_of(ctx->app->db, ctx->arena, &db_sql_deliveries_count,
-	    p, 2, &rc);
-	if (rc != HF_OK)
+	p[2] = DB_INT(svc_ks_after(ks));
+	p[3] = DB_INT(f->per_page + 1);
+	p[4] = DB_INT(offset);
+	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_deliveries_list, p,
+	    5, out, n)) != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_deliveries_list, p, 4,
-	    out, n);
+	if (svc_ks_trim(ks, n, f->per_page))
+		ks->next = (*out)[*n - 1].id;
+	return svc_ks_count(ctx, ks, &db_sql_deliveries_count, p, 2, offset,
+	    *n);
 }
 
 /* --- delivery (holdfast-notify) --------------------------------------- */

@@ -960,7 +960,7 @@ def route_specs(w):
     add("GET", "/api-keys", cred="admin")
     add("DELETE", "/api-keys/{id}", cred="admin", args=("key",))
     add("GET", "/audit", cred="admin", query=pg + ("from", "to", "actor",
-        "entity", "entity_id"))
+        "entity", "entity_id", "after"))
     add("POST", "/products", cred="admin", body=lambda g, n: {"sku":
         w.new_sku(n), "name": "T95 created"}, sku_at=("sku",))
     add("GET", "/products", query=pg + ("q", "category", "status", "sort"))
@@ -1025,7 +1025,7 @@ def route_specs(w):
         "cart", "ttl_seconds": 60, "items": [{"sku": w.sku[g],
         "quantity": 1}]}, sku_at=("items", 0, "sku"), items=qty_items)
     add("GET", "/reservations", cred="biz", query=pg + ("reference_id",
-        "status", "sku"))
+        "status", "sku", "after"))
     add("POST", "/reservations/commit", cred="biz", body=lambda g, n:
         {"reference_id": w.ref[g]})
     add("POST", "/reservations/release", cred="biz", body=lambda g, n:
@@ -1034,13 +1034,13 @@ def route_specs(w):
     add("POST", "/reservations/{id}/commit", cred="biz", args=("res",))
     add("POST", "/reservations/{id}/release", cred="biz", args=("res",))
     add("GET", "/ledger", cred="biz", query=pg + ("sku", "type",
-        "reference_id", "from", "to", "location"))
+        "reference_id", "from", "to", "location", "after"))
     add("GET", "/ledger/stats", cred="biz", query=("from", "to"))
     add("GET", "/ledger/{id}", cred="biz", args=("ledger",))
     add("POST", "/loans", cred="biz", body=lambda g, n: {"items": [{"sku":
         w.loan_sku[g]}], "user_id": w.borrower[g]},
         sku_at=("items", 0, "sku"), items=(("sku", "STRING", 1, 64),))
-    lend_q = pg + ("status", "user_id", "sku")
+    lend_q = pg + ("status", "user_id", "sku", "after")
     add("GET", "/loans", cred="biz", query=lend_q)
     add("GET", "/loans/{id}", cred="biz", args=("loan",))
     # a body with a field, so that every broken spelling of it differs
@@ -1059,7 +1059,7 @@ def route_specs(w):
     add("POST", "/orders", cred="user", body=lambda g, n: {"items":
         [{"sku": w.order_sku[g], "quantity": 1}], "note": "t95"},
         sku_at=("items", 0, "sku"), items=qty_items)
-    add("GET", "/orders", cred="user", query=pg + ("status",))
+    add("GET", "/orders", cred="user", query=pg + ("status", "after"))
     add("GET", "/orders/{id}", cred="user", args=("order",))
     add("POST", "/orders/{id}/pay", cred="biz", args=("order",))
     add("POST", "/orders/{id}/cancel", cred="user", args=("order",))
@@ -1074,7 +1074,7 @@ def route_specs(w):
     add("GET", "/webhooks", cred="admin", query=pg)
     add("DELETE", "/webhooks/{id}", cred="admin", args=("webhook",))
     add("GET", "/webhooks/{id}/deliveries", cred="admin",
-        args=("webhook",), query=pg + ("status",))
+        args=("webhook",), query=pg + ("status", "after"))
     add("GET", "/stats/orders", cred="biz", query=("from", "to"))
     # CSV in and out (issue 17): the import's body is gen_csv's
     add("POST", "/import/products", cred="admin", raw="csv",
@@ -2283,6 +2283,13 @@ def _query_values(w, name):
         out += [("edge_numbers", "0", "0"), ("edge_numbers", "leading zeros",
             "0001"), ("edge_numbers", "+1", "%2B1"),
             ("edge_numbers", "2^63-1", "9223372036854775807"),
+            ("malformed_query", "1e3", "1e3"),
+            ("odd_ids", "guarded row", str(w.ledger["G"]))]
+    if name == "after":     # keyset paging (issue 13)
+        out += [("edge_numbers", "0", "0"), ("edge_numbers", "leading zeros",
+            "0001"), ("edge_numbers", "+1", "%2B1"),
+            ("edge_numbers", "2^63-1", "9223372036854775807"),
+            ("edge_numbers", "20 digits", "99999999999999999999"),
             ("malformed_query", "1e3", "1e3"),
             ("odd_ids", "guarded row", str(w.ledger["G"]))]
     if name == "location":

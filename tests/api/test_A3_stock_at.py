@@ -545,7 +545,7 @@ def test_the_document_describes_the_query_parameters():
         "ledger_id", "location"},
         "/api/v1/stock/{sku}": {"at", "ledger_id", "location"},
         "/api/v1/ledger": {"page", "per_page", "sku", "type", "reference_id",
-        "from", "to", "location"}}
+        "from", "to", "location", "after"}}
     for path, names in want.items():
         got = {}
         for p in doc["paths"][path]["get"].get("parameters", ()):

@@ -1023,16 +1023,23 @@ def stock_of(sku, token=None):
 
 
 def list_all(path, token=None, limit=20000):
-    """Every item of a paged list (path may carry a query), all pages."""
+    """Every item of a paged list (path may carry a query), all pages: a
+    keyset list (issue 13: data.next) by ?after=, the others by ?page=."""
     sep = "&" if "?" in path else "?"
-    items, page = [], 1
+    items, page, after = [], 1, None
     while True:
-        r = call("GET", "%s%spage=%d&per_page=100" % (path, sep, page),
+        at = "after=%d" % after if after is not None else "page=%d" % page
+        r = call("GET", "%s%s%s&per_page=100" % (path, sep, at),
             token=token or inv_business())
         data = expect_success(r)
         got = data.get("items")
         check(isinstance(got, list), "list data.items is not a list", r)
         items.extend(got)
+        if "next" in data:
+            after = data["next"]
+            if after is None or not got or len(items) >= limit:
+                return items
+            continue
         if not got or len(got) < 100 or len(items) >= limit or \
                 page * 100 >= (data.get("total") or 0):
             return items
