@@ -754,9 +754,15 @@ BEGIN
 		    WHERE r.reference_id = v_ref AND r.status = 'active') t;
 		SET n = COALESCE(JSON_LENGTH(v_pids), 0);
 		WHILE i < n DO
+			-- the product's row with its stock row, as every taker
+			-- locks them (a join FOR UPDATE locks both; locking
+			-- the stock row alone here let the lines' locking read
+			-- below wait for a product row a taker held while that
+			-- taker waited for this stock row: a deadlock)
 			SET v_pid = JSON_VALUE(v_pids, CONCAT('$[', i, ']'));
-			SELECT COUNT(*) INTO v_x FROM stock
-			    WHERE product_id = v_pid FOR UPDATE;
+			SELECT COUNT(*) INTO v_x FROM products p
+			    JOIN stock s ON s.product_id = p.id
+			    WHERE p.id = v_pid FOR UPDATE;
 			SET i = i + 1;
 		END WHILE;
 		IF n > 0 THEN
