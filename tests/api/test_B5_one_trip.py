@@ -319,6 +319,76 @@ def test_each_flow_in_its_plain_case_takes_exactly_one_trip():
         _clean(s)
 
 
+def _db_levels(sku):
+    r = hf.db_rows("SELECT s.on_hand, s.reserved FROM stock s JOIN products "
+        "p ON p.id = s.product_id WHERE p.sku = %s" % hf.sql_str(sku))
+    return (int(r[0][0]), int(r[0][1]))
+
+
+def test_a_one_trip_write_is_never_stale_and_its_rows_name_the_request():
+    """Each flow warmed in the cache first (GET /stock and the product),
+    then written in one trip with an X-Request-Id: the next reads show
+    the database's numbers, and the ledger rows of that request id are
+    exactly the write's, naming its reservation or order."""
+    a = _three()[0]
+    sku = _product({a: 30}, price="1.00")
+    pid = hf.db_rows("SELECT id FROM products WHERE sku = %s"
+        % hf.sql_str(sku))[0][0]
+    made = []
+
+    def reserve(h):
+        r = _reserve([(sku, 2)], headers=h)
+        made.append(hf.expect_success(r, 201)["reservations"][0]["id"])
+        return r
+    flows = (
+        ("reserve", reserve, lambda d: [("reserve", made[-1],
+            "reservation", str(made[-1]))]),
+        ("reserve", reserve, lambda d: [("reserve", made[-1],
+            "reservation", str(made[-1]))]),
+        ("commit", lambda h: _end(made[0], "commit", headers=h),
+            lambda d: [("deduct", made[0], "reservation", str(made[0]))]),
+        ("release", lambda h: _end(made[1], "release", headers=h),
+            lambda d: [("release", made[1], "reservation", str(made[1]))]),
+        ("restock", lambda h: _restock(sku.lower(), 3, a, headers=h),
+            lambda d: [("restock", None, "manual", None)]),
+        ("deduct", lambda h: _deduct(sku, 1, headers=h),
+            lambda d: [("deduct", None, "manual", None)]),
+        ("adjust", lambda h: _adjust(sku, -1, a, headers=h),
+            lambda d: [("adjust", None, "manual", None)]),
+        ("order", lambda h: _order([(sku, 2)], headers=h),
+            lambda d: [("reserve", "*", "order", str(d["id"]))]),
+    )
+    for what, send, rows in flows:
+        hf.stock_of(sku, _biz())
+        hf.expect_success(hf.call("GET", "/api/v1/products/%s" % pid,
+            token=_biz()))
+        rid = hf.new_request_id("b5")
+        with Trips(1, 0, what):
+            r = send({"X-Request-Id": rid})
+        hf.check(r.status in (200, 201), "%s refused" % what, r)
+        hf.expect_request_id(r, rid)
+        on, res = _db_levels(sku)
+        s = hf.stock_of(sku, _biz())
+        hf.expect_eq((s["on_hand"], s["reserved"], s["available"]),
+            (on, res, on - res), "%s: GET /stock right after" % what)
+        d = hf.expect_success(hf.call("GET", "/api/v1/products/%s" % pid,
+            token=_biz()))
+        hf.expect_eq((d["stock"]["on_hand"], d["stock"]["reserved"],
+            d["available"]), (on, res, on - res), "%s: GET /products/{id} "
+            "right after" % what)
+        got = [tuple(x) for x in hf.db_rows("SELECT type, reservation_id, "
+            "reference_type, reference_id FROM ledger WHERE request_id = %s "
+            "ORDER BY id" % hf.sql_str(rid))]
+        want = rows(r.json["data"])
+        got = [(t, "*" if w[1] == "*" and v is not None else
+            (int(v) if v is not None else None), rt, ri)
+            for (t, v, rt, ri), w in zip(got, want + [(None,) * 4] *
+            len(got))]
+        hf.expect_eq(got, want, "%s: the ledger rows of request %s"
+            % (what, rid))
+    _clean(sku)
+
+
 # ------------------------------------- 2. the same result both ways (twins)
 
 def _twins(*places_list, **kw):
@@ -749,6 +819,73 @@ def test_a_batch_of_100_lines_at_the_caps_is_one_trip():
     hf.expect_eq(len(o["lines"]), 100, "the order's lines", r)
     for s in skus[::33]:
         _clean(s)
+
+
+def test_an_inactive_stock_row_and_an_order_total_at_its_cap():
+    (x, px), (y, py) = _twins({"main": 5}, {"main": 3})
+    for s in (x, y):
+        hf.expect_success(hf.call("PATCH", "/api/v1/stock/%s"
+            % hf.sku_path(s), {"is_active": False}, token=_admin()))
+    _refused("a reserve of an inactive stock row", lambda h: _reserve(
+        [(px, 1), (x, 1)], headers=h))
+    _refused("an order of an inactive stock row", lambda h: _order(
+        [(x, 1)], headers=h))
+    _refused("a deduct of an inactive stock row", lambda h: _deduct(x, 1,
+        headers=h))
+    # stock keeping goes on: a restock and an adjust, both ways alike
+    _both("a restock of an inactive stock row", [x, px], [y, py],
+        lambda s, h: _restock(s[0], 2, headers=h))
+    _both("an adjust of an inactive stock row", [x, px], [y, py],
+        lambda s, h: _adjust(s[0], -1, headers=h))
+    _same_after([x, px], [y, py], "an inactive stock row")
+    # the total's cap: 9999999999.99 is taken in one trip, a cent more
+    # (two lines whose sum passes it) is the C path's refusal
+    (top, half), (top2, half2) = _twins({"main": 3}, {"main": 3},
+        price="9999999999.99")
+    _both("an order at the total's cap", [top, half], [top2, half2],
+        lambda s, h: _order([(s[0], 1)], headers=h))
+    _refused("an order past the total's cap", lambda h: _order([(top, 1),
+        (half, 1)], headers=h))
+    _same_after([top, half], [top2, half2], "orders at the cap")
+
+
+def test_a_row_lock_held_past_the_wait_is_the_c_paths_refusal():
+    """A stock row held by another transaction past the workers' lock
+    wait (a root client's SELECT ... FOR UPDATE): the one-trip reserve,
+    the C path's and a one-trip batch whose first line got its row all
+    answer the same 409, and nothing of the batch stays."""
+    import test_99_idem_crash as t99
+    sku = _product({"main": 5})
+    first = "0" + sku      # sorts before sku: its row is locked first
+    _product({"main": 5}, sku=first)
+    pid = hf.db_rows("SELECT id FROM products WHERE sku = %s"
+        % hf.sql_str(sku))[0][0]
+    lock = t99.RowLock(pid)
+    out = {}
+    try:
+        sends = {"plain": lambda: _reserve([(sku, 1)]),
+            "keyed": lambda: _reserve([(sku, 1)], headers=_ikey()),
+            "batch": lambda: _reserve([(first, 1), (sku, 1)])}
+        threads = [threading.Thread(target=lambda k=k: out.__setitem__(k,
+            sends[k]())) for k in sends]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        lock.release()
+    bodies = {k: hf.expect_error_shape(out[k]) for k in sends}
+    for k in sends:
+        hf.expect_eq((out[k].status, bodies[k]["error"], bodies[k].get(
+            "details")), (out["keyed"].status, bodies["keyed"]["error"],
+            bodies["keyed"].get("details")), "%s vs the C path's answer "
+            "under a held row" % k, out[k])
+    hf.check(out["keyed"].status in (409, 503), "the answer under a held "
+        "row", out["keyed"])
+    hf.expect_eq((_places(sku), _places(first)), ({"main": (5, 0)},
+        {"main": (5, 0)}), "stock after")
+    _clean(sku)
+    _clean(first)
 
 
 # --------------------------------------------------- 4. other spellings
