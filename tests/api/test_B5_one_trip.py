@@ -362,7 +362,8 @@ def test_a_one_trip_write_is_never_stale_and_its_rows_name_the_request():
         hf.stock_of(sku, _biz())
         hf.expect_success(hf.call("GET", "/api/v1/products/%s" % pid,
             token=_biz()))
-        rid = hf.new_request_id("b5")
+        # a request id at its cap (64 characters)
+        rid = ("b5." + uuid.uuid4().hex + uuid.uuid4().hex)[:64]
         with Trips(1, 0, what):
             r = send({"X-Request-Id": rid})
         hf.check(r.status in (200, 201), "%s refused" % what, r)
@@ -1157,15 +1158,17 @@ def test_a_worker_killed_under_a_reserve_storm_leaves_nothing_half_written():
 def test_mariadb_stopped_under_a_reserve_storm_answers_503_then_whole():
     hf.dev_script()
     sku = _product({"main": 5000})
+    held = hf.expect_success(_reserve([(sku, 1)]), 201)["reservations"][0]
     storm = Storm(sku)
-    down = []
     try:
         time.sleep(0.5)
         with hf.service_stopped("mariadb"):
             time.sleep(0.5)
-            for _ in range(3):
-                r = _reserve([(sku, 1)])
-                down.append(r)
+            for send in (lambda: _reserve([(sku, 1)]),
+                    lambda: _restock(sku, 1), lambda: _deduct(sku, 1),
+                    lambda: _end(held["id"], "commit"),
+                    lambda: _order([(sku, 1)])):
+                r = send()
                 hf.expect_error(r, 503, "SYS_001")
                 ra = r.headers.get("Retry-After")
                 hf.check(ra is not None and ra.strip().isdigit() and
@@ -1181,6 +1184,8 @@ def test_mariadb_stopped_under_a_reserve_storm_answers_503_then_whole():
     hf.check(any(r.status == 503 for r in storm.answers), "no 503 in the "
         "storm while MariaDB was down")
     made = _after_storm(sku, storm, 5000)
+    with Trips(1, 0, "the commit refused while MariaDB was down, again"):
+        hf.expect_success(_end(held["id"], "commit"))
     with Trips(1, 0, "a reserve once MariaDB is back"):
         hf.expect_success(_reserve([(sku, 1)]), 201)
     hf.check(len(made) > 0, "no reservation made")
