@@ -440,6 +440,8 @@ def test_every_flow_gives_the_same_result_in_one_trip_and_on_the_c_path():
         [(s[0], 1, c3.upper())], headers=h))
     _both("reserve a split-allowed line", X, Y, lambda s, h: _reserve(
         [(s[0].lower(), 3)], split=True, headers=h))
+    _both("reserve a split-allowed line that fits whole further on", X, Y,
+        lambda s, h: _reserve([(s[0], 5)], split=True, headers=h))
     _both("reserve a batch of two", X, Y, lambda s, h: _reserve(
         [(s[1], 2), (s[0], 1)], headers=h, ref="b5-%s" % s[0]))
     _same_after(X, Y, "reserves")
@@ -578,17 +580,22 @@ def test_unknown_closed_and_short_refusals_are_the_c_paths():
 
 
 def test_units_owed_to_a_waiting_hold_are_not_taken_in_one_trip():
-    sku = _product({"main": 1})
-    held = hf.expect_success(_reserve([(sku, 1)]), 201)["reservations"][0]
+    sku = _product({"main": 3})
+    held = [hf.expect_success(_reserve([(sku, 1)]), 201)["reservations"][0]
+        for _ in range(3)]
     reader = L.new_user()
     r = hf.call("POST", "/api/v1/holds", {"sku": sku},
         token=reader["token"])
     h = hf.expect_success(r, 201)
     hf.expect_eq(h["status"], "waiting", "the hold", r)
-    # the released unit is free on the row, but owed to the hold
-    hf.expect_success(_end(held["id"], "release"))
+    # released units are free on the row, but one is owed to the hold:
+    # the other is taken in one trip, the owed one is refused
+    for x in held[:2]:
+        hf.expect_success(_end(x["id"], "release"))
     s = hf.stock_of(sku, _biz())
-    hf.expect_eq((s["on_hand"], s["reserved"]), (1, 0), "after release")
+    hf.expect_eq((s["on_hand"], s["reserved"]), (3, 1), "after release")
+    with Trips(1, 0, "a reserve of the unit not owed"):
+        hf.expect_success(_reserve([(sku, 1)]), 201)
     before = _ledger(sku)
     _refused("a reserve of the unit owed to a hold", lambda h: _reserve(
         [(sku, 1)], headers=h), 400, "INV_002")
@@ -1198,14 +1205,24 @@ def test_the_app_user_cannot_rewrite_the_ledger_but_can_call_the_procedures():
     lid = hf.db_rows("SELECT MAX(l.id) FROM ledger l JOIN products p ON "
         "p.id = l.product_id WHERE p.sku = %s" % hf.sql_str(sku))[0][0]
     kept = hf.db_rows("SELECT reason FROM ledger WHERE id = %s" % lid)
+    # nor change the procedures that run with their definer's rights
+    # (probes that harm nothing if they pass: a comment, a new name)
+    probe = "b5_probe_%s" % uuid.uuid4().hex[:8]
     for sql in ("UPDATE ledger SET reason = 'rewritten' WHERE id = %s" % lid,
             "DELETE FROM ledger WHERE id = %s" % lid,
-            "DROP PROCEDURE hf_reserve",
-            "CREATE OR REPLACE PROCEDURE hf_take() BEGIN END"):
+            "ALTER PROCEDURE hf_reserve COMMENT 'b5 was here'",
+            "CREATE PROCEDURE %s() BEGIN END" % probe):
         p = hf.app_db(sql)
+        if p.returncode == 0 and sql.startswith("CREATE PROCEDURE"):
+            hf.db_rows("DROP PROCEDURE IF EXISTS %s" % probe)
         hf.check(p.returncode != 0 and "denied" in p.stderr.lower(),
             "as the application user, %r was not refused: rc %d, %s"
             % (sql, p.returncode, (p.stdout + p.stderr)[-300:]))
+    rows = hf.db_rows("SELECT ROUTINE_COMMENT FROM information_schema."
+        "ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = "
+        "'hf_reserve'")
+    hf.check(rows and "b5" not in (rows[0][0] or ""), "hf_reserve's "
+        "comment after the app user's ALTER: %r" % rows)
     hf.expect_eq(hf.db_rows("SELECT reason FROM ledger WHERE id = %s"
         % lid), kept, "the ledger row after the attempts")
     # EXECUTE works: the shape call changes nothing, a real call reserves
