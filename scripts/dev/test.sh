@@ -263,7 +263,7 @@ cmd_test() {
 		else
 			log "test: API tests (tests/api/run.py)"
 			set +e
-			HOLDFAST_DEV=$DEV HOLDFAST_CONF=$CONF timeout "${DEV_API_TIMEOUT:-780}" python3 "$runner" \
+			HOLDFAST_DEV=$DEV HOLDFAST_CONF=$CONF timeout "${DEV_API_TIMEOUT:-1080}" python3 "$runner" \
 				--base-url "http://127.0.0.1:$DEV_HTTP_PORT" \
 				--apache-url "http://127.0.0.1:$DEV_APACHE_PORT" 2>&1 |
 				tee "$alog"
@@ -274,7 +274,7 @@ cmd_test() {
 				# killed or crashed: count the tests it reported
 				TEST_PASSED=$((TEST_PASSED + $(grep -c '^ok ' "$alog" || true)))
 				TEST_FAILED=$((TEST_FAILED + $(grep -c '^FAIL ' "$alog" || true)))
-				[ "$rc" = 124 ] && rc="124: timed out after ${DEV_API_TIMEOUT:-780}s"
+				[ "$rc" = 124 ] && rc="124: timed out after ${DEV_API_TIMEOUT:-1080}s"
 				stage_failed "tests/api/run.py printed no 'N passed, N failed' line (exit $rc)" "$alog"
 			else
 				line=${line#*: }
@@ -286,6 +286,14 @@ cmd_test() {
 					stage_failed "tests/api/run.py exited $rc with no failed test" "$alog"
 				fi
 			fi
+		fi
+
+		# a run cut short (a timeout) can leave a server a fault test
+		# stopped: bring the stack back before the browser stage
+		if [ "$rc" != 0 ] && ! "$DEV" status >/dev/null 2>&1; then
+			log "test: restarting what the API stage left stopped"
+			"$DEV" up --apache >>"$DEV_VAR/up.log" 2>&1 ||
+				log "test: the stack did not come back"
 		fi
 
 		# 4. the console in headless Chromium (tests/browser)
