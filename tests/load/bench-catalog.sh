@@ -159,6 +159,7 @@ seed() {
 	t0=$(now)
 	out=$(my <<-SQL
 	SET SESSION time_zone = '+00:00';
+	SET SESSION max_heap_table_size = 268435456;
 	START TRANSACTION;
 	INSERT INTO products (sku, name, price)
 	SELECT CONCAT('$PREFIX', LPAD(seq, 6, '0')),
