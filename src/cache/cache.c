@@ -11,6 +11,7 @@
 
 #include "holdfast/cache.h"
 #include "holdfast/metrics.h"
+#include "cache_int.h"
 
 struct cache {
 	const struct hf_config	*cfg;
@@ -476,114 +477,32 @@ cache_gen_raise(struct cache *c, const char *key, const char *gen,
 }
 
 /*
- * A list page and its products' stock entries in one script (issue 13).
- * The page is read as cache_vget reads an entry; its first line names its
- * products, "<id>/<SKU> ..." (SKUs in their one spelling), and for each
- * the script reads the stock version and the entry under it:
- * ARGV[3]..SKU..":"..epoch..":"..GET(ARGV[4]..SKU). Answers {page key}
- * on a miss, else {page key, page, key 1, entry 1 or nil, ...}.
+ * For the other files of src/cache (cache_int.h): the open connection
+ * (NULL while Redis is down or the back-off lasts), a failure on it, and
+ * the host's "lost" generation a script should act on (see cache_vget).
  */
-static const char page_script[] =
-    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
-    "local e = redis.call('GET', 'hf:epoch') or '0' "
-    "local v = redis.call('GET', KEYS[1]) or '0' "
-    "local k = ARGV[1] .. ':' .. e .. ':' .. v "
-    "local p = redis.call('GET', k) "
-    "if not p then return {k} end "
-    "local r = {k, p} "
-    "local nl = string.find(p, '\\n', 1, true) or 1 "
-    "for s in string.gmatch(string.sub(p, 1, nl - 1), '%d+/(%S+)') do "
-    "local sk = ARGV[3] .. s .. ':' .. e .. ':' .. "
-    "(redis.call('GET', ARGV[4] .. s) or '0') "
-    "r[#r + 1] = sk "
-    "r[#r + 1] = redis.call('GET', sk) "
-    "end "
-    "return r";
-
-static char *
-reply_dup(struct arena *a, const redisReply *r, size_t *len)
+redisContext *
+cache_conn(struct cache *c)
 {
-	if (r->type != REDIS_REPLY_STRING)
-		return NULL;
-	if (len != NULL)
-		*len = r->len;
-	return arena_strndup(a, r->str, r->len);
+	return cache_connect(c) == HF_OK ? c->ctx : NULL;
+}
+
+void
+cache_conn_failed(struct cache *c)
+{
+	cache_drop(c, c->ctx != NULL && c->ctx->errstr[0] != '\0' ?
+	    c->ctx->errstr : "no reply");
 }
 
 int
-cache_page_get(struct cache *c, struct arena *a, const char *ver_key,
-    const char *prefix, const char *stock_prefix,
-    const char *stock_ver_prefix, struct cache_page *out)
+cache_lost_news(struct cache *c, uint64_t *lost)
 {
-	redisReply	*r;
-	uint64_t	 lost = metrics_cache_lost();
-	size_t		 i, n;
-	int		 rc = HF_E_SYS_UNAVAILABLE;
+	*lost = metrics_cache_lost();
+	return *lost != c->seen_lost;
+}
 
-	memset(out, 0, sizeof(*out));
-	if ((r = cache_command(c, "EVAL %s 1 %s %s %s %s %s", page_script,
-	    ver_key, prefix, lost != c->seen_lost ? "1" : "0", stock_prefix,
-	    stock_ver_prefix)) == NULL)
-		return HF_E_SYS_UNAVAILABLE;
+void
+cache_lost_seen(struct cache *c, uint64_t lost)
+{
 	c->seen_lost = lost;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    (r->elements % 2 != 0 && r->elements != 1) ||
-	    (out->key = reply_dup(a, r->element[0], NULL)) == NULL)
-		goto done;
-	rc = HF_OK;
-	if (r->elements == 1)
-		goto done;
-	if ((out->page = reply_dup(a, r->element[1], &out->len)) == NULL) {
-		rc = HF_E_SYS_UNAVAILABLE;
-		goto done;
-	}
-	n = r->elements / 2 - 1;
-	out->skey = arena_alloc(a, (n + 1) * sizeof(*out->skey));
-	out->sval = arena_alloc(a, (n + 1) * sizeof(*out->sval));
-	out->slen = arena_alloc(a, (n + 1) * sizeof(*out->slen));
-	if (out->skey == NULL || out->sval == NULL || out->slen == NULL) {
-		rc = HF_E_SYS_INTERNAL;
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		out->slen[i] = 0;
-		out->skey[i] = reply_dup(a, r->element[2 + 2 * i], NULL);
-		out->sval[i] = reply_dup(a, r->element[3 + 2 * i],
-		    &out->slen[i]);
-		if (out->skey[i] == NULL) {
-			rc = HF_E_SYS_UNAVAILABLE;
-			goto done;
-		}
-	}
-	out->n = n;
-done:
-	freeReplyObject(r);
-	if (rc == HF_OK)
-		metrics_add(out->page != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
-	return rc;
-}
-
-/* n SETs with one TTL, pipelined: one round trip. */
-int
-cache_vset_many(struct cache *c, const char *const *keys,
-    const char *const *vals, const size_t *lens, size_t n, int ttl_s)
-{
-	redisReply	*r;
-	size_t		 i;
-
-	if (n == 0)
-		return HF_OK;
-	if (cache_connect(c) != HF_OK)
-		return HF_E_SYS_UNAVAILABLE;
-	for (i = 0; i < n; i++)
-		redisAppendCommand(c->ctx, "SET %s %b EX %d", keys[i], vals[i],
-		    lens[i], ttl_s);
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
-			cache_drop(c, c->ctx->errstr);
-			return HF_E_SYS_UNAVAILABLE;
-		}
-		freeReplyObject(r);
-	}
-	return HF_OK;
 }
