@@ -64,4 +64,29 @@ int	 cache_bump(struct cache *, const char *const *ver_keys, size_t n);
 /* every entry at once (holdfast-admin restore): HF_OK or SYS_UNAVAILABLE */
 int	 cache_bump_epoch(struct cache *);
 
+/*
+ * A list page whose entry holds what changes rarely, and the stock entry
+ * of each of its products, in one script (issue 13). The page is read
+ * under ver_key like cache_vget's entries; its first line names its
+ * products, "<id>/<SKU> ...", and each SKU's entry is read at
+ * <stock_prefix><SKU>:<epoch>:<version at stock_ver_prefix<SKU>>. key is
+ * for the set after a page miss (page NULL); skey[i] for the set after a
+ * stock miss (sval[i] NULL). Everything is in the arena.
+ */
+struct cache_page {
+	char		*key;
+	char		*page;
+	size_t		 len;
+	size_t		 n;
+	char		**skey, **sval;
+	size_t		*slen;
+};
+
+int	 cache_page_get(struct cache *, struct arena *, const char *ver_key,
+	    const char *prefix, const char *stock_prefix,
+	    const char *stock_ver_prefix, struct cache_page *);
+/* n SETs with one TTL in one round trip */
+int	 cache_vset_many(struct cache *, const char *const *keys,
+	    const char *const *vals, const size_t *lens, size_t n, int ttl_s);
+
 #endif /* HOLDFAST_CACHE_H */

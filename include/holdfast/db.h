@@ -110,7 +110,8 @@ extern struct db_sql	db_sql_products_by_created, db_sql_products_by_name,
 			db_sql_search_count,
 			db_sql_product_lock, db_sql_product_update,
 			db_sql_product_retire, db_sql_product_loans_active,
-			db_sql_product_set_cover, db_sql_categories_list;
+			db_sql_product_set_cover, db_sql_categories_list,
+			db_sql_stock_of_ids;
 
 enum db_ptype {
 	DB_P_NULL = 0,

@@ -127,6 +127,12 @@ struct product {
 	HF_FIELD(struct product, created_at, HF_K_STR), \
 	DB_MAP_STOCK(struct product, stock.)
 
+/* A search page's row: the product and the number of all the matches. */
+struct product_hit {
+	struct product	 p;		/* first: DB_MAP_PRODUCT's offsets */
+	long long	 total;
+};
+
 /* RES_COLS: db_sql_reservation_by_id, _lock_id, _of_ref, _lock_ref,
  * _expired_of, db_sql_reservations_list */
 struct reservation {

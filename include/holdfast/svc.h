@@ -92,6 +92,7 @@ struct svc_ctx {
 	const char		*touched_sku[16];
 	size_t			 ntouched;
 	int			 touched_all;	/* more than fit: bump everything */
+	int			 touched_list;	/* the catalog changed: list pages */
 	/* the locations, read once per request (svc/places.c) */
 	struct location		*locs;
 	size_t			 nlocs;
@@ -124,6 +125,9 @@ typedef char *(*svc_fill_fn)(struct svc_ctx *, void *arg, size_t *len,
 int	 svc_cached(struct svc_ctx *, enum cache_kind, const char *id,
 	    svc_fill_fn, void *arg, const char **out, size_t *len);
 void	 svc_touch(struct svc_ctx *, uint64_t product_id, const char *sku);
+/* the same for a change the list pages show (name, price, status, new) */
+void	 svc_touch_catalog(struct svc_ctx *, uint64_t product_id,
+	    const char *sku);
 int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
 int	 svc_trip(struct svc_ctx *, int (*)(struct db *, void *), void *);
 
@@ -481,7 +485,26 @@ struct product_patch {
 };
 
 int	 svc_products_list(struct svc_ctx *, const struct product_filter *,
-	    struct product **, size_t *, long long *);
+	    struct product **, size_t *, long long *total, int *exact);
+
+/*
+ * listpage.c: a list or search page through the cache (issue 13). The
+ * page's entry keeps what changes rarely (its products' ids, names,
+ * prices, order; the lists' version); each product's availability comes
+ * from its stock entry (the SKU's version) in the same Redis round trip,
+ * those missing read from MariaDB and written back. page renders the page
+ * with a byte 0x01 where each product's availability goes (in order),
+ * stock that availability.
+ */
+struct svc_list_render {
+	char	*(*page)(struct svc_ctx *, void *arg, const struct product *,
+		    size_t n, long long total, int exact, size_t *len);
+	char	*(*stock)(struct svc_ctx *, void *arg,
+		    const struct stock_row *, size_t *len);
+};
+int	 svc_products_page(struct svc_ctx *, const struct product_filter *,
+	    const char *hash, const struct svc_list_render *, void *arg,
+	    const char **out, size_t *len);
 int	 svc_product_update(struct svc_ctx *, uint64_t,
 	    const struct product_patch *, struct product *);
 int	 svc_product_retire(struct svc_ctx *, uint64_t, struct product *);

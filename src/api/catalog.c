@@ -47,66 +47,131 @@ nonempty(struct http_request *req, const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-struct list_fill {
-	struct product_filter	f;
+/* A list item's own fields: api_product_json's, availability aside. */
+static const struct hf_field item_fields[] = {
+	HF_FIELD(struct product, id, HF_K_U64),
+	HF_FIELD(struct product, sku, HF_K_STR),
+	HF_FIELD(struct product, name, HF_K_STR),
+	HF_FIELD(struct product, description, HF_K_STR),
+	HF_FIELD(struct product, category, HF_K_STR),
+	HF_FIELD(struct product, price, HF_K_STR),
+	HF_FIELD(struct product, attributes, HF_K_JSON),
+	HF_FIELD(struct product, cover_url, HF_K_STR),
+	HF_FIELD(struct product, status, HF_K_STR),
+	HF_FIELD(struct product, created_at, HF_K_STR),
 };
 
+/*
+ * The page of a list (svc/listpage.c): each item as api_product_json
+ * writes it, with a byte 0x01 where its availability goes ("available",
+ * "stock_status" and "stock", its last three members), then the paging and
+ * whether the total is exact (a capped count: at least that many).
+ */
 static char *
-fill_list(struct svc_ctx *ctx, void *arg, size_t *len, int *rc)
+list_page(struct svc_ctx *ctx, void *arg, const struct product *rows,
+    size_t n, long long total, int exact, size_t *len)
 {
-	struct list_fill	*lf = arg;
-	struct product		*rows;
-	json_object		*items;
-	long long		 total = 0;
-	size_t			 n = 0, i;
+	const struct product_filter	*f = arg;
+	struct hf_buf			 b;
+	json_object			*o, *attrs;
+	const char			*t;
+	size_t				 tl, i;
 
-	if ((*rc = svc_products_list(ctx, &lf->f, &rows, &n, &total)) !=
-	    HF_OK)
+	hf_buf_init(&b, ctx->arena, 0);
+	hf_buf_puts(&b, "{\"items\":[");
+	for (i = 0; i < n; i++) {
+		if ((o = hf_fields_json(item_fields, HF_NITEMS(item_fields),
+		    &rows[i])) == NULL)
+			return NULL;
+		/* no attributes (or a list's, left out over the cap): {} */
+		if (json_object_object_get_ex(o, "attributes", &attrs) &&
+		    attrs == NULL)
+			json_object_object_add(o, "attributes",
+			    json_object_new_object());
+		t = json_object_to_json_string_length(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &tl);
+		if (t == NULL || tl < 2) {
+			json_object_put(o);
+			return NULL;
+		}
+		/* {...} becomes {...,<mark>} */
+		if (i > 0)
+			hf_buf_puts(&b, ",");
+		hf_buf_put(&b, t, tl - 1);
+		hf_buf_puts(&b, ",\001}");
+		json_object_put(o);
+	}
+	hf_buf_printf(&b, "],\"page\":%lld,\"per_page\":%lld,\"total\":%lld,"
+	    "\"total_exact\":%s}", f->page, f->per_page, total,
+	    exact ? "true" : "false");
+	if (b.toobig || b.p == NULL)
 		return NULL;
-	items = json_object_new_array();
-	for (i = 0; i < n; i++)
-		json_object_array_add(items, api_product_json(&rows[i]));
-	return api_json_text(ctx->arena, api_list(items, lf->f.page,
-	    lf->f.per_page, total), len);
+	*len = b.len;
+	return b.p;
 }
+
+/* One item's availability: "available":..,"stock_status":..,"stock":{..} */
+static char *
+list_stock(struct svc_ctx *ctx, void *arg, const struct stock_row *s,
+    size_t *len)
+{
+	json_object	*o = json_object_new_object();
+	char		*t;
+
+	(void)arg;
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "available",
+	    json_object_new_int64(s->available));
+	json_object_object_add(o, "stock_status", api_str_or_null(s->level));
+	json_object_object_add(o, "stock", api_stock_json(s));
+	if ((t = api_json_text(ctx->arena, o, len)) == NULL || *len < 2)
+		return NULL;
+	/* the members without the braces */
+	*len -= 2;
+	t[*len + 1] = '\0';
+	return t + 1;
+}
+
+static const struct svc_list_render list_render = { list_page, list_stock };
 
 void
 api_products_list(struct http_request *req)
 {
 	struct svc_ctx		 ctx;
-	struct list_fill	 lf;
+	struct product_filter	 f;
 	const char		*text, *key;
 	char			 hash[HF_SHA256_HEX];
 	size_t			 len = 0;
 	int			 rc;
 
-	memset(&lf, 0, sizeof(lf));
-	if (api_paging(req, &lf.f.page, &lf.f.per_page) != 0)
+	memset(&f, 0, sizeof(f));
+	if (api_paging(req, &f.page, &f.per_page) != 0)
 		return;
-	lf.f.q = nonempty(req, "q");
-	lf.f.category = nonempty(req, "category");
-	lf.f.status = nonempty(req, "status");
-	lf.f.sort = nonempty(req, "sort");
-	if (lf.f.sort != NULL && !one_of(lf.f.sort, sorts)) {
+	f.q = nonempty(req, "q");
+	f.category = nonempty(req, "category");
+	f.status = nonempty(req, "status");
+	f.sort = nonempty(req, "sort");
+	if (f.sort != NULL && !one_of(f.sort, sorts)) {
 		api_bad_query(req, "sort", "name, -created_at, price or -price");
 		return;
 	}
-	if (lf.f.status != NULL && !one_of(lf.f.status, statuses)) {
+	if (f.status != NULL && !one_of(f.status, statuses)) {
 		api_bad_query(req, "status", "active, maintenance or retired");
 		return;
 	}
 	/* one cache entry per distinct query, under the lists' version */
 	key = arena_printf(req->arena, "%s\n%s\n%s\n%s\n%lld\n%lld",
-	    lf.f.q != NULL ? lf.f.q : "", lf.f.category != NULL ?
-	    lf.f.category : "", lf.f.status != NULL ? lf.f.status : "",
-	    lf.f.sort != NULL ? lf.f.sort : "", lf.f.page, lf.f.per_page);
+	    f.q != NULL ? f.q : "", f.category != NULL ? f.category : "",
+	    f.status != NULL ? f.status : "", f.sort != NULL ? f.sort : "",
+	    f.page, f.per_page);
 	if (key == NULL) {
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return;
 	}
 	hf_sha256_hex(hash, key, strlen(key));
 	api_ctx(req, &ctx);
-	if ((rc = svc_cached(&ctx, CACHE_PLIST, hash, fill_list, &lf, &text,
+	if ((rc = svc_products_page(&ctx, &f, hash, &list_render, &f, &text,
 	    &len)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;

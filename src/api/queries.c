@@ -83,6 +83,23 @@ const struct api_query_param api_query_params[] = {
 	{ api_webhook_deliveries, "page", NULL, NULL },
 	{ api_webhook_deliveries, "per_page", NULL, NULL },
 	{ api_webhook_deliveries, "after", ROW_ID, AFTER_TEXT },
+	/* issue 13: data.total_exact false when data.total is a capped count */
+	{ api_products_list, "page", NULL, NULL },
+	{ api_products_list, "per_page", NULL, NULL },
+	{ api_products_list, "q", "{\"type\":\"string\",\"maxLength\":200}",
+	    "a search: every word of 3 bytes or more as a prefix (operators "
+	    "are ignored), the exact SKU, ISBN digits or a name prefix; over "
+	    "200 bytes 422 REQ_010. Its data.total counts every match "
+	    "(data.total_exact true); a list without q counts at most 1000 "
+	    "rows past the page asked for: data.total_exact false when it "
+	    "stopped there (data.total is then a lower bound)" },
+	{ api_products_list, "category", STR, "a category's slug or name" },
+	{ api_products_list, "status", "{\"type\":\"string\",\"enum\":["
+	    "\"active\",\"maintenance\",\"retired\"]}", "default: all but "
+	    "retired" },
+	{ api_products_list, "sort", "{\"type\":\"string\",\"enum\":["
+	    "\"name\",\"-created_at\",\"price\",\"-price\"]}",
+	    "default -created_at (newest first)" },
 };
 
 const size_t api_nquery_params = sizeof(api_query_params) /

@@ -11,6 +11,7 @@
 
 #include "holdfast/cache.h"
 #include "holdfast/metrics.h"
+#include "cache_int.h"
 
 struct cache {
 	const struct hf_config	*cfg;
@@ -473,4 +474,35 @@ cache_gen_raise(struct cache *c, const char *key, const char *gen,
 	}
 	metrics_cache_lost_bump();
 	return HF_E_SYS_UNAVAILABLE;
+}
+
+/*
+ * For the other files of src/cache (cache_int.h): the open connection
+ * (NULL while Redis is down or the back-off lasts), a failure on it, and
+ * the host's "lost" generation a script should act on (see cache_vget).
+ */
+redisContext *
+cache_conn(struct cache *c)
+{
+	return cache_connect(c) == HF_OK ? c->ctx : NULL;
+}
+
+void
+cache_conn_failed(struct cache *c)
+{
+	cache_drop(c, c->ctx != NULL && c->ctx->errstr[0] != '\0' ?
+	    c->ctx->errstr : "no reply");
+}
+
+int
+cache_lost_news(struct cache *c, uint64_t *lost)
+{
+	*lost = metrics_cache_lost();
+	return *lost != c->seen_lost;
+}
+
+void
+cache_lost_seen(struct cache *c, uint64_t lost)
+{
+	c->seen_lost = lost;
 }

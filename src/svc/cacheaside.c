@@ -28,6 +28,7 @@ static const struct cache_kind_info cache_kinds[CACHE__MAX] = {
 	[CACHE_PRODUCT] = { "p", 300 },	/* product detail, by id */
 	[CACHE_STOCK] = { "s", 30 },	/* stock, by SKU */
 	[CACHE_PLIST] = { "l", 60 },	/* list pages: one version for all */
+	/* a list page's entry holds no stock: issue 13, svc/listpage.c */
 };
 
 /*
@@ -111,6 +112,19 @@ svc_touch(struct svc_ctx *ctx, uint64_t product_id, const char *sku)
 	ctx->ntouched++;
 }
 
+/*
+ * A change to what a list page shows of a product (name, price, status,
+ * category, a new product): its entries and every list page go. A stock
+ * move (svc_touch) leaves the list pages, which read availability from the
+ * stock entries (svc/listpage.c).
+ */
+void
+svc_touch_catalog(struct svc_ctx *ctx, uint64_t product_id, const char *sku)
+{
+	ctx->touched_list = 1;
+	svc_touch(ctx, product_id, sku);
+}
+
 /* Bumps the versions of what the committed transaction changed. */
 static void
 invalidate(struct svc_ctx *ctx)
@@ -131,7 +145,8 @@ invalidate(struct svc_ctx *ctx)
 				keys[n++] = ver_key(ctx->arena, CACHE_STOCK,
 				    ctx->touched_sku[i]);
 		}
-	keys[n++] = ver_key(ctx->arena, CACHE_PLIST, NULL);
+	if (ctx->touched_list || ctx->touched_all)
+		keys[n++] = ver_key(ctx->arena, CACHE_PLIST, NULL);
 	for (i = 0; i < n; i++)
 		if (keys[i] == NULL)
 			return;
@@ -150,11 +165,13 @@ svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
+	ctx->touched_list = 0;
 	rc = db_txn(ctx->app->db, fn, arg);
 	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
 		invalidate(ctx);
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
+	ctx->touched_list = 0;
 	return rc;
 }
 
@@ -172,6 +189,7 @@ svc_trip(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 	for (attempt = 0;; attempt++) {
 		ctx->ntouched = 0;
 		ctx->touched_all = 0;
+		ctx->touched_list = 0;
 		rc = fn(ctx->app->db, arg);
 		if (rc != HF_E_DEADLOCK ||
 		    attempt >= ctx->app->cfg.db_deadlock_retries)
@@ -182,5 +200,6 @@ svc_trip(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 		invalidate(ctx);
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
+	ctx->touched_list = 0;
 	return rc;
 }

@@ -103,19 +103,29 @@ list_sql(const char *sort, int search)
 	    &db_sql_products_by_created;
 }
 
+/*
+ * The cap of a count (issue 13): past it a total is "at least", not exact.
+ * It grows with the page asked for, so a total never falls short of the
+ * rows a page shows; page 1 of 20 counts at most 1000.
+ */
+#define COUNT_CAP	1000
+
 int
 svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
-    struct product **out, size_t *n, long long *total)
+    struct product **out, size_t *n, long long *total, int *exact)
 {
-	struct db_param		 p[8];
+	struct db_param		 p[9];
 	struct category_row	 cat;
+	struct product_hit	*hits;
 	const char		*q = f->q;
-	size_t			 nq = 0;
+	long long		 cap, seen = (f->page - 1) * f->per_page;
+	size_t			 nq = 0, i;
 	int			 rc, found;
 
 	*out = NULL;
 	*n = 0;
 	*total = 0;
+	*exact = 1;
 	if (q != NULL && strlen(q) > SEARCH_MAX) {
 		ctx->field = "q";
 		ctx->reason = "at most 200 bytes";
@@ -146,13 +156,43 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	p[nq] = DB_OPT_INT(cat.id != 0, (long long)cat.id);
 	p[nq + 1] = DB_OPT_STR(f->status);
 	p[nq + 2] = DB_INT(f->per_page);
-	p[nq + 3] = DB_INT((f->page - 1) * f->per_page);
+	p[nq + 3] = DB_INT(seen);
+	if (q != NULL) {
+		/* one statement: the page and the number of all matches */
+		if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+		    1), p, nq + 4, &hits, n)) != HF_OK)
+			return rc;
+		if (*n > 0) {
+			*out = arena_alloc(ctx->arena, *n * sizeof(**out));
+			if (*out == NULL)
+				return HF_E_SYS_INTERNAL;
+			for (i = 0; i < *n; i++)
+				(*out)[i] = hits[i].p;
+			*total = hits[0].total;
+			return HF_OK;
+		}
+		if (seen == 0)
+			return HF_OK;	/* no match at all */
+	} else if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+	    0), p, nq + 4, out, n)) != HF_OK)
+		return rc;
+	/* a page that is not full tells the number itself */
+	if ((*n > 0 && *n < (size_t)f->per_page) || (*n == 0 && seen == 0)) {
+		*total = seen + (long long)*n;
+		return HF_OK;
+	}
+	/* a count that stops past the cap: exact only below it */
+	cap = seen + f->per_page > COUNT_CAP ? seen + f->per_page : COUNT_CAP;
+	p[nq + 2] = DB_INT(cap + 1);
 	*total = db_count_of(ctx->app->db, ctx->arena, q != NULL ?
-	    &db_sql_search_count : &db_sql_products_count, p, nq + 2, &rc);
+	    &db_sql_search_count : &db_sql_products_count, p, nq + 3, &rc);
 	if (rc != HF_OK)
 		return rc;
-	return db_rows(ctx->app->db, ctx->arena, list_sql(f->sort, q != NULL),
-	    p, nq + 4, out, n);
+	if (*total > cap) {
+		*total = cap;
+		*exact = 0;
+	}
+	return HF_OK;
 }
 
 struct update_txn {
@@ -274,7 +314,7 @@ product_update_fn(struct db *db, void *arg)
 	}
 	if (rc != HF_OK)
 		return rc;
-	svc_touch(ctx, t->id, before.sku);
+	svc_touch_catalog(ctx, t->id, before.sku);
 	if ((rc = svc_product_get(ctx, t->id, t->out)) != HF_OK)
 		return rc;
 	return svc_audit_text(db, ctx, t->retire ? "product.retire" :

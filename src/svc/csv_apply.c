@@ -52,7 +52,7 @@ imp_create(struct imp_run *run, struct db *db, const struct imp_fields *f,
 	p[3] = DB_NULL;
 	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
-	svc_touch(ctx, pid, f->sku);
+	svc_touch_catalog(ctx, pid, f->sku);
 	if (plan->nmoves == 0)
 		return HF_OK;
 	if ((rc = inv_stock_lock(db, ctx->arena, NULL, pid, &s)) != HF_OK)
@@ -117,7 +117,7 @@ imp_update(struct imp_run *run, struct db *db, struct imp_group *g,
 		if ((rc = db_exec(db, &db_sql_product_update, q, 13, NULL,
 		    NULL)) != HF_OK)
 			return rc;
-		svc_touch(ctx, plan->pid, s.sku);
+		svc_touch_catalog(ctx, plan->pid, s.sku);
 	}
 	for (i = 0; i < plan->nmoves; i++) {
 		memset(&c, 0, sizeof(c));

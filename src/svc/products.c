@@ -116,7 +116,7 @@ product_create_fn(struct db *db, void *arg)
 	p[3] = DB_STR_OR_NULL(in->location);
 	if ((rc = db_exec(db, &db_sql_stock_insert, p, 4, NULL, NULL)) != HF_OK)
 		return rc;
-	svc_touch(ctx, pid, in->sku);
+	svc_touch_catalog(ctx, pid, in->sku);
 	if (in->initial_quantity > 0) {
 		/* the first stock goes to the default location */
 		if ((rc = inv_location_open(db, ctx, NULL, &lo)) != HF_OK ||

@@ -23,6 +23,17 @@
 #   search-w the same while the list pages' version (hf:ver:l) is bumped
 #            every 2 ms, as a shop's stock moves bump it: mostly misses,
 #            i.e. the FULLTEXT query, its COUNT(*) and the page per request
+#   search-s the same while stock moves (issue 13): the stock versions
+#            (hf:ver:s:<SKU>) of the SKUs on those pages are bumped, one
+#            every 2 ms (500 moves a second), as a stock move bumps its
+#            SKU's; since issue 13 a move no longer bumps hf:ver:l, so the
+#            page entries stay and each read fetches only the moved SKUs'
+#            availability again
+#   search-u one uncached search page at a time (not wrk): BENCH_COLD_ROUNDS
+#            (30) GETs of a word's page, hf:ver:l bumped before each, so
+#            every one is the FULLTEXT statement; the table gives the
+#            median and the worst time of the worker (access line) and of
+#            curl
 #   stock    GET /api/v1/stock/{sku}, a random one of the BENCH_HOT SKUs,
 #            cached before the run
 #
@@ -52,7 +63,8 @@
 # Knobs: BENCH_DURATION=10 BENCH_THREADS=2 BENCH_CONNS=32
 #   BENCH_CAT_PRODUCTS=60000 BENCH_HOT=100 BENCH_NGINX_PORT=18182
 #   BENCH_URL=http://127.0.0.1:$DEV_HTTP_PORT
-#   BENCH_SCENARIOS="root hot cold search search-w stock" DEV_VAR=<repo>/var
+#   BENCH_SCENARIOS="root hot cold search search-w search-s search-u stock"
+#   BENCH_COLD_ROUNDS=30 DEV_VAR=<repo>/var
 set -euo pipefail
 umask 022
 
@@ -68,7 +80,8 @@ NPROD=${BENCH_CAT_PRODUCTS:-60000}
 NHOT=${BENCH_HOT:-100}
 NGINX_PORT=${BENCH_NGINX_PORT:-18182}
 URL=${BENCH_URL:-http://127.0.0.1:${DEV_HTTP_PORT:-18080}}
-SCENARIOS=${BENCH_SCENARIOS:-root hot cold search search-w stock}
+SCENARIOS=${BENCH_SCENARIOS:-root hot cold search search-w search-s search-u stock}
+COLD_ROUNDS=${BENCH_COLD_ROUNDS:-30}
 PREFIX=BCAT-
 WORDS=harbor,lantern,meadow,copper,willow,ember,quartz,saffron,tundra,violet
 STOCK_FULL=1000
@@ -159,6 +172,7 @@ seed() {
 	t0=$(now)
 	out=$(my <<-SQL
 	SET SESSION time_zone = '+00:00';
+	SET SESSION max_heap_table_size = 268435456;
 	START TRANSACTION;
 	INSERT INTO products (sku, name, price)
 	SELECT CONCAT('$PREFIX', LPAD(seq, 6, '0')),
@@ -380,6 +394,47 @@ for sc in $SCENARIOS; do
 		measure search-w search "$URL"
 		kill "$BUMPER" 2>/dev/null; wait "$BUMPER" 2>/dev/null || true
 		BUMPER= ;;
+	search-s)
+		log "search-s: the same, a page SKU's stock version bumped every 2 ms"
+		warm
+		for w in ${WORDS//,/ }; do
+			curl -s "$URL/api/v1/products?q=$w"
+			echo
+		done | python3 -c 'import json, sys
+for line in sys.stdin:
+    for it in json.loads(line)["data"]["items"]:
+        print("hf:ver:s:" + it["sku"].upper())' >"$T/page-skus"
+		[ -s "$T/page-skus" ] || die "search-s: no SKUs on the search pages"
+		# one INCR a call, a key picked by the clock
+		# shellcheck disable=SC2046
+		redis-cli -s "$RD_SOCK" -r -1 -i 0.002 EVAL "local t = redis.call('TIME') \
+			return redis.call('INCR', KEYS[tonumber(t[2]) % #KEYS + 1])" \
+			"$(wc -l <"$T/page-skus")" $(cat "$T/page-skus") >/dev/null 2>&1 &
+		BUMPER=$!
+		measure search-s search "$URL"
+		kill "$BUMPER" 2>/dev/null; wait "$BUMPER" 2>/dev/null || true
+		BUMPER= ;;
+	search-u)
+		log "search-u: $COLD_ROUNDS uncached search pages, one at a time"
+		off=$(stat -c %s "$LOG")
+		: >"$T/curl-times"
+		for i in $(seq 1 "$COLD_ROUNDS"); do
+			w=$(cut -d, -f$(( (i - 1) % 10 + 1 )) <<<"$WORDS")
+			rcli INCR hf:ver:l >/dev/null
+			curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+				"$URL/api/v1/products?q=$w&bench=$TAG" >>"$T/curl-times"
+		done
+		awk '$1 != 200 { bad++ } END { exit bad > 0 }' "$T/curl-times" ||
+			{ log "search-u: a read was not 200"; FAIL=1; }
+		res=$(worker_times "$off")
+		read -r R[search-u.wn] R[search-u.w50] R[search-u.w99] R[search-u.wst] \
+			R[search-u.foreign] <<<"$res"
+		read -r R[search-u.c50] R[search-u.cmax] < <(cut -d' ' -f2 "$T/curl-times" |
+			sort -n | awk '{ v[NR] = $1 } END { printf "%.2f %.2f\n",
+			v[int(NR / 2) + 1] * 1000, v[NR] * 1000 }')
+		R[search-u.wmax]=$(tail -c +"$((off + 1))" "$LOG" | awk -v t="bench=$TAG" \
+			'$2 == "access" && index($6, t) > 0 { sub(/us$/, "", $8); print $8 }' |
+			sort -n | tail -n 1) ;;
 	stock)
 		log "stock: GET /api/v1/stock/{sku}, $NHOT cached SKUs"
 		warm
@@ -400,12 +455,14 @@ label() {
 	cold) echo "product detail, uncached" ;;
 	search) echo "search page, cached" ;;
 	search-w) echo "search page, list bumped" ;;
+	search-s) echo "search page, stock moving" ;;
+	search-u) echo "search page, uncached" ;;
 	stock) echo "stock read, cached" ;;
 	esac
 }
 
-ROWS="$SCENARIOS"
-[ -n "${R[const.rps]:-}" ] && ROWS="const fcgi $SCENARIOS"
+ROWS=$(tr ' ' '\n' <<<"$SCENARIOS" | grep -vx search-u | tr '\n' ' ')
+[ -n "${R[const.rps]:-}" ] && ROWS="const fcgi $ROWS"
 echo
 echo "Holdfast issue-5 benchmark, $(date -u +%FT%TZ), $(nproc) cores, $NWORKERS workers," \
 	"load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -424,6 +481,18 @@ if [ -n "${R[hot.rps]:-}" ] && [ -n "${R[fcgi.rps]:-}" ]; then
 	echo "aim (issue 5): a cached product read at 0.60 of the minimal FastCGI answer or" \
 		"better: $(ratio "${R[hot.rps]}" "${R[fcgi.rps]}")" \
 		"($(awk -v a="${R[hot.rps]}" -v b="${R[fcgi.rps]}" 'BEGIN { print (a >= 0.6 * b) ? "met" : "short" }'))"
+fi
+if [ -n "${R[search-s.rps]:-}" ] && [ -n "${R[fcgi.rps]:-}" ]; then
+	echo "aim (issue 13): a search page while stock moves at 0.30 of the minimal" \
+		"FastCGI answer or better: $(ratio "${R[search-s.rps]}" "${R[fcgi.rps]}")" \
+		"($(awk -v a="${R[search-s.rps]}" -v b="${R[fcgi.rps]}" 'BEGIN { print (a >= 0.3 * b) ? "met" : "short" }'))"
+fi
+if [ -n "${R[search-u.w50]:-}" ]; then
+	echo "aim (issue 13): an uncached search page of a word matching a tenth of" \
+		"$NPROD products in 10 ms or less: worker median ${R[search-u.w50]} us," \
+		"worst ${R[search-u.wmax]} us; curl median ${R[search-u.c50]} ms," \
+		"worst ${R[search-u.cmax]} ms ($COLD_ROUNDS reads;" \
+		"$(awk -v a="${R[search-u.w50]}" 'BEGIN { print (a <= 10000) ? "met" : "short" }'))"
 fi
 echo
 echo "Where the time goes (per request; CPU in microseconds, machine-wide counters):"
