@@ -211,6 +211,13 @@ struct http_hooks {
 	void	(*user_gen_key)(char *out, size_t len, uint64_t id);
 	/* after the handler: what the request held (idempotency lock) */
 	void	(*request_end)(struct app *);
+	/*
+	 * Optional: takes a guest's general hit for the route's handler to
+	 * count (in its cached read's Redis script) and answers 1, or 0 to
+	 * have the guard count it (hooks->rate).
+	 */
+	int	(*rate_later)(struct app *, const struct route *,
+		    const char *key, int max, int window_s);
 };
 
 void	 http_hooks_set(const struct http_hooks *);

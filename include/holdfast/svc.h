@@ -137,6 +137,17 @@ int	 svc_rate_gen(struct app *, enum rate_kind, const char *key, int max,
 long long svc_rate_peek(struct app *, enum rate_kind, const char *key,
 	    int *retry_after);
 void	 svc_rate_reset(struct app *, const char *key);
+/*
+ * A general hit the guard leaves to the handler (a guest's cached read
+ * counts it in its read's Redis script: one round trip): svc_cached
+ * claims it; svc_rate_due counts it now (before other work, and at the
+ * request's end if nobody did).
+ */
+void	 svc_rate_later(struct app *, const char *key, int max, int window_s);
+const char *svc_rate_claim(int *max, int *window_s);
+int	 svc_rate_verdict(long long count, long long ttl_ms, int max,
+	    int *retry_after);
+int	 svc_rate_due(struct app *, int *retry_after);
 
 /*
  * Accounts (struct user, api_key, audit_row: db_accounts.h).

@@ -214,10 +214,35 @@ guard_rate(struct app *app, const char *key, int max, int window_s,
 	    retry_after, gen, genlen);
 }
 
+/*
+ * A guest's hit on a route whose handler reads through the cache
+ * (svc_cached) first: counted in that read's script, one round trip.
+ */
+static int
+guard_rate_later(struct app *app, const struct route *rt, const char *key,
+    int max, int window_s)
+{
+	if (rt == NULL || rt->method != HTTP_GET ||
+	    (rt->handler != api_product_get && rt->handler != api_stock_get))
+		return 0;
+	svc_rate_later(app, key, max, window_s);
+	return 1;
+}
+
+/* After every request: a hit left for later that nobody counted, then
+ * what the request held. */
+static void
+guard_end(struct app *app)
+{
+	svc_rate_due(app, NULL);
+	svc_idem_release(app);
+}
+
 const struct http_hooks	api_http_hooks = {
 	.rate = guard_rate,
 	.auth_key = svc_auth_key,
 	.auth_user = svc_auth_user,
 	.user_gen_key = svc_user_gen_key,
-	.request_end = svc_idem_release,
+	.request_end = guard_end,
+	.rate_later = guard_rate_later,
 };

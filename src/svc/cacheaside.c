@@ -71,14 +71,28 @@ svc_cached(struct svc_ctx *ctx, enum cache_kind k, const char *id,
     svc_fill_fn fill, void *arg, const char **out, size_t *len)
 {
 	char		*key = NULL, *hit = NULL, *text;
-	const char	*vk = ver_key(ctx->arena, k, id);
+	const char	*vk = ver_key(ctx->arena, k, id), *rk;
 	char		 prefix[600];
-	int		 rc = HF_OK, cached;
+	long long	 count = 0, ttl_ms = 0;
+	int		 rc = HF_OK, cached, max, window_s;
 
 	snprintf(prefix, sizeof(prefix), "hf:c:%s:%s", cache_kinds[k].name,
 	    (id = entry_id(ctx->arena, k, id)) != NULL ? id : "");
-	cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena, vk,
-	    prefix, &key, &hit, len) == HF_OK;
+	if (vk != NULL && (rk = svc_rate_claim(&max, &window_s)) != NULL) {
+		/* the guard's hit and the read: one round trip */
+		cached = cache_vget_rate(ctx->app->cache, ctx->arena, vk,
+		    prefix, rk, window_s, max, &count, &ttl_ms, &key, &hit,
+		    len) == HF_OK;
+		/* without Redis a general limit is not enforced (ratelimit.c) */
+		if (cached && (rc = svc_rate_verdict(count, ttl_ms, max,
+		    &ctx->retry_after)) != HF_OK)
+			return rc;
+	} else {
+		if ((rc = svc_rate_due(ctx->app, &ctx->retry_after)) != HF_OK)
+			return rc;
+		cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena,
+		    vk, prefix, &key, &hit, len) == HF_OK;
+	}
 	if (cached && hit != NULL) {
 		*out = hit;
 		return HF_OK;
