@@ -212,12 +212,14 @@ struct http_hooks {
 	/* after the handler: what the request held (idempotency lock) */
 	void	(*request_end)(struct app *);
 	/*
-	 * Optional: takes a guest's general hit for the route's handler to
-	 * count (in its cached read's Redis script) and answers 1, or 0 to
-	 * have the guard count it (hooks->rate).
+	 * Optional, used instead of rate when set: the same count and
+	 * answers, and for a route whose handler reads one cache entry
+	 * first, that read in the same Redis round trip.
 	 */
-	int	(*rate_later)(struct app *, const struct route *,
-		    const char *key, int max, int window_s);
+	int	(*rate_read)(struct app *, const struct http_request *,
+		    const char *key, int max, int window_s,
+		    const char *gen_key, int *retry_after, char *gen,
+		    size_t genlen);
 };
 
 void	 http_hooks_set(const struct http_hooks *);

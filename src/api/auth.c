@@ -2,6 +2,7 @@
  * auth.c: register, verify, resend, login, refresh, logout, forgot, reset.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "holdfast/api.h"
 
@@ -215,26 +216,44 @@ guard_rate(struct app *app, const char *key, int max, int window_s,
 }
 
 /*
- * A guest's hit on a route whose handler reads through the cache
- * (svc_cached) first: counted in that read's script, one round trip.
+ * The general rate limit, and for a product or stock read the cache
+ * entry its handler reads first, in the same Redis round trip
+ * (svc_rate_read; svc_cached takes it). Only an id or SKU the handler
+ * would accept is read ahead.
  */
 static int
-guard_rate_later(struct app *app, const struct route *rt, const char *key,
-    int max, int window_s)
+guard_rate_read(struct app *app, const struct http_request *req,
+    const char *key, int max, int window_s, const char *gen_key,
+    int *retry_after, char *gen, size_t genlen)
 {
-	if (rt == NULL || rt->method != HTTP_GET ||
-	    (rt->handler != api_product_get && rt->handler != api_stock_get))
-		return 0;
-	svc_rate_later(app, key, max, window_s);
-	return 1;
+	const struct route	*rt = req->route;
+	const char		*a = req->nargs == 1 ? req->args[0] : NULL;
+	long long		 id;
+
+	svc_rate_read_drop();
+	if (rt != NULL && rt->method == HTTP_GET && a != NULL) {
+		if (rt->handler == api_product_get &&
+		    !hf_parse_ll(a, 1, INT64_MAX, &id))
+			return svc_rate_read(app, req->arena, req->request_id,
+			    CACHE_PRODUCT, arena_printf(req->arena, "%lld", id),
+			    key, max, window_s, gen_key, retry_after, gen,
+			    genlen);
+		if (rt->handler == api_stock_get &&
+		    hf_sku_valid(a, strlen(a)) &&
+		    !api_stock_at_asked((struct http_request *)req))
+			return svc_rate_read(app, req->arena, req->request_id,
+			    CACHE_STOCK, a, key, max, window_s, gen_key,
+			    retry_after, gen, genlen);
+	}
+	return guard_rate(app, key, max, window_s, gen_key, retry_after, gen,
+	    genlen);
 }
 
-/* After every request: a hit left for later that nobody counted, then
- * what the request held. */
+/* After every request: what the request held. */
 static void
 guard_end(struct app *app)
 {
-	svc_rate_due(app, NULL);
+	svc_rate_read_drop();
 	svc_idem_release(app);
 }
 
@@ -244,5 +263,5 @@ const struct http_hooks	api_http_hooks = {
 	.auth_user = svc_auth_user,
 	.user_gen_key = svc_user_gen_key,
 	.request_end = guard_end,
-	.rate_later = guard_rate_later,
+	.rate_read = guard_rate_read,
 };

@@ -64,19 +64,14 @@ api_stock_get(struct http_request *req)
 	size_t		 len = 0;
 	int		 rc;
 
-	api_ctx(req, &ctx);
 	if (api_stock_at_asked(req)) {
-		/* the guard left a guest's hit to this handler (api/auth.c) */
-		if ((rc = svc_rate_due(req->app, &ctx.retry_after)) != HF_OK) {
-			api_fail(req, &ctx, rc);
-			return;
-		}
 		api_stock_at_get(req);	/* a moment (stock_at.c) */
 		return;
 	}
 	/* the grammar has no spaces: PAD SPACE cannot fold two spellings */
 	if (api_sku_arg(req, 0, &sku) != 0)
 		return;
+	api_ctx(req, &ctx);
 	rc = svc_cached(&ctx, CACHE_STOCK, sku, fill_stock,
 	    (void *)(uintptr_t)sku, &text, &len);
 	if (rc != HF_OK || text == NULL) {

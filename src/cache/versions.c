@@ -49,9 +49,10 @@ cache_vget(struct cache *c, struct arena *a, const char *ver_key,
 }
 
 /*
- * The rate script's count (without a generation) and vget_script in one
- * script: a guest's cached read is one round trip. Over the limit it
- * reads nothing and answers the count and the window's rest alone.
+ * The rate script (its generation only when asked: KEYS[3]) and
+ * vget_script in one script, so a cached read is one round trip. Over the
+ * limit it reads no entry: {count, ttl, gen}; else {count, ttl, gen, key,
+ * entry}, the entry left out on a miss.
  */
 const char cache_vget_rate_script[] =
     "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
@@ -61,17 +62,27 @@ const char cache_vget_rate_script[] =
     "t = redis.call('PTTL', KEYS[2]) "
     "if t < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
     "t = tonumber(ARGV[3]) end end "
-    "if c > tonumber(ARGV[4]) then return {c, t} end "
     "local e = redis.call('GET', 'hf:epoch') or '0' "
+    "local g = '' "
+    "if #KEYS > 2 then g = redis.call('GET', KEYS[3]) "
+    "if not g then g = (KEYS[3] == 'hf:keygen') and '0' or '-' end "
+    "g = g .. ':' .. e end "
+    "if c > tonumber(ARGV[4]) then return {c, t, g} end "
     "local v = redis.call('GET', KEYS[1]) or '0' "
     "local k = ARGV[1] .. ':' .. e .. ':' .. v "
-    "return {c, t, k, redis.call('GET', k)}";
+    "return {c, t, g, k, redis.call('GET', k)}";
+
+static int
+reply_str(const redisReply *r, size_t i)
+{
+	return r->elements > i && r->element[i]->type == REDIS_REPLY_STRING;
+}
 
 int
 cache_vget_rate(struct cache *c, struct arena *a, const char *ver_key,
     const char *prefix, const char *rate_key, int window_s, long long max,
-    long long *count, long long *ttl_ms, char **key, char **out,
-    size_t *len)
+    const char *gen_key, long long *count, long long *ttl_ms, char *gen,
+    size_t genlen, char **key, char **out, size_t *len)
 {
 	redisReply	*r, *e;
 	uint64_t	 lost = metrics_cache_lost();
@@ -82,25 +93,31 @@ cache_vget_rate(struct cache *c, struct arena *a, const char *ver_key,
 	*len = 0;
 	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
 	snprintf(lim, sizeof(lim), "%lld", max);
-	if ((r = cache_eval(c, S_VGET_RATE, 2, 6, ver_key, rate_key, prefix,
-	    lost != c->seen_lost ? "1" : "0", win, lim)) == NULL)
+	if (gen != NULL && genlen > 0)
+		r = cache_eval(c, S_VGET_RATE, 3, 7, ver_key, rate_key,
+		    gen_key != NULL ? gen_key : "hf:keygen", prefix,
+		    lost != c->seen_lost ? "1" : "0", win, lim);
+	else
+		r = cache_eval(c, S_VGET_RATE, 2, 6, ver_key, rate_key, prefix,
+		    lost != c->seen_lost ? "1" : "0", win, lim);
+	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	c->seen_lost = lost;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
-	    r->element[1]->type == REDIS_REPLY_INTEGER) {
+	    r->element[1]->type == REDIS_REPLY_INTEGER && reply_str(r, 2)) {
 		*count = r->element[0]->integer;
 		*ttl_ms = r->element[1]->integer;
+		if (gen != NULL && genlen > 0)
+			snprintf(gen, genlen, "%s", r->element[2]->str);
 		rc = HF_OK;
-		if (r->elements >= 3 &&
-		    r->element[2]->type == REDIS_REPLY_STRING) {
-			e = r->element[2];
+		if (reply_str(r, 3)) {
+			e = r->element[3];
 			if ((*key = arena_strndup(a, e->str, e->len)) == NULL)
 				rc = HF_E_SYS_INTERNAL;
 		}
-		if (rc == HF_OK && r->elements == 4 &&
-		    r->element[3]->type == REDIS_REPLY_STRING) {
-			e = r->element[3];
+		if (rc == HF_OK && reply_str(r, 4)) {
+			e = r->element[4];
 			if ((*out = arena_strndup(a, e->str, e->len)) == NULL)
 				rc = HF_E_SYS_INTERNAL;
 			*len = e->len;

@@ -179,8 +179,11 @@ auth_rate(struct http_request *req, const char *key, const char *gen_key,
 	char			 ra[16];
 	int			 retry = 0;
 
-	if (hooks->rate(req->app, key, cfg->rate_general_max,
-	    cfg->rate_general_window, gen_key, &retry, gen, genlen) == HF_OK)
+	if (hooks->rate_read != NULL ? hooks->rate_read(req->app, req, key,
+	    cfg->rate_general_max, cfg->rate_general_window, gen_key, &retry,
+	    gen, genlen) == HF_OK : hooks->rate(req->app, key,
+	    cfg->rate_general_max, cfg->rate_general_window, gen_key, &retry,
+	    gen, genlen) == HF_OK)
 		return 0;
 	snprintf(ra, sizeof(ra), "%d", retry);
 	http_header(req, "Retry-After", ra);
@@ -236,11 +239,6 @@ http_guard(struct http_request *req)
 		if (!auth_allowed(req))
 			return auth_refuse(req);
 		snprintf(key, sizeof(key), "g:ip:%.64s", http_client_ip(req));
-		/* a cached read counts it in its own Redis round trip */
-		if (hooks->rate_later != NULL && hooks->rate_later(req->app,
-		    req->route, key, req->app->cfg.rate_general_max,
-		    req->app->cfg.rate_general_window))
-			return 0;
 		return auth_rate(req, key, NULL, NULL, 0);
 	}
 	snprintf(key, sizeof(key), "g:user:%llu", (unsigned long long)uid);

@@ -22,17 +22,6 @@ struct rate_slot {
 
 static struct rate_slot	rate_local[RATE_LOCAL_SLOTS];
 
-/*
- * A general hit the guard left to the handler (svc_rate_later): the
- * cached read counts it in its own script (svc_cached), anything else
- * before its work (svc_rate_due), and the request's end at the latest.
- * One request at a time per worker process.
- */
-static struct {
-	int	pending;
-	char	key[300];
-	int	max, window_s;
-} rate_later;
 
 static uint64_t
 rate_hash(const char *s)
@@ -164,35 +153,7 @@ rate_retry(long long ttl_ms)
 	return s < 1 ? 1 : s > INT32_MAX ? INT32_MAX : (int)s;
 }
 
-/*
- * The guard's general hit, counted later by the handler (a guest's cached
- * read counts it in the same Redis script as its read).
- */
-void
-svc_rate_later(struct app *app, const char *key, int max, int window_s)
-{
-	snprintf(rate_later.key, sizeof(rate_later.key), "hf:rl:%s", key);
-	rate_later.max = max;
-	rate_later.window_s = window_s;
-	rate_later.pending = 1;
-}
-
-/*
- * Takes the pending hit for the caller to count (its Redis key, limit and
- * window), or NULL when there is none.
- */
-const char *
-svc_rate_claim(int *max, int *window_s)
-{
-	if (!rate_later.pending)
-		return NULL;
-	rate_later.pending = 0;
-	*max = rate_later.max;
-	*window_s = rate_later.window_s;
-	return rate_later.key;
-}
-
-/* The verdict on a count a script made for svc_rate_claim's key. */
+/* The verdict on a count a script made (svc_rate_read): as svc_rate. */
 int
 svc_rate_verdict(long long count, long long ttl_ms, int max,
     int *retry_after)
@@ -204,22 +165,3 @@ svc_rate_verdict(long long count, long long ttl_ms, int max,
 	return HF_E_REQ_RATE;
 }
 
-/*
- * Counts the pending hit now, if any, as the guard would have: HF_OK, or
- * HF_E_REQ_RATE with *retry_after. Without Redis a general limit is not
- * enforced (svc_rate_gen).
- */
-int
-svc_rate_due(struct app *app, int *retry_after)
-{
-	long long	 count = 0, ttl_ms = 0;
-	const char	*k;
-	int		 max, window_s;
-
-	if ((k = svc_rate_claim(&max, &window_s)) == NULL)
-		return HF_OK;
-	if (cache_rate_hit(app->cache, k, window_s, NULL, &count, &ttl_ms,
-	    NULL, 0) != HF_OK)
-		return HF_OK;
-	return svc_rate_verdict(count, ttl_ms, max, retry_after);
-}

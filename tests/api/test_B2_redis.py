@@ -90,16 +90,22 @@ def _rate_key():
     return keys[0]
 
 
-def test_a_guest_cached_read_is_one_redis_round_trip_with_the_rate_count():
+def test_a_cached_read_is_one_redis_round_trip_with_the_rate_count():
     p = hf.new_product(5, token=_admin())
     pid, sku = p["id"], p["sku"]
     _cached(pid, sku)
+    key = _admin()
+    hf.expect_success(hf.call("GET", "/api/v1/products/%s" % pid,
+        token=key))
     mon = _Monitor()
     n = 10
     try:
-        for _ in range(n):
-            hf.expect_success(_guest("/api/v1/products/%s" % pid))
-            hf.expect_success(_guest("/api/v1/stock/%s" % hf.sku_path(sku)))
+        for i in range(n):      # guests and an API key, half each
+            tok = key if i % 2 else None
+            hf.expect_success(hf.call("GET", "/api/v1/products/%s" % pid,
+                token=tok))
+            hf.expect_success(hf.call("GET", "/api/v1/stock/%s"
+                % hf.sku_path(sku), token=tok))
     finally:
         cmds = mon.lines()
     for what, ver in (("product", "hf:ver:p:%s" % pid),
@@ -112,9 +118,14 @@ def test_a_guest_cached_read_is_one_redis_round_trip_with_the_rate_count():
         for c in mine:
             hf.expect_eq(c[0].upper(), "EVALSHA", "the %s read's one Redis "
                 "command" % what)
-            hf.check(_mentions(c, RATE_PREFIX), "the %s read's script call "
-                "does not count the guest rate limit: %r" % (what, c))
-    alone = [c for c in cmds if _mentions(c, RATE_PREFIX) and
+            hf.check(_mentions(c, "hf:rl:g:"), "the %s read's script call "
+                "does not count the rate limit: %r" % (what, c))
+        keyed = [c for c in mine if _mentions(c, "hf:rl:g:kh:")]
+        hf.check(len(keyed) == n // 2 and all("hf:keygen" in c for c in
+            keyed), "the API key's %s reads: %d script calls with its "
+            "count and the key generation, not %d: %r" % (what, len(keyed),
+            n // 2, keyed[:2]))
+    alone = [c for c in cmds if _mentions(c, "hf:rl:") and
         not _mentions(c, "hf:ver:")]
     hf.check(not alone, "the rate limit was counted in a round trip of its "
         "own: %r" % alone[:4])
@@ -141,7 +152,7 @@ def test_a_cached_read_is_rate_limited_at_the_exact_limit():
             r = _guest("/api/v1/products/not-a-number")
             hf.expect_status(r, 400, 404, 422)
             hf.expect_eq(int(rc.cmd("GET", key)), mx, "the guest count "
-                "after a refused id (counted at the request's end)")
+                "after a refused id (counted too)")
             # over the limit: the cached reads, an uncached one, a stock
             # read at a location (not through the cache) are all refused
             before = rc.cmd("KEYS", "hf:c:p:%s:*" % other["id"]) or []
