@@ -234,6 +234,28 @@ def test_a_write_bumps_every_version_it_touches_in_one_script_call():
     for k in (vp, vs, "hf:ver:l"):
         hf.check(k in c, "the bump script call lacks %s: %r" % (k, c))
 
+    # a reservation of three SKUs: all six versions and the lists' in one
+    ps = [hf.new_product(5, token=_admin()) for _ in range(3)]
+    mon = _Monitor()
+    try:
+        r = hf.reserve([(x["sku"], 1) for x in ps])
+        hf.expect_success(r, 201)
+    finally:
+        cmds = mon.lines()
+    keys = ["hf:ver:p:%s" % x["id"] for x in ps] + \
+        ["hf:ver:s:%s" % x["sku"].upper() for x in ps]
+    bumps = [c for c in cmds if any(k in c for k in keys)]
+    hf.check(len(bumps) == 1, "a reservation of 3 SKUs bumped their "
+        "versions in %d top-level Redis commands, not one: %r"
+        % (len(bumps), bumps))
+    for k in keys + ["hf:ver:l"]:
+        hf.check(k in bumps[0], "the bump script call lacks %s: %r"
+            % (k, bumps[0]))
+    for x in ps:                # and the reads see it
+        r = _guest("/api/v1/stock/%s" % hf.sku_path(x["sku"]))
+        hf.expect_eq(hf.expect_success(r).get("reserved"), 1, "reserved "
+            "of %s after the reservation" % x["sku"], r)
+
 
 def test_guest_write_then_read_rounds_never_read_older_on_any_worker():
     """8 clients, each owns a product: restock it (admin), then read its
@@ -333,3 +355,41 @@ def test_redis_stopped_and_restarted_mid_way_guest_reads_stay_right():
             return int(rc.cmd("GET", key) or 0) == a + 1
     hf.wait_until(counted, 10, interval=0.1, what="a guest read to be "
         "counted in Redis again")
+
+
+def test_a_read_ahead_answers_only_its_own_request():
+    """The guard's script reads the handler's entry ahead; a request
+    never gets another's, whatever X-Request-Id it repeats, and a refused
+    bearer's read-ahead is not served to the next request."""
+    a = hf.new_product(1, token=_admin())
+    b = hf.new_product(2, token=_admin())
+    _cached(a["id"], a["sku"], reads=4)
+    _cached(b["id"], b["sku"], reads=4)
+    rid = "b2same%s" % hf.unique_word("r")
+    steps = [("/api/v1/products/%s" % a["id"], "id", a["id"]),
+        ("/api/v1/products/%s" % b["id"], "id", b["id"]),
+        ("/api/v1/stock/%s" % hf.sku_path(a["sku"]), "sku", a["sku"]),
+        ("/api/v1/stock/%s" % hf.sku_path(b["sku"].lower()), "sku",
+            b["sku"]),
+        ("/api/v1/products/%s" % a["id"], "id", a["id"])]
+    for _ in range(3):
+        for path, field, want in steps:
+            r = hf.call("GET", path, headers={"X-Request-Id": rid})
+            hf.expect_eq(hf.expect_success(r).get(field), want,
+                "%s of GET %s sent with a repeated X-Request-Id" % (field,
+                path), r)
+    for _ in range(4):
+        r = hf.call("GET", "/api/v1/products/%s" % a["id"],
+            token="hfk_" + "0" * 40, headers={"X-Request-Id": rid})
+        hf.expect_status(r, 401)
+        r = hf.call("GET", "/api/v1/products/%s" % b["id"],
+            headers={"X-Request-Id": rid})
+        hf.expect_eq(hf.expect_success(r).get("id"), b["id"], "the next "
+            "request's product after a refused API key", r)
+    # a signed-in user's read, through the same one-trip path
+    u = hf.verified_user()
+    for _ in range(4):
+        r = hf.call("GET", "/api/v1/products/%s" % a["id"],
+            token=u["access"])
+        hf.expect_eq(hf.expect_success(r).get("id"), a["id"], "a signed-in "
+            "user's read", r)
