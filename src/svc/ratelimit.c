@@ -22,7 +22,6 @@ struct rate_slot {
 
 static struct rate_slot	rate_local[RATE_LOCAL_SLOTS];
 
-
 static uint64_t
 rate_hash(const char *s)
 {
@@ -164,4 +163,3 @@ svc_rate_verdict(long long count, long long ttl_ms, int max,
 		*retry_after = rate_retry(ttl_ms);
 	return HF_E_REQ_RATE;
 }
-

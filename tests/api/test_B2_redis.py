@@ -127,8 +127,10 @@ def test_a_cached_read_is_one_redis_round_trip_with_the_rate_count():
             n // 2, keyed[:2]))
     alone = [c for c in cmds if _mentions(c, "hf:rl:") and
         not _mentions(c, "hf:ver:")]
-    hf.check(not alone, "the rate limit was counted in a round trip of its "
-        "own: %r" % alone[:4])
+    # (a stray request of someone else's may count a hit meanwhile: 2 of
+    # them are let go; counted on their own, these reads would make 20)
+    hf.check(len(alone) <= 2, "the rate limit was counted in %d round "
+        "trips of its own: %r" % (len(alone), alone[:4]))
     hf.check(not [c for c in cmds if c[0].upper() == "EVAL"], "a script "
         "was sent as text (EVAL), not called by its SHA1")
 
