@@ -61,6 +61,17 @@ int	 cache_vget(struct cache *, struct arena *, const char *ver_key,
 int	 cache_vset(struct cache *, const char *key, const char *val,
 	    size_t len, int ttl_s);
 int	 cache_bump(struct cache *, const char *const *ver_keys, size_t n);
+/*
+ * cache_rate_hit and cache_vget in one script, one round trip: counts a
+ * hit at rate_key first and answers gen as cache_rate_hit does (only when
+ * gen is not NULL); when *count is over max no entry is read (*key and
+ * *out NULL).
+ */
+int	 cache_vget_rate(struct cache *, struct arena *, const char *ver_key,
+	    const char *prefix, const char *rate_key, int window_s,
+	    long long max, const char *gen_key, long long *count,
+	    long long *ttl_ms, char *gen, size_t genlen, char **key,
+	    char **out, size_t *len);
 /* every entry at once (holdfast-admin restore): HF_OK or SYS_UNAVAILABLE */
 int	 cache_bump_epoch(struct cache *);
 

@@ -211,6 +211,15 @@ struct http_hooks {
 	void	(*user_gen_key)(char *out, size_t len, uint64_t id);
 	/* after the handler: what the request held (idempotency lock) */
 	void	(*request_end)(struct app *);
+	/*
+	 * Optional, used instead of rate when set: the same count and
+	 * answers, and for a route whose handler reads one cache entry
+	 * first, that read in the same Redis round trip.
+	 */
+	int	(*rate_read)(struct app *, const struct http_request *,
+		    const char *key, int max, int window_s,
+		    const char *gen_key, int *retry_after, char *gen,
+		    size_t genlen);
 };
 
 void	 http_hooks_set(const struct http_hooks *);

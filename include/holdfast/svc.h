@@ -168,6 +168,19 @@ int	 svc_rate_gen(struct app *, enum rate_kind, const char *key, int max,
 long long svc_rate_peek(struct app *, enum rate_kind, const char *key,
 	    int *retry_after);
 void	 svc_rate_reset(struct app *, const char *key);
+/*
+ * svc_rate_gen (RATE_GENERAL) for a request whose handler reads one cache
+ * entry first (svc_cached of kind k and id): the hit and the read in one
+ * Redis round trip; the handler's read (same request_id) takes what was
+ * read. svc_rate_read_drop forgets it (after every request).
+ */
+int	 svc_rate_read(struct app *, struct arena *, const char *request_id,
+	    enum cache_kind, const char *id, const char *key, int max,
+	    int window_s, const char *gen_key, int *retry_after, char *gen,
+	    size_t genlen);
+void	 svc_rate_read_drop(void);
+int	 svc_rate_verdict(long long count, long long ttl_ms, int max,
+	    int *retry_after);
 
 /*
  * Accounts (struct user, api_key, audit_row: db_accounts.h).

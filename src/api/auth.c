@@ -2,6 +2,7 @@
  * auth.c: register, verify, resend, login, refresh, logout, forgot, reset.
  */
 #include <stddef.h>
+#include <string.h>
 
 #include "holdfast/api.h"
 
@@ -214,10 +215,53 @@ guard_rate(struct app *app, const char *key, int max, int window_s,
 	    retry_after, gen, genlen);
 }
 
+/*
+ * The general rate limit, and for a product or stock read the cache
+ * entry its handler reads first, in the same Redis round trip
+ * (svc_rate_read; svc_cached takes it). Only an id or SKU the handler
+ * would accept is read ahead.
+ */
+static int
+guard_rate_read(struct app *app, const struct http_request *req,
+    const char *key, int max, int window_s, const char *gen_key,
+    int *retry_after, char *gen, size_t genlen)
+{
+	const struct route	*rt = req->route;
+	const char		*a = req->nargs == 1 ? req->args[0] : NULL;
+	long long		 id;
+
+	svc_rate_read_drop();
+	if (rt != NULL && rt->method == HTTP_GET && a != NULL) {
+		if (rt->handler == api_product_get &&
+		    !hf_parse_ll(a, 1, INT64_MAX, &id))
+			return svc_rate_read(app, req->arena, req->request_id,
+			    CACHE_PRODUCT, arena_printf(req->arena, "%lld", id),
+			    key, max, window_s, gen_key, retry_after, gen,
+			    genlen);
+		if (rt->handler == api_stock_get &&
+		    hf_sku_valid(a, strlen(a)) &&
+		    !api_stock_at_asked((struct http_request *)req))
+			return svc_rate_read(app, req->arena, req->request_id,
+			    CACHE_STOCK, a, key, max, window_s, gen_key,
+			    retry_after, gen, genlen);
+	}
+	return guard_rate(app, key, max, window_s, gen_key, retry_after, gen,
+	    genlen);
+}
+
+/* After every request: what the request held. */
+static void
+guard_end(struct app *app)
+{
+	svc_rate_read_drop();
+	svc_idem_release(app);
+}
+
 const struct http_hooks	api_http_hooks = {
 	.rate = guard_rate,
 	.auth_key = svc_auth_key,
 	.auth_user = svc_auth_user,
 	.user_gen_key = svc_user_gen_key,
-	.request_end = svc_idem_release,
+	.request_end = guard_end,
+	.rate_read = guard_rate_read,
 };

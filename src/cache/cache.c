@@ -3,25 +3,16 @@
  * command timeouts, reopened lazily after a back-off.
  */
 #include <errno.h>
-#include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
-#include "holdfast/cache.h"
 #include "holdfast/metrics.h"
 #include "cache_int.h"
 
-struct cache {
-	const struct hf_config	*cfg;
-	redisContext		*ctx;
-	int64_t			 retry_at_ms;	/* no attempt before this */
-	int			 lost;		/* failed since the last bump */
-	int			 slow_fail;	/* the last failure timed out */
-	uint64_t		 seen_lost;	/* metrics_cache_lost() acted on */
-	char			 err[256];
-};
+static const char *const scripts[S__MAX];
 
 struct cache *
 cache_new(const struct hf_config *cfg)
@@ -78,8 +69,43 @@ ms_to_tv(int ms)
 	return tv;
 }
 
-/* Opens the connection unless it is open or backing off. */
+/*
+ * Loads every script on the open connection, in one round trip (pipelined
+ * SCRIPT LOADs), and keeps their SHA1s. Done when the connection opens and
+ * again after a NOSCRIPT (SCRIPT FLUSH, or Redis restarted with the same
+ * address between two calls).
+ */
 static int
+cache_load_scripts(struct cache *c)
+{
+	redisReply	*r;
+	size_t		 i;
+	int		 ok = 1;
+
+	for (i = 0; i < S__MAX; i++)
+		redisAppendCommand(c->ctx, "SCRIPT LOAD %s", scripts[i]);
+	for (i = 0; i < S__MAX; i++) {
+		if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+			cache_drop(c, c->ctx->errstr[0] != '\0' ?
+			    c->ctx->errstr : "no reply to SCRIPT LOAD");
+			return HF_E_SYS_UNAVAILABLE;
+		}
+		if (r->type == REDIS_REPLY_STRING && r->len == 40) {
+			memcpy(c->sha[i], r->str, 40);
+			c->sha[i][40] = '\0';
+		} else
+			ok = 0;
+		freeReplyObject(r);
+	}
+	if (!ok) {
+		cache_drop(c, "SCRIPT LOAD refused");
+		return HF_E_SYS_UNAVAILABLE;
+	}
+	return HF_OK;
+}
+
+/* Opens the connection unless it is open or backing off. */
+int
 cache_connect(struct cache *c)
 {
 	const struct hf_config	*cfg = c->cfg;
@@ -124,7 +150,7 @@ cache_connect(struct cache *c)
 		freeReplyObject(r);
 		c->lost = 0;
 	}
-	return HF_OK;
+	return cache_load_scripts(c);
 }
 
 /*
@@ -132,7 +158,7 @@ cache_connect(struct cache *c)
  * freeReplyObject) or NULL when Redis is unavailable; a failure drops the
  * connection and starts the back-off.
  */
-static redisReply *
+redisReply *
 cache_command(struct cache *c, const char *fmt, ...)
 {
 	redisReply	*r;
@@ -149,6 +175,65 @@ cache_command(struct cache *c, const char *fmt, ...)
 		return NULL;
 	}
 	return r;
+}
+
+/*
+ * Calls script s by its SHA1 with nkeys keys then the other arguments, all
+ * strings. A NOSCRIPT answer (the scripts were flushed) loads them all
+ * again and retries once. Returns the reply, or NULL as cache_command.
+ */
+redisReply *
+cache_evalv(struct cache *c, enum script s, int nkeys, int argc,
+    const char *const *argv)
+{
+	const char	*av[CACHE_EVAL_ARGS + 3];
+	char		 nk[16];
+	redisReply	*r;
+	int		 i, tries;
+
+	if (argc < 0 || argc > CACHE_EVAL_ARGS) {
+		snprintf(c->err, sizeof(c->err), "script: too many arguments");
+		return NULL;
+	}
+	if (cache_connect(c) != HF_OK)
+		return NULL;
+	snprintf(nk, sizeof(nk), "%d", nkeys);
+	av[0] = "EVALSHA";
+	av[1] = c->sha[s];
+	av[2] = nk;
+	for (i = 0; i < argc; i++)
+		av[3 + i] = argv[i];
+	for (tries = 0;; tries++) {
+		r = redisCommandArgv(c->ctx, argc + 3, av, NULL);
+		if (r == NULL) {
+			cache_drop(c, c->ctx->errstr[0] != '\0' ?
+			    c->ctx->errstr : "no reply");
+			return NULL;
+		}
+		if (tries > 0 || r->type != REDIS_REPLY_ERROR ||
+		    strncmp(r->str, "NOSCRIPT", 8) != 0)
+			return r;
+		freeReplyObject(r);
+		if (cache_load_scripts(c) != HF_OK)
+			return NULL;
+	}
+}
+
+/* cache_evalv with the arguments listed (at most 8). */
+redisReply *
+cache_eval(struct cache *c, enum script s, int nkeys, int argc, ...)
+{
+	const char	*argv[8];
+	va_list		 ap;
+	int		 i;
+
+	if (argc > 8)
+		return NULL;
+	va_start(ap, argc);
+	for (i = 0; i < argc; i++)
+		argv[i] = va_arg(ap, const char *);
+	va_end(ap);
+	return cache_evalv(c, s, nkeys, argc, argv);
 }
 
 int
@@ -193,9 +278,11 @@ cache_rate_hit(struct cache *c, const char *key, int window_s,
 	uint64_t	 lost = metrics_cache_lost();
 	int		 rc = HF_E_SYS_UNAVAILABLE;
 
-	r = cache_command(c, "EVAL %s 2 %s %s %lld %s", rate_script, key,
-	    gen_key != NULL ? gen_key : "hf:keygen", (long long)window_s * 1000,
-	    lost != c->seen_lost ? "1" : "0");
+	char		 win[24];
+
+	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
+	r = cache_eval(c, S_RATE, 2, 4, key, gen_key != NULL ? gen_key :
+	    "hf:keygen", win, lost != c->seen_lost ? "1" : "0");
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	c->seen_lost = lost;
@@ -226,7 +313,7 @@ cache_rate_peek(struct cache *c, const char *key, long long *count,
 	redisReply	*r;
 	int		 rc = HF_E_SYS_UNAVAILABLE;
 
-	if ((r = cache_command(c, "EVAL %s 1 %s", peek_script, key)) == NULL)
+	if ((r = cache_eval(c, S_PEEK, 1, 1, key)) == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
@@ -282,9 +369,12 @@ cache_code_check(struct cache *c, const char *key, const char *hash,
 	redisReply	*r;
 	int		 v = 0;
 
+	char		 tries[300], max[16];
+
 	*rc = HF_OK;
-	r = cache_command(c, "EVAL %s 2 %s %s:tries %s %d", code_script, key,
-	    key, hash, max_tries);
+	snprintf(tries, sizeof(tries), "%s:tries", key);
+	snprintf(max, sizeof(max), "%d", max_tries);
+	r = cache_eval(c, S_CODE, 2, 4, key, tries, hash, max);
 	if (r == NULL) {
 		*rc = HF_E_SYS_UNAVAILABLE;
 		return 0;
@@ -325,156 +415,15 @@ cache_bump_epoch(struct cache *c)
 	return rc;
 }
 
-static const char vget_script[] =
-    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
-    "local e = redis.call('GET', 'hf:epoch') or '0' "
-    "local v = redis.call('GET', KEYS[1]) or '0' "
-    "local k = ARGV[1] .. ':' .. e .. ':' .. v "
-    "return {k, redis.call('GET', k)}";
-
-int
-cache_vget(struct cache *c, struct arena *a, const char *ver_key,
-    const char *prefix, char **key, char **out, size_t *len)
-{
-	redisReply	*r;
-	uint64_t	 lost = metrics_cache_lost();
-	int		 rc = HF_E_SYS_UNAVAILABLE;
-
-	*key = *out = NULL;
-	*len = 0;
-	/* another worker lost an invalidation: orphan every entry first */
-	if ((r = cache_command(c, "EVAL %s 1 %s %s %s", vget_script, ver_key,
-	    prefix, lost != c->seen_lost ? "1" : "0")) == NULL)
-		return HF_E_SYS_UNAVAILABLE;
-	c->seen_lost = lost;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-	    r->element[0]->type == REDIS_REPLY_STRING) {
-		*key = arena_strndup(a, r->element[0]->str, r->element[0]->len);
-		if (r->elements == 2 &&
-		    r->element[1]->type == REDIS_REPLY_STRING) {
-			*out = arena_strndup(a, r->element[1]->str,
-			    r->element[1]->len);
-			*len = r->element[1]->len;
-		}
-		rc = *key != NULL ? HF_OK : HF_E_SYS_INTERNAL;
-	}
-	freeReplyObject(r);
-	if (rc == HF_OK)
-		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
-	return rc;
-}
-
-int
-cache_vset(struct cache *c, const char *key, const char *val, size_t len,
-    int ttl_s)
-{
-	redisReply	*r;
-
-	if ((r = cache_command(c, "SET %s %b EX %d", key, val, len, ttl_s)) ==
-	    NULL)
-		return HF_E_SYS_UNAVAILABLE;
-	freeReplyObject(r);
-	return HF_OK;
-}
-
-static int
-cache_bump_once(struct cache *c, const char *const *ver_keys, size_t n)
-{
-	redisReply	*r;
-	size_t		 i;
-
-	if (cache_connect(c) != HF_OK)
-		return HF_E_SYS_UNAVAILABLE;
-	for (i = 0; i < n; i++)
-		redisAppendCommand(c->ctx, "INCR %s", ver_keys[i]);
-	for (i = 0; i < n; i++) {
-		if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
-			cache_drop(c, c->ctx->errstr);
-			return HF_E_SYS_UNAVAILABLE;
-		}
-		freeReplyObject(r);
-	}
-	return HF_OK;
-}
-
-/*
- * Bumps every version in one round trip. A lost bump would leave other
- * workers reading an old entry, so a bump tries harder than a read: it
- * ignores a back-off that followed a fast failure (Redis restarted,
- * refused, the connection closed) and, when the connection it had broke,
- * reopens it at once for one more try. A back-off after a timeout (Redis
- * paused) is kept, so no request waits more than one redis_timeout_ms. If
- * the bump is lost, the host's shared "lost" generation moves: every worker
- * of this host bumps the epoch in its next cache read (orphaning every
- * entry), and this worker also does when it reconnects.
- */
-int
-cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
-{
-	int	had_conn = c->ctx != NULL;
-
-	if (n == 0)
-		return HF_OK;
-	if (!c->slow_fail)
-		c->retry_at_ms = 0;
-	if (cache_bump_once(c, ver_keys, n) == HF_OK)
-		return HF_OK;
-	if (had_conn && !c->slow_fail) {
-		c->retry_at_ms = 0;
-		if (cache_bump_once(c, ver_keys, n) == HF_OK)
-			return HF_OK;
-	}
-	/* lost: the other workers of this host orphan their entries */
-	metrics_cache_lost_bump();
-	return HF_E_SYS_UNAVAILABLE;
-}
-
-/*
- * Raises the generation at key to gen (never lowers it: a reader that
- * loaded an older value from the database must not undo a newer one) and
- * keeps it ttl_s. A copy that is lower than the database's makes readers
- * trust an old memory, so a write of a new generation tries as hard as
- * cache_bump and, when it is lost, moves the host's "lost" generation.
- */
-static const char raise_script[] =
-    "local v = tonumber(redis.call('GET', KEYS[1]) or '-1') "
-    "if tonumber(ARGV[1]) >= v then "
-    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
-    "return 1";
-
-static int
-cache_raise_once(struct cache *c, const char *key, const char *gen,
-    int ttl_s)
-{
-	redisReply	*r;
-
-	if ((r = cache_command(c, "EVAL %s 1 %s %s %d", raise_script, key,
-	    gen, ttl_s)) == NULL)
-		return HF_E_SYS_UNAVAILABLE;
-	freeReplyObject(r);
-	return HF_OK;
-}
-
-int
-cache_gen_raise(struct cache *c, const char *key, const char *gen,
-    int ttl_s, int must)
-{
-	int	had_conn = c->ctx != NULL;
-
-	if (!must)
-		return cache_raise_once(c, key, gen, ttl_s);
-	if (!c->slow_fail)
-		c->retry_at_ms = 0;
-	if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
-		return HF_OK;
-	if (had_conn && !c->slow_fail) {
-		c->retry_at_ms = 0;
-		if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
-			return HF_OK;
-	}
-	metrics_cache_lost_bump();
-	return HF_E_SYS_UNAVAILABLE;
-}
+static const char *const scripts[S__MAX] = {
+	[S_RATE] = rate_script,
+	[S_PEEK] = peek_script,
+	[S_CODE] = code_script,
+	[S_VGET] = cache_vget_script,
+	[S_RAISE] = cache_raise_script,
+	[S_BUMP] = cache_bump_script,
+	[S_VGET_RATE] = cache_vget_rate_script,
+};
 
 /*
  * For the other files of src/cache (cache_int.h): the open connection

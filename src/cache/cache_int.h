@@ -1,6 +1,7 @@
 /*
- * cache_int.h: what the files of src/cache share beyond cache.h (cache.c
- * owns the connection; cache_multi.c runs its scripts on it).
+ * cache_int.h: what cache.c (the connection, scripts by SHA1) shares with
+ * versions.c (versioned entries, bumps, generations) and cache_multi.c
+ * (list pages). Private to src/cache.
  */
 #ifndef HOLDFAST_CACHE_INT_H
 #define HOLDFAST_CACHE_INT_H
@@ -10,15 +11,53 @@
 
 #include "holdfast/cache.h"
 
-/* the open connection, opened if need be; NULL while down or backing off */
-redisContext	*cache_conn(struct cache *);
-/* a command on it failed: drop it and back off */
-void		 cache_conn_failed(struct cache *);
 /*
- * 1 when another worker of this host lost a write to Redis since this
- * one last acted on it (*lost: the generation to pass to cache_lost_seen
- * once a script has bumped the epoch for it).
+ * Every script, loaded (SCRIPT LOAD) once per connection and called by its
+ * SHA1 (EVALSHA): a call sends the arguments, not the script's text.
  */
+enum script {
+	S_RATE = 0,
+	S_PEEK,
+	S_CODE,
+	S_VGET,
+	S_RAISE,
+	S_BUMP,
+	S_VGET_RATE,
+	S__MAX
+};
+
+struct cache {
+	const struct hf_config	*cfg;
+	redisContext		*ctx;
+	int64_t			 retry_at_ms;	/* no attempt before this */
+	int			 lost;		/* failed since the last bump */
+	int			 slow_fail;	/* the last failure timed out */
+	uint64_t		 seen_lost;	/* metrics_cache_lost() acted on */
+	char			 err[256];
+	char			 sha[S__MAX][41];	/* SCRIPT LOADed */
+};
+
+#define CACHE_EVAL_ARGS	48	/* keys and arguments of one script call */
+
+/* the scripts of versions.c */
+extern const char cache_vget_script[], cache_vget_rate_script[],
+	    cache_bump_script[], cache_raise_script[];
+
+int		 cache_connect(struct cache *);
+redisReply	*cache_command(struct cache *, const char *fmt, ...);
+redisReply	*cache_evalv(struct cache *, enum script, int nkeys, int argc,
+		    const char *const *argv);
+redisReply	*cache_eval(struct cache *, enum script, int nkeys, int argc,
+		    ...);
+
+/* for cache_multi.c (list pages): the open connection, opened if need be
+ * (NULL while down or backing off), a failure on it (drop it and back
+ * off), and the host's "lost" generation a script should act on: 1 when
+ * another worker of this host lost a write to Redis since this one last
+ * acted on it (*lost: the generation to pass to cache_lost_seen once a
+ * script has bumped the epoch for it) */
+redisContext	*cache_conn(struct cache *);
+void		 cache_conn_failed(struct cache *);
 int		 cache_lost_news(struct cache *, uint64_t *lost);
 void		 cache_lost_seen(struct cache *, uint64_t lost);
 

@@ -179,8 +179,11 @@ auth_rate(struct http_request *req, const char *key, const char *gen_key,
 	char			 ra[16];
 	int			 retry = 0;
 
-	if (hooks->rate(req->app, key, cfg->rate_general_max,
-	    cfg->rate_general_window, gen_key, &retry, gen, genlen) == HF_OK)
+	if (hooks->rate_read != NULL ? hooks->rate_read(req->app, req, key,
+	    cfg->rate_general_max, cfg->rate_general_window, gen_key, &retry,
+	    gen, genlen) == HF_OK : hooks->rate(req->app, key,
+	    cfg->rate_general_max, cfg->rate_general_window, gen_key, &retry,
+	    gen, genlen) == HF_OK)
 		return 0;
 	snprintf(ra, sizeof(ra), "%d", retry);
 	http_header(req, "Retry-After", ra);

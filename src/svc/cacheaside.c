@@ -64,9 +64,60 @@ ver_key(struct arena *a, enum cache_kind k, const char *id)
 }
 
 /*
+ * What the guard's rate script read ahead for this request's handler
+ * (svc_rate_read): the entry's version key, and the entry key and text
+ * the read gave (arena of that request). One request at a time per worker
+ * process; request_id tells a later request's read from it.
+ */
+static struct {
+	int	 valid;
+	char	 request_id[65];
+	char	*vk, *key, *out;
+	size_t	 len;
+} ahead;
+
+void
+svc_rate_read_drop(void)
+{
+	ahead.valid = 0;
+}
+
+int
+svc_rate_read(struct app *app, struct arena *a, const char *request_id,
+    enum cache_kind k, const char *id, const char *key, int max,
+    int window_s, const char *gen_key, int *retry_after, char *gen,
+    size_t genlen)
+{
+	const char	*vk = ver_key(a, k, id);
+	char		 prefix[600], rk[300];
+	long long	 count = 0, ttl_ms = 0;
+
+	ahead.valid = 0;
+	if (gen != NULL && genlen > 0)
+		gen[0] = '\0';
+	if (vk == NULL || (id = entry_id(a, k, id)) == NULL)
+		return svc_rate_gen(app, RATE_GENERAL, key, max, window_s,
+		    gen_key, retry_after, gen, genlen);
+	snprintf(prefix, sizeof(prefix), "hf:c:%s:%s", cache_kinds[k].name,
+	    id);
+	snprintf(rk, sizeof(rk), "hf:rl:%s", key);
+	/* without Redis a general limit is not enforced (ratelimit.c) */
+	if (cache_vget_rate(app->cache, a, vk, prefix, rk, window_s, max,
+	    gen_key, &count, &ttl_ms, gen, genlen, &ahead.key, &ahead.out,
+	    &ahead.len) != HF_OK)
+		return HF_OK;
+	if (ahead.key != NULL && (ahead.vk = arena_strdup(a, vk)) != NULL) {
+		snprintf(ahead.request_id, sizeof(ahead.request_id), "%s",
+		    request_id);
+		ahead.valid = 1;
+	}
+	return svc_rate_verdict(count, ttl_ms, max, retry_after);
+}
+
+/*
  * Answers id from the cache, or through fill (which loads and renders it)
  * and stores the result. *out is JSON text in the arena. Returns HF_OK or
- * fill's error.
+ * fill's error. The guard's rate script may have read the entry already.
  */
 int
 svc_cached(struct svc_ctx *ctx, enum cache_kind k, const char *id,
@@ -79,8 +130,18 @@ svc_cached(struct svc_ctx *ctx, enum cache_kind k, const char *id,
 
 	snprintf(prefix, sizeof(prefix), "hf:c:%s:%s", cache_kinds[k].name,
 	    (id = entry_id(ctx->arena, k, id)) != NULL ? id : "");
-	cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena, vk,
-	    prefix, &key, &hit, len) == HF_OK;
+	if (vk != NULL && ahead.valid && strcmp(ahead.vk, vk) == 0 &&
+	    ctx->request_id != NULL &&
+	    strcmp(ahead.request_id, ctx->request_id) == 0) {
+		/* read in the guard's round trip */
+		cached = 1;
+		key = ahead.key;
+		hit = ahead.out;
+		*len = ahead.len;
+	} else
+		cached = vk != NULL && cache_vget(ctx->app->cache, ctx->arena,
+		    vk, prefix, &key, &hit, len) == HF_OK;
+	ahead.valid = 0;
 	if (cached && hit != NULL) {
 		*out = hit;
 		return HF_OK;

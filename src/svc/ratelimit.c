@@ -142,3 +142,24 @@ svc_rate_reset(struct app *app, const char *key)
 	if ((s = rate_local_slot(k)) != NULL)
 		s->window_end_ms = 0;
 }
+
+/* Seconds a refused client should wait, from what is left of the window. */
+static int
+rate_retry(long long ttl_ms)
+{
+	long long	s = (ttl_ms + 999) / 1000;
+
+	return s < 1 ? 1 : s > INT32_MAX ? INT32_MAX : (int)s;
+}
+
+/* The verdict on a count a script made (svc_rate_read): as svc_rate. */
+int
+svc_rate_verdict(long long count, long long ttl_ms, int max,
+    int *retry_after)
+{
+	if (count <= max)
+		return HF_OK;
+	if (retry_after != NULL)
+		*retry_after = rate_retry(ttl_ms);
+	return HF_E_REQ_RATE;
+}

@@ -1,0 +1,249 @@
+/*
+ * versions.c: versioned cache-aside entries (the version read in the same
+ * script as the entry), the bump of every version a write touched in one
+ * script call, and raised generations.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "holdfast/metrics.h"
+#include "cache_int.h"
+
+const char cache_vget_script[] =
+    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
+    "local e = redis.call('GET', 'hf:epoch') or '0' "
+    "local v = redis.call('GET', KEYS[1]) or '0' "
+    "local k = ARGV[1] .. ':' .. e .. ':' .. v "
+    "return {k, redis.call('GET', k)}";
+
+int
+cache_vget(struct cache *c, struct arena *a, const char *ver_key,
+    const char *prefix, char **key, char **out, size_t *len)
+{
+	redisReply	*r;
+	uint64_t	 lost = metrics_cache_lost();
+	int		 rc = HF_E_SYS_UNAVAILABLE;
+
+	*key = *out = NULL;
+	*len = 0;
+	/* another worker lost an invalidation: orphan every entry first */
+	if ((r = cache_eval(c, S_VGET, 1, 3, ver_key, prefix,
+	    lost != c->seen_lost ? "1" : "0")) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	c->seen_lost = lost;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING) {
+		*key = arena_strndup(a, r->element[0]->str, r->element[0]->len);
+		if (r->elements == 2 &&
+		    r->element[1]->type == REDIS_REPLY_STRING) {
+			*out = arena_strndup(a, r->element[1]->str,
+			    r->element[1]->len);
+			*len = r->element[1]->len;
+		}
+		rc = *key != NULL ? HF_OK : HF_E_SYS_INTERNAL;
+	}
+	freeReplyObject(r);
+	if (rc == HF_OK)
+		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
+	return rc;
+}
+
+/*
+ * The rate script (its generation only when asked: KEYS[3]) and
+ * vget_script in one script, so a cached read is one round trip. Over the
+ * limit it reads no entry: {count, ttl, gen}; else {count, ttl, gen, key,
+ * entry}, the entry left out on a miss.
+ */
+const char cache_vget_rate_script[] =
+    "if ARGV[2] == '1' then redis.call('INCR', 'hf:epoch') end "
+    "local c = redis.call('INCR', KEYS[2]) "
+    "local t = tonumber(ARGV[3]) "
+    "if c == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) else "
+    "t = redis.call('PTTL', KEYS[2]) "
+    "if t < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
+    "t = tonumber(ARGV[3]) end end "
+    "local e = redis.call('GET', 'hf:epoch') or '0' "
+    "local g = '' "
+    "if #KEYS > 2 then g = redis.call('GET', KEYS[3]) "
+    "if not g then g = (KEYS[3] == 'hf:keygen') and '0' or '-' end "
+    "g = g .. ':' .. e end "
+    "if c > tonumber(ARGV[4]) then return {c, t, g} end "
+    "local v = redis.call('GET', KEYS[1]) or '0' "
+    "local k = ARGV[1] .. ':' .. e .. ':' .. v "
+    "return {c, t, g, k, redis.call('GET', k)}";
+
+static int
+reply_str(const redisReply *r, size_t i)
+{
+	return r->elements > i && r->element[i]->type == REDIS_REPLY_STRING;
+}
+
+int
+cache_vget_rate(struct cache *c, struct arena *a, const char *ver_key,
+    const char *prefix, const char *rate_key, int window_s, long long max,
+    const char *gen_key, long long *count, long long *ttl_ms, char *gen,
+    size_t genlen, char **key, char **out, size_t *len)
+{
+	redisReply	*r, *e;
+	uint64_t	 lost = metrics_cache_lost();
+	char		 win[24], lim[24];
+	int		 rc = HF_E_SYS_UNAVAILABLE;
+
+	*key = *out = NULL;
+	*len = 0;
+	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
+	snprintf(lim, sizeof(lim), "%lld", max);
+	if (gen != NULL && genlen > 0)
+		r = cache_eval(c, S_VGET_RATE, 3, 7, ver_key, rate_key,
+		    gen_key != NULL ? gen_key : "hf:keygen", prefix,
+		    lost != c->seen_lost ? "1" : "0", win, lim);
+	else
+		r = cache_eval(c, S_VGET_RATE, 2, 6, ver_key, rate_key, prefix,
+		    lost != c->seen_lost ? "1" : "0", win, lim);
+	if (r == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	c->seen_lost = lost;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    r->element[1]->type == REDIS_REPLY_INTEGER && reply_str(r, 2)) {
+		*count = r->element[0]->integer;
+		*ttl_ms = r->element[1]->integer;
+		if (gen != NULL && genlen > 0)
+			snprintf(gen, genlen, "%s", r->element[2]->str);
+		rc = HF_OK;
+		if (reply_str(r, 3)) {
+			e = r->element[3];
+			if ((*key = arena_strndup(a, e->str, e->len)) == NULL)
+				rc = HF_E_SYS_INTERNAL;
+		}
+		if (rc == HF_OK && reply_str(r, 4)) {
+			e = r->element[4];
+			if ((*out = arena_strndup(a, e->str, e->len)) == NULL)
+				rc = HF_E_SYS_INTERNAL;
+			*len = e->len;
+		}
+	} else
+		snprintf(c->err, sizeof(c->err), "read script: unexpected "
+		    "reply");
+	freeReplyObject(r);
+	if (rc == HF_OK && *key != NULL)
+		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
+	return rc;
+}
+
+int
+cache_vset(struct cache *c, const char *key, const char *val, size_t len,
+    int ttl_s)
+{
+	redisReply	*r;
+
+	if ((r = cache_command(c, "SET %s %b EX %d", key, val, len, ttl_s)) ==
+	    NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return HF_OK;
+}
+
+/* Every version a write touched, one INCR each, in one script call. */
+const char cache_bump_script[] =
+    "for i = 1, #KEYS do redis.call('INCR', KEYS[i]) end "
+    "return #KEYS";
+
+static int
+cache_bump_once(struct cache *c, const char *const *ver_keys, size_t n)
+{
+	redisReply	*r;
+	int		 rc;
+
+	if (n > CACHE_EVAL_ARGS)
+		return HF_E_SYS_UNAVAILABLE;
+	if ((r = cache_evalv(c, S_BUMP, (int)n, (int)n, ver_keys)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	rc = r->type == REDIS_REPLY_INTEGER ? HF_OK : HF_E_SYS_UNAVAILABLE;
+	if (rc != HF_OK)
+		snprintf(c->err, sizeof(c->err), "bump script: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return rc;
+}
+
+/*
+ * Bumps every version in one round trip. A lost bump would leave other
+ * workers reading an old entry, so a bump tries harder than a read: it
+ * ignores a back-off that followed a fast failure (Redis restarted,
+ * refused, the connection closed) and, when the connection it had broke,
+ * reopens it at once for one more try. A back-off after a timeout (Redis
+ * paused) is kept, so no request waits more than one redis_timeout_ms. If
+ * the bump is lost, the host's shared "lost" generation moves: every worker
+ * of this host bumps the epoch in its next cache read (orphaning every
+ * entry), and this worker also does when it reconnects.
+ */
+int
+cache_bump(struct cache *c, const char *const *ver_keys, size_t n)
+{
+	int	had_conn = c->ctx != NULL;
+
+	if (n == 0)
+		return HF_OK;
+	if (!c->slow_fail)
+		c->retry_at_ms = 0;
+	if (cache_bump_once(c, ver_keys, n) == HF_OK)
+		return HF_OK;
+	if (had_conn && !c->slow_fail) {
+		c->retry_at_ms = 0;
+		if (cache_bump_once(c, ver_keys, n) == HF_OK)
+			return HF_OK;
+	}
+	/* lost: the other workers of this host orphan their entries */
+	metrics_cache_lost_bump();
+	return HF_E_SYS_UNAVAILABLE;
+}
+
+/*
+ * Raises the generation at key to gen (never lowers it: a reader that
+ * loaded an older value from the database must not undo a newer one) and
+ * keeps it ttl_s. A copy that is lower than the database's makes readers
+ * trust an old memory, so a write of a new generation tries as hard as
+ * cache_bump and, when it is lost, moves the host's "lost" generation.
+ */
+const char cache_raise_script[] =
+    "local v = tonumber(redis.call('GET', KEYS[1]) or '-1') "
+    "if tonumber(ARGV[1]) >= v then "
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
+    "return 1";
+
+static int
+cache_raise_once(struct cache *c, const char *key, const char *gen,
+    int ttl_s)
+{
+	redisReply	*r;
+
+	char		 ttl[16];
+
+	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
+	if ((r = cache_eval(c, S_RAISE, 1, 3, key, gen, ttl)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	freeReplyObject(r);
+	return HF_OK;
+}
+
+int
+cache_gen_raise(struct cache *c, const char *key, const char *gen,
+    int ttl_s, int must)
+{
+	int	had_conn = c->ctx != NULL;
+
+	if (!must)
+		return cache_raise_once(c, key, gen, ttl_s);
+	if (!c->slow_fail)
+		c->retry_at_ms = 0;
+	if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
+		return HF_OK;
+	if (had_conn && !c->slow_fail) {
+		c->retry_at_ms = 0;
+		if (cache_raise_once(c, key, gen, ttl_s) == HF_OK)
+			return HF_OK;
+	}
+	metrics_cache_lost_bump();
+	return HF_E_SYS_UNAVAILABLE;
+}
