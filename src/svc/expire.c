@@ -4,6 +4,10 @@
  * hold's, lapses with its hold and passes its unit to the next in line.
  * A taker frees the expired units of a row it locks on its own
  * (inv_free_expired, stock.c), so nothing waits for this cron.
+ *
+ * Two ways: every type but holds' in bulk, a chunk of products per short
+ * transaction (svc_expire_bulk, below: issue 13 item 7); holds' one per
+ * transaction (svc_expire_due), as each lapse may pass a unit on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -107,7 +111,7 @@ struct sweep_chunk {
 	struct svc_ctx		*ctx;
 	const struct sweep_due	*due;
 	size_t			 n;
-	int			 cap;		/* reservations at most */
+	int			 cap;	/* reservations at most */
 	unsigned		 freed;
 	/* the products it changed, for the cache after COMMIT */
 	uint64_t		 pid[SWEEP_PRODUCTS];
