@@ -65,6 +65,7 @@ HEADERS = {
     "db_stocktakes.h": "db",
     "db_csv.h": "db",
     "db_stock_at.h": "db",
+    "db_sweep.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

@@ -130,6 +130,9 @@ void	 svc_touch_catalog(struct svc_ctx *, uint64_t product_id,
 	    const char *sku);
 int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
 int	 svc_trip(struct svc_ctx *, int (*)(struct db *, void *), void *);
+/* after a COMMIT made with db_txn: n products' entries, 16 a trip */
+void	 svc_invalidate(struct svc_ctx *, const uint64_t *pid,
+	    const char *const *sku, size_t n);
 
 /*
  * init.c: the services wired to each other (the hold queue, the outbox's
@@ -478,6 +481,9 @@ int	 svc_reconcile(struct svc_ctx *, const char *sku,
 int	 svc_all_skus(struct svc_ctx *, const char ***, size_t *);
 int	 svc_expire_due(struct app *, int batch, int dry_run,
 	    unsigned *released, unsigned *skipped);
+/* expire.c: the same for every type but holds, in chunks (issue 13) */
+int	 svc_expire_bulk(struct app *, int batch, unsigned *released,
+	    unsigned *skipped);
 
 /* catalog.c */
 struct product_filter {

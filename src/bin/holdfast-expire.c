@@ -1,7 +1,9 @@
 /*
  * holdfast-expire: run from cron every minute. Releases active
- * reservations past expires_at (by the database's clock) in bounded
- * batches, one `release` ledger row each with reason "expired". Prints
+ * reservations past expires_at (by the database's clock), one `release`
+ * ledger row each with reason "expired": a chunk of products per short
+ * transaction (svc_expire_bulk), then holds' reservations one by one,
+ * each lapsing with its hold (svc_expire_due). Prints
  * its summary on stdout (none with --quiet); stderr carries only what
  * went wrong, so cron mails nothing after a good run.
  */
@@ -137,6 +139,15 @@ main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
+	/* every type but holds, a chunk of products a transaction */
+	if (!dry_run && (n = svc_expire_bulk(&app, (int)batch, &released,
+	    &skipped)) != 0) {
+		fprintf(stderr, "holdfast-expire: %s: %s\n",
+		    hf_err_message(-n), svc_db_error(&app));
+		app_free(&app);
+		return 1;
+	}
+	/* what is left (holds' reservations), one transaction each */
 	for (round = 0; round < EXPIRE_ROUNDS; round++) {
 		n = svc_expire_due(&app, (int)batch, dry_run, &r, &s);
 		if (n < 0) {

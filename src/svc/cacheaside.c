@@ -264,3 +264,28 @@ svc_trip(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 	ctx->touched_list = 0;
 	return rc;
 }
+
+/*
+ * After a COMMIT made outside svc_txn (holdfast-expire's batched sweep,
+ * whose transactions change more products than ctx->touched_pid holds):
+ * invalidates the entries of n products, up to 16 a call to Redis, as
+ * svc_txn would, without bumping the epoch.
+ */
+void
+svc_invalidate(struct svc_ctx *ctx, const uint64_t *pid,
+    const char *const *sku, size_t n)
+{
+	size_t	i;
+
+	ctx->ntouched = 0;
+	ctx->touched_all = 0;
+	ctx->touched_list = 0;	/* units moved: no list page changes */
+	for (i = 0; i < n; i++) {
+		svc_touch(ctx, pid[i], sku[i]);
+		if (ctx->ntouched == sizeof(ctx->touched_pid) /
+		    sizeof(ctx->touched_pid[0]) || i + 1 == n) {
+			invalidate(ctx);
+			ctx->ntouched = 0;
+		}
+	}
+}
