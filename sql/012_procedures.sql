@@ -171,6 +171,44 @@ body: BEGIN
 	END IF;
 END;
 
+-- Every line of p_lines (the takers' JSON, in SKU order) taken by
+-- hf_take: p_takes a JSON array of [product_id, sku, location_id,
+-- quantity] per line, or NULL as soon as a line is for the C path (the
+-- caller rolls back what was locked).
+CREATE OR REPLACE PROCEDURE hf_take_lines(
+	IN p_lines LONGTEXT, OUT p_takes LONGTEXT)
+	MODIFIES SQL DATA
+	SQL SECURITY DEFINER
+body: BEGIN
+	DECLARE n, i INT DEFAULT 0;
+	DECLARE v_qty BIGINT;
+	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	    COLLATE utf8mb4_general_ci;
+	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
+	    COLLATE ascii_general_ci;
+	DECLARE v_pid, v_lid BIGINT UNSIGNED;
+	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
+
+	SET p_takes = NULL, n = COALESCE(JSON_LENGTH(p_lines), 0);
+	IF n = 0 THEN
+		LEAVE body;
+	END IF;
+	SET p_takes = '[]';
+	WHILE i < n DO
+		SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
+		SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
+		SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
+		CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
+		IF v_lid IS NULL THEN
+			SET p_takes = NULL;
+			LEAVE body;
+		END IF;
+		SET p_takes = JSON_ARRAY_APPEND(p_takes, '$',
+		    JSON_ARRAY(v_pid, v_psku, v_lid, v_qty));
+		SET i = i + 1;
+	END WHILE;
+END;
+
 -- The reservations of p_ids (a JSON array of ids) in that order, as the
 -- service reads a reservation (RES_COLS, sql_inventory.c) and with its
 -- location's code: the last result of hf_reserve and hf_reservation_end.
@@ -203,11 +241,10 @@ CREATE OR REPLACE PROCEDURE hf_reserve(
 	COMMENT 'POST /reservations in one round trip (012_procedures.sql)'
 BEGIN
 	DECLARE n, i, v_qty, v_x INT DEFAULT 0;
-	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
 	    COLLATE utf8mb4_general_ci;
-	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
-	    COLLATE ascii_general_ci;
 	DECLARE v_pid, v_lid, v_rid, v_lgid BIGINT UNSIGNED;
+	DECLARE v_takes LONGTEXT;
 	DECLARE v_ids LONGTEXT DEFAULT '[]';
 	DECLARE v_ok TINYINT DEFAULT 1;
 	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -219,19 +256,15 @@ BEGIN
 
 	IF p_lines IS NOT NULL THEN
 		START TRANSACTION;
-		SET n = COALESCE(JSON_LENGTH(p_lines), 0);
-		IF n = 0 THEN
-			SET v_ok = 0;
-		END IF;
+		-- every line taken first (SKU order), as reserve_fn does
+		CALL hf_take_lines(p_lines, v_takes);
+		SET v_ok = v_takes IS NOT NULL;
+		SET n = COALESCE(JSON_LENGTH(v_takes), 0);
 		each_line: WHILE v_ok AND i < n DO
-			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
-			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
-			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
-			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
-			IF v_lid IS NULL THEN
-				SET v_ok = 0;
-				LEAVE each_line;
-			END IF;
+			SET v_pid = JSON_VALUE(v_takes, CONCAT('$[', i, '][0]'));
+			SET v_psku = JSON_VALUE(v_takes, CONCAT('$[', i, '][1]'));
+			SET v_lid = JSON_VALUE(v_takes, CONCAT('$[', i, '][2]'));
+			SET v_qty = JSON_VALUE(v_takes, CONCAT('$[', i, '][3]'));
 			INSERT INTO reservations (product_id, location_id, type,
 			    reference_id, quantity, expires_at, created_by)
 			    VALUES (v_pid, v_lid, p_type, p_ref, v_qty,
@@ -451,12 +484,10 @@ BEGIN
 	DECLARE n, i INT DEFAULT 0;
 	DECLARE v_qty BIGINT;
 	DECLARE v_total DECIMAL(30,2) DEFAULT 0;
-	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
 	    COLLATE utf8mb4_general_ci;
-	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
-	    COLLATE ascii_general_ci;
 	DECLARE v_pid, v_lid, v_rid, v_lgid, v_oid BIGINT UNSIGNED;
-	DECLARE v_takes LONGTEXT DEFAULT '[]';
+	DECLARE v_takes LONGTEXT;
 	DECLARE v_ok TINYINT DEFAULT 1;
 	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
 	DECLARE EXIT HANDLER FOR SQLEXCEPTION
@@ -467,25 +498,17 @@ BEGIN
 
 	IF p_lines IS NOT NULL THEN
 		START TRANSACTION;
-		SET n = COALESCE(JSON_LENGTH(p_lines), 0);
-		IF n = 0 THEN
-			SET v_ok = 0;
+		CALL hf_take_lines(p_lines, v_takes);
+		SET v_ok = v_takes IS NOT NULL;
+		SET n = COALESCE(JSON_LENGTH(v_takes), 0);
+		IF v_ok THEN
+			-- at the products' prices of this moment
+			SELECT COALESCE(SUM(t.q * p.price), 0) INTO v_total
+			    FROM JSON_TABLE(v_takes, '$[*]' COLUMNS (
+			    pid BIGINT UNSIGNED PATH '$[0]',
+			    q BIGINT PATH '$[3]')) t
+			    JOIN products p ON p.id = t.pid;
 		END IF;
-		take_lines: WHILE v_ok AND i < n DO
-			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
-			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
-			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
-			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
-			IF v_lid IS NULL THEN
-				SET v_ok = 0;
-				LEAVE take_lines;
-			END IF;
-			SET v_total = v_total + v_qty *
-			    (SELECT price FROM products WHERE id = v_pid);
-			SET v_takes = JSON_ARRAY_APPEND(v_takes, '$',
-			    JSON_ARRAY(v_pid, v_psku, v_lid, v_qty));
-			SET i = i + 1;
-		END WHILE;
 		IF v_ok AND v_total > 9999999999.99 THEN
 			SET v_ok = 0;
 		END IF;
@@ -549,13 +572,11 @@ CREATE OR REPLACE PROCEDURE hf_loan_create(
 BEGIN
 	DECLARE n, i, k INT DEFAULT 0;
 	DECLARE v_qty, v_active BIGINT;
-	DECLARE v_sku, v_psku VARCHAR(64) CHARACTER SET utf8mb4
+	DECLARE v_psku VARCHAR(64) CHARACTER SET utf8mb4
 	    COLLATE utf8mb4_general_ci;
-	DECLARE v_loc VARCHAR(32) CHARACTER SET ascii
-	    COLLATE ascii_general_ci;
 	DECLARE v_status VARCHAR(16);
 	DECLARE v_pid, v_lid, v_loan, v_lgid BIGINT UNSIGNED;
-	DECLARE v_takes LONGTEXT DEFAULT '[]';
+	DECLARE v_takes LONGTEXT;
 	DECLARE v_ids LONGTEXT DEFAULT '[]';
 	DECLARE v_ok TINYINT DEFAULT 1;
 	DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END;
@@ -567,23 +588,9 @@ BEGIN
 
 	IF p_lines IS NOT NULL THEN
 		START TRANSACTION;
-		SET n = COALESCE(JSON_LENGTH(p_lines), 0);
-		IF n = 0 THEN
-			SET v_ok = 0;
-		END IF;
-		take_lines: WHILE v_ok AND i < n DO
-			SET v_sku = JSON_VALUE(p_lines, CONCAT('$[', i, '].s'));
-			SET v_qty = JSON_VALUE(p_lines, CONCAT('$[', i, '].q'));
-			SET v_loc = JSON_VALUE(p_lines, CONCAT('$[', i, '].l'));
-			CALL hf_take(v_sku, v_qty, v_loc, v_pid, v_psku, v_lid);
-			IF v_lid IS NULL THEN
-				SET v_ok = 0;
-				LEAVE take_lines;
-			END IF;
-			SET v_takes = JSON_ARRAY_APPEND(v_takes, '$',
-			    JSON_ARRAY(v_pid, v_psku, v_lid, v_qty));
-			SET i = i + 1;
-		END WHILE;
+		CALL hf_take_lines(p_lines, v_takes);
+		SET v_ok = v_takes IS NOT NULL;
+		SET n = COALESCE(JSON_LENGTH(v_takes), 0);
 		IF v_ok THEN
 			-- the borrower after the stock rows, so two requests
 			-- of one user cannot both pass the limit

@@ -130,6 +130,9 @@ void	 svc_touch_catalog(struct svc_ctx *, uint64_t product_id,
 	    const char *sku);
 int	 svc_txn(struct svc_ctx *, int (*)(struct db *, void *), void *);
 int	 svc_trip(struct svc_ctx *, int (*)(struct db *, void *), void *);
+/* the one trip (when not NULL), else or then the C path (cacheaside.c) */
+int	 svc_write(struct svc_ctx *, int (*)(struct db *, void *), void *,
+	    const int *done, int (*)(struct db *, void *), void *);
 /* after a COMMIT made with db_txn: n products' entries, 16 a trip */
 void	 svc_invalidate(struct svc_ctx *, const uint64_t *pid,
 	    const char *const *sku, size_t n);
@@ -277,6 +280,9 @@ struct idem {
 	size_t		 len;
 	int		 status;
 };
+
+/* no Idempotency-Key: the write's answer is not stored with it */
+int	 svc_unkeyed(const struct idem *);
 
 enum idem_outcome {
 	IDEM_PROCEED = 0,	/* first time: do the write */

@@ -237,6 +237,35 @@ svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 }
 
 /*
+ * A write with a one-trip path: trip(trip_arg) first when trip is not
+ * NULL (svc_trip), counted in /metrics; when the procedure left the write
+ * to the C path (*done still 0), txn(txn_arg) through svc_txn.
+ */
+int
+svc_write(struct svc_ctx *ctx, int (*trip)(struct db *, void *),
+    void *trip_arg, const int *done, int (*txn)(struct db *, void *),
+    void *txn_arg)
+{
+	int	rc;
+
+	if (trip != NULL) {
+		if ((rc = svc_trip(ctx, trip, trip_arg)) != HF_OK)
+			return rc;
+		metrics_add(*done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
+		if (*done)
+			return HF_OK;
+	}
+	return svc_txn(ctx, txn, txn_arg);
+}
+
+/* No Idempotency-Key: the write's answer is not stored with it. */
+int
+svc_unkeyed(const struct idem *idem)
+{
+	return idem == NULL || idem->id == 0;
+}
+
+/*
  * As svc_txn for a write that is one CALL of a procedure which opens and
  * ends its own transaction (sql/012_procedures.sql): fn runs outside
  * db_txn, again after a deadlock (the procedure rolled back), and the

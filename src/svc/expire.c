@@ -81,31 +81,6 @@ svc_expire_due(struct app *app, int batch, int dry_run, unsigned *released,
 #define SWEEP_LIST	50000
 #define SWEEP_ROUNDS	1000
 
-/* The same rules as stock.c's stock_level and level_rank. */
-static const char *
-sweep_level(long long available, long long warning, long long critical)
-{
-	if (available <= 0)
-		return "out";
-	if (available <= critical)
-		return "critical";
-	if (available <= warning)
-		return "warning";
-	return "ok";
-}
-
-static int
-sweep_rank(const char *l)
-{
-	if (l == NULL || strcmp(l, "ok") == 0)
-		return 0;
-	if (strcmp(l, "warning") == 0)
-		return 1;
-	if (strcmp(l, "critical") == 0)
-		return 2;
-	return 3;
-}
-
 /* One transaction's products: due[0..n), SKU order. */
 struct sweep_chunk {
 	struct svc_ctx		*ctx;
@@ -170,13 +145,13 @@ sweep_stock_lines(struct db *db, struct sweep_chunk *t, struct stock_row *s,
 		if (s[i].reserved < 0 || s[i].reserved > s[i].on_hand)
 			return HF_E_INV_INSUFFICIENT;
 		s[i].available = s[i].on_hand - s[i].reserved;
-		level = sweep_level(s[i].available, s[i].warning_threshold,
+		level = inv_stock_level(s[i].available, s[i].warning_threshold,
 		    s[i].critical_threshold);
 		low = s[i].low_state;
-		if (sweep_rank(level) != sweep_rank(low)) {
+		if (inv_level_rank(level) != inv_level_rank(low)) {
 			s[i].level = level;
 			s[i].low_state = level;
-			if (sweep_rank(level) > sweep_rank(low) &&
+			if (inv_level_rank(level) > inv_level_rank(low) &&
 			    (rc = inv_stock_event(db, t->ctx, &s[i],
 			    strcmp(level, "out") == 0 ? "stock.out" :
 			    "stock.low")) != HF_OK)

@@ -167,6 +167,10 @@ int		 inv_lock_verdict(struct svc_ctx *, const struct inv_lock *);
 int		 inv_lock_one(struct db *, struct svc_ctx *, struct stock_row *,
 		    const struct reserve_item *, long long can,
 		    const struct location **);
+/* the level of an available count (stock.level's rule), and its rank */
+const char	*inv_stock_level(long long available, long long warning,
+		    long long critical);
+int		 inv_level_rank(const char *);
 /* merged lines as a one-trip procedure reads them (JSON), or NULL */
 const char	*inv_trip_lines(struct svc_ctx *, const struct reserve_item *,
 		    size_t);

@@ -16,7 +16,6 @@
 
 #include "holdfast/db.h"
 #include "holdfast/db_lending.h"
-#include "holdfast/metrics.h"
 #include "holdfast/lending.h"
 #include "inv_int.h"
 #include "lend_int.h"
@@ -171,18 +170,10 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	t.noutp = nout;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if ((idem == NULL || idem->id == 0) &&
-	    (t.trip = inv_trip_lines(ctx, lines, n)) != NULL) {
-		if ((rc = svc_trip(ctx, create_trip_fn, &t)) != HF_OK)
-			return rc;
-		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (t.done) {
-			*out = t.out;
-			*nout = t.n;
-			return HF_OK;
-		}
-	}
-	if ((rc = svc_txn(ctx, create_fn, &t)) != HF_OK) {
+	if (svc_unkeyed(idem))
+		t.trip = inv_trip_lines(ctx, lines, n);
+	if ((rc = svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
+	    &t.done, create_fn, &t)) != HF_OK) {
 		*out = NULL;
 		*nout = 0;
 		return rc;
@@ -362,7 +353,7 @@ svc_loan_return_at(struct svc_ctx *ctx, uint64_t id, const char *at,
     struct idem *idem, struct loan *out)
 {
 	struct loan_txn	t;
-	int		rc;
+	int		rc, trip;
 
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
@@ -372,17 +363,13 @@ svc_loan_return_at(struct svc_ctx *ctx, uint64_t id, const char *at,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if ((idem == NULL || idem->id == 0) &&
+	trip = svc_unkeyed(idem) &&
 	    (lend_is_staff(ctx->who) || ctx->who->user_id != 0) &&
 	    (at == NULL || (strlen(at) <= 32 &&
-	    hf_sku_valid(at, strlen(at))))) {
-		if ((rc = svc_trip(ctx, return_trip_fn, &t)) != HF_OK)
-			return rc;
-		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (t.done)
-			return HF_OK;
-	}
-	if ((rc = svc_txn(ctx, return_fn, &t)) == HF_OK)
+	    hf_sku_valid(at, strlen(at))));
+	/* t.mail stays empty on the one trip (no hold waited) */
+	if ((rc = svc_write(ctx, trip ? return_trip_fn : NULL, &t, &t.done,
+	    return_fn, &t)) == HF_OK)
 		lend_mail_deliver(ctx->app, &t.mail);
 	return rc;
 }

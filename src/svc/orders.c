@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "holdfast/db.h"
-#include "holdfast/metrics.h"
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
 #include "inv_int.h"
@@ -286,15 +285,10 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if ((idem == NULL || idem->id == 0) &&
-	    (t.trip = inv_trip_lines(ctx, t.lines, t.n)) != NULL) {
-		if ((rc = svc_trip(ctx, create_trip_fn, &t)) != HF_OK)
-			return rc;
-		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (t.done)
-			return HF_OK;
-	}
-	return svc_txn(ctx, create_fn, &t);
+	if (svc_unkeyed(idem))
+		t.trip = inv_trip_lines(ctx, t.lines, t.n);
+	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
+	    &t.done, create_fn, &t);
 }
 
 /* --- reading ---------------------------------------------------------- */

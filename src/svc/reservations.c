@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "holdfast/db.h"
-#include "holdfast/metrics.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
@@ -181,6 +180,7 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	struct reserve_item	*lines;
 	char			 ref[40];
 	size_t			 n = 0;
+	struct reserve_trip	 tr = { ctx, in, NULL, out, 0 };
 	int			 rc;
 
 	memset(out, 0, sizeof(*out));
@@ -199,25 +199,16 @@ svc_reserve(struct svc_ctx *ctx, const struct reserve_req *in,
 	/* the plain case in one round trip; a request that stores its
 	 * answer (Idempotency-Key) renders it inside the transaction, so it
 	 * takes the C path */
-	if (idem == NULL || idem->id == 0) {
-		struct reserve_trip	tr = { ctx, in, NULL, out, 0 };
-
-		if ((tr.lines = inv_trip_lines(ctx, lines, n)) != NULL) {
-			if ((rc = svc_trip(ctx, reserve_trip_fn, &tr)) != HF_OK)
-				return rc;
-			metrics_add(tr.done ? M_WRITE_ONE_TRIP :
-			    M_WRITE_FALLBACK, 1);
-			if (tr.done)
-				return HF_OK;
-		}
-	}
+	if (svc_unkeyed(idem))
+		tr.lines = inv_trip_lines(ctx, lines, n);
 	t.ctx = ctx;
 	t.in = in;
 	t.lines = lines;
 	t.n = n;
 	t.idem = idem;
 	t.out = out;
-	return svc_txn(ctx, reserve_fn, &t);
+	return svc_write(ctx, tr.lines != NULL ? reserve_trip_fn : NULL, &tr,
+	    &tr.done, reserve_fn, &t);
 }
 
 /*
@@ -343,16 +334,9 @@ svc_reservation_end(struct svc_ctx *ctx, uint64_t id, int commit,
     struct idem *idem, struct reservation *out)
 {
 	struct end_txn	t = { ctx, id, NULL, commit, idem, out, NULL, 0 };
-	int		rc;
 
-	if (idem == NULL || idem->id == 0) {
-		if ((rc = svc_trip(ctx, end_trip_fn, &t)) != HF_OK)
-			return rc;
-		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (t.done)
-			return HF_OK;
-	}
-	return svc_txn(ctx, end_one_fn, &t);
+	return svc_write(ctx, svc_unkeyed(idem) ? end_trip_fn : NULL, &t,
+	    &t.done, end_one_fn, &t);
 }
 
 /*
@@ -473,17 +457,10 @@ svc_reference_end(struct svc_ctx *ctx, const char *reference_id, int commit,
     struct idem *idem, struct reserve_result *out)
 {
 	struct end_txn	t = { ctx, 0, reference_id, commit, idem, NULL, out, 0 };
-	int		rc;
 
 	memset(out, 0, sizeof(*out));
-	if (idem == NULL || idem->id == 0) {
-		if ((rc = svc_trip(ctx, end_ref_trip_fn, &t)) != HF_OK)
-			return rc;
-		metrics_add(t.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (t.done)
-			return HF_OK;
-	}
-	return svc_txn(ctx, end_ref_fn, &t);
+	return svc_write(ctx, svc_unkeyed(idem) ? end_ref_trip_fn : NULL, &t,
+	    &t.done, end_ref_fn, &t);
 }
 
 int

@@ -24,8 +24,8 @@
 #include "inv_int.h"
 
 /* The same rule as the generated column stock.level. */
-static const char *
-stock_level(long long available, long long warning, long long critical)
+const char *
+inv_stock_level(long long available, long long warning, long long critical)
 {
 	if (available <= 0)
 		return "out";
@@ -36,8 +36,9 @@ stock_level(long long available, long long warning, long long critical)
 	return "ok";
 }
 
-static int
-level_rank(const char *l)
+/* A level's rank: ok 0, warning 1, critical 2, out 3. */
+int
+inv_level_rank(const char *l)
 {
 	if (l == NULL || strcmp(l, "ok") == 0)
 		return 0;
@@ -131,12 +132,12 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	if (res < 0 || on < 0 || res > on || on > 2000000000LL ||
 	    pres < 0 || pon < 0 || pres > pon)
 		return HF_E_INV_INSUFFICIENT;
-	level = stock_level(on - res, s->warning_threshold,
+	level = inv_stock_level(on - res, s->warning_threshold,
 	    s->critical_threshold);
-	if (level_rank(level) > level_rank(s->low_state)) {
+	if (inv_level_rank(level) > inv_level_rank(s->low_state)) {
 		event = strcmp(level, "out") == 0 ? "stock.out" : "stock.low";
 		low = level;
-	} else if (level_rank(level) < level_rank(s->low_state))
+	} else if (inv_level_rank(level) < inv_level_rank(s->low_state))
 		low = level;	/* recovered: the next fall alerts again */
 	p[0] = DB_INT(on);
 	p[1] = DB_INT(res);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "holdfast/db.h"
-#include "holdfast/metrics.h"
 #include "holdfast/svc.h"
 #include "inv_int.h"
 
@@ -269,17 +268,11 @@ svc_stock_move(struct svc_ctx *ctx, struct stock_move *m, struct idem *idem)
 {
 	struct move_txn		t = { ctx, m, idem };
 	struct move_trip	tr = { ctx, m, 0 };
-	int			rc;
+	int			trip;
 
-	if ((idem == NULL || idem->id == 0) &&
-	    hf_sku_valid(m->sku, strlen(m->sku)) && (m->location == NULL ||
-	    (strlen(m->location) <= 32 &&
-	    hf_sku_valid(m->location, strlen(m->location))))) {
-		if ((rc = svc_trip(ctx, move_trip_fn, &tr)) != HF_OK)
-			return rc;
-		metrics_add(tr.done ? M_WRITE_ONE_TRIP : M_WRITE_FALLBACK, 1);
-		if (tr.done)
-			return HF_OK;
-	}
-	return svc_txn(ctx, stock_move_fn, &t);
+	trip = svc_unkeyed(idem) && hf_sku_valid(m->sku, strlen(m->sku)) &&
+	    (m->location == NULL || (strlen(m->location) <= 32 &&
+	    hf_sku_valid(m->location, strlen(m->location))));
+	return svc_write(ctx, trip ? move_trip_fn : NULL, &tr, &tr.done,
+	    stock_move_fn, &t);
 }
