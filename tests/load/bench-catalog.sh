@@ -185,6 +185,14 @@ seed() {
 	SELECT p.id, 0, 0 FROM products p
 	 WHERE p.sku LIKE '${PREFIX}%'
 	   AND NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id);
+	-- a product an older seed made without its place: its units at
+	-- the default location, as the migration to locations put them
+	INSERT INTO location_stock (product_id, location_id, on_hand, reserved)
+	SELECT s.product_id, 1, s.on_hand, s.reserved
+	  FROM stock s JOIN products p ON p.id = s.product_id
+	 WHERE p.sku LIKE '${PREFIX}%'
+	   AND NOT EXISTS (SELECT 1 FROM location_stock ls
+	                    WHERE ls.product_id = s.product_id);
 	CREATE TEMPORARY TABLE bench_low ENGINE=MEMORY AS
 	SELECT s.product_id, p.sku, s.on_hand, s.reserved,
 	       $STOCK_FULL - (s.on_hand - s.reserved) AS delta
@@ -200,6 +208,12 @@ seed() {
 	  FROM bench_low;
 	UPDATE stock s JOIN bench_low b ON b.product_id = s.product_id
 	   SET s.on_hand = s.on_hand + b.delta, s.version = s.version + 1;
+	-- every bench unit is at the default location (id 1, main: the
+	-- ledger rows' location_id default), which the place row follows
+	INSERT INTO location_stock (product_id, location_id, on_hand, reserved)
+	SELECT product_id, 1, on_hand + delta, reserved FROM bench_low
+	    ON DUPLICATE KEY UPDATE on_hand = VALUES(on_hand),
+	    reserved = VALUES(reserved);
 	INSERT INTO audit_log (actor, actor_role, action, entity, entity_id,
 	    new_value, request_id)
 	SELECT 'bench:seed', 'admin', 'product.create', 'product', b.product_id,
