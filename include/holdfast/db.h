@@ -202,6 +202,8 @@ int	 db_stream(struct db *, struct db_sql *, const struct db_param *,
 
 typedef int (*db_txn_fn)(struct db *, void *ctx);
 int	 db_txn(struct db *, db_txn_fn, void *ctx);
+/* fn ends its own transaction (a procedure): again after a deadlock */
+int	 db_retry(struct db *, db_txn_fn, void *ctx);
 /* The open transaction's number, new for every attempt of db_txn: what
  * a caller remembers about locks it holds is good while it is the same. */
 uint64_t db_txn_seq(const struct db *);

@@ -529,6 +529,26 @@ db_txn_seq(const struct db *db)
 	return db->txn_seq;
 }
 
+/*
+ * Runs fn, which opens and ends its own transaction (one CALL of a
+ * procedure: sql/012_procedures.sql), again after a deadlock (the server
+ * rolled it back), up to db_deadlock_retries times, counted as db_txn's.
+ */
+int
+db_retry(struct db *db, db_txn_fn fn, void *ctx)
+{
+	int	rc, attempt;
+
+	for (attempt = 0;; attempt++) {
+		rc = fn(db, ctx);
+		if (rc != HF_E_DEADLOCK ||
+		    attempt >= db->cfg->db_deadlock_retries)
+			return rc;
+		db->deadlock_retries++;
+		metrics_add(M_DB_DEADLOCK_RETRIES, 1);
+	}
+}
+
 int
 db_txn(struct db *db, db_txn_fn fn, void *ctx)
 {

@@ -216,24 +216,36 @@ invalidate(struct svc_ctx *ctx)
 }
 
 /*
- * db_txn for transactions that change products or stock: on COMMIT the
- * touched entries are invalidated before the caller answers.
+ * Runs fn through run (db_txn, or db_retry for a procedure's one trip)
+ * with ctx's touched entries cleared, and invalidates them when it
+ * succeeds, before the caller answers.
  */
-int
-svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
+static int
+touched_run(struct svc_ctx *ctx, int (*run)(struct db *, db_txn_fn, void *),
+    int (*fn)(struct db *, void *), void *arg)
 {
 	int	rc;
 
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
 	ctx->touched_list = 0;
-	rc = db_txn(ctx->app->db, fn, arg);
+	rc = run(ctx->app->db, fn, arg);
 	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
 		invalidate(ctx);
 	ctx->ntouched = 0;
 	ctx->touched_all = 0;
 	ctx->touched_list = 0;
 	return rc;
+}
+
+/*
+ * db_txn for transactions that change products or stock: on COMMIT the
+ * touched entries are invalidated before the caller answers.
+ */
+int
+svc_txn(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
+{
+	return touched_run(ctx, db_txn, fn, arg);
 }
 
 /*
@@ -268,30 +280,12 @@ svc_unkeyed(const struct idem *idem)
 /*
  * As svc_txn for a write that is one CALL of a procedure which opens and
  * ends its own transaction (sql/012_procedures.sql): fn runs outside
- * db_txn, again after a deadlock (the procedure rolled back), and the
- * touched entries are invalidated when it succeeds.
+ * db_txn, again after a deadlock (db_retry).
  */
 int
 svc_trip(struct svc_ctx *ctx, int (*fn)(struct db *, void *), void *arg)
 {
-	int	rc, attempt;
-
-	for (attempt = 0;; attempt++) {
-		ctx->ntouched = 0;
-		ctx->touched_all = 0;
-		ctx->touched_list = 0;
-		rc = fn(ctx->app->db, arg);
-		if (rc != HF_E_DEADLOCK ||
-		    attempt >= ctx->app->cfg.db_deadlock_retries)
-			break;
-		metrics_add(M_DB_DEADLOCK_RETRIES, 1);
-	}
-	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
-		invalidate(ctx);
-	ctx->ntouched = 0;
-	ctx->touched_all = 0;
-	ctx->touched_list = 0;
-	return rc;
+	return touched_run(ctx, db_retry, fn, arg);
 }
 
 /*
