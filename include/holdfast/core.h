@@ -67,6 +67,8 @@ enum hf_kind {
 	HF_K_U64,		/* uint64_t */
 	HF_K_BOOL,		/* int, 0 or 1; JSON true/false */
 	HF_K_JSON,		/* const char * JSON text; rendered parsed */
+	HF_K_MONEY,		/* const char * money text; rendered in the
+				 * currency's digits (hf_money_text) */
 	HF_K__MAX
 };
 
@@ -254,6 +256,7 @@ struct hf_config {
 	char	 trusted_proxies[512];
 	/* orders, payments, webhooks (issue 6, shop) */
 	int	 order_ttl;		/* seconds an unpaid order holds */
+	char	 currency[4];		/* ISO 4217, checked (currency.c) */
 	char	 payment_secret[256];	/* HMAC key of payment callbacks */
 	int	 webhook_timeout_ms;
 	char	 metrics_file[256];	/* shared counters; empty: none */
@@ -283,6 +286,12 @@ int	 config_set(struct hf_config *, const char *key, const char *value,
 int	 config_load(struct hf_config *, const char *path, char *err,
 	    size_t errlen);
 int	 config_is_secret(const char *key);
+
+/* The installation's currency (currency.c). */
+int		 hf_currency_digits(const char *);
+void		 hf_currency_set(const char *);
+int		 hf_currency_minor(void);
+const char	*hf_money_text(const char *, char *, size_t);
 const char *config_path(void);
 
 /* Logging: one line per event, with the request id when there is one. */

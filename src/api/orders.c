@@ -47,7 +47,7 @@ static const struct hf_field order_fields[] = {
 	HF_FIELDF(struct order, user_id, HF_K_INT, HF_F_NULL),
 	HF_FIELD(struct order, created_by, HF_K_STR),
 	HF_FIELD(struct order, status, HF_K_STR),
-	HF_FIELD(struct order, total, HF_K_STR),
+	HF_FIELD(struct order, total, HF_K_MONEY),
 	HF_FIELD(struct order, currency, HF_K_STR),
 	HF_FIELD(struct order, note, HF_K_STR),
 	HF_FIELD(struct order, expires_at, HF_K_STR),

@@ -17,7 +17,8 @@ struct db_sql db_sql_order_product = DB_SQL_MAP(
     "FROM products WHERE id = ?", order_product_map, struct order_product);
 struct db_sql db_sql_order_insert = DB_SQL(
     "INSERT INTO orders (user_id, created_by, note, reference_id, "
-    "expires_at) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)");
+    "expires_at, currency) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND, "
+    "?)");
 /* the reservation expires with its order, to the millisecond */
 struct db_sql db_sql_order_reserve = DB_SQL(
     "INSERT INTO reservations (product_id, location_id, type, origin, "

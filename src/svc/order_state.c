@@ -50,7 +50,7 @@ static const struct hf_field order_event_fields[] = {
 	HF_FIELD(struct order_event, reference_id, HF_K_STR),
 	HF_FIELD(struct order_event, status, HF_K_STR),
 	HF_FIELDF(struct order_event, user_id, HF_K_INT, HF_F_NULL),
-	HF_FIELD(struct order_event, total, HF_K_STR),
+	HF_FIELD(struct order_event, total, HF_K_MONEY),
 	HF_FIELD(struct order_event, currency, HF_K_STR),
 	HF_FIELD(struct order_event, lines, HF_K_JSON),
 };

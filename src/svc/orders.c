@@ -34,8 +34,8 @@
 const struct hf_field order_line_fields[6] = {
 	HF_FIELD(struct order_line, sku, HF_K_STR),
 	HF_FIELD(struct order_line, quantity, HF_K_INT),
-	HF_FIELD(struct order_line, unit_price, HF_K_STR),
-	HF_FIELD(struct order_line, line_total, HF_K_STR),
+	HF_FIELD(struct order_line, unit_price, HF_K_MONEY),
+	HF_FIELD(struct order_line, line_total, HF_K_MONEY),
 	HF_FIELDF(struct order_line, reservation_id, HF_K_INT, HF_F_NULL),
 	HF_FIELD(struct order_line, location, HF_K_STR),
 };
@@ -168,7 +168,7 @@ create_fn(struct db *db, void *arg)
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
 	struct inv_lock		 lk;
-	struct db_param		 p[5];
+	struct db_param		 p[6];
 	long long		*cents, total = 0;
 	uint64_t		 oid;
 	const char		*oid_s;
@@ -191,6 +191,15 @@ create_fn(struct db *db, void *arg)
 			return HF_E_INV_PARAM;
 		}
 		total += cents[i] * t->lines[i].quantity;
+		if (hf_currency_minor() == 0 && cents[i] % 100 != 0) {
+			ctx->message = arena_printf(ctx->arena, "%s has no "
+			    "minor unit: the price of %s has a fraction",
+			    ctx->app->cfg.currency, lk.rows[i].sku);
+			svc_details_clear(ctx);
+			svc_detail_str(ctx, "sku", lk.rows[i].sku);
+			svc_detail_str(ctx, "currency", ctx->app->cfg.currency);
+			return HF_E_INV_PARAM;
+		}
 	}
 	if ((rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
 		return rc;
@@ -200,7 +209,8 @@ create_fn(struct db *db, void *arg)
 	p[2] = DB_STR_OR_NULL(t->in->note);
 	p[3] = DB_STR(t->reference);
 	p[4] = DB_INT(ctx->app->cfg.order_ttl);
-	if ((rc = db_exec(db, &db_sql_order_insert, p, 5, NULL, &oid)) != HF_OK)
+	p[5] = DB_STR(ctx->app->cfg.currency);
+	if ((rc = db_exec(db, &db_sql_order_insert, p, 6, NULL, &oid)) != HF_OK)
 		return rc;
 	oid_s = order_id_text(ctx->arena, oid);
 	/* one take per line: an order's lines never split */
@@ -228,7 +238,7 @@ create_trip_fn(struct db *db, void *arg)
 {
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
-	struct db_param		 p[7];
+	struct db_param		 p[9];
 	struct order_line	*l;
 	long long		 oid;
 	size_t			 i;
@@ -242,7 +252,9 @@ create_trip_fn(struct db *db, void *arg)
 	p[4] = DB_STR(t->reference);
 	p[5] = DB_INT(ctx->app->cfg.order_ttl);
 	p[6] = DB_STR_OR_NULL(ctx->request_id);
-	oid = db_count_of(db, ctx->arena, &db_sql_order_create_call, p, 7,
+	p[7] = DB_STR(ctx->app->cfg.currency);
+	p[8] = DB_INT(hf_currency_minor() == 0);
+	oid = db_count_of(db, ctx->arena, &db_sql_order_create_call, p, 9,
 	    &rc);
 	if (rc != HF_OK || oid <= 0)
 		return rc;
