@@ -188,6 +188,12 @@ enum hf_err {
 	HF_E_DUPLICATE,
 	HF_E_CHECK,
 	HF_E_NOT_FOUND,
+	/* points (issue 15, shop) */
+	HF_E_PTS_SHORT,		/* PTS_001 409 */
+	HF_E_PTS_CHECKED_IN,	/* PTS_002 409 */
+	HF_E_PTS_UNUSABLE,	/* PTS_003 422 */
+	HF_E_PTS_NO_USER,	/* PTS_004 422 */
+	HF_E_PTS_CHECKIN_OFF,	/* PTS_005 409 */
 	HF_E__MAX
 };
 
@@ -257,6 +263,12 @@ struct hf_config {
 	/* orders, payments, webhooks (issue 6, shop) */
 	int	 order_ttl;		/* seconds an unpaid order holds */
 	char	 currency[4];		/* ISO 4217, checked (currency.c) */
+	/* points (issue 15) */
+	int	 points_per_unit;	/* points worth one currency unit */
+	int	 points_earn_rate;	/* earned per whole unit paid */
+	int	 points_checkin;	/* a daily check-in's; 0: off */
+	int	 points_expire_days;	/* a lot's life; 0: never */
+	int	 points_max_percent;	/* of an order points may pay */
 	char	 payment_secret[256];	/* HMAC key of payment callbacks */
 	int	 webhook_timeout_ms;
 	char	 metrics_file[256];	/* shared counters; empty: none */

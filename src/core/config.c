@@ -94,6 +94,12 @@ static const struct conf_key conf_keys[] = {
 	/* orders, payments, webhooks (issue 6, shop) */
 	INT(order_ttl, "900", 1, 86400),
 	STR(currency, "EUR", 0),
+	/* points (issue 15) */
+	INT(points_per_unit, "100", 1, 1000000),
+	INT(points_earn_rate, "1", 0, 1000),
+	INT(points_checkin, "10", 0, 1000000),
+	INT(points_expire_days, "365", 0, 36500),
+	INT(points_max_percent, "50", 0, 100),
 	STR(payment_secret, "", 1),
 	INT(webhook_timeout_ms, "3000", 100, 60000),
 	STR(metrics_file, "/run/holdfast/metrics", 0),

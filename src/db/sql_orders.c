@@ -43,7 +43,8 @@ struct db_sql db_sql_order_set_total = DB_SQL(
 	DB_ISO_AS("o.created_at", "created_at") ", " \
 	DB_ISO_AS("o.updated_at", "updated_at") ", " \
 	"o.expires_at <= NOW(3) AS past_ttl, " \
-	"CAST(o.total * 100 AS SIGNED) AS total_cents"
+	"CAST(o.total * 100 AS SIGNED) AS total_cents, o.points_used, " \
+	"o.points_discount, o.points_earned"
 
 static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, id, HF_K_U64),
@@ -63,6 +64,9 @@ static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, updated_at, HF_K_STR),
 	HF_FIELD(struct order, past_ttl, HF_K_BOOL),
 	HF_FIELD(struct order, total_cents, HF_K_INT),
+	HF_FIELD(struct order, points_used, HF_K_INT),
+	HF_FIELD(struct order, points_discount, HF_K_STR),
+	HF_FIELD(struct order, points_earned, HF_K_INT),
 };
 
 static const struct hf_field order_line_map[] = {

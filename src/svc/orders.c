@@ -20,6 +20,7 @@
 #include "holdfast/db.h"
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
+#include "holdfast/points.h"
 #include "inv_int.h"
 #include "ord_int.h"
 
@@ -223,6 +224,9 @@ create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_order_set_total, p, 2, NULL, NULL)) !=
 	    HF_OK)
 		return rc;
+	if (t->in->points > 0 && (rc = points_order_reserve(db, ctx, oid,
+	    t->in->points, total)) != HF_OK)
+		return rc;
 	if ((rc = order_load(db, ctx->arena, oid, 0, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
@@ -297,7 +301,7 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if (svc_unkeyed(idem))
+	if (svc_unkeyed(idem) && in->points == 0)
 		t.trip = inv_trip_lines(ctx, t.lines, t.n);
 	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
 	    &t.done, create_fn, &t);
