@@ -47,7 +47,11 @@ struct pts_move {
 	const char	*reason;
 };
 
-/* Locks user_id's account (made at 0 first), into *a. */
+/*
+ * Locks user_id's account into *a, making it (at 0) the first time. The
+ * lock comes first: an INSERT IGNORE of a row that exists takes a shared
+ * lock, and two transactions upgrading theirs to FOR UPDATE deadlock.
+ */
 static int
 pts_lock(struct db *db, struct svc_ctx *ctx, uint64_t uid,
     struct points_account *a)
@@ -55,6 +59,9 @@ pts_lock(struct db *db, struct svc_ctx *ctx, uint64_t uid,
 	struct db_param	p[1] = { DB_INT((long long)uid) };
 	int		found, rc;
 
+	if ((rc = db_row(db, ctx->arena, &db_sql_points_account_lock, p, 1,
+	    a, &found)) != HF_OK || found)
+		return rc;
 	if ((rc = db_exec(db, &db_sql_points_account_ensure, p, 1, NULL,
 	    NULL)) != HF_OK)
 		return rc;

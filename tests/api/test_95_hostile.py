@@ -1083,6 +1083,14 @@ def route_specs(w):
     add("GET", "/export/stock.csv", cred="biz", query=("location",))
     add("GET", "/export/ledger.csv", cred="admin", query=("from", "to"))
     add("GET", "/export/orders.csv", cred="admin", query=("from", "to"))
+    # points (issue 15, item 3)
+    add("GET", "/me/points", cred="user", query=pg + ("after",))
+    add("POST", "/me/points/checkin", cred="user")
+    add("GET", "/users/{id}/points", cred="admin", args=("target_user",),
+        query=pg + ("after",))
+    add("POST", "/users/{id}/points", cred="admin", args=("target_user",),
+        body=lambda g, n: {"delta": 1, "reason": "t95"})
+    add("GET", "/points/reconcile", cred="admin", query=("user_id",))
     add("GET", "/metrics")
     return specs
 

@@ -141,6 +141,11 @@ GET    /api/v1/export/products.csv       401   403   403   403   403   200
 GET    /api/v1/export/stock.csv          401   403   403   200   200   200
 GET    /api/v1/export/ledger.csv         401   403   403   403   403   200
 GET    /api/v1/export/orders.csv         401   403   403   403   403   200
+GET    /api/v1/me/points                 401   200   200   403   403   200
+POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
+GET    /api/v1/users/{id}/points         401   403   403   403   403   200
+POST   /api/v1/users/{id}/points         401   403   403   403   403   200
+GET    /api/v1/points/reconcile          401   403   403   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -503,6 +508,11 @@ def prepare(w, method, route, p):
     elif k == ("PATCH", "/users/{id}"):
         c["path"] = path(w.target)
         c["body"] = {"status": "active"}
+    elif k == ("GET", "/users/{id}/points"):
+        c["path"] = path(w.target)
+    elif k == ("POST", "/users/{id}/points"):
+        c["path"] = path(w.target)
+        c["body"] = {"delta": 1, "reason": "t96"}
     elif k == ("POST", "/api-keys"):
         c["body"] = {"name": "t96-made-%d" % n, "role": "business"}
     elif k == ("DELETE", "/api-keys/{id}"):
