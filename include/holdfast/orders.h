@@ -30,6 +30,7 @@ struct order_new {
 	size_t			 nitems;
 	const char		*note;		/* may be NULL */
 	long long		 points;	/* to pay with; 0: none */
+	const char		*coupon;	/* a code, or NULL */
 };
 
 enum order_action {

@@ -12,7 +12,7 @@
 static const char *const order_statuses[] = { "pending_payment", "paid",
     "cancelled", "expired", "refunded", "fulfilled", NULL };
 
-enum { OC_ITEMS, OC_NOTE, OC_POINTS };
+enum { OC_ITEMS, OC_NOTE, OC_POINTS, OC_COUPON };
 
 static const struct field f_order_create[] = {
 	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, ORDER_MAX_LINES,
@@ -22,6 +22,9 @@ static const struct field f_order_create[] = {
 	/* points to pay with (issue 15): reserved with the order */
 	[OC_POINTS] = { "points", FIELD_INT, 0, 0, 1000000000, NULL, NULL,
 	    "0" },
+	/* a coupon code (issue 15): one coupon reserved with the order */
+	[OC_COUPON] = { "coupon", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL,
+	    NULL, NULL },
 };
 
 const struct body_schema schema_order_create = SCHEMA(f_order_create);
@@ -55,6 +58,8 @@ static const struct hf_field order_fields[] = {
 	HF_FIELD(struct order, points_used, HF_K_INT),
 	HF_FIELD(struct order, points_discount, HF_K_MONEY),
 	HF_FIELD(struct order, points_earned, HF_K_INT),
+	HF_FIELD(struct order, coupon_code, HF_K_STR),
+	HF_FIELD(struct order, coupon_discount, HF_K_MONEY),
 	HF_FIELD(struct order, note, HF_K_STR),
 	HF_FIELD(struct order, expires_at, HF_K_STR),
 	HF_FIELD(struct order, paid_at, HF_K_STR),
@@ -107,6 +112,8 @@ api_order_create(struct http_request *req)
 	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0)
 		return;
 	in.points = fv[OC_POINTS].present ? fv[OC_POINTS].i : 0;
+	in.coupon = fv[OC_COUPON].present && !fv[OC_COUPON].null ?
+	    fv[OC_COUPON].s : NULL;
 	in.note = fv[OC_NOTE].present && !fv[OC_NOTE].null ? fv[OC_NOTE].s :
 	    NULL;
 	api_ctx(req, &ctx);

@@ -202,6 +202,15 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/export/orders.csv", api_export_orders,
 	    PERM_ADMIN, NONE, 0, NULL },
 
+	/* coupons (issue 15, item 2) */
+	{ HTTP_POST, "/api/v1/coupons", api_coupon_create, PERM_ADMIN, JSON,
+	    0, &schema_coupon_create },
+	{ HTTP_GET, "/api/v1/coupons", api_coupons_list, PERM_ADMIN, NONE, 0,
+	    NULL },
+	{ HTTP_GET, "/api/v1/coupons/{id}", api_coupon_get, PERM_ADMIN, NONE,
+	    0, NULL },
+	{ HTTP_PATCH, "/api/v1/coupons/{id}", api_coupon_patch, PERM_ADMIN,
+	    JSON, 0, &schema_coupon_patch },
 	/* points (issue 15, item 3) */
 	{ HTTP_GET, "/api/v1/me/points", api_points_me, PERM_USER, NONE, 0,
 	    NULL },

@@ -121,6 +121,17 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "points pay only a signed-in user's order" },
 	[HF_E_PTS_CHECKIN_OFF] = { 409, "PTS_005",
 	    "the daily check-in is off" },
+	/* coupons (issue 15, shop) */
+	[HF_E_CPN_NOT_FOUND] = { 404, "CPN_001", "no such coupon code" },
+	[HF_E_CPN_NOT_VALID] = { 409, "CPN_002",
+	    "coupon expired or not valid yet" },
+	[HF_E_CPN_NOT_APPLICABLE] = { 422, "CPN_003",
+	    "coupon not applicable to these products" },
+	[HF_E_CPN_MIN_SPEND] = { 422, "CPN_004", "minimum spend not met" },
+	[HF_E_CPN_EXHAUSTED] = { 409, "CPN_005", "no coupons left" },
+	[HF_E_CPN_LIMIT] = { 409, "CPN_006", "coupon limit per customer "
+	    "reached" },
+	[HF_E_CPN_TAKEN] = { 409, "CPN_007", "coupon code already exists" },
 };
 
 static const struct hf_err_info *

@@ -28,6 +28,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_procs,
 	db_sql_set_sweep,
 	db_sql_set_points,
+	db_sql_set_coupons,
 	NULL
 };
 

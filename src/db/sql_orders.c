@@ -44,7 +44,8 @@ struct db_sql db_sql_order_set_total = DB_SQL(
 	DB_ISO_AS("o.updated_at", "updated_at") ", " \
 	"o.expires_at <= NOW(3) AS past_ttl, " \
 	"CAST(o.total * 100 AS SIGNED) AS total_cents, o.points_used, " \
-	"o.points_discount, o.points_earned"
+	"o.points_discount, o.points_earned, o.coupon_code, " \
+	"o.coupon_discount"
 
 static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, id, HF_K_U64),
@@ -67,6 +68,8 @@ static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, points_used, HF_K_INT),
 	HF_FIELD(struct order, points_discount, HF_K_STR),
 	HF_FIELD(struct order, points_earned, HF_K_INT),
+	HF_FIELD(struct order, coupon_code, HF_K_STR),
+	HF_FIELD(struct order, coupon_discount, HF_K_STR),
 };
 
 static const struct hf_field order_line_map[] = {

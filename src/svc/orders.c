@@ -20,6 +20,7 @@
 #include "holdfast/db.h"
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
+#include "holdfast/coupons.h"
 #include "holdfast/points.h"
 #include "inv_int.h"
 #include "ord_int.h"
@@ -170,7 +171,7 @@ create_fn(struct db *db, void *arg)
 	struct svc_ctx		*ctx = t->ctx;
 	struct inv_lock		 lk;
 	struct db_param		 p[6];
-	long long		*cents, total = 0;
+	long long		*cents, total = 0, discount = 0;
 	uint64_t		 oid;
 	const char		*oid_s;
 	size_t			 i;
@@ -224,8 +225,11 @@ create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_order_set_total, p, 2, NULL, NULL)) !=
 	    HF_OK)
 		return rc;
+	if (t->in->coupon != NULL && (rc = coupon_order_reserve(db, ctx, oid,
+	    t->in->coupon, total, &discount)) != HF_OK)
+		return rc;
 	if (t->in->points > 0 && (rc = points_order_reserve(db, ctx, oid,
-	    t->in->points, total)) != HF_OK)
+	    t->in->points, total - discount)) != HF_OK)
 		return rc;
 	if ((rc = order_load(db, ctx->arena, oid, 0, t->out)) != HF_OK)
 		return rc;
@@ -301,7 +305,7 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if (svc_unkeyed(idem) && in->points == 0)
+	if (svc_unkeyed(idem) && in->points == 0 && in->coupon == NULL)
 		t.trip = inv_trip_lines(ctx, t.lines, t.n);
 	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
 	    &t.done, create_fn, &t);
