@@ -166,6 +166,21 @@ void	api_ledger_list(struct http_request *);
 void	api_ledger_get(struct http_request *);
 void	api_ledger_stats(struct http_request *);
 json_object *api_stock_json(const struct stock_row *);
+/* coupons.c: coupon campaigns (issue 15) */
+extern const struct body_schema	schema_coupon_create, schema_coupon_patch;
+void	api_coupon_create(struct http_request *);
+void	api_coupons_list(struct http_request *);
+void	api_coupon_get(struct http_request *);
+void	api_coupon_patch(struct http_request *);
+
+/* points.c: a user's points (issue 15) */
+extern const struct body_schema	schema_points_adjust;
+void	api_points_me(struct http_request *);
+void	api_points_user(struct http_request *);
+void	api_points_checkin(struct http_request *);
+void	api_points_adjust(struct http_request *);
+void	api_points_reconcile(struct http_request *);
+
 /* stock_at.c: /stock and /stock/{sku} with ?at, ?ledger_id or ?location */
 int	api_stock_at_asked(struct http_request *);
 int	api_location_query(struct http_request *, const char *,

@@ -67,6 +67,8 @@ enum hf_kind {
 	HF_K_U64,		/* uint64_t */
 	HF_K_BOOL,		/* int, 0 or 1; JSON true/false */
 	HF_K_JSON,		/* const char * JSON text; rendered parsed */
+	HF_K_MONEY,		/* const char * money text; rendered in the
+				 * currency's digits (hf_money_text) */
 	HF_K__MAX
 };
 
@@ -186,6 +188,20 @@ enum hf_err {
 	HF_E_DUPLICATE,
 	HF_E_CHECK,
 	HF_E_NOT_FOUND,
+	/* points (issue 15, shop) */
+	HF_E_PTS_SHORT,		/* PTS_001 409 */
+	HF_E_PTS_CHECKED_IN,	/* PTS_002 409 */
+	HF_E_PTS_UNUSABLE,	/* PTS_003 422 */
+	HF_E_PTS_NO_USER,	/* PTS_004 422 */
+	HF_E_PTS_CHECKIN_OFF,	/* PTS_005 409 */
+	/* coupons (issue 15, shop) */
+	HF_E_CPN_NOT_FOUND,	/* CPN_001 404 */
+	HF_E_CPN_NOT_VALID,	/* CPN_002 409 */
+	HF_E_CPN_NOT_APPLICABLE,	/* CPN_003 422 */
+	HF_E_CPN_MIN_SPEND,	/* CPN_004 422 */
+	HF_E_CPN_EXHAUSTED,	/* CPN_005 409 */
+	HF_E_CPN_LIMIT,		/* CPN_006 409 */
+	HF_E_CPN_TAKEN,		/* CPN_007 409 */
 	HF_E__MAX
 };
 
@@ -254,6 +270,13 @@ struct hf_config {
 	char	 trusted_proxies[512];
 	/* orders, payments, webhooks (issue 6, shop) */
 	int	 order_ttl;		/* seconds an unpaid order holds */
+	char	 currency[4];		/* ISO 4217, checked (currency.c) */
+	/* points (issue 15) */
+	int	 points_per_unit;	/* points worth one currency unit */
+	int	 points_earn_rate;	/* earned per whole unit paid */
+	int	 points_checkin;	/* a daily check-in's; 0: off */
+	int	 points_expire_days;	/* a lot's life; 0: never */
+	int	 points_max_percent;	/* of an order points may pay */
 	char	 payment_secret[256];	/* HMAC key of payment callbacks */
 	int	 webhook_timeout_ms;
 	char	 metrics_file[256];	/* shared counters; empty: none */
@@ -283,6 +306,12 @@ int	 config_set(struct hf_config *, const char *key, const char *value,
 int	 config_load(struct hf_config *, const char *path, char *err,
 	    size_t errlen);
 int	 config_is_secret(const char *key);
+
+/* The installation's currency (currency.c). */
+int		 hf_currency_digits(const char *);
+void		 hf_currency_set(const char *);
+int		 hf_currency_minor(void);
+const char	*hf_money_text(const char *, char *, size_t);
 const char *config_path(void);
 
 /* Logging: one line per event, with the request id when there is one. */

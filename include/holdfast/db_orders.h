@@ -42,6 +42,11 @@ struct order {
 	const char		*created_at, *updated_at;
 	int			 past_ttl;	/* expires_at has passed */
 	long long		 total_cents;
+	long long		 points_used;	/* reserved, then spent */
+	const char		*points_discount;	/* money text */
+	long long		 points_earned;
+	const char		*coupon_code;	/* NULL: none */
+	const char		*coupon_discount;	/* money text */
 	/* not columns: the order's lines (order_load; NULL in lists) */
 	struct order_line	*lines;
 	size_t			 nlines;

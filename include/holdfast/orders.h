@@ -29,6 +29,8 @@ struct order_new {
 	struct reserve_item	*items;		/* 1..ORDER_MAX_LINES */
 	size_t			 nitems;
 	const char		*note;		/* may be NULL */
+	long long		 points;	/* to pay with; 0: none */
+	const char		*coupon;	/* a code, or NULL */
 };
 
 enum order_action {

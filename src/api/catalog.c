@@ -54,7 +54,7 @@ static const struct hf_field item_fields[] = {
 	HF_FIELD(struct product, name, HF_K_STR),
 	HF_FIELD(struct product, description, HF_K_STR),
 	HF_FIELD(struct product, category, HF_K_STR),
-	HF_FIELD(struct product, price, HF_K_STR),
+	HF_FIELD(struct product, price, HF_K_MONEY),
 	HF_FIELD(struct product, attributes, HF_K_JSON),
 	HF_FIELD(struct product, cover_url, HF_K_STR),
 	HF_FIELD(struct product, status, HF_K_STR),

@@ -12,13 +12,19 @@
 static const char *const order_statuses[] = { "pending_payment", "paid",
     "cancelled", "expired", "refunded", "fulfilled", NULL };
 
-enum { OC_ITEMS, OC_NOTE };
+enum { OC_ITEMS, OC_NOTE, OC_POINTS, OC_COUPON };
 
 static const struct field f_order_create[] = {
 	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, ORDER_MAX_LINES,
 	    NULL, &schema_line, NULL },
 	[OC_NOTE] = { "note", FIELD_STRING, FIELD_NULLABLE, 0, ORDER_NOTE_MAX,
 	    NULL, NULL, NULL },
+	/* points to pay with (issue 15): reserved with the order */
+	[OC_POINTS] = { "points", FIELD_INT, 0, 0, 1000000000, NULL, NULL,
+	    "0" },
+	/* a coupon code (issue 15): one coupon reserved with the order */
+	[OC_COUPON] = { "coupon", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL,
+	    NULL, NULL },
 };
 
 const struct body_schema schema_order_create = SCHEMA(f_order_create);
@@ -47,8 +53,13 @@ static const struct hf_field order_fields[] = {
 	HF_FIELDF(struct order, user_id, HF_K_INT, HF_F_NULL),
 	HF_FIELD(struct order, created_by, HF_K_STR),
 	HF_FIELD(struct order, status, HF_K_STR),
-	HF_FIELD(struct order, total, HF_K_STR),
+	HF_FIELD(struct order, total, HF_K_MONEY),
 	HF_FIELD(struct order, currency, HF_K_STR),
+	HF_FIELD(struct order, points_used, HF_K_INT),
+	HF_FIELD(struct order, points_discount, HF_K_MONEY),
+	HF_FIELD(struct order, points_earned, HF_K_INT),
+	HF_FIELD(struct order, coupon_code, HF_K_STR),
+	HF_FIELD(struct order, coupon_discount, HF_K_MONEY),
 	HF_FIELD(struct order, note, HF_K_STR),
 	HF_FIELD(struct order, expires_at, HF_K_STR),
 	HF_FIELD(struct order, paid_at, HF_K_STR),
@@ -100,6 +111,9 @@ api_order_create(struct http_request *req)
 	memset(&out, 0, sizeof(out));
 	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0)
 		return;
+	in.points = fv[OC_POINTS].present ? fv[OC_POINTS].i : 0;
+	in.coupon = fv[OC_COUPON].present && !fv[OC_COUPON].null ?
+	    fv[OC_COUPON].s : NULL;
 	in.note = fv[OC_NOTE].present && !fv[OC_NOTE].null ? fv[OC_NOTE].s :
 	    NULL;
 	api_ctx(req, &ctx);

@@ -83,6 +83,17 @@ const struct api_query_param api_query_params[] = {
 	{ api_webhook_deliveries, "page", NULL, NULL },
 	{ api_webhook_deliveries, "per_page", NULL, NULL },
 	{ api_webhook_deliveries, "after", ROW_ID, AFTER_TEXT },
+	{ api_coupons_list, "page", NULL, NULL },
+	{ api_coupons_list, "per_page", NULL, NULL },
+	/* points (issue 15): the ledger of the account, newest first */
+	{ api_points_me, "page", NULL, NULL },
+	{ api_points_me, "per_page", NULL, NULL },
+	{ api_points_me, "after", ROW_ID, AFTER_TEXT },
+	{ api_points_user, "page", NULL, NULL },
+	{ api_points_user, "per_page", NULL, NULL },
+	{ api_points_user, "after", ROW_ID, AFTER_TEXT },
+	{ api_points_reconcile, "user_id", ROW_ID, "one user's account "
+	    "(else every account)" },
 	/* issue 13: data.total_exact false when data.total is a capped count */
 	{ api_products_list, "page", NULL, NULL },
 	{ api_products_list, "per_page", NULL, NULL },

@@ -202,6 +202,27 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/export/orders.csv", api_export_orders,
 	    PERM_ADMIN, NONE, 0, NULL },
 
+	/* coupons (issue 15, item 2) */
+	{ HTTP_POST, "/api/v1/coupons", api_coupon_create, PERM_ADMIN, JSON,
+	    0, &schema_coupon_create },
+	{ HTTP_GET, "/api/v1/coupons", api_coupons_list, PERM_ADMIN, NONE, 0,
+	    NULL },
+	{ HTTP_GET, "/api/v1/coupons/{id}", api_coupon_get, PERM_ADMIN, NONE,
+	    0, NULL },
+	{ HTTP_PATCH, "/api/v1/coupons/{id}", api_coupon_patch, PERM_ADMIN,
+	    JSON, 0, &schema_coupon_patch },
+	/* points (issue 15, item 3) */
+	{ HTTP_GET, "/api/v1/me/points", api_points_me, PERM_USER, NONE, 0,
+	    NULL },
+	{ HTTP_POST, "/api/v1/me/points/checkin", api_points_checkin,
+	    PERM_USER, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/users/{id}/points", api_points_user, PERM_ADMIN,
+	    NONE, 0, NULL },
+	{ HTTP_POST, "/api/v1/users/{id}/points", api_points_adjust,
+	    PERM_ADMIN, JSON, 0, &schema_points_adjust },
+	{ HTTP_GET, "/api/v1/points/reconcile", api_points_reconcile,
+	    PERM_ADMIN, NONE, 0, NULL },
+
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };
 

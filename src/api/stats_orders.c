@@ -10,19 +10,19 @@ static const struct hf_field stats_fields[] = {
 	HF_FIELD(struct order_stats, from, HF_K_STR),
 	HF_FIELD(struct order_stats, to, HF_K_STR),
 	HF_FIELD(struct order_stats, count, HF_K_INT),
-	HF_FIELD(struct order_stats, revenue, HF_K_STR),
+	HF_FIELD(struct order_stats, revenue, HF_K_MONEY),
 };
 
 static const struct hf_field day_fields[] = {
 	HF_FIELD(struct order_stats_day, day, HF_K_STR),
 	HF_FIELD(struct order_stats_day, count, HF_K_INT),
-	HF_FIELD(struct order_stats_day, revenue, HF_K_STR),
+	HF_FIELD(struct order_stats_day, revenue, HF_K_MONEY),
 };
 
 static const struct hf_field group_fields[] = {
 	HF_FIELD(struct order_stats_group, status, HF_K_STR),
 	HF_FIELD(struct order_stats_group, count, HF_K_INT),
-	HF_FIELD(struct order_stats_group, total, HF_K_STR),
+	HF_FIELD(struct order_stats_group, total, HF_K_MONEY),
 };
 
 /* The groups of one day or of the whole range, one object per status. */

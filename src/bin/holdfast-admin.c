@@ -9,6 +9,7 @@
 #include "holdfast/app.h"
 #include "holdfast/backup.h"
 #include "holdfast/db.h"
+#include "holdfast/points.h"
 #include "holdfast/svc.h"
 
 static void
@@ -181,6 +182,31 @@ static const struct hf_field mismatch_fields[] = {
 	SVC_FIELDS_MISMATCH
 };
 
+/* Every points account against its ledger, lots and unpaid orders
+ * (issue 15); one line per mismatch. Returns how many. */
+static size_t
+reconcile_points(struct svc_ctx *ctx)
+{
+	struct points_check	*bad;
+	size_t			 n, checked, i;
+
+	if (svc_points_reconcile(ctx, 0, &bad, &n, &checked) != HF_OK) {
+		ctx->message = svc_db_error(ctx->app);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("MISMATCH points user %llu: balance %lld reserved %lld, "
+		    "ledger %lld/%lld, last row %lld/%lld, unpaid orders %lld, "
+		    "lots %lld\n", (unsigned long long)bad[i].user_id,
+		    bad[i].balance, bad[i].reserved, bad[i].ledger_balance,
+		    bad[i].ledger_reserved, bad[i].last_balance,
+		    bad[i].last_reserved, bad[i].orders_reserved,
+		    bad[i].lots_remaining);
+	printf("reconcile: %zu points account(s) checked, %zu mismatch(es)\n",
+	    checked, n);
+	return n;
+}
+
 /* Invariants 1 to 4 for one SKU or all; one line per mismatch. */
 static int
 cmd_reconcile(struct app *app, int argc, char **argv)
@@ -226,6 +252,9 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 		}
 	}
 	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
+	if (only == NULL && (bad += reconcile_points(&ctx)) > 0 &&
+	    ctx.message != NULL)
+		fprintf(stderr, "holdfast-admin: points: %s\n", ctx.message);
 	arena_free(&a);
 	return bad == 0 ? 0 : 1;
 }

@@ -14,6 +14,7 @@
 #include "holdfast/app.h"
 #include "holdfast/lending.h"
 #include "holdfast/orders.h"
+#include "holdfast/points.h"
 #include "holdfast/svc.h"
 
 #define EXPIRE_ROUNDS	100
@@ -99,7 +100,7 @@ main(int argc, char **argv)
 	struct app	app;
 	struct lend_run	run;
 	char		err[512];
-	unsigned	released = 0, skipped = 0, r, s;
+	unsigned	released = 0, skipped = 0, r, s, lots = 0;
 	unsigned	orders_expired = 0, orders_skipped = 0;
 	long long	batch = 500;
 	const char	*conf = NULL;
@@ -165,6 +166,19 @@ main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
+	/* points' lots past their expiry (issue 15), one transaction each */
+	for (round = 0; round < EXPIRE_ROUNDS; round++) {
+		n = svc_points_expire_due(&app, (int)batch, dry_run, &r, &s);
+		if (n < 0) {
+			fprintf(stderr, "holdfast-expire: points: %s: %s\n",
+			    hf_err_message(-n), svc_db_error(&app));
+			app_free(&app);
+			return 1;
+		}
+		lots += r;
+		if (dry_run || n < batch)
+			break;
+	}
 	if (!quiet) {
 		printf("expire: %s %u, skipped %u\n", dry_run ?
 		    "would release" : "released", released, skipped);
@@ -173,6 +187,8 @@ main(int argc, char **argv)
 		printf("orders: %s %u, skipped %u\n", dry_run ?
 		    "would expire" : "expired", orders_expired,
 		    orders_skipped);
+		printf("points: %s %u lot(s)\n", dry_run ? "would expire" :
+		    "expired", lots);
 	}
 	if (released + skipped + run.expired + run.passed + orders_expired +
 	    orders_skipped > 0)

@@ -93,6 +93,13 @@ static const struct conf_key conf_keys[] = {
 	STR(trusted_proxies, "", 0),
 	/* orders, payments, webhooks (issue 6, shop) */
 	INT(order_ttl, "900", 1, 86400),
+	STR(currency, "EUR", 0),
+	/* points (issue 15) */
+	INT(points_per_unit, "100", 1, 1000000),
+	INT(points_earn_rate, "1", 0, 1000),
+	INT(points_checkin, "10", 0, 1000000),
+	INT(points_expire_days, "365", 0, 36500),
+	INT(points_max_percent, "50", 0, 100),
 	STR(payment_secret, "", 1),
 	INT(webhook_timeout_ms, "3000", 100, 60000),
 	STR(metrics_file, "/run/holdfast/metrics", 0),
@@ -314,8 +321,19 @@ conf_read_env(struct hf_config *cfg, char *err, size_t errlen)
 int
 config_load(struct hf_config *cfg, const char *path, char *err, size_t errlen)
 {
+	int	d;
+
 	config_defaults(cfg);
 	if (path != NULL && conf_read_file(cfg, path, 0, err, errlen) != 0)
 		return -1;
-	return conf_read_env(cfg, err, errlen);
+	if (conf_read_env(cfg, err, errlen) != 0)
+		return -1;
+	if ((d = hf_currency_digits(cfg->currency)) < 0) {
+		snprintf(err, errlen, "currency: %s", d == -3 ? "a minor unit "
+		    "of 3 or 4 digits is not supported (money is DECIMAL(12,2))"
+		    : "not an active ISO 4217 code (three capitals, e.g. EUR)");
+		return -1;
+	}
+	hf_currency_set(cfg->currency);
+	return 0;
 }

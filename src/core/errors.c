@@ -111,6 +111,27 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_DUPLICATE] = { 500, "INV_006", "database operation failed" },
 	[HF_E_CHECK] = { 500, "INV_006", "database operation failed" },
 	[HF_E_NOT_FOUND] = { 404, "REQ_011", "no such resource" },
+	/* points (issue 15, shop) */
+	[HF_E_PTS_SHORT] = { 409, "PTS_001", "not enough points available" },
+	[HF_E_PTS_CHECKED_IN] = { 409, "PTS_002",
+	    "already checked in today" },
+	[HF_E_PTS_UNUSABLE] = { 422, "PTS_003",
+	    "these points cannot pay this order" },
+	[HF_E_PTS_NO_USER] = { 422, "PTS_004",
+	    "points pay only a signed-in user's order" },
+	[HF_E_PTS_CHECKIN_OFF] = { 409, "PTS_005",
+	    "the daily check-in is off" },
+	/* coupons (issue 15, shop) */
+	[HF_E_CPN_NOT_FOUND] = { 404, "CPN_001", "no such coupon code" },
+	[HF_E_CPN_NOT_VALID] = { 409, "CPN_002",
+	    "coupon expired or not valid yet" },
+	[HF_E_CPN_NOT_APPLICABLE] = { 422, "CPN_003",
+	    "coupon not applicable to these products" },
+	[HF_E_CPN_MIN_SPEND] = { 422, "CPN_004", "minimum spend not met" },
+	[HF_E_CPN_EXHAUSTED] = { 409, "CPN_005", "no coupons left" },
+	[HF_E_CPN_LIMIT] = { 409, "CPN_006", "coupon limit per customer "
+	    "reached" },
+	[HF_E_CPN_TAKEN] = { 409, "CPN_007", "coupon code already exists" },
 };
 
 static const struct hf_err_info *

@@ -22,7 +22,8 @@ hf_field_set(const struct hf_field *f, void *row, const char *text)
 	long long	 v = 0;
 	int		 bad = 0;
 
-	if (f->kind == HF_K_STR || f->kind == HF_K_JSON) {
+	if (f->kind == HF_K_STR || f->kind == HF_K_JSON ||
+	    f->kind == HF_K_MONEY) {
 		*(const char **)(void *)m = text;
 		return 0;
 	}
@@ -62,6 +63,7 @@ hf_field_json(const struct hf_field *f, const void *row)
 {
 	const char	*m = (const char *)row + f->off;
 	const char	*s;
+	char		 buf[32];
 	long long	 v;
 
 	switch (f->kind) {
@@ -71,6 +73,10 @@ hf_field_json(const struct hf_field *f, const void *row)
 	case HF_K_JSON:
 		s = *(const char *const *)(const void *)m;
 		return s == NULL ? NULL : json_tokener_parse(s);
+	case HF_K_MONEY:
+		s = *(const char *const *)(const void *)m;
+		return s == NULL ? NULL : json_object_new_string(
+		    hf_money_text(s, buf, sizeof(buf)));
 	case HF_K_U64:
 		return json_object_new_uint64(*(const uint64_t *)
 		    (const void *)m);
@@ -165,6 +171,7 @@ hf_fields_parse(struct arena *a, const struct hf_field *f, size_t n,
 		m = (char *)row + f[i].off;
 		switch (f[i].kind) {
 		case HF_K_STR:
+		case HF_K_MONEY:
 			if (!json_object_is_type(v, json_type_string))
 				break;
 			if ((s = arena_strdup(a, json_object_get_string(v))) ==

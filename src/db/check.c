@@ -27,6 +27,8 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_stock_at,
 	db_sql_set_procs,
 	db_sql_set_sweep,
+	db_sql_set_points,
+	db_sql_set_coupons,
 	NULL
 };
 
@@ -47,7 +49,8 @@ kind_fits(enum hf_kind k, const MYSQL_FIELD *f)
 	case MYSQL_TYPE_DECIMAL:
 	case MYSQL_TYPE_NEWDECIMAL:
 		/* SUM() of integers is a DECIMAL without decimals */
-		return k == HF_K_STR || (k != HF_K_JSON && f->decimals == 0);
+		return k == HF_K_STR || k == HF_K_MONEY ||
+		    (k != HF_K_JSON && f->decimals == 0);
 	case MYSQL_TYPE_FLOAT:
 	case MYSQL_TYPE_DOUBLE:
 		return k == HF_K_STR;
@@ -69,7 +72,7 @@ say(void (*report)(void *, const char *), void *arg, const struct db_sql *q,
 }
 
 static const char *const kind_name[HF_K__MAX] = {
-	"string", "integer", "unsigned", "boolean", "JSON"
+	"string", "integer", "unsigned", "boolean", "JSON", "money"
 };
 
 static int	check_call(struct db *, struct db_sql *, MYSQL_STMT *,

@@ -46,6 +46,8 @@ extern struct db_sql *const	db_sql_set_stocktakes[];
 extern struct db_sql *const	db_sql_set_system[];
 extern struct db_sql *const	db_sql_set_transfers[];
 extern struct db_sql *const	db_sql_set_stock_at[];
+extern struct db_sql *const	db_sql_set_points[];
+extern struct db_sql *const	db_sql_set_coupons[];
 extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
 extern struct db_sql *const *const	db_sql_sets[];

@@ -320,7 +320,8 @@ db_grant(struct db *db, const char *user, const char *host)
 		return -1;
 	}
 	while ((row = mysql_fetch_row(res)) != NULL && rc == 0) {
-		int	is_ledger = strcmp(row[0], "ledger") == 0;
+		int	is_ledger = strcmp(row[0], "ledger") == 0 ||
+			    strcmp(row[0], "points_ledger") == 0;
 
 		if (!is_safe_ident(row[0]))
 			continue;
@@ -346,7 +347,8 @@ db_grant(struct db *db, const char *user, const char *host)
 	if (rc == 0)
 		rc = grant_procs(db, user, host);
 	if (rc == 0)
-		printf("granted %s@%s (ledger: SELECT, INSERT; EXECUTE on the "
+		printf("granted %s@%s (ledger, points_ledger: SELECT, INSERT; "
+		    "EXECUTE on the "
 		    "procedures)\n", user, host);
 	return rc;
 }

@@ -17,7 +17,8 @@ struct db_sql db_sql_order_product = DB_SQL_MAP(
     "FROM products WHERE id = ?", order_product_map, struct order_product);
 struct db_sql db_sql_order_insert = DB_SQL(
     "INSERT INTO orders (user_id, created_by, note, reference_id, "
-    "expires_at) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND)");
+    "expires_at, currency) VALUES (?, ?, ?, ?, NOW(3) + INTERVAL ? SECOND, "
+    "?)");
 /* the reservation expires with its order, to the millisecond */
 struct db_sql db_sql_order_reserve = DB_SQL(
     "INSERT INTO reservations (product_id, location_id, type, origin, "
@@ -42,7 +43,9 @@ struct db_sql db_sql_order_set_total = DB_SQL(
 	DB_ISO_AS("o.created_at", "created_at") ", " \
 	DB_ISO_AS("o.updated_at", "updated_at") ", " \
 	"o.expires_at <= NOW(3) AS past_ttl, " \
-	"CAST(o.total * 100 AS SIGNED) AS total_cents"
+	"CAST(o.total * 100 AS SIGNED) AS total_cents, o.points_used, " \
+	"o.points_discount, o.points_earned, o.coupon_code, " \
+	"o.coupon_discount"
 
 static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, id, HF_K_U64),
@@ -62,6 +65,11 @@ static const struct hf_field order_map[] = {
 	HF_FIELD(struct order, updated_at, HF_K_STR),
 	HF_FIELD(struct order, past_ttl, HF_K_BOOL),
 	HF_FIELD(struct order, total_cents, HF_K_INT),
+	HF_FIELD(struct order, points_used, HF_K_INT),
+	HF_FIELD(struct order, points_discount, HF_K_STR),
+	HF_FIELD(struct order, points_earned, HF_K_INT),
+	HF_FIELD(struct order, coupon_code, HF_K_STR),
+	HF_FIELD(struct order, coupon_discount, HF_K_STR),
 };
 
 static const struct hf_field order_line_map[] = {

@@ -41,7 +41,7 @@ struct db_sql db_sql_stock_move_call = DB_SQL_MAP(
  * ttl_seconds, request_id: the new order's id as n, or no row when the C
  * path must place it */
 struct db_sql db_sql_order_create_call = DB_SQL_COUNT(
-    "CALL hf_order_create(?, ?, ?, ?, ?, ?, ?)");
+    "CALL hf_order_create(?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 /* lines (JSON), user_id, units, loan limit, loan period (days), actor,
  * request_id: the new loans' ids (n, one row each), or no row when the C

@@ -55,7 +55,9 @@ json_bad_escape(const char *body, size_t len, size_t i, size_t *skip)
 /*
  * 1 if a string literal of the JSON text s[0..len) holds a raw control
  * character (RFC 8259 wants U+0000..U+001F escaped; json-c, even strict,
- * takes a raw tab or newline), else 0.
+ * takes a raw tab or newline), 2 if a single quote stands outside every
+ * string (json-c, even strict, takes an object key in single quotes:
+ * {'active':true}), else 0.
  */
 int
 http_json_raw_control(const char *s, size_t len)
@@ -69,6 +71,8 @@ http_json_raw_control(const char *s, size_t len)
 		if (!in_str) {
 			if (c == '"')
 				in_str = 1;
+			else if (c == '\'')
+				return 2;
 		} else if (c == '\\')
 			i++;
 		else if (c == '"')

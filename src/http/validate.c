@@ -190,6 +190,9 @@ check_one(const struct field *f, json_object *v, struct arena *a,
 			return "must be a decimal string like \"9.99\"";
 		if ((n = parse_money(s)) < 0)
 			return "must be a decimal string like \"9.99\"";
+		if (hf_currency_minor() == 0 && n % 100 != 0)
+			return "must be a whole amount: the currency has no "
+			    "minor unit";
 		out->i = n;
 		out->s = arena_printf(a, "%lld.%02lld", n / 100, n % 100);
 		return out->s != NULL ? NULL : "out of memory";

@@ -91,6 +91,15 @@ export_run(struct svc_ctx *ctx, struct csv_out *out, const char *header,
 
 /* --- the rows --------------------------------------------------------- */
 
+/* money as the currency writes it (no ".00" in JPY: currency.c) */
+static void
+put_money(struct hf_buf *b, const char *s)
+{
+	char	m[32];
+
+	hf_csv_puts(b, hf_money_text(s, m, sizeof(m)), 0);
+}
+
 static int
 fmt_product(struct hf_buf *b, const void *arg)
 {
@@ -98,7 +107,7 @@ fmt_product(struct hf_buf *b, const void *arg)
 
 	hf_csv_puts(b, r->sku, 1);
 	hf_csv_puts(b, r->name, 0);
-	hf_csv_puts(b, r->price, 0);
+	put_money(b, r->price);
 	hf_csv_puts(b, r->category, 0);
 	hf_csv_puts(b, r->description, 0);
 	hf_csv_puts(b, r->location, 0);
@@ -160,7 +169,7 @@ fmt_order(struct hf_buf *b, const void *arg)
 		hf_csv_put_int(b, r->user_id, 0);
 	hf_csv_puts(b, r->created_by, 0);
 	hf_csv_puts(b, r->currency, 0);
-	hf_csv_puts(b, r->total, 0);
+	put_money(b, r->total);
 	hf_csv_puts(b, r->paid_at, 0);
 	hf_csv_puts(b, r->cancelled_at, 0);
 	hf_csv_puts(b, r->refunded_at, 0);
@@ -168,8 +177,8 @@ fmt_order(struct hf_buf *b, const void *arg)
 	hf_csv_puts(b, r->note, 0);
 	hf_csv_puts(b, r->sku, 0);
 	hf_csv_put_int(b, r->quantity, 0);
-	hf_csv_puts(b, r->unit_price, 0);
-	hf_csv_puts(b, r->line_total, 0);
+	put_money(b, r->unit_price);
+	put_money(b, r->line_total);
 	hf_csv_puts(b, r->location, 0);
 	return hf_csv_end(b);
 }

@@ -116,7 +116,7 @@ imp_row(struct imp_run *run, const struct hf_csv *r, struct imp_ref *ref,
 	struct svc_ctx	*ctx = run->ctx;
 	const char	*f[IMP_COLS], *why;
 	size_t		 n[IMP_COLS], i, k;
-	long long	 q;
+	long long	 q, cents;
 
 	*col = NULL;
 	if (r->err != HF_CSV_OK && r->err != HF_CSV_E_COLUMNS) {
@@ -140,8 +140,10 @@ imp_row(struct imp_run *run, const struct hf_csv *r, struct imp_ref *ref,
 	    IMP_NAME_MAX)) != NULL)
 		return why;
 	*col = "price";
-	if (imp_money(f[IMP_PRICE], n[IMP_PRICE]) < 0)
+	if ((cents = imp_money(f[IMP_PRICE], n[IMP_PRICE])) < 0)
 		return "must be a decimal like 9.99 (0 to 9999999999.99)";
+	if (hf_currency_minor() == 0 && cents % 100 != 0)
+		return "must be a whole amount: the currency has no minor unit";
 	*col = "category";
 	k = hf_csv_unguard(f[IMP_CATEGORY], n[IMP_CATEGORY]);
 	if ((why = imp_text(f[IMP_CATEGORY] + k, n[IMP_CATEGORY] - k, 0,

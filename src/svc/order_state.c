@@ -25,6 +25,8 @@
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
 #include "holdfast/outbox.h"
+#include "holdfast/coupons.h"
+#include "holdfast/points.h"
 #include "inv_int.h"
 #include "ord_int.h"
 
@@ -50,7 +52,7 @@ static const struct hf_field order_event_fields[] = {
 	HF_FIELD(struct order_event, reference_id, HF_K_STR),
 	HF_FIELD(struct order_event, status, HF_K_STR),
 	HF_FIELDF(struct order_event, user_id, HF_K_INT, HF_F_NULL),
-	HF_FIELD(struct order_event, total, HF_K_STR),
+	HF_FIELD(struct order_event, total, HF_K_MONEY),
 	HF_FIELD(struct order_event, currency, HF_K_STR),
 	HF_FIELD(struct order_event, lines, HF_K_JSON),
 };
@@ -198,6 +200,11 @@ order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
 		return rc;
 	if ((rc = order_set_status(db, o, to)) != HF_OK)
 		return rc;
+	/* the campaign's row, then the points account (the order of
+	 * placing it) */
+	if ((rc = coupon_order_end(db, ctx, o, 0)) != HF_OK ||
+	    (rc = points_order_unpaid(db, ctx, o, to)) != HF_OK)
+		return rc;
 	return order_event(db, ctx, o, "order.cancelled");
 }
 
@@ -241,6 +248,9 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 	    "paid")) != HF_OK)
 		return rc;
 	if ((rc = order_set_status(db, o, "paid")) != HF_OK)
+		return rc;
+	if ((rc = coupon_order_end(db, ctx, o, 1)) != HF_OK ||
+	    (rc = points_order_paid(db, ctx, o)) != HF_OK)
 		return rc;
 	return order_event(db, ctx, o, "order.paid");
 }
@@ -338,14 +348,16 @@ act_fn(struct db *db, void *arg)
 		    strcmp(o.status, "fulfilled") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_REFUNDABLE,
 			    action);
-		if ((rc = order_restock(db, ctx, &o)) == HF_OK)
+		if ((rc = order_restock(db, ctx, &o)) == HF_OK &&
+		    (rc = points_order_refunded(db, ctx, &o)) == HF_OK)
 			rc = order_set_status(db, &o, "refunded");
 		break;
 	case ORDER_FULFILL:
 		if (strcmp(o.status, "paid") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_FULFILLABLE,
 			    action);
-		rc = order_set_status(db, &o, "fulfilled");
+		if ((rc = points_order_fulfilled(db, ctx, &o)) == HF_OK)
+			rc = order_set_status(db, &o, "fulfilled");
 		break;
 	default:
 		return HF_E_SYS_INTERNAL;

@@ -20,6 +20,8 @@
 #include "holdfast/db.h"
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
+#include "holdfast/coupons.h"
+#include "holdfast/points.h"
 #include "inv_int.h"
 #include "ord_int.h"
 
@@ -34,8 +36,8 @@
 const struct hf_field order_line_fields[6] = {
 	HF_FIELD(struct order_line, sku, HF_K_STR),
 	HF_FIELD(struct order_line, quantity, HF_K_INT),
-	HF_FIELD(struct order_line, unit_price, HF_K_STR),
-	HF_FIELD(struct order_line, line_total, HF_K_STR),
+	HF_FIELD(struct order_line, unit_price, HF_K_MONEY),
+	HF_FIELD(struct order_line, line_total, HF_K_MONEY),
 	HF_FIELDF(struct order_line, reservation_id, HF_K_INT, HF_F_NULL),
 	HF_FIELD(struct order_line, location, HF_K_STR),
 };
@@ -168,8 +170,8 @@ create_fn(struct db *db, void *arg)
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
 	struct inv_lock		 lk;
-	struct db_param		 p[5];
-	long long		*cents, total = 0;
+	struct db_param		 p[6];
+	long long		*cents, total = 0, discount = 0;
 	uint64_t		 oid;
 	const char		*oid_s;
 	size_t			 i;
@@ -191,6 +193,15 @@ create_fn(struct db *db, void *arg)
 			return HF_E_INV_PARAM;
 		}
 		total += cents[i] * t->lines[i].quantity;
+		if (hf_currency_minor() == 0 && cents[i] % 100 != 0) {
+			ctx->message = arena_printf(ctx->arena, "%s has no "
+			    "minor unit: the price of %s has a fraction",
+			    ctx->app->cfg.currency, lk.rows[i].sku);
+			svc_details_clear(ctx);
+			svc_detail_str(ctx, "sku", lk.rows[i].sku);
+			svc_detail_str(ctx, "currency", ctx->app->cfg.currency);
+			return HF_E_INV_PARAM;
+		}
 	}
 	if ((rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
 		return rc;
@@ -200,7 +211,8 @@ create_fn(struct db *db, void *arg)
 	p[2] = DB_STR_OR_NULL(t->in->note);
 	p[3] = DB_STR(t->reference);
 	p[4] = DB_INT(ctx->app->cfg.order_ttl);
-	if ((rc = db_exec(db, &db_sql_order_insert, p, 5, NULL, &oid)) != HF_OK)
+	p[5] = DB_STR(ctx->app->cfg.currency);
+	if ((rc = db_exec(db, &db_sql_order_insert, p, 6, NULL, &oid)) != HF_OK)
 		return rc;
 	oid_s = order_id_text(ctx->arena, oid);
 	/* one take per line: an order's lines never split */
@@ -212,6 +224,12 @@ create_fn(struct db *db, void *arg)
 	p[1] = DB_INT((long long)oid);
 	if ((rc = db_exec(db, &db_sql_order_set_total, p, 2, NULL, NULL)) !=
 	    HF_OK)
+		return rc;
+	if (t->in->coupon != NULL && (rc = coupon_order_reserve(db, ctx, oid,
+	    t->in->coupon, total, &discount)) != HF_OK)
+		return rc;
+	if (t->in->points > 0 && (rc = points_order_reserve(db, ctx, oid,
+	    t->in->points, total - discount)) != HF_OK)
 		return rc;
 	if ((rc = order_load(db, ctx->arena, oid, 0, t->out)) != HF_OK)
 		return rc;
@@ -228,7 +246,7 @@ create_trip_fn(struct db *db, void *arg)
 {
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
-	struct db_param		 p[7];
+	struct db_param		 p[9];
 	struct order_line	*l;
 	long long		 oid;
 	size_t			 i;
@@ -242,7 +260,9 @@ create_trip_fn(struct db *db, void *arg)
 	p[4] = DB_STR(t->reference);
 	p[5] = DB_INT(ctx->app->cfg.order_ttl);
 	p[6] = DB_STR_OR_NULL(ctx->request_id);
-	oid = db_count_of(db, ctx->arena, &db_sql_order_create_call, p, 7,
+	p[7] = DB_STR(ctx->app->cfg.currency);
+	p[8] = DB_INT(hf_currency_minor() == 0);
+	oid = db_count_of(db, ctx->arena, &db_sql_order_create_call, p, 9,
 	    &rc);
 	if (rc != HF_OK || oid <= 0)
 		return rc;
@@ -285,7 +305,7 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if (svc_unkeyed(idem))
+	if (svc_unkeyed(idem) && in->points == 0 && in->coupon == NULL)
 		t.trip = inv_trip_lines(ctx, t.lines, t.n);
 	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
 	    &t.done, create_fn, &t);

@@ -298,7 +298,8 @@ def _age(o, skus):
             for x in sorted(skus, key=str.upper)) +
         "UPDATE orders SET expires_at = NOW(3) - INTERVAL 1 SECOND "
         "WHERE id = %d AND status = 'pending_payment'; " % o["id"] +
-        "UPDATE reservations SET expires_at = NOW(3) - INTERVAL 1 SECOND "
+        "UPDATE reservations FORCE INDEX (ix_reservations_reference) "
+        "SET expires_at = NOW(3) - INTERVAL 1 SECOND "
         "WHERE reference_id = %s AND status = 'active'; COMMIT" % ref)
 
 

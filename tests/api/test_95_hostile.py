@@ -747,6 +747,15 @@ def _webhook(w):
     return _ok(r, 201)
 
 
+def _coupon(w):
+    """A coupon campaign of the admin's (issue 15), one code."""
+    code = ("T95C%s" % hf.unique_sku("c"))[-30:].replace(".", "-")
+    r = hf.call("POST", API + "/coupons", {"name": "t95", "kind": "fixed",
+        "value": "1.00", "ends_at": "2099-01-01T00:00:00Z", "total": 5,
+        "codes": [code]}, token=w.admin)
+    return _ok(r, 201)
+
+
 def build_world():
     w = World()
     w.admin = hf.inv_admin()
@@ -766,6 +775,7 @@ def build_world():
     kd, w.dead_key = _api_key(w.admin, "business")
     _ok(hf.call("DELETE", API + "/api-keys/%d" % kd, token=w.admin))
     w.webhook = {"G": _webhook(w)["id"], "S": _webhook(w)["id"]}
+    w.coupon = {"G": _coupon(w)["id"], "S": _coupon(w)["id"]}
     # locations last in allocation order, so nothing else lands there
     w.location = {}
     for k in ("G", "S"):
@@ -1083,6 +1093,23 @@ def route_specs(w):
     add("GET", "/export/stock.csv", cred="biz", query=("location",))
     add("GET", "/export/ledger.csv", cred="admin", query=("from", "to"))
     add("GET", "/export/orders.csv", cred="admin", query=("from", "to"))
+    # coupons (issue 15, item 2)
+    add("POST", "/coupons", cred="admin", body=lambda g, n: {"name":
+        "t95", "kind": "fixed", "value": "1.00", "ends_at":
+        "2099-01-01T00:00:00Z", "total": 5, "codes": [("T95%s%d%s" % (g,
+        n, w.tag))[:32].replace(".", "-")]})
+    add("GET", "/coupons", cred="admin", query=pg)
+    add("GET", "/coupons/{id}", cred="admin", args=("coupon",))
+    add("PATCH", "/coupons/{id}", cred="admin", args=("coupon",),
+        body=lambda g, n: {"active": True})
+    # points (issue 15, item 3)
+    add("GET", "/me/points", cred="user", query=pg + ("after",))
+    add("POST", "/me/points/checkin", cred="user")
+    add("GET", "/users/{id}/points", cred="admin", args=("target_user",),
+        query=pg + ("after",))
+    add("POST", "/users/{id}/points", cred="admin", args=("target_user",),
+        body=lambda g, n: {"delta": 1, "reason": "t95"})
+    add("GET", "/points/reconcile", cred="admin", query=("user_id",))
     add("GET", "/metrics")
     return specs
 
@@ -1092,6 +1119,7 @@ def arg_value(w, kind, grp):
         "product": w.product, "sku": w.sku, "res": w.res, "ledger": w.ledger,
         "loan": w.loan, "hold": w.hold, "order": w.order,
         "paid_order": w.paid_order, "webhook": w.webhook,
+        "coupon": w.coupon,
         "location": w.location, "transfer": w.transfer,
         "stocktake": w.stocktake}
     return str(table[kind][grp])

@@ -141,6 +141,15 @@ GET    /api/v1/export/products.csv       401   403   403   403   403   200
 GET    /api/v1/export/stock.csv          401   403   403   200   200   200
 GET    /api/v1/export/ledger.csv         401   403   403   403   403   200
 GET    /api/v1/export/orders.csv         401   403   403   403   403   200
+POST   /api/v1/coupons                   401   403   403   403   403   201
+GET    /api/v1/coupons                   401   403   403   403   403   200
+GET    /api/v1/coupons/{id}              401   403   403   403   403   200
+PATCH  /api/v1/coupons/{id}              401   403   403   403   403   200
+GET    /api/v1/me/points                 401   200   200   403   403   200
+POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
+GET    /api/v1/users/{id}/points         401   403   403   403   403   200
+POST   /api/v1/users/{id}/points         401   403   403   403   403   200
+GET    /api/v1/points/reconcile          401   403   403   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -326,6 +335,13 @@ class World:
             self.next(), "role": "business"}, token=self.key)
         return _ok(r, 201)["id"]
 
+    def coupon(self):
+        code = ("T96C-%s-%d" % (uuid.uuid4().hex[:8], self.next()))[:32]
+        r = hf.call("POST", API + "/coupons", {"name": "t96", "kind":
+            "fixed", "value": "1.00", "ends_at": "2099-01-01T00:00:00Z",
+            "total": 5, "codes": [code]}, token=self.key)
+        return _ok(r, 201)["id"]
+
     def webhook(self):
         r = hf.call("POST", API + "/webhooks", {"url": PUBLIC_IP_HOOK,
             "events": ["loan.overdue"]}, token=self.key)
@@ -503,6 +519,11 @@ def prepare(w, method, route, p):
     elif k == ("PATCH", "/users/{id}"):
         c["path"] = path(w.target)
         c["body"] = {"status": "active"}
+    elif k == ("GET", "/users/{id}/points"):
+        c["path"] = path(w.target)
+    elif k == ("POST", "/users/{id}/points"):
+        c["path"] = path(w.target)
+        c["body"] = {"delta": 1, "reason": "t96"}
     elif k == ("POST", "/api-keys"):
         c["body"] = {"name": "t96-made-%d" % n, "role": "business"}
     elif k == ("DELETE", "/api-keys/{id}"):
@@ -663,6 +684,14 @@ def prepare(w, method, route, p):
         c["raw"] = raw
         c["ctype"] = "application/json"
         c["headers"] = {"X-Signature": _sign(raw)}
+    elif k == ("POST", "/coupons"):
+        c["body"] = {"name": "t96", "kind": "fixed", "value": "1.00",
+            "ends_at": "2099-01-01T00:00:00Z", "total": 5,
+            "codes": [("T96-%s-%d" % (w.tag, n))[:32].replace(".", "-")]}
+    elif k in (("GET", "/coupons/{id}"), ("PATCH", "/coupons/{id}")):
+        c["path"] = path(w.coupon())
+        if method == "PATCH":
+            c["body"] = {"active": True}
     elif k == ("POST", "/webhooks"):
         c["body"] = {"url": PUBLIC_IP_HOOK, "events": ["loan.overdue"]}
         c["after"] = "webhook"

@@ -383,6 +383,25 @@ test('apache_smoke', async (page) => {
   await page.locator(`[data-sku="${state.patronProduct.sku}"] [data-test="availability"]`).getByText('Available: 5').waitFor()
 }, { shot: 'apache_catalog' })
 
+// points (issue 15): the check-in earns once, the account and ledger show it
+test('patron_points_checkin', async (page) => {
+  const who = { email: `points-${RUN}@example.test`, password: `points-${RUN}-pw` }
+  const u = await api('POST', '/users', { token: state.token, body: { ...who, role: 'user', display_name: 'Pat Points' } })
+  await api('POST', `/users/${u.id}/points`, { token: state.token, body: { delta: 250, reason: 'welcome' } })
+  await signIn(page, BASE, who.email, who.password)
+  await page.goto(`${BASE}/me/points`)
+  await page.locator('[data-test="points-available"]').getByText('250', { exact: true }).waitFor()
+  await page.locator('[data-test="points-checkin"]').click()
+  await page.locator('.el-message').getByText('Checked in: +10 points').waitFor()
+  await page.locator('[data-test="points-balance"]').getByText('260', { exact: true }).waitFor()
+  await page.locator('[data-test="points-ledger"] tbody tr').first().getByText('checkin').waitFor()
+  // a second check-in the same day is refused, and the balance stays
+  await page.locator('[data-test="points-checkin"]').click()
+  await page.locator('.el-message').getByText('already checked in today').waitFor()
+  const d = await api('GET', '/me/points', { token: (await api('POST', '/auth/login', { body: who })).access_token })
+  if (d.balance !== 260 || d.items.length !== 2) throw new Error(`points after the UI: ${JSON.stringify(d)}`)
+}, { shot: 'patron_points' })
+
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 

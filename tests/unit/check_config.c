@@ -180,6 +180,40 @@ START_TEST(test_include)
 }
 END_TEST
 
+/* currency.c: the ISO 4217 table and money written in its digits */
+START_TEST(test_currency)
+{
+	char	b[32];
+
+	ck_assert_int_eq(hf_currency_digits("EUR"), 2);
+	ck_assert_int_eq(hf_currency_digits("CNY"), 2);
+	ck_assert_int_eq(hf_currency_digits("ZWG"), 2);
+	ck_assert_int_eq(hf_currency_digits("AED"), 2);
+	ck_assert_int_eq(hf_currency_digits("JPY"), 0);
+	ck_assert_int_eq(hf_currency_digits("KRW"), 0);
+	ck_assert_int_eq(hf_currency_digits("BHD"), -3);
+	ck_assert_int_eq(hf_currency_digits("CLF"), -3);
+	/* not codes: case, length, a run across two entries, unknown */
+	ck_assert_int_eq(hf_currency_digits("eur"), -1);
+	ck_assert_int_eq(hf_currency_digits("EU"), -1);
+	ck_assert_int_eq(hf_currency_digits("EURO"), -1);
+	ck_assert_int_eq(hf_currency_digits("D A"), -1);
+	ck_assert_int_eq(hf_currency_digits("XXY"), -1);
+	ck_assert_int_eq(hf_currency_digits(""), -1);
+	ck_assert_int_eq(hf_currency_digits(NULL), -1);
+	hf_currency_set("JPY");
+	ck_assert_int_eq(hf_currency_minor(), 0);
+	ck_assert_str_eq(hf_money_text("1500.00", b, sizeof(b)), "1500");
+	ck_assert_str_eq(hf_money_text("0.00", b, sizeof(b)), "0");
+	/* a fraction is never dropped */
+	ck_assert_str_eq(hf_money_text("5.50", b, sizeof(b)), "5.50");
+	ck_assert_str_eq(hf_money_text("5", b, sizeof(b)), "5");
+	hf_currency_set("EUR");
+	ck_assert_int_eq(hf_currency_minor(), 2);
+	ck_assert_str_eq(hf_money_text("1500.00", b, sizeof(b)), "1500.00");
+}
+END_TEST
+
 Suite *
 suite_config(void)
 {
@@ -195,6 +229,7 @@ suite_config(void)
 	tcase_add_test(tc, test_secret_value_never_in_error);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_include);
+	tcase_add_test(tc, test_currency);
 	suite_add_tcase(s, tc);
 	return s;
 }

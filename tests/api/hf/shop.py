@@ -115,7 +115,8 @@ def age(o):
     ref = hf.sql_str(o["reference_id"])
     hf.db_rows("UPDATE orders SET expires_at = NOW(3) - INTERVAL 1 SECOND "
         "WHERE id = %d AND status = 'pending_payment'; "
-        "UPDATE reservations SET expires_at = NOW(3) - INTERVAL 1 SECOND "
+        "UPDATE reservations FORCE INDEX (ix_reservations_reference) "
+        "SET expires_at = NOW(3) - INTERVAL 1 SECOND "
         "WHERE reference_id = %s AND status = 'active'" % (o["id"], ref))
 
 
