@@ -51,7 +51,7 @@ int	 svc_comment_like(struct svc_ctx *, uint64_t id, int on,
 int	 svc_comment_delete(struct svc_ctx *, uint64_t id,
 	    struct comment_deleted *);
 int	 svc_comment_hide(struct svc_ctx *, uint64_t id, int hidden,
-	    struct comment_node *);
+	    const char *reason, struct comment_node *);
 
 /* comment_tree.c: a thread's rows (by id) into the nodes a reader sees */
 int	 cmt_staff(const struct principal *);

@@ -22,10 +22,13 @@ static const struct field f_comment[] = {
 
 const struct body_schema schema_comment = SCHEMA(f_comment);
 
-enum { CM_HIDDEN };
+enum { CM_HIDDEN, CM_REASON };
 
 static const struct field f_comment_patch[] = {
 	[CM_HIDDEN] = { "hidden", FIELD_BOOL, FIELD_REQUIRED, 0, 0, NULL,
+	    NULL, NULL },
+	/* the moderator's note, kept in the audit log */
+	[CM_REASON] = { "reason", FIELD_STRING, FIELD_NULLABLE, 1, 500, NULL,
 	    NULL, NULL },
 };
 
@@ -212,7 +215,8 @@ api_comment_patch(struct http_request *req)
 	memset(&n, 0, sizeof(n));
 	api_ctx(req, &ctx);
 	if ((rc = svc_comment_hide(&ctx, id, (int)req->fv[CM_HIDDEN].i,
-	    &n)) != HF_OK) {
+	    req->fv[CM_REASON].present && !req->fv[CM_REASON].null ?
+	    req->fv[CM_REASON].s : NULL, &n)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}

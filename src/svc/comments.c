@@ -470,16 +470,29 @@ hide_fn(struct db *db, void *arg)
 	    HF_OK)
 		return rc;
 	return svc_audit_text(db, ctx, t->on ? "comment.hide" :
-	    "comment.show", "comment", t->id, NULL, NULL);
+	    "comment.show", "comment", t->id, NULL, t->body);
 }
 
-/* Staff hide (or show again) comment id and, for readers, its replies. */
+/* The audit value of a hiding: the moderator's reason, if any. */
+struct hide_audit {
+	const char	*reason;
+};
+
+static const struct hf_field hide_audit_fields[] = {
+	HF_FIELD(struct hide_audit, reason, HF_K_STR),
+};
+
+/*
+ * Staff hide (or show again) comment id and, for readers, its replies;
+ * reason (NULL: none) goes to the audit log.
+ */
 int
 svc_comment_hide(struct svc_ctx *ctx, uint64_t id, int hidden,
-    struct comment_node *out)
+    const char *reason, struct comment_node *out)
 {
-	struct cmt_txn	t;
-	int		rc;
+	struct hide_audit	v = { reason };
+	struct cmt_txn		t;
+	int			rc;
 
 	if (!cmt_staff(ctx->who))
 		return HF_E_AUTH_FORBIDDEN;
@@ -487,6 +500,8 @@ svc_comment_hide(struct svc_ctx *ctx, uint64_t id, int hidden,
 	t.ctx = ctx;
 	t.id = id;
 	t.on = hidden != 0;
+	t.body = reason != NULL ? hf_fields_text(ctx->arena, hide_audit_fields,
+	    HF_NITEMS(hide_audit_fields), &v) : NULL;
 	if ((rc = db_txn(ctx->app->db, hide_fn, &t)) != HF_OK)
 		return rc;
 	return node_of(ctx, id, out);
