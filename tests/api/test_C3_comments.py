@@ -178,6 +178,9 @@ def test_staff_delete_cascades_to_every_reply():
     st = _rows("SELECT status FROM comments WHERE id IN (%d,%d,%d)" % (
         top["id"], r1["id"], r2["id"]))
     hf.expect_eq(sorted(x[0] for x in st), ["deleted"] * 3, "rows deleted")
+    audit = _rows("SELECT action FROM audit_log WHERE entity = 'comment' "
+        "AND entity_id = '%d'" % top["id"])
+    hf.expect_eq(audit, [["comment.delete"]], "staff's deletion audited")
     data, r = _list(pid, _staff())
     hf.expect_eq([n["id"] for n in data["items"]], [keep["id"]],
         "staff do not see deleted ones either", r)
@@ -297,9 +300,14 @@ def test_hidden_comments_are_invisible_to_readers_and_demoted_staff_lose_it():
     top = _post(pid, a, "rude")
     rep = _post(pid, b, "reply under rude", top["id"])
     other = _post(pid, b, "fine")
-    r = hf.call("PATCH", API + "/comments/%d" % top["id"], {"hidden": True},
-        token=mod["token"])
+    r = hf.call("PATCH", API + "/comments/%d" % top["id"], {"hidden": True,
+        "reason": "rude words"}, token=mod["token"])
     hf.expect_eq(hf.expect_success(r)["hidden"], True, "hidden", r)
+    audit = _rows("SELECT action, actor, new_value FROM audit_log WHERE "
+        "entity = 'comment' AND entity_id = '%d'" % top["id"])
+    hf.check(len(audit) == 1 and audit[0][0] == "comment.hide" and
+        audit[0][1] == "user:%s" % mod["id"] and "rude words" in
+        (audit[0][2] or ""), "the hiding is in the audit log: %r" % audit)
     data, r = _list(pid, a)
     hf.expect_eq([n["id"] for n in data["items"]], [other["id"]],
         "readers see neither it nor its replies", r)
@@ -405,6 +413,17 @@ def test_parent_on_another_product_or_gone_is_refused():
     hf.expect_field_error(r, 422, "REQ_010", "parent_id")
     data, r = _list(p2, a)
     hf.expect_eq(data["total"], 0, "nothing landed on p2", r)
+    # at the depth cap (a row put there by SQL: 100 replies would take a
+    # reader ten minutes of the rate limit) a reply is refused
+    cap = hf.conf_int("comment_max_depth", 100)
+    deep = _post(p1, a, "deep", c["id"])
+    _rows("UPDATE comments SET depth = %d WHERE id = %d" % (cap, deep["id"]))
+    hf.expect_error(_post(p1, a, "too deep", deep["id"], status=409), 409,
+        "CMT_004")
+    _rows("UPDATE comments SET depth = %d WHERE id = %d" % (cap - 1,
+        deep["id"]))
+    hf.expect_eq(_post(p1, a, "just deep enough", deep["id"])["depth"], cap,
+        "a reply at the cap")
 
 
 def test_posting_is_rate_limited_per_reader():
