@@ -68,6 +68,7 @@ HEADERS = {
     "db_points.h": "db",
     "db_coupons.h": "db",
     "db_sweep.h": "db",
+    "db_comments.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -81,6 +82,7 @@ HEADERS = {
     "transfers.h": "svc",
     "stocktakes.h": "svc",
     "csv_io.h": "svc",
+    "comments.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

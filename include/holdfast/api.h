@@ -244,4 +244,13 @@ void	api_webhook_delete(struct http_request *);
 void	api_webhook_deliveries(struct http_request *);
 void	api_stats_orders(struct http_request *);
 
+/* comments.c (issue 14, item 2: discussion) */
+extern const struct body_schema	schema_comment, schema_comment_patch;
+void	api_comment_create(struct http_request *);
+void	api_comments_list(struct http_request *);
+void	api_comment_like(struct http_request *);
+void	api_comment_unlike(struct http_request *);
+void	api_comment_delete(struct http_request *);
+void	api_comment_patch(struct http_request *);
+
 #endif /* HOLDFAST_API_H */

@@ -182,6 +182,13 @@ enum hf_err {
 	HF_E_IMP_PARTIAL,	/* IMP_002 409 */
 	/* keyset lists (issue 13) */
 	HF_E_REQ_PAGE_DEEP,	/* REQ_013 400 */
+	/* discussion (issue 14, item 2) */
+	HF_E_CMT_NOT_FOUND,	/* CMT_001 404 */
+	HF_E_CMT_PARENT,	/* CMT_002 422 */
+	HF_E_CMT_CLOSED,	/* CMT_003 409 */
+	HF_E_CMT_DEEP,		/* CMT_004 409 */
+	HF_E_CMT_NOT_YOURS,	/* CMT_005 403 */
+	HF_E_CMT_NO_READER,	/* CMT_006 403 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -290,6 +297,11 @@ struct hf_config {
 	/* hostile input (issue 10) */
 	int	 webhook_allow_private;	/* enum hf_private_targets */
 	int	 rate_login_email_max;	/* failed logins per address, all */
+	/* discussion (issue 14, item 2) */
+	int	 comment_max_chars;	/* characters in a body */
+	int	 comment_max_depth;	/* levels of replies below the top */
+	int	 comment_rate_max;	/* comments per reader per window */
+	int	 comment_rate_window;	/* seconds */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

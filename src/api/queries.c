@@ -94,6 +94,13 @@ const struct api_query_param api_query_params[] = {
 	{ api_points_user, "after", ROW_ID, AFTER_TEXT },
 	{ api_points_reconcile, "user_id", ROW_ID, "one user's account "
 	    "(else every account)" },
+	/* the discussion (issue 14): pages of top-level comments */
+	{ api_comments_list, "page", NULL, NULL },
+	{ api_comments_list, "per_page", NULL, NULL },
+	{ api_comments_list, "sort", "{\"type\":\"string\",\"enum\":["
+	    "\"new\",\"top\"]}", "the order of the top-level comments: new "
+	    "(newest first, the default) or top (most liked first); replies "
+	    "are oldest first under their parent" },
 	/* issue 13: data.total_exact false when data.total is a capped count */
 	{ api_products_list, "page", NULL, NULL },
 	{ api_products_list, "per_page", NULL, NULL },

@@ -222,6 +222,19 @@ const struct route api_routes[] = {
 	    PERM_ADMIN, JSON, 0, &schema_points_adjust },
 	{ HTTP_GET, "/api/v1/points/reconcile", api_points_reconcile,
 	    PERM_ADMIN, NONE, 0, NULL },
+	/* discussion (issue 14, item 2): readers write, staff moderate */
+	{ HTTP_POST, "/api/v1/products/{id}/comments", api_comment_create,
+	    PERM_USER, JSON, 0, &schema_comment },
+	{ HTTP_GET, "/api/v1/products/{id}/comments", api_comments_list,
+	    PERM_PUBLIC, NONE, 0, NULL },
+	{ HTTP_PUT, "/api/v1/comments/{id}/like", api_comment_like, PERM_USER,
+	    NONE, 0, NULL },
+	{ HTTP_DELETE, "/api/v1/comments/{id}/like", api_comment_unlike,
+	    PERM_USER, NONE, 0, NULL },
+	{ HTTP_DELETE, "/api/v1/comments/{id}", api_comment_delete, PERM_USER,
+	    NONE, 0, NULL },
+	{ HTTP_PATCH, "/api/v1/comments/{id}", api_comment_patch,
+	    PERM_BUSINESS, JSON, 0, &schema_comment_patch },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };

@@ -113,6 +113,11 @@ static const struct conf_key conf_keys[] = {
 	/* hostile input (issue 10) */
 	ENUM(webhook_allow_private, "no", conf_private),
 	INT(rate_login_email_max, "100", 1, 1000000),
+	/* discussion (issue 14, item 2) */
+	INT(comment_max_chars, "2000", 1, 16000),
+	INT(comment_max_depth, "100", 1, 100),
+	INT(comment_rate_max, "10", 1, 1000000),
+	INT(comment_rate_window, "60", 1, 86400),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

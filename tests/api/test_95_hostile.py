@@ -853,6 +853,12 @@ def build_world():
         {"lines": [{"sku": g["A"], "counted": 5}]}, token=w.admin))
     w.creds = {"admin": w.admin, "biz": w.biz, "biz2": w.biz2,
         "user": w.user["access"]}
+    # the discussion (issue 14): a comment on each product, by the user
+    w.comment = {}
+    for k in ("G", "S"):
+        r = hf.call("POST", API + "/products/%d/comments" % w.product[k],
+            {"body": "t95 " + k}, token=w.user["access"])
+        w.comment[k] = _ok(r, 201)["id"]
     return w
 
 
@@ -916,6 +922,9 @@ def snapshot(w):
     snap["guarded stocktake"] = {"status": stk.get("status"),
         "lines": [(x.get("sku"), x.get("counted")) for x in
         stk.get("lines") or []]}
+    snap["guarded comments"] = hf.db_rows("SELECT id, status, hidden, "
+        "like_count, body FROM comments WHERE product_id = %d ORDER BY id"
+        % w.product["G"])
     snap["guarded webhook active"] = any(h.get("id") == w.webhook["G"] and
         h.get("active") for h in hooks)
     return snap
@@ -1110,6 +1119,17 @@ def route_specs(w):
     add("POST", "/users/{id}/points", cred="admin", args=("target_user",),
         body=lambda g, n: {"delta": 1, "reason": "t95"})
     add("GET", "/points/reconcile", cred="admin", query=("user_id",))
+    # the discussion (issue 14, item 2)
+    add("POST", "/products/{id}/comments", cred="user", args=("product",),
+        body=lambda g, n: {"body": "t95 comment", "parent_id":
+        w.comment[g]})
+    add("GET", "/products/{id}/comments", args=("product",), query=pg +
+        ("sort",))
+    add("PUT", "/comments/{id}/like", cred="user", args=("comment",))
+    add("DELETE", "/comments/{id}/like", cred="user", args=("comment",))
+    add("DELETE", "/comments/{id}", cred="user", args=("comment",))
+    add("PATCH", "/comments/{id}", cred="admin", args=("comment",),
+        body=lambda g, n: {"hidden": True, "reason": "t95"})
     add("GET", "/metrics")
     return specs
 
@@ -1121,7 +1141,7 @@ def arg_value(w, kind, grp):
         "paid_order": w.paid_order, "webhook": w.webhook,
         "coupon": w.coupon,
         "location": w.location, "transfer": w.transfer,
-        "stocktake": w.stocktake}
+        "stocktake": w.stocktake, "comment": w.comment}
     return str(table[kind][grp])
 
 

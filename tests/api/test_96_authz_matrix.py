@@ -150,6 +150,12 @@ POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
 GET    /api/v1/users/{id}/points         401   403   403   403   403   200
 POST   /api/v1/users/{id}/points         401   403   403   403   403   200
 GET    /api/v1/points/reconcile          401   403   403   403   403   200
+POST   /api/v1/products/{id}/comments    401   201   201   403   403   201
+GET    /api/v1/products/{id}/comments    200   200   200   200   200   200
+PUT    /api/v1/comments/{id}/like        401   200   200   403   403   200
+DELETE /api/v1/comments/{id}/like        401   200   200   403   403   200
+DELETE /api/v1/comments/{id}             401   200   403   200   200   200
+PATCH  /api/v1/comments/{id}             401   403   403   200   200   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -348,6 +354,24 @@ class World:
         wid = _ok(r, 201)["id"]
         self.hooks.append(wid)
         return wid
+
+    # ---- the discussion (issue 14): a comment on the stock product, by
+    # the given user, else by one of a few writers in turn (each reader
+    # may post comment_rate_max a minute)
+    def comment(self, author=None):
+        if author is None:
+            if not getattr(self, "writers", None):
+                self.writers = [self.user("writer")["access"] for _ in
+                    range(5)]
+            author = self.writers[self.next() % len(self.writers)]
+        r = hf.call("POST", API + "/products/%d/comments" % self.stock_pid,
+            {"body": "t96 comment"}, token=author)
+        return _ok(r, 201)["id"]
+
+    def comment_state(self, cid):
+        rows = hf.db_rows("SELECT status, hidden FROM comments WHERE id = %d"
+            % cid)
+        return tuple(rows[0]) if rows else None
 
     # ---- stocktakes (issue 17): one open at a time at stk_loc
     def stocktake(self):
@@ -709,6 +733,20 @@ def prepare(w, method, route, p):
     elif k[1] in ("/export/ledger.csv", "/export/orders.csv"):
         c["path"] = route + "?from=" + time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
+    elif k == ("POST", "/products/{id}/comments"):
+        c["path"] = path(w.stock_pid)
+        c["body"] = {"body": "t96 %s" % p}
+    elif k == ("GET", "/products/{id}/comments"):
+        c["path"] = path(w.stock_pid)
+    elif k[1].startswith("/comments/{id}"):
+        # DELETE: the user's own comment (another's for everyone else)
+        cid = w.comment(w.u1["access"] if p == "user" and k ==
+            ("DELETE", "/comments/{id}") else None)
+        c["path"] = path(cid)
+        if method == "PATCH":
+            c["body"] = {"hidden": True}
+        c["still"] = ("comment %d visible, not hidden" % cid,
+            lambda: w.comment_state(cid) == ("visible", "0"))
     elif "{" in route:
         hf.fail("no object for %s %s in prepare()" % (method, route))
     return c

@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
+import { registerComments } from './comments.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -404,6 +405,7 @@ test('patron_points_checkin', async (page) => {
 
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+registerComments(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 
 // ------------------------------------------------------------ runner
 
