@@ -267,6 +267,8 @@ struct hf_config {
 	/* hostile input (issue 10) */
 	int	 webhook_allow_private;	/* enum hf_private_targets */
 	int	 rate_login_email_max;	/* failed logins per address, all */
+	int	 local_cache_entries;	/* per worker; 0: no local cache */
+	int	 local_cache_bytes;	/* per worker: keys and texts */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

@@ -106,6 +106,9 @@ static const struct conf_key conf_keys[] = {
 	/* hostile input (issue 10) */
 	ENUM(webhook_allow_private, "no", conf_private),
 	INT(rate_login_email_max, "100", 1, 1000000),
+	/* the per-worker cache (issue 13): 0 entries turns it off */
+	INT(local_cache_entries, "1024", 0, 1000000),
+	INT(local_cache_bytes, "8388608", 4096, 1073741824),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
