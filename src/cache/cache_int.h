@@ -35,7 +35,7 @@ struct cache {
 	uint64_t		 seen_lost;	/* metrics_cache_lost() acted on */
 	char			 err[256];
 	char			 sha[S__MAX][41];	/* SCRIPT LOADed */
-	struct lcache		*lc;	/* per-worker copies, NULL when off */
+	struct lcache		*lc;		/* copies; NULL: off */
 };
 
 #define CACHE_EVAL_ARGS	48	/* keys and arguments of one script call */

@@ -181,22 +181,12 @@ lc_flush(struct cache *c)
 		memset(l->bucket, 0xff, l->nbucket * sizeof(*l->bucket));
 		l->n = l->bytes = 0;
 		lc_gauges(l);
+		metrics_add(M_LCACHE_FLUSH, 1);
 	}
-	metrics_add(M_LCACHE_FLUSH, 1);
-}
-
-/* The main connection closed: its tracking went with it. */
-void
-lc_main_lost(struct cache *c)
-{
-	if (c->lc == NULL)
-		return;
-	c->lc->armed = 0;
-	lc_flush(c);
 }
 
 static void
-lc_track_close(struct cache *c)
+lc_track_close(struct cache *c, int64_t retry_ms)
 {
 	struct lcache	*l = c->lc;
 
@@ -205,8 +195,20 @@ lc_track_close(struct cache *c)
 		l->track = NULL;
 	}
 	l->armed = 0;
-	l->retry_at_ms = hf_now_ms() + LC_RETRY_MS;
+	l->retry_at_ms = hf_now_ms() + retry_ms;
 	lc_flush(c);
+}
+
+/*
+ * The main connection closed: its tracking went with it, and the other
+ * connection is closed too (Redis restarted, or went away: both are
+ * reopened together, the main connection first).
+ */
+void
+lc_main_lost(struct cache *c)
+{
+	if (c->lc != NULL)
+		lc_track_close(c, 0);
 }
 
 void
@@ -269,7 +271,7 @@ fail:
 	snprintf(c->err, sizeof(c->err), "local cache: invalidation "
 	    "connection: %s", l->track != NULL && l->track->errstr[0] != '\0' ?
 	    l->track->errstr : "refused");
-	lc_track_close(c);
+	lc_track_close(c, LC_RETRY_MS);
 	return HF_E_SYS_UNAVAILABLE;
 }
 
@@ -306,7 +308,7 @@ lc_arm(struct cache *c)
 	if (!ok) {
 		snprintf(c->err, sizeof(c->err), "local cache: CLIENT TRACKING "
 		    "refused");
-		l->retry_at_ms = hf_now_ms() + LC_RETRY_MS;
+		lc_track_close(c, LC_RETRY_MS);
 		return HF_E_SYS_UNAVAILABLE;
 	}
 	l->armed = 1;
@@ -371,17 +373,17 @@ lc_ready(struct cache *c)
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	if (poll(&pfd, 1, 0) < 0) {
-		lc_track_close(c);
+		lc_track_close(c, LC_RETRY_MS);
 		return 0;
 	}
 	if (pfd.revents != 0 && redisBufferRead(l->track) != REDIS_OK) {
-		lc_track_close(c);	/* closed (CLIENT KILL), reset */
+		lc_track_close(c, LC_RETRY_MS);	/* closed: CLIENT KILL */
 		return 0;
 	}
 	for (;;) {
 		if (redisGetReplyFromReader(l->track, (void **)&r) !=
 		    REDIS_OK) {
-			lc_track_close(c);
+			lc_track_close(c, LC_RETRY_MS);
 			return 0;
 		}
 		if (r == NULL)
