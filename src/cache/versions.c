@@ -31,6 +31,11 @@ local_lookup(struct cache *c, struct arena *a, const char *prefix,
 
 	*val = NULL;
 	*len = 0;
+	*ready = 0;
+	/* products and stock only: list pages are not copied */
+	if (strncmp(prefix, "hf:c:p:", 7) != 0 &&
+	    strncmp(prefix, "hf:c:s:", 7) != 0)
+		return "";
 	*ready = lc_ready(c);
 	if (!*ready || !lc_get(c, prefix, &key, val, len))
 		return "";
