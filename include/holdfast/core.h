@@ -302,6 +302,8 @@ struct hf_config {
 	int	 comment_max_depth;	/* levels of replies below the top */
 	int	 comment_rate_max;	/* comments per reader per window */
 	int	 comment_rate_window;	/* seconds */
+	int	 local_cache_entries;	/* per worker; 0: no local cache */
+	int	 local_cache_bytes;	/* per worker: keys and texts */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

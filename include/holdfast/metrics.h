@@ -29,6 +29,14 @@ enum metric_counter {
 	M_CACHE_ERROR,		/* a Redis call that failed or timed out */
 	M_WRITE_ONE_TRIP,	/* a write done by one CALL (012_procedures) */
 	M_WRITE_FALLBACK,	/* one the procedure left to the C path */
+	M_LCACHE_HIT,		/* a read served from the worker's copy */
+	M_LCACHE_MISS,		/* a copy looked up, absent or not current */
+	M_LCACHE_KEPT,		/* a copy kept */
+	M_LCACHE_EVICTED,	/* a copy evicted by the bounds */
+	M_LCACHE_DROPPED,	/* a copy dropped by an invalidation */
+	M_LCACHE_FLUSH,		/* every copy dropped at once */
+	M_LCACHE_ENTRIES,	/* gauge (metrics_set): copies held */
+	M_LCACHE_BYTES,		/* gauge (metrics_set): their bytes */
 	M__MAX
 };
 
@@ -56,6 +64,8 @@ int	 metrics_slot(void);		/* the claimed slot, or -1 */
  */
 void	 metrics_request(int route_index, int status, int64_t usec);
 void	 metrics_add(enum metric_counter, uint64_t);
+/* a gauge of this worker's own (summed over workers at scrape time) */
+void	 metrics_set(enum metric_counter, uint64_t);
 uint64_t metrics_cache_lost(void);
 void	 metrics_cache_lost_bump(void);
 

@@ -22,6 +22,10 @@ cache_new(const struct hf_config *cfg)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->cfg = cfg;
+	if (lc_init(c) != HF_OK) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -40,6 +44,7 @@ cache_drop(struct cache *c, const char *why)
 	}
 	c->retry_at_ms = hf_now_ms() + c->cfg->redis_backoff_ms;
 	c->lost = 1;
+	lc_main_lost(c);
 	metrics_add(M_CACHE_ERROR, 1);
 }
 
@@ -50,6 +55,7 @@ cache_free(struct cache *c)
 		return;
 	if (c->ctx != NULL)
 		redisFree(c->ctx);
+	lc_free(c);
 	free(c);
 }
 

@@ -35,6 +35,7 @@ struct cache {
 	uint64_t		 seen_lost;	/* metrics_cache_lost() acted on */
 	char			 err[256];
 	char			 sha[S__MAX][41];	/* SCRIPT LOADed */
+	struct lcache		*lc;		/* copies; NULL: off */
 };
 
 #define CACHE_EVAL_ARGS	48	/* keys and arguments of one script call */
@@ -60,5 +61,23 @@ redisContext	*cache_conn(struct cache *);
 void		 cache_conn_failed(struct cache *);
 int		 cache_lost_news(struct cache *, uint64_t *lost);
 void		 cache_lost_seen(struct cache *, uint64_t lost);
+
+/*
+ * lcache.c: the per-worker copies of product and stock entries, served
+ * only when the read's script says their key is still current, dropped on
+ * Redis' invalidation messages (docs/internals.md "Issue 13: per-worker
+ * cache"). lc_ready drains the messages and says whether copies may be
+ * used; lc_get's key and text stay the cache's.
+ */
+int		 lc_init(struct cache *);
+void		 lc_free(struct cache *);
+void		 lc_flush(struct cache *);
+void		 lc_main_lost(struct cache *);
+int		 lc_ready(struct cache *);
+int		 lc_get(struct cache *, const char *base, const char **key,
+		    const char **val, size_t *len);
+void		 lc_used(struct cache *, const char *base);
+void		 lc_put(struct cache *, const char *key, const char *val,
+		    size_t len);
 
 #endif /* HOLDFAST_CACHE_INT_H */

@@ -14,7 +14,63 @@ const char cache_vget_script[] =
     "local e = redis.call('GET', 'hf:epoch') or '0' "
     "local v = redis.call('GET', KEYS[1]) or '0' "
     "local k = ARGV[1] .. ':' .. e .. ':' .. v "
+    "if ARGV[3] == k then return {k, 1} end "
     "return {k, redis.call('GET', k)}";
+
+/*
+ * The worker's copy of the entry under prefix, if it may be used: its key
+ * (in the arena, for the script to compare with the current one) and its
+ * text (the cache's until the next change to the copies). "" and NULL
+ * when there is none.
+ */
+static const char *
+local_lookup(struct cache *c, struct arena *a, const char *prefix,
+    int *ready, const char **val, size_t *len)
+{
+	const char	*key;
+
+	*val = NULL;
+	*len = 0;
+	*ready = 0;
+	/* products and stock only: list pages are not copied */
+	if (strncmp(prefix, "hf:c:p:", 7) != 0 &&
+	    strncmp(prefix, "hf:c:s:", 7) != 0)
+		return "";
+	*ready = lc_ready(c);
+	if (!*ready || !lc_get(c, prefix, &key, val, len))
+		return "";
+	if ((key = arena_strdup(a, key)) == NULL) {
+		*val = NULL;
+		return "";
+	}
+	return key;
+}
+
+/*
+ * After the script: the copy was current (*out: a copy of it in the
+ * arena), or what Redis answered is kept as the copy.
+ */
+static int
+local_after(struct cache *c, struct arena *a, int ready, const char *prefix,
+    const char *lval, size_t llen, int current, const char *key,
+    char **out, size_t *len)
+{
+	if (current) {
+		if (lval == NULL || (*out = arena_strndup(a, lval, llen)) ==
+		    NULL)
+			return HF_E_SYS_INTERNAL;
+		*len = llen;
+		lc_used(c, prefix);
+		metrics_add(M_LCACHE_HIT, 1);
+		return HF_OK;
+	}
+	if (!ready)
+		return HF_OK;
+	metrics_add(M_LCACHE_MISS, 1);
+	if (*out != NULL && key != NULL)
+		lc_put(c, key, *out, *len);
+	return HF_OK;
+}
 
 int
 cache_vget(struct cache *c, struct arena *a, const char *ver_key,
@@ -24,11 +80,16 @@ cache_vget(struct cache *c, struct arena *a, const char *ver_key,
 	uint64_t	 lost = metrics_cache_lost();
 	int		 rc = HF_E_SYS_UNAVAILABLE;
 
+	const char	*known, *lval;
+	size_t		 llen;
+	int		 ready, current = 0;
+
 	*key = *out = NULL;
 	*len = 0;
+	known = local_lookup(c, a, prefix, &ready, &lval, &llen);
 	/* another worker lost an invalidation: orphan every entry first */
-	if ((r = cache_eval(c, S_VGET, 1, 3, ver_key, prefix,
-	    lost != c->seen_lost ? "1" : "0")) == NULL)
+	if ((r = cache_eval(c, S_VGET, 1, 4, ver_key, prefix,
+	    lost != c->seen_lost ? "1" : "0", known)) == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	c->seen_lost = lost;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
@@ -39,10 +100,15 @@ cache_vget(struct cache *c, struct arena *a, const char *ver_key,
 			*out = arena_strndup(a, r->element[1]->str,
 			    r->element[1]->len);
 			*len = r->element[1]->len;
-		}
+		} else if (r->elements == 2 &&
+		    r->element[1]->type == REDIS_REPLY_INTEGER)
+			current = known[0] != '\0';
 		rc = *key != NULL ? HF_OK : HF_E_SYS_INTERNAL;
 	}
 	freeReplyObject(r);
+	if (rc == HF_OK)
+		rc = local_after(c, a, ready, prefix, lval, llen, current, *key,
+		    out, len);
 	if (rc == HF_OK)
 		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
 	return rc;
@@ -70,6 +136,7 @@ const char cache_vget_rate_script[] =
     "if c > tonumber(ARGV[4]) then return {c, t, g} end "
     "local v = redis.call('GET', KEYS[1]) or '0' "
     "local k = ARGV[1] .. ':' .. e .. ':' .. v "
+    "if ARGV[5] == k then return {c, t, g, k, 1} end "
     "return {c, t, g, k, redis.call('GET', k)}";
 
 static int
@@ -87,19 +154,22 @@ cache_vget_rate(struct cache *c, struct arena *a, const char *ver_key,
 	redisReply	*r, *e;
 	uint64_t	 lost = metrics_cache_lost();
 	char		 win[24], lim[24];
-	int		 rc = HF_E_SYS_UNAVAILABLE;
+	const char	*known, *lval;
+	size_t		 llen;
+	int		 rc = HF_E_SYS_UNAVAILABLE, ready, current = 0;
 
 	*key = *out = NULL;
 	*len = 0;
 	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
 	snprintf(lim, sizeof(lim), "%lld", max);
+	known = local_lookup(c, a, prefix, &ready, &lval, &llen);
 	if (gen != NULL && genlen > 0)
-		r = cache_eval(c, S_VGET_RATE, 3, 7, ver_key, rate_key,
+		r = cache_eval(c, S_VGET_RATE, 3, 8, ver_key, rate_key,
 		    gen_key != NULL ? gen_key : "hf:keygen", prefix,
-		    lost != c->seen_lost ? "1" : "0", win, lim);
+		    lost != c->seen_lost ? "1" : "0", win, lim, known);
 	else
-		r = cache_eval(c, S_VGET_RATE, 2, 6, ver_key, rate_key, prefix,
-		    lost != c->seen_lost ? "1" : "0", win, lim);
+		r = cache_eval(c, S_VGET_RATE, 2, 7, ver_key, rate_key, prefix,
+		    lost != c->seen_lost ? "1" : "0", win, lim, known);
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	c->seen_lost = lost;
@@ -121,11 +191,17 @@ cache_vget_rate(struct cache *c, struct arena *a, const char *ver_key,
 			if ((*out = arena_strndup(a, e->str, e->len)) == NULL)
 				rc = HF_E_SYS_INTERNAL;
 			*len = e->len;
-		}
+		} else if (r->elements > 4 &&
+		    r->element[4]->type == REDIS_REPLY_INTEGER)
+			current = known[0] != '\0';
 	} else
 		snprintf(c->err, sizeof(c->err), "read script: unexpected "
 		    "reply");
 	freeReplyObject(r);
+	/* over the limit no entry was read: the copy is not looked at */
+	if (rc == HF_OK && *key != NULL)
+		rc = local_after(c, a, ready, prefix, lval, llen, current,
+		    *key, out, len);
 	if (rc == HF_OK && *key != NULL)
 		metrics_add(*out != NULL ? M_CACHE_HIT : M_CACHE_MISS, 1);
 	return rc;
@@ -141,6 +217,8 @@ cache_vset(struct cache *c, const char *key, const char *val, size_t len,
 	    NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	freeReplyObject(r);
+	/* what this worker wrote is its copy (NOLOOP: no message for it) */
+	lc_put(c, key, val, len);
 	return HF_OK;
 }
 

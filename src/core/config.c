@@ -118,6 +118,9 @@ static const struct conf_key conf_keys[] = {
 	INT(comment_max_depth, "100", 1, 100),
 	INT(comment_rate_max, "10", 1, 1000000),
 	INT(comment_rate_window, "60", 1, 86400),
+	/* the per-worker cache (issue 13): 0 entries turns it off */
+	INT(local_cache_entries, "1024", 0, 1000000),
+	INT(local_cache_bytes, "8388608", 4096, 1073741824),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -60,6 +60,14 @@ metrics_add(enum metric_counter c, uint64_t n)
 	mx_bump(&metrics_mx.slot->counters[c], n);
 }
 
+void
+metrics_set(enum metric_counter c, uint64_t v)
+{
+	if (metrics_mx.slot == NULL || (unsigned)c >= M__MAX)
+		return;
+	__atomic_store_n(&metrics_mx.slot->counters[c], v, __ATOMIC_RELAXED);
+}
+
 /*
  * A generation shared by the workers of this host: a worker whose cache
  * invalidation could not reach Redis bumps it, and every worker that sees

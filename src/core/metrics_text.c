@@ -225,12 +225,38 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		    "Writes the procedure left to the statement-by-statement "
 		    "path.", sum->counters[M_WRITE_FALLBACK]);
 		mx_render_counter(&t, "holdfast_cache_hits_total",
-		    "Reads answered from Redis.", sum->counters[M_CACHE_HIT]);
+		    "Reads answered from the cache (Redis, or a worker's "
+		    "copy).", sum->counters[M_CACHE_HIT]);
 		mx_render_counter(&t, "holdfast_cache_misses_total",
 		    "Reads Redis did not have.", sum->counters[M_CACHE_MISS]);
 		mx_render_counter(&t, "holdfast_cache_errors_total",
 		    "Redis calls that failed or timed out.",
 		    sum->counters[M_CACHE_ERROR]);
+		mx_render_counter(&t, "holdfast_local_cache_hits_total",
+		    "Reads served from a worker's own copy (its key "
+		    "confirmed current by the read's Redis trip).",
+		    sum->counters[M_LCACHE_HIT]);
+		mx_render_counter(&t, "holdfast_local_cache_misses_total",
+		    "Copies looked up that were absent or not current.",
+		    sum->counters[M_LCACHE_MISS]);
+		mx_render_counter(&t, "holdfast_local_cache_kept_total",
+		    "Copies kept by the workers.",
+		    sum->counters[M_LCACHE_KEPT]);
+		mx_render_counter(&t, "holdfast_local_cache_evicted_total",
+		    "Copies evicted to stay within the bounds.",
+		    sum->counters[M_LCACHE_EVICTED]);
+		mx_render_counter(&t, "holdfast_local_cache_dropped_total",
+		    "Copies dropped by Redis invalidation messages.",
+		    sum->counters[M_LCACHE_DROPPED]);
+		mx_render_counter(&t, "holdfast_local_cache_flushes_total",
+		    "Times a worker dropped every copy (a Redis connection "
+		    "lost, FLUSHALL).", sum->counters[M_LCACHE_FLUSH]);
+		mx_render_gauge(&t, "holdfast_local_cache_entries",
+		    "Copies held, all workers.",
+		    (long long)sum->counters[M_LCACHE_ENTRIES]);
+		mx_render_gauge(&t, "holdfast_local_cache_bytes",
+		    "Bytes of the copies held, all workers.",
+		    (long long)sum->counters[M_LCACHE_BYTES]);
 		mx_render_counter(&t, "holdfast_worker_starts_total",
 		    "Workers started on this metrics file (a restart counts "
 		    "again).", sum->starts);
