@@ -180,6 +180,10 @@ enum hf_err {
 	HF_E_IMP_PARTIAL,	/* IMP_002 409 */
 	/* keyset lists (issue 13) */
 	HF_E_REQ_PAGE_DEEP,	/* REQ_013 400 */
+	/* the lending rules a desk expects (issue 14, item 6) */
+	HF_E_LOAN_BATCH,	/* LOAN_005 409 */
+	HF_E_LOAN_OVERDUE,	/* LOAN_006 409 */
+	HF_E_LOAN_VOIDED,	/* LOAN_007 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -267,6 +271,9 @@ struct hf_config {
 	/* hostile input (issue 10) */
 	int	 webhook_allow_private;	/* enum hf_private_targets */
 	int	 rate_login_email_max;	/* failed logins per address, all */
+	/* issue 14, item 6: a loan this many days overdue blocks new
+	 * loans (LOAN_006); 0: off */
+	int	 loan_block_overdue_days;
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

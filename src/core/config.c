@@ -106,6 +106,8 @@ static const struct conf_key conf_keys[] = {
 	/* hostile input (issue 10) */
 	ENUM(webhook_allow_private, "no", conf_private),
 	INT(rate_login_email_max, "100", 1, 1000000),
+	/* the lending rules a desk expects (issue 14, item 6) */
+	INT(loan_block_overdue_days, "0", 0, 3650),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -105,6 +105,11 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "the import stopped part way: send the same file again" },
 	[HF_E_REQ_PAGE_DEEP] = { 400, "REQ_013",
 	    "page too deep: follow data.next with ?after= instead" },
+	[HF_E_LOAN_BATCH] = { 409, "LOAN_005",
+	    "a loan of the batch was refused: none was changed" },
+	[HF_E_LOAN_OVERDUE] = { 409, "LOAN_006",
+	    "overdue loans block new loans" },
+	[HF_E_LOAN_VOIDED] = { 409, "LOAN_007", "loan was voided" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },
