@@ -95,6 +95,8 @@ create_fn(struct db *db, void *arg)
 	t->n = 0;
 	t->mail.n = 0;
 	t->held = 0;
+	if (t->in->held != NULL)
+		*t->in->held = 0;
 	/* the one definition: units owed to waiting holds are not lent to
 	 * others, expired ones are freed first when short; the borrower's
 	 * row after the stock rows (lend_user_lock), then the refusals */
@@ -114,6 +116,9 @@ create_fn(struct db *db, void *arg)
 		    t->lines[0].location, &t->mail, t->in->hold)) != HF_OK)
 			return rc;
 		t->held = 1;
+		/* the stored idempotent reply (202) is rendered from these */
+		if (t->in->held != NULL)
+			*t->in->held = 1;
 		*t->outp = t->out;
 		*t->noutp = 0;
 		return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
