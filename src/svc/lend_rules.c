@@ -96,7 +96,7 @@ lend_hold_placed(struct db *db, struct svc_ctx *ctx, uint64_t id,
 	body = arena_printf(ctx->arena, "Hello %s,\n\n"
 	    "your hold is placed:\n\n"
 	    "  %s (SKU %s)\n\n"
-	    "%s We write again when it is ready for pickup%s%s.\n\n"
+	    "%s We write again when a copy is set aside for you%s%s.\n\n"
 	    "Hold %llu\n",
 	    u.display_name != NULL ? u.display_name : u.email, h.name, h.sku,
 	    pos, h.pickup_location != NULL ? " at " : "",
