@@ -219,6 +219,13 @@ void	api_hold_cancel(struct http_request *);
 void	api_hold_checkout(struct http_request *);
 void	api_stats_loans(struct http_request *);
 void	api_stats_categories(struct http_request *);
+/* lend_rules.c, and loans.c's borrow-or-hold (issue 14, item 6) */
+struct hold;
+extern const struct body_schema	schema_loan_batch, schema_loan_void;
+json_object *api_hold_json(const struct hold *);
+void	api_loans_return_batch(struct http_request *);
+void	api_loans_renew_batch(struct http_request *);
+void	api_loan_void(struct http_request *);
 
 /* orders.c, webhooks.c, stats_orders.c (issue 6, shop); reservations.c */
 extern const struct body_schema	schema_order_create, schema_webhook;

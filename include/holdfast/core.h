@@ -189,6 +189,10 @@ enum hf_err {
 	HF_E_CMT_DEEP,		/* CMT_004 409 */
 	HF_E_CMT_NOT_YOURS,	/* CMT_005 403 */
 	HF_E_CMT_NO_READER,	/* CMT_006 403 */
+	/* the lending rules a desk expects (issue 14, item 6) */
+	HF_E_LOAN_BATCH,	/* LOAN_005 409 */
+	HF_E_LOAN_OVERDUE,	/* LOAN_006 409 */
+	HF_E_LOAN_VOIDED,	/* LOAN_007 409 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -304,6 +308,9 @@ struct hf_config {
 	int	 comment_rate_window;	/* seconds */
 	int	 local_cache_entries;	/* per worker; 0: no local cache */
 	int	 local_cache_bytes;	/* per worker: keys and texts */
+	/* issue 14, item 6: a loan this many days overdue blocks new
+	 * loans (LOAN_006); 0: off */
+	int	 loan_block_overdue_days;
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

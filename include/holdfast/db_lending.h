@@ -38,7 +38,7 @@ struct loan {
 	uint64_t	 id, user_id;
 	const char	*sku, *name;
 	const char	*status;	/* active, overdue (computed),
-					   returned */
+					   returned, voided */
 	const char	*due_at, *returned_at;
 	long long	 renewals;
 	const char	*created_at;
@@ -48,6 +48,11 @@ struct loan {
 	/* no column: loan_max_renewals - renewals, at least 0 (the service
 	 * sets it, lend_loans_left) */
 	long long	 renewals_left;
+	/* issue 14, item 6 (sql_lending.c LOAN_RETURN): on_time, early or
+	 * late once returned, else NULL; days_late HF_NULL_INT till then */
+	const char	*return_status;
+	long long	 days_late;
+	const char	*voided_at, *void_reason;	/* a voided loan */
 };
 
 /*
@@ -204,5 +209,12 @@ extern struct db_sql	db_sql_stats_loans_now;
 /* DB_OPT from, DB_OPT to -> struct lend_category, loans counted in the
  * range (all time when NULL) */
 extern struct db_sql	db_sql_stats_categories;
+
+/* sql_lend_rules.c (issue 14, item 6) */
+/* user_id, days, limit -> struct loan (id, due_at): active loans due at
+ * least days ago */
+extern struct db_sql	db_sql_loans_overdue_of;
+/* reason, id -> affected: an active loan voided */
+extern struct db_sql	db_sql_loan_void;
 
 #endif /* HOLDFAST_DB_LENDING_H */

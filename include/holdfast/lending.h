@@ -30,7 +30,22 @@ struct loan_req {
 	const char	**locations;	/* per line, NULL: allocation (or
 					   NULL for every line) */
 	size_t		  n;		/* 1 to 100 (the request schema) */
+	/* issue 14, item 6: one line short of units places a hold instead,
+	 * into *hold (then *held is 1 and no loan is made) */
+	int			  hold_if_unavailable;
+	struct hold	 *hold;
+	int		*held;
 };
+
+/* POST /loans/return, /loans/renew (issue 14, item 6): all or none */
+struct loan_batch {
+	const uint64_t	*ids;
+	size_t		 n;		/* 1 to LOAN_BATCH_MAX, no id twice */
+	const char	*at;		/* a return: where (NULL: where each went out) */
+	int		 renew;		/* 0: return, 1: renew */
+};
+
+#define LOAN_BATCH_MAX	100
 
 /* The query of the loan and hold lists. */
 struct lend_filter {
@@ -85,6 +100,12 @@ int	 svc_loan_return_at(struct svc_ctx *, uint64_t id, const char *at,
 	    struct idem *, struct loan *);
 int	 svc_loan_renew(struct svc_ctx *, uint64_t id, struct idem *,
 	    struct loan *);
+
+/* lend_rules.c (issue 14, item 6) */
+int	 svc_loans_batch(struct svc_ctx *, const struct loan_batch *,
+	    struct idem *, struct loan **);
+int	 svc_loan_void(struct svc_ctx *, uint64_t id, const char *reason,
+	    struct idem *, struct loan *);
 
 /* lend_stats.c */
 int	 svc_stats_loans(struct svc_ctx *, const char *from_day,

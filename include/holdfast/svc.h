@@ -45,6 +45,17 @@ struct svc_line {
 #define SVC_MAX_DETAILS	6
 
 /*
+ * One loan a batch refused (issue 14, item 6), or one overdue loan that
+ * blocks a borrower: rendered as error.details[svc_ctx.faults_key], an
+ * array of {loan_id, code, message}.
+ */
+struct svc_fault {
+	uint64_t	 loan_id;
+	const char	*code;		/* the refusal's code, or NULL */
+	const char	*message;
+};
+
+/*
  * Keyset paging of the history lists (issue 13, docs/internals.md):
  * after is the id the previous page ended on (0: none, then page and
  * per_page as before, to SVC_LIST_OFFSET_MAX rows deep). The list fills
@@ -87,6 +98,10 @@ struct svc_ctx {
 	size_t			 ndetails;
 	struct svc_line		*lines;		/* arena */
 	size_t			 nlines, lines_cap;
+	/* loans at fault (issue 14, item 6): details[faults_key] */
+	const char		*faults_key;
+	struct svc_fault	*faults;		/* arena */
+	size_t			 nfaults;
 	/* products a transaction changed: their cache entries go after COMMIT */
 	uint64_t		 touched_pid[16];
 	const char		*touched_sku[16];

@@ -49,6 +49,28 @@ api_line_places(const struct svc_line *ln)
 	return a;
 }
 
+/* The loans at fault (issue 14, item 6): [{loan_id, code, message}]. */
+static json_object *
+api_faults(const struct svc_ctx *ctx)
+{
+	json_object	*a = json_object_new_array(), *f;
+	size_t		 i;
+
+	for (i = 0; i < ctx->nfaults; i++) {
+		f = json_object_new_object();
+		json_object_object_add(f, "loan_id",
+		    json_object_new_int64((int64_t)ctx->faults[i].loan_id));
+		if (ctx->faults[i].code != NULL)
+			json_object_object_add(f, "code",
+			    json_object_new_string(ctx->faults[i].code));
+		if (ctx->faults[i].message != NULL)
+			json_object_object_add(f, "message",
+			    json_object_new_string(ctx->faults[i].message));
+		json_object_array_add(a, f);
+	}
+	return a;
+}
+
 /* The service's details (svc_detail, svc_line) as error.details, or NULL. */
 static json_object *
 api_details(const struct svc_ctx *ctx)
@@ -56,7 +78,8 @@ api_details(const struct svc_ctx *ctx)
 	json_object	*o, *lines, *l;
 	size_t		 i;
 
-	if (ctx == NULL || (ctx->ndetails == 0 && ctx->nlines == 0))
+	if (ctx == NULL || (ctx->ndetails == 0 && ctx->nlines == 0 &&
+	    ctx->nfaults == 0))
 		return NULL;
 	o = json_object_new_object();
 	for (i = 0; i < ctx->ndetails; i++)
@@ -89,6 +112,8 @@ api_details(const struct svc_ctx *ctx)
 		}
 		json_object_object_add(o, "lines", lines);
 	}
+	if (ctx->nfaults > 0 && ctx->faults_key != NULL)
+		json_object_object_add(o, ctx->faults_key, api_faults(ctx));
 	return o;
 }
 

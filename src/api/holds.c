@@ -48,6 +48,13 @@ hold_json(const struct hold *h)
 	return hf_fields_json(hold_fields, HF_NITEMS(hold_fields), h);
 }
 
+/* for loans.c: the hold a borrow placed instead (issue 14, item 6) */
+json_object *
+api_hold_json(const struct hold *h)
+{
+	return hold_json(h);
+}
+
 static json_object *
 one_json(struct http_request *req, void *arg)
 {

@@ -11,7 +11,7 @@
 #define ID_MAX	(1LL << 53)	/* exact in every JSON reader */
 
 static const char *const statuses[] = { "active", "overdue", "returned",
-    NULL };
+    "voided", NULL };
 
 /* A line of a loan: {sku, location?}, one unit (any other field is
  * REQ_009); no location: allocation chooses. */
@@ -25,13 +25,16 @@ static const struct field f_loan_line[] = {
 
 static const struct body_schema schema_loan_line = SCHEMA(f_loan_line);
 
-enum { LN_ITEMS, LN_USER };
+enum { LN_ITEMS, LN_USER, LN_HOLD };
 
 static const struct field f_loan[] = {
 	[LN_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, API_LINES_MAX,
 	    NULL, &schema_loan_line, NULL },
 	[LN_USER] = { "user_id", FIELD_INT, FIELD_NULLABLE, 1, ID_MAX, NULL,
 	    NULL, NULL },
+	/* issue 14, item 6: no unit free, a hold instead (one item only) */
+	[LN_HOLD] = { "hold_if_unavailable", FIELD_BOOL, 0, 0, 0, NULL, NULL,
+	    "false" },
 };
 
 const struct body_schema schema_loan = SCHEMA(f_loan);
@@ -59,6 +62,11 @@ static const struct hf_field loan_fields[] = {
 	HF_FIELD(struct loan, created_at, HF_K_STR),
 	/* where the copy went out from, and comes back to */
 	HF_FIELD(struct loan, location, HF_K_STR),
+	/* issue 14, item 6: how it came back, or why it was voided */
+	HF_FIELD(struct loan, return_status, HF_K_STR),
+	HF_FIELDF(struct loan, days_late, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct loan, voided_at, HF_K_STR),
+	HF_FIELD(struct loan, void_reason, HF_K_STR),
 };
 
 json_object *
@@ -76,8 +84,11 @@ loans_json(const struct loan *l, size_t n)
 }
 
 struct loans_out {
-	struct loan	*items;
-	size_t		 n;
+	struct loan		*items;
+	size_t			 n;
+	struct hold		 hold;		/* hold_if_unavailable placed it */
+	int			 held;
+	struct api_render	*render;
 };
 
 static json_object *
@@ -88,6 +99,11 @@ created_json(struct http_request *req, void *arg)
 
 	(void)req;
 	json_object_object_add(o, "loans", loans_json(out->items, out->n));
+	if (out->held) {
+		/* 202: no loan, a hold placed instead (issue 14, item 6) */
+		out->render->status = 202;
+		json_object_object_add(o, "hold", api_hold_json(&out->hold));
+	}
 	return o;
 }
 
@@ -137,6 +153,10 @@ api_loans_create(struct http_request *req)
 		in.user_id = (uint64_t)fv[LN_USER].i;
 	if (loan_skus(req, &fv[LN_ITEMS], &in) != 0)
 		return;
+	in.hold_if_unavailable = fv[LN_HOLD].i != 0;
+	in.hold = &out.hold;
+	in.held = &out.held;
+	out.render = &render;
 	api_ctx(req, &ctx);
 	if (api_idem_begin(req, &ctx, &idem, &render) != 0)
 		return;

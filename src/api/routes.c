@@ -147,6 +147,13 @@ const struct route api_routes[] = {
 	    JSON, 0, &schema_loan_return },
 	{ HTTP_POST, "/api/v1/loans/{id}/renew", api_loan_renew, PERM_USER,
 	    NONE, 0, NULL },
+	/* the lending rules a desk expects (issue 14, item 6) */
+	{ HTTP_POST, "/api/v1/loans/return", api_loans_return_batch, PERM_USER,
+	    JSON, 0, &schema_loan_batch },
+	{ HTTP_POST, "/api/v1/loans/renew", api_loans_renew_batch, PERM_USER,
+	    JSON, 0, &schema_loan_batch },
+	{ HTTP_POST, "/api/v1/loans/{id}/void", api_loan_void, PERM_BUSINESS,
+	    JSON, 0, &schema_loan_void },
 	{ HTTP_POST, "/api/v1/holds", api_hold_create, PERM_USER, JSON, 0,
 	    &schema_hold },
 	{ HTTP_GET, "/api/v1/holds", api_holds_list, PERM_USER, NONE, 0, NULL },

@@ -121,6 +121,8 @@ static const struct conf_key conf_keys[] = {
 	/* the per-worker cache (issue 13): 0 entries turns it off */
 	INT(local_cache_entries, "1024", 0, 1000000),
 	INT(local_cache_bytes, "8388608", 4096, 1073741824),
+	/* the lending rules a desk expects (issue 14, item 6) */
+	INT(loan_block_overdue_days, "0", 0, 3650),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

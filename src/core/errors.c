@@ -116,6 +116,11 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "only the author or staff may delete a comment" },
 	[HF_E_CMT_NO_READER] = { 403, "CMT_006",
 	    "comments and likes are a reader's: sign in as a user" },
+	[HF_E_LOAN_BATCH] = { 409, "LOAN_005",
+	    "a loan of the batch was refused: none was changed" },
+	[HF_E_LOAN_OVERDUE] = { 409, "LOAN_006",
+	    "overdue loans block new loans" },
+	[HF_E_LOAN_VOIDED] = { 409, "LOAN_007", "loan was voided" },
 	/* internal conditions that escaped their caller: a database failure */
 	[HF_E_DEADLOCK] = { 409, "INV_004", "concurrency conflict, retry" },
 	[HF_E_LOCK_TIMEOUT] = { 409, "INV_004", "concurrency conflict, retry" },

@@ -17,6 +17,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_idempotency,
 	db_sql_set_inventory,
 	db_sql_set_lending,
+	db_sql_set_lend_rules,
 	db_sql_set_locations,
 	db_sql_set_metrics,
 	db_sql_set_orders,

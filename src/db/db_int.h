@@ -38,6 +38,7 @@ extern struct db_sql *const	db_sql_set_csv[];
 extern struct db_sql *const	db_sql_set_idempotency[];
 extern struct db_sql *const	db_sql_set_inventory[];
 extern struct db_sql *const	db_sql_set_lending[];
+extern struct db_sql *const	db_sql_set_lend_rules[];
 extern struct db_sql *const	db_sql_set_locations[];
 extern struct db_sql *const	db_sql_set_metrics[];
 extern struct db_sql *const	db_sql_set_orders[];

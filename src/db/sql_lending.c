@@ -12,14 +12,29 @@
 
 /* The status a client sees: returned, overdue or active. */
 #define LOAN_STATUS "(CASE WHEN l.status = 'returned' THEN 'returned' " \
+	"WHEN l.status = 'voided' THEN 'voided' " \
 	"WHEN l.due_at <= NOW(3) THEN 'overdue' ELSE 'active' END)"
+
+/*
+ * How a returned loan came back (issue 14, item 6): late after due_at,
+ * early on a day (UTC) before the due date's, else on_time; days_late
+ * counts started days past due_at (0 unless late). NULL until returned
+ * (and for a voided loan, which was never returned).
+ */
+#define LOAN_RETURN "(CASE WHEN l.status <> 'returned' THEN NULL " \
+	"WHEN l.returned_at > l.due_at THEN 'late' " \
+	"WHEN DATE(l.returned_at) < DATE(l.due_at) THEN 'early' " \
+	"ELSE 'on_time' END) AS return_status, IF(l.status = 'returned', " \
+	"GREATEST(CEIL(TIMESTAMPDIFF(SECOND, l.due_at, l.returned_at) " \
+	"/ 86400), 0), NULL) AS days_late, " \
+	DB_ISO_AS("l.voided_at", "voided_at") ", l.void_reason"
 
 #define LOAN_COLS "l.id, l.user_id, l.sku, p.name, " LOAN_STATUS \
 	" AS status, " DB_ISO_AS("l.due_at", "due_at") ", " \
 	DB_ISO_AS("l.returned_at", "returned_at") ", l.renewals, " \
 	DB_ISO_AS("l.created_at", "created_at") ", l.product_id, " \
 	"l.location_id, (SELECT lo.code FROM locations lo " \
-	"WHERE lo.id = l.location_id) AS location"
+	"WHERE lo.id = l.location_id) AS location, " LOAN_RETURN
 
 #define LOAN_WHERE "WHERE (? IS NULL OR l.user_id = ?) " \
 	"AND (? IS NULL OR " LOAN_STATUS " = ?) AND (? IS NULL OR l.sku = ?) "
@@ -70,6 +85,10 @@ static const struct hf_field loan_map[] = {
 	HF_FIELD(struct loan, product_id, HF_K_U64),
 	HF_FIELD(struct loan, location_id, HF_K_U64),
 	HF_FIELD(struct loan, location, HF_K_STR),
+	HF_FIELD(struct loan, return_status, HF_K_STR),
+	HF_FIELDF(struct loan, days_late, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct loan, voided_at, HF_K_STR),
+	HF_FIELD(struct loan, void_reason, HF_K_STR),
 };
 
 static const struct hf_field loan_lock_map[] = {

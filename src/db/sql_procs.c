@@ -44,10 +44,11 @@ struct db_sql db_sql_order_create_call = DB_SQL_COUNT(
     "CALL hf_order_create(?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 /* lines (JSON), user_id, units, loan limit, loan period (days), actor,
- * request_id: the new loans' ids (n, one row each), or no row when the C
+ * request_id, loan_block_overdue_days (issue 14, 017): the new loans' ids
+ * (n, one row each), or no row when the C
  * path must lend */
 struct db_sql db_sql_loan_create_call = DB_SQL_COUNT(
-    "CALL hf_loan_create(?, ?, ?, ?, ?, ?, ?)");
+    "CALL hf_loan_create(?, ?, ?, ?, ?, ?, ?, ?)");
 
 /* id, location code (or NULL), the caller's user id when it sees only
  * its own loans (else 0), actor, request_id: the loan's id as n, or no row

@@ -19,6 +19,7 @@ svc_details_clear(struct svc_ctx *ctx)
 	ctx->nlines = 0;
 	ctx->lines = NULL;
 	ctx->lines_cap = 0;
+	ctx->nfaults = 0;
 }
 
 static struct svc_detail *

@@ -38,11 +38,16 @@ struct hold_txn {
 	struct lend_mail	 mail;
 };
 
-static int
-create_fn(struct db *db, void *arg)
+/*
+ * Places a hold of user_id on sku (to pick up at pickup, a code, or
+ * NULL) in the caller's transaction, and queues its confirmation
+ * (lend_hold_placed): the refusals of svc_hold_create.
+ */
+int
+holds_place(struct db *db, struct svc_ctx *ctx, uint64_t user_id,
+    const char *sku, const char *pickup, struct lend_mail *mail,
+    struct hold *out)
 {
-	struct hold_txn		*t = arg;
-	struct svc_ctx		*ctx = t->ctx;
 	struct lend_user	 u;
 	struct stock_row	 s;
 	struct db_param		 p[3];
@@ -51,18 +56,17 @@ create_fn(struct db *db, void *arg)
 	uint64_t		 id;
 	int			 rc;
 
-	t->mail.n = 0;
-	if ((rc = inv_stock_lock(db, ctx->arena, t->sku, 0, &s)) != HF_OK) {
+	if ((rc = inv_stock_lock(db, ctx->arena, sku, 0, &s)) != HF_OK) {
 		if (rc == HF_E_INV_NOT_FOUND)
-			inv_set_not_found(ctx, t->sku);
+			inv_set_not_found(ctx, sku);
 		return rc;
 	}
 	/* the borrower's row after the stock row (lend_user_lock) */
-	if ((rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK)
+	if ((rc = lend_user_lock(db, ctx, user_id, &u)) != HF_OK)
 		return rc;
 	/* a pickup branch must take units (active); a frozen one waits */
-	if (t->pickup != NULL &&
-	    (rc = inv_location_named(db, ctx, t->pickup, &pick)) != HF_OK)
+	if (pickup != NULL &&
+	    (rc = inv_location_named(db, ctx, pickup, &pick)) != HF_OK)
 		return rc;
 	if (pick != NULL && !pick->is_active) {
 		svc_details_clear(ctx);
@@ -99,7 +103,7 @@ create_fn(struct db *db, void *arg)
 			svc_detail_str(ctx, "location", pick->code);
 		return HF_E_HOLD_AVAILABLE;
 	}
-	p[0] = DB_INT((long long)t->user_id);
+	p[0] = DB_INT((long long)user_id);
 	p[1] = DB_INT((long long)s.product_id);
 	on_loan = db_count_of(db, ctx->arena, &db_sql_loans_active_of_product,
 	    p, 2, &rc);
@@ -118,9 +122,22 @@ create_fn(struct db *db, void *arg)
 		return HF_E_HOLD_DUPLICATE;
 	}
 	if (rc != HF_OK ||
-	    (free_units > 0 && (rc = holds_fill(db, ctx, &s, &t->mail,
+	    (free_units > 0 && (rc = holds_fill(db, ctx, &s, mail,
 	    NULL)) != HF_OK) ||
-	    (rc = lend_hold_load(db, ctx->arena, id, t->out)) != HF_OK)
+	    (rc = lend_hold_placed(db, ctx, id, mail)) != HF_OK)
+		return rc;
+	return lend_hold_load(db, ctx->arena, id, out);
+}
+
+static int
+create_fn(struct db *db, void *arg)
+{
+	struct hold_txn	*t = arg;
+	int		 rc;
+
+	t->mail.n = 0;
+	if ((rc = holds_place(db, t->ctx, t->user_id, t->sku, t->pickup,
+	    &t->mail, t->out)) != HF_OK)
 		return rc;
 	return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
 }
@@ -282,7 +299,8 @@ checkout_fn(struct db *db, void *arg)
 
 	/* the stock row, the hold, then the borrower's row (lend_user_lock) */
 	if ((rc = hold_open(db, t, &h, &s, &l)) != HF_OK ||
-	    (rc = lend_user_lock(db, ctx, h.user_id, &u)) != HF_OK)
+	    (rc = lend_user_lock(db, ctx, h.user_id, &u)) != HF_OK ||
+	    (rc = lend_overdue_check(db, ctx, h.user_id)) != HF_OK)
 		return rc;
 	if (strcmp(l.status, "waiting") == 0 ||
 	    strcmp(l.status, "in_transit") == 0)

@@ -76,4 +76,14 @@ int	 holds_copy_lost(struct db *, struct svc_ctx *, uint64_t hold_id);
 int	 holds_retire(struct db *, struct svc_ctx *, uint64_t product_id,
 	    struct lend_mail *, unsigned *n);
 
+/* lend_rules.c (issue 14, item 6), for loans.c and holds.c */
+int	 lend_overdue_check(struct db *, struct svc_ctx *, uint64_t user_id);
+int	 lend_hold_placed(struct db *, struct svc_ctx *, uint64_t hold_id,
+	    struct lend_mail *);
+/* holds.c: a hold placed in the caller's transaction (POST /holds, and
+ * a borrow with hold_if_unavailable) */
+int	 holds_place(struct db *, struct svc_ctx *, uint64_t user_id,
+	    const char *sku, const char *pickup, struct lend_mail *,
+	    struct hold *);
+
 #endif /* HOLDFAST_LEND_INT_H */

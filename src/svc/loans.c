@@ -34,6 +34,9 @@ struct create_txn {
 	size_t			*noutp;
 	const char		*trip;		/* inv_trip_lines */
 	int			 done;		/* create_trip_fn lent */
+	const struct loan_req	*in;		/* hold_if_unavailable */
+	struct lend_mail	 mail;		/* its hold's confirmation */
+	int			 held;		/* a hold instead */
 };
 
 /*
@@ -47,7 +50,7 @@ create_trip_fn(struct db *db, void *arg)
 	struct create_txn	*t = arg;
 	struct svc_ctx		*ctx = t->ctx;
 	struct db_count		*ids;
-	struct db_param		 p[7];
+	struct db_param		 p[8];
 	size_t			 i, n;
 	int			 rc;
 
@@ -58,7 +61,9 @@ create_trip_fn(struct db *db, void *arg)
 	p[4] = DB_INT(ctx->app->cfg.loan_period_days);
 	p[5] = DB_STR(ctx->who->actor);
 	p[6] = DB_STR_OR_NULL(ctx->request_id);
-	if ((rc = db_rows(db, ctx->arena, &db_sql_loan_create_call, p, 7,
+	/* a borrower it blocks, and short lines, are left to create_fn */
+	p[7] = DB_INT(ctx->app->cfg.loan_block_overdue_days);
+	if ((rc = db_rows(db, ctx->arena, &db_sql_loan_create_call, p, 8,
 	    &ids, &n)) != HF_OK || n == 0)
 		return rc;
 	t->done = 1;
@@ -88,6 +93,10 @@ create_fn(struct db *db, void *arg)
 	int			 rc;
 
 	t->n = 0;
+	t->mail.n = 0;
+	t->held = 0;
+	if (t->in->held != NULL)
+		*t->in->held = 0;
 	/* the one definition: units owed to waiting holds are not lent to
 	 * others, expired ones are freed first when short; the borrower's
 	 * row after the stock rows (lend_user_lock), then the refusals */
@@ -95,7 +104,26 @@ create_fn(struct db *db, void *arg)
 	    &lk)) != HF_OK ||
 	    (rc = lend_user_lock(db, ctx, t->user_id, &u)) != HF_OK ||
 	    (rc = lend_limit_check(db, ctx, t->user_id, t->units)) != HF_OK ||
-	    (rc = inv_lock_verdict(ctx, &lk)) != HF_OK)
+	    (rc = lend_overdue_check(db, ctx, t->user_id)) != HF_OK)
+		return rc;
+	rc = inv_lock_verdict(ctx, &lk);
+	if (rc == HF_E_INV_INSUFFICIENT && t->in->hold_if_unavailable &&
+	    t->in->hold != NULL) {
+		/* issue 14, item 6: no unit, a hold instead (its own refusals) */
+		svc_details_clear(ctx);
+		ctx->message = NULL;
+		if ((rc = holds_place(db, ctx, t->user_id, lk.rows[0].sku,
+		    t->lines[0].location, &t->mail, t->in->hold)) != HF_OK)
+			return rc;
+		t->held = 1;
+		/* the stored idempotent reply (202) is rendered from these */
+		if (t->in->held != NULL)
+			*t->in->held = 1;
+		*t->outp = t->out;
+		*t->noutp = 0;
+		return t->idem != NULL ? svc_idem_store(db, t->idem) : HF_OK;
+	}
+	if (rc != HF_OK)
 		return rc;
 	rows = lk.rows;
 	for (j = 0; j < lk.ntakes; j++) {
@@ -132,7 +160,10 @@ create_fn(struct db *db, void *arg)
  * Lends one unit per line of in->skus (1 to 100 lines: the request
  * schema) to the user, all or none. Returns the loans in *out (arena), or
  * INV_001 (unknown SKU), INV_002 (every short line in ctx->lines),
- * INV_011, LOAN_001, AUTH_005 or REQ_010.
+ * INV_011, LOAN_001, AUTH_005 or REQ_010; LOAN_006 when overdue loans
+ * block the borrower (loan_block_overdue_days). With in->hold_if_unavailable
+ * (one line only), a line short of units places a hold (*in->hold, and
+ * *in->held 1) in the same transaction instead, or gives its refusal.
  */
 int
 svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
@@ -148,6 +179,11 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	memset(&t, 0, sizeof(t));
 	if ((rc = lend_resolve_user(ctx, in->user_id, &t.user_id)) != HF_OK)
 		return rc;
+	if (in->hold_if_unavailable && in->n != 1) {
+		ctx->field = "hold_if_unavailable";
+		ctx->reason = "a hold instead is for a borrow of one item";
+		return HF_E_REQ_FIELD;
+	}
 	lines = arena_calloc(ctx->arena, in->n, sizeof(*lines));
 	t.out = arena_calloc(ctx->arena, in->n, sizeof(*t.out));
 	if (lines == NULL || t.out == NULL)
@@ -168,6 +204,7 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 	t.idem = idem;
 	t.outp = out;
 	t.noutp = nout;
+	t.in = in;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
 	if (svc_unkeyed(idem))
@@ -178,6 +215,9 @@ svc_loans_create(struct svc_ctx *ctx, const struct loan_req *in,
 		*nout = 0;
 		return rc;
 	}
+	lend_mail_deliver(ctx->app, &t.mail);
+	if (in->held != NULL)
+		*in->held = t.held;
 	*out = t.out;
 	*nout = t.n;
 	return HF_OK;
@@ -259,8 +299,9 @@ loan_lock_active(struct db *db, struct loan_txn *t, struct stock_row *s,
 		return HF_E_NOT_FOUND;
 	if (strcmp(k.status, "active") != 0) {
 		ctx->message = arena_printf(ctx->arena, "loan %llu is already "
-		    "returned", (unsigned long long)t->id);
-		return HF_E_LOAN_RETURNED;
+		    "%s", (unsigned long long)t->id, k.status);
+		return strcmp(k.status, "voided") == 0 ? HF_E_LOAN_VOIDED :
+		    HF_E_LOAN_RETURNED;
 	}
 	*renewals = k.renewals;
 	t->location_id = l.location_id;

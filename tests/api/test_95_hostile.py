@@ -1067,6 +1067,13 @@ def route_specs(w):
     add("POST", "/loans/{id}/return", cred="biz", args=("loan",),
         body=lambda g, n: {"location": "main"})
     add("POST", "/loans/{id}/renew", cred="biz", args=("loan",))
+    # the lending rules a desk expects (issue 14, item 6)
+    add("POST", "/loans/return", cred="biz", body=lambda g, n: {"loan_ids":
+        [w.loan[g]], "location": "main"})
+    add("POST", "/loans/renew", cred="biz", body=lambda g, n: {"loan_ids":
+        [w.loan[g]]})
+    add("POST", "/loans/{id}/void", cred="biz", args=("loan",),
+        body=lambda g, n: {"reason": "t95 void"})
     add("POST", "/holds", cred="biz", body=lambda g, n: {"sku":
         w.hold_sku[g], "user_id": w.borrower[g]}, sku_at=("sku",))
     add("GET", "/holds", cred="biz", query=lend_q)

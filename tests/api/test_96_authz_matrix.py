@@ -116,6 +116,9 @@ GET    /api/v1/loans                     401   +     -     +     +     +
 GET    /api/v1/loans/{id}                401   200   404   200   200   200
 POST   /api/v1/loans/{id}/return         401   200   404   200   200   200
 POST   /api/v1/loans/{id}/renew          401   200   404   200   200   200
+POST   /api/v1/loans/return              401   200   409   200   200   200
+POST   /api/v1/loans/renew               401   200   409   200   200   200
+POST   /api/v1/loans/{id}/void           401   403   403   200   200   200
 POST   /api/v1/holds                     401   201   201   201   201   201
 GET    /api/v1/holds                     401   +     -     +     +     +
 GET    /api/v1/holds/{id}                401   200   404   200   200   200
@@ -658,6 +661,20 @@ def prepare(w, method, route, p):
         if k[1].endswith("/return"):
             c["still"] = ("loan %d active" % lid,
                 lambda: w.loan_status(lid) == "active")
+    elif k in (("POST", "/loans/return"), ("POST", "/loans/renew")):
+        # issue 14, item 6: another's loan in a batch is named as not
+        # found inside a 409 LOAN_005, and nothing changes
+        lid, _ = w.loan()
+        c["body"] = {"loan_ids": [lid]}
+        if k[1].endswith("/return"):
+            c["still"] = ("loan %d active" % lid,
+                lambda: w.loan_status(lid) == "active")
+    elif k == ("POST", "/loans/{id}/void"):
+        lid, _ = w.loan()
+        c["path"] = path(lid)
+        c["body"] = {"reason": "t96"}
+        c["still"] = ("loan %d active" % lid,
+            lambda: w.loan_status(lid) == "active")
     elif k == ("POST", "/holds"):
         sku, _ = w.hold_sku()
         c["body"] = {"sku": sku}

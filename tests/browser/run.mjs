@@ -13,6 +13,7 @@ import path from 'node:path'
 import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
 import { registerComments } from './comments.mjs'
+import { registerLendingRules } from './lending_rules.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -406,6 +407,8 @@ test('patron_points_checkin', async (page) => {
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 registerComments(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+// the desk's batch return (issue 14, item 6)
+registerLendingRules(test, { api, confirmBox, signIn, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
