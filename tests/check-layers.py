@@ -66,6 +66,7 @@ HEADERS = {
     "db_csv.h": "db",
     "db_stock_at.h": "db",
     "db_sweep.h": "db",
+    "db_assistant.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -77,6 +78,7 @@ HEADERS = {
     "transfers.h": "svc",
     "stocktakes.h": "svc",
     "csv_io.h": "svc",
+    "assistant.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

@@ -229,4 +229,9 @@ void	api_webhook_delete(struct http_request *);
 void	api_webhook_deliveries(struct http_request *);
 void	api_stats_orders(struct http_request *);
 
+/* assistant.c: the catalog assistant (issue 14, item 5) */
+extern const struct body_schema	schema_assistant;
+void	api_assistant_get(struct http_request *);
+void	api_assistant_ask(struct http_request *);
+
 #endif /* HOLDFAST_API_H */

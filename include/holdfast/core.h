@@ -180,6 +180,14 @@ enum hf_err {
 	HF_E_IMP_PARTIAL,	/* IMP_002 409 */
 	/* keyset lists (issue 13) */
 	HF_E_REQ_PAGE_DEEP,	/* REQ_013 400 */
+	/* the catalog assistant (issue 14, item 5) */
+	HF_E_AI_DISABLED,	/* AI_001 503 */
+	HF_E_AI_QUOTA,		/* AI_002 429 */
+	HF_E_AI_UNREACHABLE,	/* AI_003 502 */
+	HF_E_AI_TIMEOUT,	/* AI_004 504 */
+	HF_E_AI_GARBAGE,	/* AI_005 502 */
+	HF_E_AI_BUSY,		/* AI_006 503 */
+	HF_E_AI_NOT_FOUND,	/* AI_007 404 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -267,6 +275,15 @@ struct hf_config {
 	/* hostile input (issue 10) */
 	int	 webhook_allow_private;	/* enum hf_private_targets */
 	int	 rate_login_email_max;	/* failed logins per address, all */
+	/* the catalog assistant (issue 14, item 5) */
+	char	 assistant_url[512];	/* empty: the assistant is off */
+	char	 assistant_model[128];
+	char	 assistant_key[512];	/* secret: the Bearer key */
+	int	 assistant_connect_timeout_ms;
+	int	 assistant_timeout_ms;	/* the whole call, retry included */
+	int	 assistant_retry_after_max_s;
+	int	 assistant_daily_quota;	/* questions per reader and UTC day */
+	int	 assistant_titles_max;	/* catalog titles sent as context */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

@@ -202,6 +202,12 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/export/orders.csv", api_export_orders,
 	    PERM_ADMIN, NONE, 0, NULL },
 
+	/* the catalog assistant (issue 14, item 5) */
+	{ HTTP_GET, "/api/v1/assistant", api_assistant_get, PERM_USER, NONE, 0,
+	    NULL },
+	{ HTTP_POST, "/api/v1/assistant", api_assistant_ask, PERM_USER, JSON,
+	    0, &schema_assistant },
+
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };
 

@@ -106,6 +106,15 @@ static const struct conf_key conf_keys[] = {
 	/* hostile input (issue 10) */
 	ENUM(webhook_allow_private, "no", conf_private),
 	INT(rate_login_email_max, "100", 1, 1000000),
+	/* the catalog assistant (issue 14, item 5) */
+	STR(assistant_url, "", 0),
+	STR(assistant_model, "", 0),
+	STR(assistant_key, "", 1),
+	INT(assistant_connect_timeout_ms, "2000", 50, 30000),
+	INT(assistant_timeout_ms, "30000", 200, 55000),
+	INT(assistant_retry_after_max_s, "5", 0, 30),
+	INT(assistant_daily_quota, "50", 1, 100000),
+	INT(assistant_titles_max, "5", 1, 20),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -1,0 +1,119 @@
+/*
+ * assistant.c: the catalog assistant (issue 14, item 5): GET
+ * /api/v1/assistant (on or off, the caller's quota; the console hides its
+ * panel when off) and POST /api/v1/assistant {question, conversation_id?}
+ * (the answer with the titles it cited). The answer is JSON, whole:
+ * no streaming (README, "Library: the catalog assistant").
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "holdfast/api.h"
+#include "holdfast/assistant.h"
+
+enum { AI_QUESTION, AI_CONVERSATION };
+
+static const struct field f_assistant[] = {
+	[AI_QUESTION] = { "question", FIELD_STRING, FIELD_REQUIRED, 1,
+	    AI_QUESTION_MAX, NULL, NULL, NULL },
+	[AI_CONVERSATION] = { "conversation_id", FIELD_INT, FIELD_NULLABLE, 1,
+	    1LL << 53, NULL, NULL, NULL },
+};
+
+const struct body_schema schema_assistant = SCHEMA(f_assistant);
+
+struct api_ai_status {
+	int		 enabled;
+	const char	*model;
+	long long	 daily_quota, used_today;
+};
+
+static const struct hf_field status_fields[] = {
+	HF_FIELD(struct api_ai_status, enabled, HF_K_BOOL),
+	HF_FIELD(struct api_ai_status, model, HF_K_STR),
+	HF_FIELD(struct api_ai_status, daily_quota, HF_K_INT),
+	HF_FIELD(struct api_ai_status, used_today, HF_K_INT),
+};
+
+static const struct hf_field cite_fields[] = {
+	HF_FIELD(struct ai_citation, product_id, HF_K_U64),
+	HF_FIELD(struct ai_citation, sku, HF_K_STR),
+	HF_FIELD(struct ai_citation, name, HF_K_STR),
+	HF_FIELD(struct ai_citation, available, HF_K_INT),
+};
+
+static const struct hf_field answer_fields[] = {
+	HF_FIELD(struct ai_answer, conversation_id, HF_K_U64),
+	HF_FIELD(struct ai_answer, message_id, HF_K_U64),
+	HF_FIELD(struct ai_answer, answer, HF_K_STR),
+	HF_FIELD(struct ai_answer, model, HF_K_STR),
+};
+
+/* A refusal; Retry-After on the two that pass with time. */
+static void
+ai_fail(struct http_request *req, struct svc_ctx *ctx, int rc)
+{
+	char	ra[16];
+
+	if ((rc == HF_E_AI_QUOTA || rc == HF_E_AI_BUSY) &&
+	    ctx->retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", ctx->retry_after);
+		http_header(req, "Retry-After", ra);
+	}
+	api_fail(req, ctx, rc);
+}
+
+void
+api_assistant_get(struct http_request *req)
+{
+	struct svc_ctx		ctx;
+	struct ai_status	st;
+	struct api_ai_status	v;
+	int			rc;
+
+	api_ctx(req, &ctx);
+	if ((rc = svc_assistant_status(&ctx, &st)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	v.enabled = st.enabled;
+	v.model = st.model;
+	v.daily_quota = st.quota;
+	v.used_today = st.used;
+	http_reply(req, 200, hf_fields_json(status_fields,
+	    HF_NITEMS(status_fields), &v));
+}
+
+void
+api_assistant_ask(struct http_request *req)
+{
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct ai_answer	 a;
+	json_object		*o, *q, *c;
+	uint64_t		 conv = 0;
+	int			 rc;
+
+	if (fv[AI_CONVERSATION].present && !fv[AI_CONVERSATION].null)
+		conv = (uint64_t)fv[AI_CONVERSATION].i;
+	api_ctx(req, &ctx);
+	if ((rc = svc_assistant_ask(&ctx, fv[AI_QUESTION].s, conv, &a)) !=
+	    HF_OK) {
+		ai_fail(req, &ctx, rc);
+		return;
+	}
+	o = hf_fields_json(answer_fields, HF_NITEMS(answer_fields), &a);
+	json_object_object_add(o, "citations", hf_fields_json_array(
+	    cite_fields, HF_NITEMS(cite_fields), a.cites, sizeof(*a.cites),
+	    a.ncites));
+	c = json_object_new_object();
+	json_object_object_add(c, "titles", json_object_new_int64(a.titles));
+	json_object_object_add(c, "loans", json_object_new_int64(a.loans));
+	json_object_object_add(c, "holds", json_object_new_int64(a.holds));
+	json_object_object_add(o, "context", c);
+	q = json_object_new_object();
+	json_object_object_add(q, "used", json_object_new_int64(a.used));
+	json_object_object_add(q, "limit", json_object_new_int64(a.quota));
+	json_object_object_add(o, "quota", q);
+	http_reply(req, 200, o);
+}
