@@ -233,5 +233,7 @@ void	api_stats_orders(struct http_request *);
 extern const struct body_schema	schema_assistant;
 void	api_assistant_get(struct http_request *);
 void	api_assistant_ask(struct http_request *);
+/* 1 when r's handler waits on an upstream server (502, 504: openapi.c) */
+int	api_route_upstream(const struct route *);
 
 #endif /* HOLDFAST_API_H */

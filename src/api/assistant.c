@@ -49,13 +49,26 @@ static const struct hf_field answer_fields[] = {
 	HF_FIELD(struct ai_answer, model, HF_K_STR),
 };
 
-/* A refusal; Retry-After on the two that pass with time. */
+int
+api_route_upstream(const struct route *r)
+{
+	return r->handler == api_assistant_ask;
+}
+
+/*
+ * A refusal. Retry-After: until the quota's UTC midnight (AI_002), the
+ * model's own (AI_006), and for AI_001 an hour: every 503 carries one
+ * (reply.c), and only an operator's config change ends this one, so a
+ * client should not come back in 5 seconds.
+ */
 static void
 ai_fail(struct http_request *req, struct svc_ctx *ctx, int rc)
 {
 	char	ra[16];
 
-	if ((rc == HF_E_AI_QUOTA || rc == HF_E_AI_BUSY) &&
+	if (rc == HF_E_AI_DISABLED)
+		http_header(req, "Retry-After", "3600");
+	else if ((rc == HF_E_AI_QUOTA || rc == HF_E_AI_BUSY) &&
 	    ctx->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", ctx->retry_after);
 		http_header(req, "Retry-After", ra);

@@ -159,6 +159,9 @@ oa_statuses(const struct route *r, unsigned char st[OA_STATUS_MAX])
 		st[415] = 1;
 	if (r->method != HTTP_GET)
 		st[409] = 1;
+	/* a route that waits on a server of its own (the assistant's model) */
+	if (api_route_upstream(r))
+		st[502] = st[504] = 1;
 }
 
 static json_object *

@@ -141,6 +141,8 @@ GET    /api/v1/export/products.csv       401   403   403   403   403   200
 GET    /api/v1/export/stock.csv          401   403   403   200   200   200
 GET    /api/v1/export/ledger.csv         401   403   403   403   403   200
 GET    /api/v1/export/orders.csv         401   403   403   403   403   200
+GET    /api/v1/assistant                 401   200   200   200   200   200
+POST   /api/v1/assistant                 401   200   200   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -680,6 +682,9 @@ def prepare(w, method, route, p):
     elif k[1] in ("/export/ledger.csv", "/export/orders.csv"):
         c["path"] = route + "?from=" + time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
+    elif k == ("POST", "/assistant"):
+        # the reader's own question (an API key is no reader: 403)
+        c["body"] = {"question": "t96 atlas question %d" % n}
     elif "{" in route:
         hf.fail("no object for %s %s in prepare()" % (method, route))
     return c
