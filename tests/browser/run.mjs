@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
+import { registerAssistant } from './assistant.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -385,6 +386,8 @@ test('apache_smoke', async (page) => {
 
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+// the catalog assistant's chat panel (issue 14, item 5)
+registerAssistant(test, { api, fill, signIn, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
