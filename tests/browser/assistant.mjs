@@ -6,7 +6,7 @@
 // GET /api/v1/assistant answering "off" the nav line and the panel hide.
 
 export function registerAssistant(test, h) {
-  const { api, fill, signIn, until, state, BASE, RUN } = h
+  const { api, fill, signIn, snap, until, state, BASE, RUN } = h
 
   async function asReader(page, tag) {
     const u = { email: `${tag}-${RUN}@example.test`, password: `${tag}-${RUN}-pw` }
@@ -47,6 +47,7 @@ export function registerAssistant(test, h) {
     await fill(page, 'assistant-question', `And the ${word} almanac?`)
     await page.keyboard.press('Enter')
     await until(async () => (await page.locator('[data-test="assistant-assistant"]').count()) === 2, 'a second answer')
+    await snap(page, 'assistant_panel')
     await page.locator('[data-test="assistant-assistant"]').last().locator('a').filter({ hasText: a.name }).click()
     await page.waitForURL(new RegExp(`/p/${a.id}$`))
     void b

@@ -387,7 +387,7 @@ test('apache_smoke', async (page) => {
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 // the catalog assistant's chat panel (issue 14, item 5)
-registerAssistant(test, { api, fill, signIn, until, state, BASE, RUN })
+registerAssistant(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
