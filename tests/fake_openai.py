@@ -24,6 +24,11 @@ Holdfast numbered in its context message, and counts the reader's loans.
         500           500, every time
         500-then-ok   500 once, then ok
         429-then-ok   429 with Retry-After: 1 once, then ok
+        stream-slow   a streamed answer ("stream": true asked) whose
+                      chunks come 0.35 s apart
+        stream-stall  two chunks, then silence past any timeout
+    A request with "stream": true is answered as server-sent events
+    (chat.completion.chunk deltas, then data: [DONE]), else as one JSON.
     GET /_requests   {"requests": [...], "problems": [...], "mode": M}:
                      the completions asked for (headers, body, when) and
                      every shape problem found, oldest first
@@ -86,8 +91,8 @@ def shape_problem(state, headers, raw):
         return "unknown members %s" % sorted(extra)
     if body.get("model") != state.model:
         return "model is %r, not %r" % (body.get("model"), state.model)
-    if body.get("stream", False) is not False:
-        return "stream is not false"
+    if body.get("stream", False) not in (False, True):
+        return "stream is not a boolean"
     msgs = body.get("messages")
     if not isinstance(msgs, list) or not msgs:
         return "messages is not a non-empty list"
@@ -219,6 +224,11 @@ def make_handler(state):
                 return
             if mode == "slow":
                 time.sleep(state.slow)
+            if body.get("stream") is True and mode in ("ok", "slow",
+                    "stream-slow", "stream-stall", "500-then-ok",
+                    "429-then-ok"):
+                self.stream(canned(body), mode)
+                return
             if mode == "garbage":
                 self.reply(200, raw=b"<html><body>Bad gateway, or a model "
                            b"that answers HTML</body></html>")
@@ -235,6 +245,36 @@ def make_handler(state):
                 self.reply(500, {"error": {"message": "internal error"}})
             else:
                 self.reply(200, canned(body))
+
+        def stream(self, done, mode):
+            """The completion as SSE chunks, then [DONE]; the connection
+            closes at the end (no Content-Length)."""
+            text = done["choices"][0]["message"]["content"]
+            n = max(1, len(text) // 4)
+            pieces = [text[i:i + n] for i in range(0, len(text), n)]
+            self.close_connection = True
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for i, p in enumerate(pieces):
+                    chunk = {"id": done["id"], "object":
+                             "chat.completion.chunk", "model": done["model"],
+                             "choices": [{"index": 0, "delta": {"content": p},
+                                          "finish_reason": None}]}
+                    self.wfile.write(b"data: " + json.dumps(chunk).encode()
+                                     + b"\n\n")
+                    self.wfile.flush()
+                    if mode == "stream-slow":
+                        time.sleep(0.35)
+                    if mode == "stream-stall" and i == 1:
+                        time.sleep(state.slow)
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except OSError:
+                pass
 
     return Handler
 

@@ -39,8 +39,16 @@ struct ai_status {
 	long long	 used, quota;
 };
 
+/* A streamed answer: each piece of its text as the model sends it. */
+struct ai_stream {
+	void		(*delta)(void *arg, const char *text, size_t len);
+	void		*arg;
+};
+
 int	 svc_assistant_status(struct svc_ctx *, struct ai_status *);
+/* stream NULL: the answer comes whole */
 int	 svc_assistant_ask(struct svc_ctx *, const char *question,
-	    uint64_t conversation_id, struct ai_answer *);
+	    uint64_t conversation_id, const struct ai_stream *,
+	    struct ai_answer *);
 
 #endif /* HOLDFAST_ASSISTANT_H */

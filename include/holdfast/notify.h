@@ -87,6 +87,11 @@ struct notify_chat {
 	long		 connect_ms;	/* each connect */
 	long		 total_ms;	/* everything, the retry included */
 	long		 retry_max_s;	/* the longest Retry-After waited */
+	/* stream: ask for an SSE answer and pass each delta of its content
+	 * on as it comes (a whole JSON answer comes as one delta) */
+	int		 stream;
+	void		(*on_delta)(void *arg, const char *text, size_t len);
+	void		*delta_arg;
 };
 
 struct notify_chat_reply {
@@ -96,6 +101,7 @@ struct notify_chat_reply {
 	int		 http_status;	/* of the last attempt, 0: none */
 	int		 attempts;
 	int		 retry_after;	/* seconds, NOTIFY_CHAT_BUSY */
+	size_t		 streamed;	/* deltas passed on (no retry then) */
 };
 
 #define NOTIFY_CHAT_OK		0

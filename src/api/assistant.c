@@ -2,8 +2,13 @@
  * assistant.c: the catalog assistant (issue 14, item 5): GET
  * /api/v1/assistant (on or off, the caller's quota; the console hides its
  * panel when off) and POST /api/v1/assistant {question, conversation_id?}
- * (the answer with the titles it cited). The answer is JSON, whole:
- * no streaming (README, "Library: the catalog assistant").
+ * (the answer with the titles it cited). The answer is JSON, whole,
+ * unless the client asks for a stream ("stream": true or Accept:
+ * text/event-stream): then, once the model's first words come, a
+ * text/event-stream of "delta" events ({"text"}) and a last "done" (the
+ * whole answer, as the JSON one) or "error" ({status, error, message});
+ * a refusal before the first words is an ordinary JSON error (README,
+ * "Library: the catalog assistant").
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,13 +16,14 @@
 #include "holdfast/api.h"
 #include "holdfast/assistant.h"
 
-enum { AI_QUESTION, AI_CONVERSATION };
+enum { AI_QUESTION, AI_CONVERSATION, AI_STREAM };
 
 static const struct field f_assistant[] = {
 	[AI_QUESTION] = { "question", FIELD_STRING, FIELD_REQUIRED, 1,
 	    AI_QUESTION_MAX, NULL, NULL, NULL },
 	[AI_CONVERSATION] = { "conversation_id", FIELD_INT, FIELD_NULLABLE, 1,
 	    1LL << 53, NULL, NULL, NULL },
+	[AI_STREAM] = { "stream", FIELD_BOOL, 0, 0, 0, NULL, NULL, "false" },
 };
 
 const struct body_schema schema_assistant = SCHEMA(f_assistant);
@@ -97,21 +103,89 @@ api_assistant_get(struct http_request *req)
 	    HF_NITEMS(status_fields), &v));
 }
 
+/* An event stream under way (the client asked for one). */
+struct ai_sse {
+	struct http_request	*req;
+	int			 begun;
+};
+
+/* "event: <name>\ndata: <JSON>\n\n", sent at once; puts o. */
+static void
+ai_sse_event(struct ai_sse *s, const char *name, json_object *o)
+{
+	const char	*t;
+	char		*ev;
+	size_t		 len;
+
+	t = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	ev = t != NULL ? arena_printf(s->req->arena, "event: %s\ndata: %s\n\n",
+	    name, t) : NULL;
+	if (ev != NULL && http_stream_write(s->req, ev, strlen(ev)) == 0)
+		http_stream_flush(s->req);
+	json_object_put(o);
+}
+
+/* One piece of the answer: the stream's head before the first. */
+static void
+ai_sse_delta(void *arg, const char *text, size_t len)
+{
+	struct ai_sse	*s = arg;
+	json_object	*o = json_object_new_object();
+
+	if (!s->begun) {
+		/* nginx passes each event on at once (no fastcgi_buffering) */
+		http_header(s->req, "X-Accel-Buffering", "no");
+		http_stream_begin(s->req, 200, "text/event-stream; "
+		    "charset=utf-8");
+		s->begun = 1;
+	}
+	json_object_object_add(o, "text", json_object_new_string_len(text,
+	    (int)len));
+	ai_sse_event(s, "delta", o);
+}
+
+static int
+ai_wants_stream(struct http_request *req)
+{
+	const char	*accept = http_env(req, "HTTP_ACCEPT");
+
+	return req->fv[AI_STREAM].i != 0 || (accept != NULL &&
+	    strstr(accept, "text/event-stream") != NULL);
+}
+
 void
 api_assistant_ask(struct http_request *req)
 {
 	struct field_value	*fv = req->fv;
 	struct svc_ctx		 ctx;
 	struct ai_answer	 a;
+	struct ai_stream	 stream;
+	struct ai_sse		 sse = { req, 0 };
 	json_object		*o, *q, *c;
 	uint64_t		 conv = 0;
-	int			 rc;
+	int			 rc, want = ai_wants_stream(req);
 
 	if (fv[AI_CONVERSATION].present && !fv[AI_CONVERSATION].null)
 		conv = (uint64_t)fv[AI_CONVERSATION].i;
+	stream.delta = ai_sse_delta;
+	stream.arg = &sse;
 	api_ctx(req, &ctx);
-	if ((rc = svc_assistant_ask(&ctx, fv[AI_QUESTION].s, conv, &a)) !=
-	    HF_OK) {
+	rc = svc_assistant_ask(&ctx, fv[AI_QUESTION].s, conv, want ? &stream :
+	    NULL, &a);
+	if (rc != HF_OK && sse.begun) {
+		/* the status went out with the first words: an error event */
+		o = json_object_new_object();
+		json_object_object_add(o, "status",
+		    json_object_new_int(hf_err_status(rc)));
+		json_object_object_add(o, "error",
+		    json_object_new_string(hf_err_code(rc)));
+		json_object_object_add(o, "message", json_object_new_string(
+		    ctx.message != NULL ? ctx.message : hf_err_message(rc)));
+		ai_sse_event(&sse, "error", o);
+		return;
+	}
+	if (rc != HF_OK) {
 		ai_fail(req, &ctx, rc);
 		return;
 	}
@@ -128,5 +202,8 @@ api_assistant_ask(struct http_request *req)
 	json_object_object_add(q, "used", json_object_new_int64(a.used));
 	json_object_object_add(q, "limit", json_object_new_int64(a.quota));
 	json_object_object_add(o, "quota", q);
-	http_reply(req, 200, o);
+	if (sse.begun)
+		ai_sse_event(&sse, "done", o);
+	else
+		http_reply(req, 200, o);
 }

@@ -184,6 +184,16 @@ oa_success(const struct route *r)
 		what = "plain text (the Prometheus scrape)";
 		type = "text/plain";
 		s = oa_typed("string", 0);
+	} else if (api_route_upstream(r)) {
+		/* the assistant: JSON, or the events a client asked for */
+		return oa_obj(NULL, "description", oa_str("the success "
+		    "envelope, or (\"stream\": true or Accept: "
+		    "text/event-stream) events: delta {text}..., then done "
+		    "(the same data) or error {status, error, message}"),
+		    "content", oa_obj(NULL, "application/json", oa_obj(NULL,
+		    "schema", oa_ref("#/components/schemas/Success"), NULL),
+		    "text/event-stream", oa_obj(NULL, "schema",
+		    oa_typed("string", 0), NULL), NULL), NULL);
 	} else {
 		what = "the success envelope";
 		type = "application/json";

@@ -37,7 +37,85 @@ struct chat_sink {
 	size_t	 len, cap;
 	int	 toobig;
 	long	 retry_after;		/* seconds, -1: none */
+	/* a streamed answer (c->stream): its SSE lines as they come */
+	const struct notify_chat *c;
+	CURL	*h;
+	size_t	 line;			/* where the next line starts in p */
+	int	 sse;			/* a data: line with a delta came */
+	size_t	 deltas;		/* passed on to c->on_delta */
+	char	*text;			/* the deltas, joined */
+	size_t	 tlen, tcap;
 };
+
+static int
+chat_grow(char **p, size_t *cap, size_t need)
+{
+	size_t	 n = *cap == 0 ? 16384 : *cap;
+	char	*q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if ((q = realloc(*p, n)) == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * One line of a streamed answer: "data: {...}" with choices[0].delta.
+ * content (passed on and kept), "data: [DONE]", or anything else (an
+ * event name, a comment, a blank line), which is skipped.
+ */
+static void
+chat_sse_line(struct chat_sink *s, const char *l, size_t n)
+{
+	json_tokener	*tok;
+	json_object	*o, *v;
+	const char	*t;
+	size_t		 tn;
+
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	if (n < 5 || strncmp(l, "data:", 5) != 0)
+		return;
+	l += 5;
+	n -= 5;
+	while (n > 0 && *l == ' ') {
+		l++;
+		n--;
+	}
+	if (n == 6 && strncmp(l, "[DONE]", 6) == 0)
+		return;
+	if ((tok = json_tokener_new()) == NULL)
+		return;
+	o = json_tokener_parse_ex(tok, l, (int)n);
+	json_tokener_free(tok);
+	if (o == NULL)
+		return;
+	if (json_object_object_get_ex(o, "choices", &v) &&
+	    json_object_is_type(v, json_type_array) &&
+	    (v = json_object_array_get_idx(v, 0)) != NULL &&
+	    json_object_object_get_ex(v, "delta", &v) &&
+	    json_object_object_get_ex(v, "content", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		s->sse = 1;
+		t = json_object_get_string(v);
+		tn = (size_t)json_object_get_string_len(v);
+		if (tn > 0 && chat_grow(&s->text, &s->tcap, s->tlen + tn + 1) ==
+		    0) {
+			memcpy(s->text + s->tlen, t, tn);
+			s->tlen += tn;
+			s->text[s->tlen] = '\0';
+			if (s->c->on_delta != NULL)
+				s->c->on_delta(s->c->delta_arg, t, tn);
+			s->deltas++;
+		}
+	}
+	json_object_put(o);
+}
 
 static long long
 chat_now_ms(void)
@@ -72,6 +150,19 @@ chat_write(char *buf, size_t size, size_t nmemb, void *userp)
 	memcpy(s->p + s->len, buf, n);
 	s->len += n;
 	s->p[s->len] = '\0';
+	/* a streamed answer: each whole line as it comes (2xx only) */
+	if (s->c->stream) {
+		long	 code = 0;
+		char	*nl;
+
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+		while (code >= 200 && code <= 299 && (nl = memchr(s->p +
+		    s->line, '\n', s->len - s->line)) != NULL) {
+			chat_sse_line(s, s->p + s->line,
+			    (size_t)(nl - (s->p + s->line)));
+			s->line = (size_t)(nl - s->p) + 1;
+		}
+	}
 	return n;
 }
 
@@ -200,7 +291,8 @@ chat_request(const struct notify_chat *c)
 		json_object_array_add(msgs, m);
 	}
 	json_object_object_add(o, "messages", msgs);
-	json_object_object_add(o, "stream", json_object_new_boolean(0));
+	json_object_object_add(o, "stream",
+	    json_object_new_boolean(c->stream != 0));
 	return o;
 }
 
@@ -250,6 +342,20 @@ done:
 	json_object_put(o);
 	json_tokener_free(tok);
 	return rc;
+}
+
+/* The joined deltas of a streamed answer as its content. */
+static int
+chat_streamed(struct chat_sink *s, struct notify_chat_reply *out)
+{
+	if (s->tlen == 0 || memchr(s->text, '\0', s->tlen) != NULL ||
+	    !hf_utf8_valid(s->text, s->tlen))
+		return NOTIFY_CHAT_GARBAGE;
+	out->content = s->text;
+	out->len = s->tlen;
+	out->streamed = s->deltas;
+	s->text = NULL;
+	return NOTIFY_CHAT_OK;
 }
 
 static void
@@ -306,6 +412,8 @@ notify_chat_post(struct notifier *n, const struct notify_chat *c,
 		out->attempts = attempt;
 		memset(&sink, 0, sizeof(sink));
 		sink.retry_after = -1;
+		sink.c = c;
+		sink.h = n->curl;
 		if ((left = deadline - chat_now_ms()) < CHAT_MIN_TRY_MS) {
 			snprintf(err, errlen, "no time left for the model");
 			ret = NOTIFY_CHAT_TIMEOUT;
@@ -323,14 +431,23 @@ notify_chat_post(struct notifier *n, const struct notify_chat *c,
 		out->http_status = (int)code;
 		wait = -1;
 		if (rc == CURLE_OK && code >= 200 && code <= 299) {
-			if (sink.p != NULL && chat_content(sink.p, sink.len,
-			    out) == 0)
+			if (c->stream && sink.p != NULL && sink.line < sink.len)
+				chat_sse_line(&sink, sink.p + sink.line,
+				    sink.len - sink.line);
+			ret = NOTIFY_CHAT_GARBAGE;
+			if (sink.sse)
+				ret = chat_streamed(&sink, out);
+			else if (sink.p != NULL && chat_content(sink.p, sink.len,
+			    out) == 0) {
 				ret = NOTIFY_CHAT_OK;
-			else {
+				/* a whole answer to a stream: one delta */
+				if (c->stream && c->on_delta != NULL)
+					c->on_delta(c->delta_arg, out->content,
+					    out->len);
+			}
+			if (ret != NOTIFY_CHAT_OK)
 				snprintf(err, errlen, "the model's answer is "
 				    "no chat completion");
-				ret = NOTIFY_CHAT_GARBAGE;
-			}
 			break;
 		}
 		if (rc == CURLE_OPERATION_TIMEDOUT) {
@@ -365,8 +482,14 @@ notify_chat_post(struct notifier *n, const struct notify_chat *c,
 			snprintf(err, errlen, "the model answered %ld", code);
 			ret = NOTIFY_CHAT_FAILED;
 		}
+		out->streamed = sink.deltas;
 		free(sink.p);
 		sink.p = NULL;
+		free(sink.text);
+		sink.text = NULL;
+		/* what was passed on cannot be taken back: no retry */
+		if (sink.deltas > 0)
+			wait = -1;
 		if (attempt == 2 || wait < 0 ||
 		    chat_now_ms() + wait + CHAT_MIN_TRY_MS > deadline)
 			break;
@@ -374,6 +497,7 @@ notify_chat_post(struct notifier *n, const struct notify_chat *c,
 			chat_pause(wait);
 	}
 	free(sink.p);
+	free(sink.text);
 	curl_easy_setopt(n->curl, CURLOPT_HTTPHEADER,
 	    (struct curl_slist *)NULL);
 	curl_easy_setopt(n->curl, CURLOPT_POSTFIELDS, (char *)NULL);

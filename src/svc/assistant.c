@@ -352,7 +352,8 @@ ai_store_fn(struct db *db, void *arg)
 /* The model's answer, or the error its failure maps to. */
 static int
 ai_call(struct ai_ctx *a, const char *context, const struct ai_msg_row *hist,
-    size_t nhist, const char *question, char **answer)
+    size_t nhist, const char *question, const struct ai_stream *stream,
+    char **answer)
 {
 	struct svc_ctx		*ctx = a->ctx;
 	const struct hf_config	*cfg = &ctx->app->cfg;
@@ -382,6 +383,11 @@ ai_call(struct ai_ctx *a, const char *context, const struct ai_msg_row *hist,
 	c.connect_ms = cfg->assistant_connect_timeout_ms;
 	c.total_ms = cfg->assistant_timeout_ms;
 	c.retry_max_s = cfg->assistant_retry_after_max_s;
+	if (stream != NULL) {
+		c.stream = 1;
+		c.on_delta = stream->delta;
+		c.delta_arg = stream->arg;
+	}
 	rc = notify_chat_post(ctx->app->notify, &c, &r, err, sizeof(err));
 	if (rc == NOTIFY_CHAT_OK) {
 		/* a longer answer is cut at a character's end */
@@ -460,7 +466,8 @@ ai_blank(const char *s)
 
 int
 svc_assistant_ask(struct svc_ctx *ctx, const char *question,
-    uint64_t conversation_id, struct ai_answer *out)
+    uint64_t conversation_id, const struct ai_stream *stream,
+    struct ai_answer *out)
 {
 	struct ai_ctx		 a;
 	struct ai_store		 st;
@@ -508,8 +515,8 @@ svc_assistant_ask(struct svc_ctx *ctx, const char *question,
 		rc = HF_E_SYS_INTERNAL;
 		goto give_back;
 	}
-	if ((rc = ai_call(&a, context, hist, nhist, question, &answer)) !=
-	    HF_OK)
+	if ((rc = ai_call(&a, context, hist, nhist, question, stream,
+	    &answer)) != HF_OK)
 		goto give_back;
 	out->answer = answer;
 	out->model = ctx->app->cfg.assistant_model;

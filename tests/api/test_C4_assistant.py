@@ -20,6 +20,7 @@ long or non-UTF-8 question is 422; the key is never in an answer, the
 metrics or the log.
 """
 
+import http.client
 import json
 import os
 import re
@@ -29,6 +30,7 @@ import urllib.request
 import uuid
 
 import hf
+from urllib.parse import urlsplit
 
 API = "/api/v1"
 MARGIN = 2.0                # seconds past the configured timeout allowed
@@ -268,7 +270,10 @@ def test_question_validation():
         "conversation_id": 0}, token=t)
     hf.expect_field_error(r, 422, "REQ_010", "conversation_id")
     r = hf.call("POST", API + "/assistant", {"question": "a",
-        "stream": True}, token=t)
+        "stream": "yes"}, token=t)
+    hf.expect_field_error(r, 422, "REQ_010", "stream")
+    r = hf.call("POST", API + "/assistant", {"question": "a",
+        "model": "other"}, token=t)
     hf.expect_error(r, 400, "REQ_009")
     # raw bytes that are not UTF-8, and a NUL
     for raw in (b'{"question": "caf\xe9"}', b'{"question": "\xc0\xaf"}',
@@ -451,3 +456,106 @@ def test_disabled_is_503_and_hidden():
         hf.wait_healthy(timeout=60)
     hf.expect_eq(hf.expect_success(hf.call("GET", API + "/assistant",
         token=u["access"]))["enabled"], True, "enabled again", None)
+
+
+# ---------------------------------------------------------------- streams
+
+def _stream(token, body, accept="text/event-stream"):
+    """POST /assistant read as it comes: (status, headers, events, raw)
+    where events are (seconds since the request, name, data)."""
+    u = urlsplit(hf.base_url())
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    hdrs = {"Content-Type": "application/json",
+        "Authorization": "Bearer " + token}
+    if accept:
+        hdrs["Accept"] = accept
+    t0 = time.monotonic()
+    conn.request("POST", API + "/assistant", json.dumps(body), hdrs)
+    r = conn.getresponse()
+    events, name, raw = [], None, b""
+    if "text/event-stream" not in (r.getheader("Content-Type") or ""):
+        raw = r.read()
+    else:
+        while True:
+            line = r.fp.readline()
+            if not line:
+                break
+            raw += line
+            line = line.decode("utf-8").rstrip("\r\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((time.monotonic() - t0, name,
+                    json.loads(line[6:])))
+            if name in ("done", "error") and events and \
+                    events[-1][1] == name:
+                break
+    status, headers = r.status, dict(r.getheaders())
+    conn.close()
+    return status, headers, events, raw
+
+
+def test_stream_when_asked():
+    _conf()
+    word = _word()
+    p = hf.new_product(2, name="%s Bestiary" % word)
+    u = _reader()
+    try:
+        for how in ("accept", "body"):
+            _reset()
+            _mode("stream-slow")
+            body = {"question": "The %s bestiary, please" % word}
+            if how == "body":
+                body["stream"] = True
+            st, hd, ev, raw = _stream(u["access"], body,
+                accept="text/event-stream" if how == "accept" else None)
+            hf.expect_eq(st, 200, "%s: status" % how)
+            hf.check(hd.get("Content-Type", "").startswith(
+                "text/event-stream"), "%s: Content-Type %r" % (how,
+                hd.get("Content-Type")))
+            names = [e[1] for e in ev]
+            hf.check(len(names) >= 3 and set(names[:-1]) == {"delta"} and
+                names[-1] == "done", "%s: events %r" % (how, names))
+            done = ev[-1][2]
+            text = "".join(e[2]["text"] for e in ev[:-1])
+            hf.expect_eq(text, done["answer"], "%s: deltas = answer" % how)
+            hf.expect_eq([c["product_id"] for c in done["citations"]],
+                [p["id"]], "%s: citations" % how)
+            hf.expect_eq(done["citations"][0]["available"], 2,
+                "%s: availability" % how)
+            # the first words came well before the last (0.35 s apart at
+            # the model): nothing held them back on the way
+            hf.check(ev[-1][0] - ev[0][0] > 0.6, "%s: the events came "
+                "at once (first %.2fs, done %.2fs)" % (how, ev[0][0],
+                ev[-1][0]))
+            hf.check(_key().encode() not in raw, "the key is in a stream")
+            req = _requests()["requests"][-1]
+            hf.expect_eq(req["body"]["stream"], True, "stream asked of "
+                "the model")
+        # not asked: JSON, and the model is asked for JSON
+        _reset()
+        r = _ask(u["access"], "The %s bestiary, please" % word)
+        hf.expect_success(r)
+        hf.expect_eq(_requests()["requests"][-1]["body"]["stream"], False,
+            "stream not asked")
+        # a refusal before the first words is an ordinary JSON error
+        _mode("500")
+        st, hd, ev, raw = _stream(u["access"], {"question": "x atlas"})
+        hf.expect_eq(st, 502, "a fault before any words")
+        hf.expect_eq(json.loads(raw)["error"], "AI_003", "its code")
+        # the model stalls after its first words: an error event in time
+        _reset()
+        _mode("stream-stall")
+        used = _used(u["access"])
+        t0 = time.monotonic()
+        st, hd, ev, raw = _stream(u["access"], {"question": "stall "
+            + word})
+        took = time.monotonic() - t0
+        hf.expect_eq(st, 200, "the stream had begun")
+        hf.expect_eq(ev[-1][1], "error", "last event")
+        hf.expect_eq(ev[-1][2]["error"], "AI_004", "error event's code")
+        hf.expect_eq(ev[-1][2]["status"], 504, "error event's status")
+        hf.check(took < _timeout_s() + MARGIN, "stall: %.2fs" % took)
+        hf.expect_eq(_used(u["access"]), used, "given back")
+    finally:
+        _reset()
