@@ -460,10 +460,10 @@ def test_disabled_is_503_and_hidden():
 
 # ---------------------------------------------------------------- streams
 
-def _stream(token, body, accept="text/event-stream"):
+def _stream(token, body, accept="text/event-stream", base=None):
     """POST /assistant read as it comes: (status, headers, events, raw)
     where events are (seconds since the request, name, data)."""
-    u = urlsplit(hf.base_url())
+    u = urlsplit(base or hf.base_url())
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
     hdrs = {"Content-Type": "application/json",
         "Authorization": "Bearer " + token}
@@ -504,7 +504,7 @@ def test_stream_when_asked():
         for how in ("accept", "body"):
             _reset()
             _mode("stream-slow")
-            body = {"question": "The %s bestiary, please" % word}
+            body = {"question": "%s please" % word}
             if how == "body":
                 body["stream"] = True
             st, hd, ev, raw = _stream(u["access"], body,
@@ -532,9 +532,19 @@ def test_stream_when_asked():
             req = _requests()["requests"][-1]
             hf.expect_eq(req["body"]["stream"], True, "stream asked of "
                 "the model")
+        # through Apache too (flushpackets=on on the assistant's ProxyPass)
+        if hf.apache_url():
+            _reset()
+            _mode("stream-slow")
+            st, hd, ev, raw = _stream(u["access"], {"question": "%s please"
+                % word, "stream": True}, base=hf.apache_url())
+            hf.expect_eq(st, 200, "apache: status")
+            hf.expect_eq(ev[-1][1], "done", "apache: last event")
+            hf.check(ev[-1][0] - ev[0][0] > 0.6, "apache: the events came "
+                "at once (first %.2fs, done %.2fs)" % (ev[0][0], ev[-1][0]))
         # not asked: JSON, and the model is asked for JSON
         _reset()
-        r = _ask(u["access"], "The %s bestiary, please" % word)
+        r = _ask(u["access"], "%s please" % word)
         hf.expect_success(r)
         hf.expect_eq(_requests()["requests"][-1]["body"]["stream"], False,
             "stream not asked")
