@@ -69,6 +69,7 @@ HEADERS = {
     "db_coupons.h": "db",
     "db_sweep.h": "db",
     "db_comments.h": "db",
+    "db_assistant.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -83,6 +84,7 @@ HEADERS = {
     "stocktakes.h": "svc",
     "csv_io.h": "svc",
     "comments.h": "svc",
+    "assistant.h": "svc",
     "http.h": "http",
     "api.h": "api",
 }

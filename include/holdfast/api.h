@@ -259,5 +259,11 @@ void	api_comment_like(struct http_request *);
 void	api_comment_unlike(struct http_request *);
 void	api_comment_delete(struct http_request *);
 void	api_comment_patch(struct http_request *);
+/* assistant.c: the catalog assistant (issue 14, item 5) */
+extern const struct body_schema	schema_assistant;
+void	api_assistant_get(struct http_request *);
+void	api_assistant_ask(struct http_request *);
+/* 1 when r's handler waits on an upstream server (502, 504: openapi.c) */
+int	api_route_upstream(const struct route *);
 
 #endif /* HOLDFAST_API_H */

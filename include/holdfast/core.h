@@ -193,6 +193,14 @@ enum hf_err {
 	HF_E_LOAN_BATCH,	/* LOAN_005 409 */
 	HF_E_LOAN_OVERDUE,	/* LOAN_006 409 */
 	HF_E_LOAN_VOIDED,	/* LOAN_007 409 */
+	/* the catalog assistant (issue 14, item 5) */
+	HF_E_AI_DISABLED,	/* AI_001 503 */
+	HF_E_AI_QUOTA,		/* AI_002 429 */
+	HF_E_AI_UNREACHABLE,	/* AI_003 502 */
+	HF_E_AI_TIMEOUT,	/* AI_004 504 */
+	HF_E_AI_GARBAGE,	/* AI_005 502 */
+	HF_E_AI_BUSY,		/* AI_006 503 */
+	HF_E_AI_NOT_FOUND,	/* AI_007 404 */
 	/* internal: never sent as such, mapped by the caller or to INV_006 */
 	HF_E_DEADLOCK,
 	HF_E_LOCK_TIMEOUT,
@@ -311,6 +319,15 @@ struct hf_config {
 	/* issue 14, item 6: a loan this many days overdue blocks new
 	 * loans (LOAN_006); 0: off */
 	int	 loan_block_overdue_days;
+	/* the catalog assistant (issue 14, item 5) */
+	char	 assistant_url[512];	/* empty: the assistant is off */
+	char	 assistant_model[128];
+	char	 assistant_key[512];	/* secret: the Bearer key */
+	int	 assistant_connect_timeout_ms;
+	int	 assistant_timeout_ms;	/* the whole call, retry included */
+	int	 assistant_retry_after_max_s;
+	int	 assistant_daily_quota;	/* questions per reader and UTC day */
+	int	 assistant_titles_max;	/* catalog titles sent as context */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

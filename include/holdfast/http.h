@@ -268,6 +268,8 @@ void	 http_stream_begin(struct http_request *, int status,
 	    const char *content_type);
 int	 http_stream_write(struct http_request *, const char *, size_t);
 void	 http_stream_abort(struct http_request *);
+/* sends what was written so far (an event stream's event) at once */
+void	 http_stream_flush(struct http_request *);
 
 /* The accept loop (serve.c). Returns when the worker should exit. */
 int	 http_serve(struct app *, const struct route *, size_t nroutes);

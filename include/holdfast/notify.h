@@ -68,4 +68,51 @@ int	 notify_from_addr(const char *from, char *out, size_t outlen);
 int	 notify_mail_build(const struct notify_mail *, char **out,
 	    size_t *outlen, char *err, size_t errlen);
 
+/*
+ * The catalog assistant's model (chat.c): one POST of a chat-completions
+ * request to an OpenAI-compatible endpoint, within one deadline.
+ */
+struct notify_chat_msg {
+	const char	*role;		/* system, user, assistant */
+	const char	*content;	/* UTF-8 */
+};
+
+struct notify_chat {
+	const char	*url;		/* {url}/chat/completions, or the full
+					   URL when it ends so */
+	const char	*key;		/* Bearer; empty: none */
+	const char	*model;
+	const struct notify_chat_msg *msgs;
+	size_t		 nmsgs;
+	long		 connect_ms;	/* each connect */
+	long		 total_ms;	/* everything, the retry included */
+	long		 retry_max_s;	/* the longest Retry-After waited */
+	/* stream: ask for an SSE answer and pass each delta of its content
+	 * on as it comes (a whole JSON answer comes as one delta) */
+	int		 stream;
+	void		(*on_delta)(void *arg, const char *text, size_t len);
+	void		*delta_arg;
+};
+
+struct notify_chat_reply {
+	char		*content;	/* choices[0].message.content,
+					   malloc'd: notify_chat_reply_free */
+	size_t		 len;
+	int		 http_status;	/* of the last attempt, 0: none */
+	int		 attempts;
+	int		 retry_after;	/* seconds, NOTIFY_CHAT_BUSY */
+	size_t		 streamed;	/* deltas passed on (no retry then) */
+};
+
+#define NOTIFY_CHAT_OK		0
+#define NOTIFY_CHAT_DOWN	1	/* refused, no route, DNS */
+#define NOTIFY_CHAT_TIMEOUT	2	/* past the deadline */
+#define NOTIFY_CHAT_BUSY	3	/* 429 after the retry */
+#define NOTIFY_CHAT_FAILED	4	/* 5xx after the retry, other 4xx */
+#define NOTIFY_CHAT_GARBAGE	5	/* not JSON, no content, too big */
+
+int	 notify_chat_post(struct notifier *, const struct notify_chat *,
+	    struct notify_chat_reply *, char *err, size_t errlen);
+void	 notify_chat_reply_free(struct notify_chat_reply *);
+
 #endif /* HOLDFAST_NOTIFY_H */

@@ -47,6 +47,7 @@ make_secrets() {
 		[ -s "$SECRETS/db_owner_password" ] || randhex 24 >"$SECRETS/db_owner_password"
 		[ -s "$SECRETS/jwt_secret" ] || randhex 48 >"$SECRETS/jwt_secret"
 		[ -s "$SECRETS/payment_secret" ] || randhex 32 >"$SECRETS/payment_secret"
+		[ -s "$SECRETS/ai_key" ] || randhex 24 >"$SECRETS/ai_key"
 	)
 	chmod 600 "$SECRETS"/*
 }
@@ -56,12 +57,12 @@ make_secrets() {
 # into "KEY = VALUE"
 render_holdfast_conf() {
 	local src=$REPO/conf/holdfast.conf.example tmp key val line sets expr=()
-	local DB_APP_PASSWORD JWT_SECRET PAYMENT_SECRET
+	local DB_APP_PASSWORD JWT_SECRET PAYMENT_SECRET AI_KEY
 	[ -f "$src" ] || die "missing $src"
 	tmp=$CONF.tmp
 	# shellcheck disable=SC2034  # the template's @DB_APP_PASSWORD@ ...
 	DB_APP_PASSWORD=$(secret db_app_password) JWT_SECRET=$(secret jwt_secret) \
-		PAYMENT_SECRET=$(secret payment_secret)
+		PAYMENT_SECRET=$(secret payment_secret) AI_KEY=$(secret ai_key)
 	mkdir -p "$DEV_VAR/uploads"
 	chown "$RUN_USER:$RUN_USER" "$DEV_VAR/uploads"
 	# the workers' shared counters: run/ is root's, so made for them here

@@ -40,6 +40,7 @@ cmd_up() {
 	mariadb_users
 	start_redis
 	start_smtp
+	start_ai
 	render_holdfast_conf
 	migrate
 	demo_admin
@@ -64,6 +65,7 @@ cmd_down() {
 	stop_nginx
 	stop_pool
 	stop_smtp
+	stop_ai
 	stop_redis
 	stop_mariadb
 	log "down: $DEV_VAR stopped in $(since "$t0")"
@@ -92,6 +94,10 @@ cmd_status() {
 	ok=0; smtp_sink status && ok=1
 	status_line smtp $ok "$pid" "127.0.0.1:$DEV_SMTP_PORT  mail: $DEV_VAR/mail"
 	[ $ok = 1 ] || rc=1
+	pid=$(ai_model pid)
+	ok=0; ai_model status && ok=1
+	status_line ai $ok "$pid" "127.0.0.1:$DEV_AI_PORT  (tests/fake_openai.py)"
+	[ $ok = 1 ] || rc=1
 	pid=$(pool_pid)
 	w=$(worker_pids | tr '\n' ' ')
 	ok=0; [ -n "$pid" ] && [ -n "$w" ] && [ -S "$FCGI_SOCK" ] && ok=1
@@ -115,8 +121,8 @@ cmd_status() {
 
 cmd_svc() {
 	local action=${1:-} name=${2:-}
-	case $action in start | stop | restart) ;; *) die "usage: ./dev svc start|stop|restart mariadb|redis|pool|nginx|apache|smtp" ;; esac
-	case $name in mariadb | redis | pool | nginx | apache | smtp) ;; *) die "usage: ./dev svc $action mariadb|redis|pool|nginx|apache|smtp" ;; esac
+	case $action in start | stop | restart) ;; *) die "usage: ./dev svc start|stop|restart mariadb|redis|pool|nginx|apache|smtp|ai" ;; esac
+	case $name in mariadb | redis | pool | nginx | apache | smtp | ai) ;; *) die "usage: ./dev svc $action mariadb|redis|pool|nginx|apache|smtp|ai" ;; esac
 	[ -d "$DEV_VAR" ] || die "no $DEV_VAR: run ./dev up first"
 	if [ "$action" != start ]; then
 		"stop_$name"

@@ -214,7 +214,7 @@ cmd_test() {
 	local off=${DEV_TEST_PORT_OFFSET:-0}
 	export DEV_HTTP_PORT=$((18090 + off)) DEV_APACHE_PORT=$((18091 + off))
 	export DEV_DB_PORT=$((13316 + off)) DEV_REDIS_PORT=$((16389 + off))
-	export DEV_SMTP_PORT=$((10035 + off))
+	export DEV_SMTP_PORT=$((10035 + off)) DEV_AI_PORT=$((10036 + off))
 	export DEV_CONFIGURE_FLAGS=--enable-debug DEV_APACHE=1
 	export DEV_WORKERS=${DEV_WORKERS:-4}
 	set_env

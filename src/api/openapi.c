@@ -159,6 +159,9 @@ oa_statuses(const struct route *r, unsigned char st[OA_STATUS_MAX])
 		st[415] = 1;
 	if (r->method != HTTP_GET)
 		st[409] = 1;
+	/* a route that waits on a server of its own (the assistant's model) */
+	if (api_route_upstream(r))
+		st[502] = st[504] = 1;
 }
 
 static json_object *
@@ -181,6 +184,16 @@ oa_success(const struct route *r)
 		what = "plain text (the Prometheus scrape)";
 		type = "text/plain";
 		s = oa_typed("string", 0);
+	} else if (api_route_upstream(r)) {
+		/* the assistant: JSON, or the events a client asked for */
+		return oa_obj(NULL, "description", oa_str("the success "
+		    "envelope, or (\"stream\": true or Accept: "
+		    "text/event-stream) events: delta {text}..., then done "
+		    "(the same data) or error {status, error, message}"),
+		    "content", oa_obj(NULL, "application/json", oa_obj(NULL,
+		    "schema", oa_ref("#/components/schemas/Success"), NULL),
+		    "text/event-stream", oa_obj(NULL, "schema",
+		    oa_typed("string", 0), NULL), NULL), NULL);
 	} else {
 		what = "the success envelope";
 		type = "application/json";

@@ -242,6 +242,11 @@ const struct route api_routes[] = {
 	    NONE, 0, NULL },
 	{ HTTP_PATCH, "/api/v1/comments/{id}", api_comment_patch,
 	    PERM_BUSINESS, JSON, 0, &schema_comment_patch },
+	/* the catalog assistant (issue 14, item 5) */
+	{ HTTP_GET, "/api/v1/assistant", api_assistant_get, PERM_USER, NONE, 0,
+	    NULL },
+	{ HTTP_POST, "/api/v1/assistant", api_assistant_ask, PERM_USER, JSON,
+	    0, &schema_assistant },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };

@@ -123,6 +123,15 @@ static const struct conf_key conf_keys[] = {
 	INT(local_cache_bytes, "8388608", 4096, 1073741824),
 	/* the lending rules a desk expects (issue 14, item 6) */
 	INT(loan_block_overdue_days, "0", 0, 3650),
+	/* the catalog assistant (issue 14, item 5) */
+	STR(assistant_url, "", 0),
+	STR(assistant_model, "", 0),
+	STR(assistant_key, "", 1),
+	INT(assistant_connect_timeout_ms, "2000", 50, 30000),
+	INT(assistant_timeout_ms, "30000", 200, 55000),
+	INT(assistant_retry_after_max_s, "5", 0, 30),
+	INT(assistant_daily_quota, "50", 1, 100000),
+	INT(assistant_titles_max, "5", 1, 20),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -31,6 +31,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_points,
 	db_sql_set_coupons,
 	db_sql_set_comments,
+	db_sql_set_assistant,
 	NULL
 };
 

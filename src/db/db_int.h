@@ -52,6 +52,7 @@ extern struct db_sql *const	db_sql_set_coupons[];
 extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
 extern struct db_sql *const	db_sql_set_comments[];
+extern struct db_sql *const	db_sql_set_assistant[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

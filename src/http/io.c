@@ -185,6 +185,15 @@ http_stream_write(struct http_request *req, const char *data, size_t len)
 }
 
 void
+http_stream_flush(struct http_request *req)
+{
+	FCGX_Request	*fr = req->io;
+
+	if (!req->aborted && req->method != HTTP_HEAD)
+		FCGX_FFlush(fr->out);
+}
+
+void
 http_stream_abort(struct http_request *req)
 {
 	req->aborted = 1;

@@ -1102,6 +1102,11 @@ def route_specs(w):
     add("GET", "/webhooks/{id}/deliveries", cred="admin",
         args=("webhook",), query=pg + ("status", "after"))
     add("GET", "/stats/orders", cred="biz", query=("from", "to"))
+    # the catalog assistant (issue 14, item 5): a reader's question; past
+    # the reader's daily quota 429 AI_002, never a 5xx from a good model
+    add("GET", "/assistant", cred="user")
+    add("POST", "/assistant", cred="user", body=lambda g, n: {"question":
+        "t95 question about atlas %d" % n})
     # CSV in and out (issue 17): the import's body is gen_csv's
     add("POST", "/import/products", cred="admin", raw="csv",
         query=("dry_run",))

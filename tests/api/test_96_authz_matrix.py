@@ -159,6 +159,8 @@ PUT    /api/v1/comments/{id}/like        401   200   200   403   403   200
 DELETE /api/v1/comments/{id}/like        401   200   200   403   403   200
 DELETE /api/v1/comments/{id}             401   200   403   200   200   200
 PATCH  /api/v1/comments/{id}             401   403   403   200   200   200
+GET    /api/v1/assistant                 401   200   200   200   200   200
+POST   /api/v1/assistant                 401   200   200   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -764,6 +766,9 @@ def prepare(w, method, route, p):
             c["body"] = {"hidden": True}
         c["still"] = ("comment %d visible, not hidden" % cid,
             lambda: w.comment_state(cid) == ("visible", "0"))
+    elif k == ("POST", "/assistant"):
+        # the reader's own question (an API key is no reader: 403)
+        c["body"] = {"question": "t96 atlas question %d" % n}
     elif "{" in route:
         hf.fail("no object for %s %s in prepare()" % (method, route))
     return c

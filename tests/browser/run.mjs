@@ -14,6 +14,7 @@ import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
 import { registerComments } from './comments.mjs'
 import { registerLendingRules } from './lending_rules.mjs'
+import { registerAssistant } from './assistant.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -409,6 +410,8 @@ registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, 
 registerComments(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 // the desk's batch return (issue 14, item 6)
 registerLendingRules(test, { api, confirmBox, signIn, until, state, BASE, RUN })
+// the catalog assistant's chat panel (issue 14, item 5)
+registerAssistant(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 

@@ -20,6 +20,7 @@ export const routes = [
   { path: '/me/loans', name: 'my-loans', component: () => import('./views/MyLendingView.vue'), meta: { title: 'My loans', nav: 'account', roles: USER, kind: 'loans' } },
   { path: '/me/holds', name: 'my-holds', component: () => import('./views/MyLendingView.vue'), meta: { title: 'My holds', nav: 'account', roles: USER, kind: 'holds' } },
   { path: '/me/points', name: 'my-points', component: () => import('./views/MyPointsView.vue'), meta: { title: 'My points', nav: 'account', roles: USER } },
+  { path: '/assistant', name: 'assistant', component: () => import('./views/AssistantView.vue'), meta: { title: 'Ask the catalog', nav: 'account', roles: USER, feature: 'assistant' } },
   { path: '/me/orders', name: 'my-orders', component: () => import('./views/MyOrdersView.vue'), meta: { title: 'My orders', nav: 'account', roles: ['user'] } },
   { path: '/desk/products', name: 'products', component: () => import('./views/ProductsView.vue'), meta: { title: 'Products', nav: 'desk', roles: STAFF } },
   { path: '/desk/stock', name: 'stock', component: () => import('./views/StockView.vue'), meta: { title: 'Stock', nav: 'desk', roles: STAFF } },
