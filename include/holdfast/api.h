@@ -229,4 +229,16 @@ void	api_webhook_delete(struct http_request *);
 void	api_webhook_deliveries(struct http_request *);
 void	api_stats_orders(struct http_request *);
 
+/* favorites.c, history.c: the reader's side (issue 14, items 1 and 3) */
+extern const struct body_schema	schema_fav_put;
+int	api_product_id_arg(struct http_request *, size_t, uint64_t *);
+void	api_fav_put(struct http_request *);
+void	api_fav_delete(struct http_request *);
+void	api_favs_list(struct http_request *);
+int	api_fav_count_add(struct svc_ctx *, uint64_t, json_object *);
+const char *api_fav_detail(struct http_request *, struct svc_ctx *,
+	    uint64_t, const char *, size_t *);
+void	api_history_list(struct http_request *);
+void	api_history_clear(struct http_request *);
+
 #endif /* HOLDFAST_API_H */

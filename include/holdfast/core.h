@@ -267,6 +267,9 @@ struct hf_config {
 	/* hostile input (issue 10) */
 	int	 webhook_allow_private;	/* enum hf_private_targets */
 	int	 rate_login_email_max;	/* failed logins per address, all */
+	/* reading history (issue 14, item 3) */
+	int	 history_max_items;	/* views kept per reader; 0: none */
+	int	 history_days;		/* and none older */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

@@ -77,6 +77,14 @@ const struct api_query_param api_query_params[] = {
 	{ api_holds_list, "page", NULL, NULL },
 	{ api_holds_list, "per_page", NULL, NULL },
 	{ api_holds_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_favs_list, "page", NULL, NULL },
+	{ api_favs_list, "per_page", NULL, NULL },
+	{ api_favs_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_history_list, "page", NULL, NULL },
+	{ api_history_list, "per_page", NULL, NULL },
+	{ api_history_list, "after", ROW_ID, "keyset paging: the data.next "
+	    "of the page before (a view's position, newest first); null on "
+	    "the last page" },
 	{ api_audit_list, "page", NULL, NULL },
 	{ api_audit_list, "per_page", NULL, NULL },
 	{ api_audit_list, "after", ROW_ID, AFTER_TEXT },

@@ -106,6 +106,9 @@ static const struct conf_key conf_keys[] = {
 	/* hostile input (issue 10) */
 	ENUM(webhook_allow_private, "no", conf_private),
 	INT(rate_login_email_max, "100", 1, 1000000),
+	/* reading history (issue 14, item 3): views kept per reader */
+	INT(history_max_items, "200", 0, 10000),
+	INT(history_days, "90", 1, 3650),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

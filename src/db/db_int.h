@@ -48,6 +48,8 @@ extern struct db_sql *const	db_sql_set_transfers[];
 extern struct db_sql *const	db_sql_set_stock_at[];
 extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
+/* issue 14: favorites, history (sql_favorites.c) */
+extern struct db_sql *const	db_sql_set_favorites[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */
