@@ -29,6 +29,8 @@ enum metric_counter {
 	M_CACHE_ERROR,		/* a Redis call that failed or timed out */
 	M_WRITE_ONE_TRIP,	/* a write done by one CALL (012_procedures) */
 	M_WRITE_FALLBACK,	/* one the procedure left to the C path */
+	M_DB_STATEMENTS,	/* prepared statements executed (issue 14) */
+	M_DB_WRITES,		/* of them, not a SELECT: a write or a CALL */
 	M__MAX
 };
 

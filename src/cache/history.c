@@ -15,7 +15,7 @@
 
 #include "cache_int.h"
 
-static const char record_script[] =
+const char cache_hist_record_script[] =
     "local f = redis.call('GET', KEYS[1]) "
     "if not f then return -1 end "
     "if f ~= '1' then return 0 end "
@@ -26,7 +26,7 @@ static const char record_script[] =
     "redis.call('EXPIRE', KEYS[1], ARGV[5]) "
     "return 1";
 
-static const char page_script[] =
+const char cache_hist_page_script[] =
     "local t = redis.call('ZCOUNT', KEYS[1], ARGV[2], '+inf') "
     "local r = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2], "
     "'WITHSCORES', 'LIMIT', ARGV[3], ARGV[4]) "
@@ -46,8 +46,8 @@ cache_hist_record(struct cache *c, const char *flag_key, const char *list_key,
 	snprintf(mx, sizeof(mx), "%d", max_items);
 	snprintf(mn, sizeof(mn), "%lld", min_score);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_s);
-	r = cache_command(c, "EVAL %s 2 %s %s %s %s %s %s %s", record_script,
-	    flag_key, list_key, pid, sc, mx, mn, ttl);
+	r = cache_eval(c, S_HIST_RECORD, 2, 7, flag_key, list_key, pid, sc, mx,
+	    mn, ttl);
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	if (r->type == REDIS_REPLY_INTEGER)
@@ -108,8 +108,7 @@ cache_hist_page(struct cache *c, struct arena *a, const char *list_key,
 	snprintf(mn, sizeof(mn), "%lld", min_score);
 	snprintf(off, sizeof(off), "%lld", offset);
 	snprintf(lim, sizeof(lim), "%d", n);
-	r = cache_command(c, "EVAL %s 1 %s %s %s %s %s", page_script, list_key,
-	    bf, mn, off, lim);
+	r = cache_eval(c, S_HIST_PAGE, 1, 5, list_key, bf, mn, off, lim);
 	if (r == NULL)
 		return HF_E_SYS_UNAVAILABLE;
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
