@@ -83,6 +83,12 @@ http_body_parse(struct http_request *req)
 		    "character inside a string must be escaped", NULL);
 		return -1;
 	}
+	if (http_json_single_quote(req->body, req->body_len)) {
+		json_tokener_free(tok);
+		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a string "
+		    "takes double quotes, not single", NULL);
+		return -1;
+	}
 	/* the raw body stays as sent: it is the idempotency fingerprint */
 	if ((text = http_json_escapes(req->arena, req->body, req->body_len,
 	    &len)) == NULL) {

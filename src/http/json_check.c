@@ -80,6 +80,32 @@ http_json_raw_control(const char *s, size_t len)
 }
 
 /*
+ * 1 if the JSON text s[0..len) has a single quote outside its string
+ * literals: json-c, even strict, takes {'key': false} as {"key": false},
+ * which RFC 8259 does not (issue 14: a body of one boolean field showed
+ * it), else 0.
+ */
+int
+http_json_single_quote(const char *s, size_t len)
+{
+	size_t	i;
+	int	in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str) {
+			if (s[i] == '"')
+				in_str = 1;
+			else if (s[i] == '\'')
+				return 1;
+		} else if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			in_str = 0;
+	}
+	return 0;
+}
+
+/*
  * json-c turns an unpaired \uD800..\uDFFF escape into U+FFFD and cuts an
  * object key at an escaped NUL, so neither can be seen once parsed.
  * Returns body when it has none, else a copy (arena) in which each such

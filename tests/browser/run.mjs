@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
+import { registerFavorites } from './favorites.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -385,6 +386,8 @@ test('apache_smoke', async (page) => {
 
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+// favorites and reading history (issue 14)
+registerFavorites(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 
 // ------------------------------------------------------------ runner
 
