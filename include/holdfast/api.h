@@ -70,6 +70,14 @@ struct api_query_param {
 };
 extern const struct api_query_param	api_query_params[];
 extern const size_t			api_nquery_params;
+/* What a route's OpenAPI description adds after its permission (queries.c):
+ * its success status and idempotence where the table cannot say them. */
+struct api_route_note {
+	void		(*handler)(struct http_request *);
+	const char	*text;
+};
+extern const struct api_route_note	api_route_notes[];
+extern const size_t			api_nroute_notes;
 
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
