@@ -138,8 +138,9 @@ api_fav_count_add(struct svc_ctx *ctx, uint64_t id, json_object *o)
 /*
  * The detail text for this reader: the shared body with "favorited"
  * added before its closing brace (a signed-in reader's true or false;
- * an anonymous caller or an API key gets false, always). NULL when out
- * of memory or the read fails.
+ * an anonymous caller or an API key gets false, always). When the
+ * database cannot say (down), the shared body goes as it is, without
+ * favorited: a cached read does not fail for it. NULL when out of memory.
  */
 const char *
 api_fav_detail(struct http_request *req, struct svc_ctx *ctx, uint64_t id,
@@ -150,7 +151,7 @@ api_fav_detail(struct http_request *req, struct svc_ctx *ctx, uint64_t id,
 	if (*len < 2 || text[*len - 1] != '}')
 		return text;
 	if (svc_fav_is(ctx, id, &yes) != HF_OK)
-		return NULL;
+		return text;
 	text = arena_printf(req->arena, "%.*s,\"favorited\":%s}",
 	    (int)(*len - 1), text, yes ? "true" : "false");
 	if (text != NULL)
