@@ -64,6 +64,7 @@ HEADERS = {
     "db_transfers.h": "db",
     "db_stocktakes.h": "db",
     "db_csv.h": "db",
+    "db_favorites.h": "db",  # issue 14
     "db_stock_at.h": "db",
     "db_points.h": "db",
     "db_coupons.h": "db",

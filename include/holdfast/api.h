@@ -70,6 +70,14 @@ struct api_query_param {
 };
 extern const struct api_query_param	api_query_params[];
 extern const size_t			api_nquery_params;
+/* What a route's OpenAPI description adds after its permission (queries.c):
+ * its success status and idempotence where the table cannot say them. */
+struct api_route_note {
+	void		(*handler)(struct http_request *);
+	const char	*text;
+};
+extern const struct api_route_note	api_route_notes[];
+extern const size_t			api_nroute_notes;
 
 /* auth.c */
 extern const struct body_schema	schema_register, schema_verify,
@@ -265,5 +273,16 @@ void	api_assistant_get(struct http_request *);
 void	api_assistant_ask(struct http_request *);
 /* 1 when r's handler waits on an upstream server (502, 504: openapi.c) */
 int	api_route_upstream(const struct route *);
+/* favorites.c, history.c: the reader's side (issue 14, items 1 and 3) */
+extern const struct body_schema	schema_fav_put;
+int	api_product_id_arg(struct http_request *, size_t, uint64_t *);
+void	api_fav_put(struct http_request *);
+void	api_fav_delete(struct http_request *);
+void	api_favs_list(struct http_request *);
+int	api_fav_count_add(struct svc_ctx *, uint64_t, json_object *);
+const char *api_fav_detail(struct http_request *, struct svc_ctx *,
+	    uint64_t, const char *, size_t *);
+void	api_history_list(struct http_request *);
+void	api_history_clear(struct http_request *);
 
 #endif /* HOLDFAST_API_H */

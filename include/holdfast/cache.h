@@ -100,4 +100,22 @@ int	 cache_page_get(struct cache *, struct arena *, const char *ver_key,
 int	 cache_vset_many(struct cache *, const char *const *keys,
 	    const char *const *vals, const size_t *lens, size_t n, int ttl_s);
 
+/*
+ * The reading history (issue 14, item 3; history.c): a capped sorted set
+ * per reader, scored by the view's time, and the reader's switch copied
+ * from the database ("1" on, "0" off, missing: not known).
+ * cache_hist_record answers *state 1 (recorded), 0 (off) or -1 (the
+ * switch is not in Redis: the caller reads it and sets it).
+ */
+int	 cache_hist_record(struct cache *, const char *flag_key,
+	    const char *list_key, uint64_t product_id, long long score,
+	    int max_items, long long min_score, int ttl_s, int *state);
+int	 cache_hist_flag(struct cache *, const char *flag_key, int enabled,
+	    int ttl_s);
+int	 cache_hist_page(struct cache *, struct arena *, const char *list_key,
+	    long long before, long long min_score, long long offset, int n,
+	    uint64_t **ids, long long **scores, size_t *count,
+	    long long *total);
+int	 cache_hist_clear(struct cache *, const char *list_key);
+
 #endif /* HOLDFAST_CACHE_H */

@@ -328,6 +328,9 @@ struct hf_config {
 	int	 assistant_retry_after_max_s;
 	int	 assistant_daily_quota;	/* questions per reader and UTC day */
 	int	 assistant_titles_max;	/* catalog titles sent as context */
+	/* reading history (issue 14, item 3) */
+	int	 history_max_items;	/* views kept per reader; 0: none */
+	int	 history_days;		/* and none older */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

@@ -37,6 +37,8 @@ enum metric_counter {
 	M_LCACHE_FLUSH,		/* every copy dropped at once */
 	M_LCACHE_ENTRIES,	/* gauge (metrics_set): copies held */
 	M_LCACHE_BYTES,		/* gauge (metrics_set): their bytes */
+	M_DB_STATEMENTS,	/* prepared statements executed (issue 14) */
+	M_DB_WRITES,		/* of them, not a SELECT: a write or a CALL */
 	M__MAX
 };
 

@@ -12,6 +12,7 @@
 #include "holdfast/core.h"
 #include "holdfast/db_accounts.h"
 #include "holdfast/db_inventory.h"
+#include "holdfast/db_favorites.h"
 
 struct db;
 
@@ -551,5 +552,28 @@ int	 svc_product_retire(struct svc_ctx *, uint64_t, struct product *);
 int	 svc_product_cover(struct svc_ctx *, uint64_t, const char *, size_t,
 	    struct product *);
 int	 svc_categories(struct svc_ctx *, struct category_row **, size_t *);
+
+/* favorites.c, history.c: the reader's side (issue 14, items 1 and 3) */
+struct favorite;
+int	 svc_fav_put(struct svc_ctx *, uint64_t product_id, int notify,
+	    struct favorite *);
+int	 svc_fav_delete(struct svc_ctx *, uint64_t product_id, int *removed);
+int	 svc_fav_list(struct svc_ctx *, long long page, long long per_page,
+	    struct favorite **, size_t *, struct svc_keyset *);
+int	 svc_fav_count(struct svc_ctx *, uint64_t product_id, long long *);
+int	 svc_fav_is(struct svc_ctx *, uint64_t product_id, int *yes);
+/* one view: its product as it is now (all zero/NULL when it is gone) */
+struct hist_entry {
+	uint64_t		 product_id;
+	const char		*viewed_at;
+	long long		 available;
+	struct hist_product	 product;
+};
+void	 svc_history_record(struct svc_ctx *, uint64_t product_id);
+int	 svc_history_list(struct svc_ctx *, long long page, long long per_page,
+	    struct hist_entry **, size_t *, struct svc_keyset *);
+int	 svc_history_clear(struct svc_ctx *);
+int	 svc_history_enabled(struct svc_ctx *, int *on);
+int	 svc_history_set(struct svc_ctx *, int on);
 
 #endif /* HOLDFAST_SVC_H */

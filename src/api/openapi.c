@@ -77,7 +77,7 @@ oa_parameters(const char *pattern)
 		if ((e = strchr(b, '}')) == NULL)
 			break;
 		snprintf(name, sizeof(name), "%.*s", (int)(e - b - 1), b + 1);
-		if (strcmp(name, "id") == 0)
+		if (strcmp(name, "id") == 0 || strcmp(name, "product_id") == 0)
 			s = oa_obj(oa_typed("integer", 0), "minimum", oa_int(1),
 			    "maximum", oa_int(INT64_MAX), NULL);
 		else if (strcmp(name, "sku") == 0)
@@ -260,13 +260,21 @@ oa_operation(struct http_request *req, const struct route *r)
 {
 	const struct oa_perm	*p = oa_perm_of(r->perm);
 	json_object		*op, *params;
+	const char		*note = "";
+	size_t			 i;
+
+	for (i = 0; i < api_nroute_notes; i++)
+		if (api_route_notes[i].handler == r->handler)
+			note = arena_printf(req->arena, " %s",
+			    api_route_notes[i].text);
 
 	op = oa_obj(NULL, "operationId", oa_str(oa_operation_id(req->arena,
 	    r)), "tags", oa_strs(oa_tag(req->arena, r->pattern), NULL),
 	    "summary", oa_str(arena_printf(req->arena, "%s %s",
 	    http_method_name(r->method), r->pattern)),
 	    "description", oa_str(arena_printf(req->arena,
-	    "Permission: %s (%s).", p->name, p->text)), NULL);
+	    "Permission: %s (%s).%s", p->name, p->text, note != NULL ? note :
+	    "")), NULL);
 	params = oa_parameters(r->pattern);
 	oa_query_parameters(params, r);
 	if (json_object_array_length(params) > 0)

@@ -129,9 +129,16 @@ fill_product(struct svc_ctx *ctx, void *arg, size_t *len, int *rc)
 {
 	struct product	p;
 
+	json_object	*o;
+
 	if ((*rc = svc_product_get(ctx, *(uint64_t *)arg, &p)) != HF_OK)
 		return NULL;
-	return api_json_text(ctx->arena, api_product_json(&p), len);
+	if ((o = api_product_json(&p)) != NULL &&
+	    (*rc = api_fav_count_add(ctx, p.id, o)) != HF_OK) {
+		json_object_put(o);
+		return NULL;
+	}
+	return api_json_text(ctx->arena, o, len);
 }
 
 static const char *
@@ -188,6 +195,12 @@ api_product_get(struct http_request *req)
 	    "%llu", (unsigned long long)id), fill_product, &id, &text, &len)) !=
 	    HF_OK) {
 		api_fail(req, &ctx, rc);
+		return;
+	}
+	/* issue 14: the reader's view (Redis only) and favorited */
+	svc_history_record(&ctx, id);
+	if ((text = api_fav_detail(req, &ctx, id, text, &len)) == NULL) {
+		api_fail(req, &ctx, HF_E_SYS_UNAVAILABLE);
 		return;
 	}
 	http_reply_data_raw(req, 200, text, len);

@@ -77,6 +77,14 @@ const struct api_query_param api_query_params[] = {
 	{ api_holds_list, "page", NULL, NULL },
 	{ api_holds_list, "per_page", NULL, NULL },
 	{ api_holds_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_favs_list, "page", NULL, NULL },
+	{ api_favs_list, "per_page", NULL, NULL },
+	{ api_favs_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_history_list, "page", NULL, NULL },
+	{ api_history_list, "per_page", NULL, NULL },
+	{ api_history_list, "after", ROW_ID, "keyset paging: the data.next "
+	    "of the page before (a view's position, newest first); null on "
+	    "the last page" },
 	{ api_audit_list, "page", NULL, NULL },
 	{ api_audit_list, "per_page", NULL, NULL },
 	{ api_audit_list, "after", ROW_ID, AFTER_TEXT },
@@ -122,3 +130,24 @@ const struct api_query_param api_query_params[] = {
 
 const size_t api_nquery_params = sizeof(api_query_params) /
     sizeof(api_query_params[0]);
+
+const struct api_route_note api_route_notes[] = {
+	/* issue 14: favorites and reading history */
+	{ api_fav_put, "Idempotent: 200 with the favorite whether this PUT "
+	    "made it or it was there (one row per reader and product); "
+	    "notify left out keeps its value (false for a new one). 404 "
+	    "INV_001 for a product that does not exist or an id that is not "
+	    "ASCII digits; 403 AUTH_005 for an API key." },
+	{ api_fav_delete, "Idempotent: 200 {product_id, favorited: false, "
+	    "removed} whether or not it was a favorite (removed false when "
+	    "not); 404 INV_001 only when the product does not exist." },
+	{ api_favs_list, "The signed-in reader's favorites, newest first, "
+	    "each with its product's availability now." },
+	{ api_history_list, "The signed-in reader's product views, newest "
+	    "first, one per product (kept in Redis: 503 without it); bounded "
+	    "by history_max_items and history_days." },
+	{ api_history_clear, "200 {cleared: true}, also when it was empty." },
+};
+
+const size_t api_nroute_notes = sizeof(api_route_notes) /
+    sizeof(api_route_notes[0]);

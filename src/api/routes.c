@@ -247,6 +247,17 @@ const struct route api_routes[] = {
 	    NULL },
 	{ HTTP_POST, "/api/v1/assistant", api_assistant_ask, PERM_USER, JSON,
 	    0, &schema_assistant },
+	/* the reader's side (issue 14): favorites, reading history */
+	{ HTTP_GET, "/api/v1/me/favorites", api_favs_list, PERM_USER, NONE, 0,
+	    NULL },
+	{ HTTP_PUT, "/api/v1/me/favorites/{product_id}", api_fav_put,
+	    PERM_USER, JSON, 0, &schema_fav_put },
+	{ HTTP_DELETE, "/api/v1/me/favorites/{product_id}", api_fav_delete,
+	    PERM_USER, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/me/history", api_history_list, PERM_USER, NONE, 0,
+	    NULL },
+	{ HTTP_DELETE, "/api/v1/me/history", api_history_clear, PERM_USER,
+	    NONE, 0, NULL },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };

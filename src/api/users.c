@@ -15,6 +15,8 @@ static const struct field f_me_patch[] = {
 	    NULL },
 	{ "avatar_url", FIELD_STRING, FIELD_NULLABLE, 1, 2048, NULL, NULL,
 	    NULL },
+	/* issue 14: whether product views are recorded (svc/history.c) */
+	{ "history_enabled", FIELD_BOOL, 0, 0, 0, NULL, NULL, NULL },
 };
 static const struct field f_user_create[] = {
 	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },
@@ -76,6 +78,19 @@ api_user_json(const struct user *u)
 }
 
 /* An API key has no user: /me describes the key's principal instead. */
+/* A user as /me shows it: with the reading-history switch (issue 14). */
+static json_object *
+me_json(struct svc_ctx *ctx, const struct user *u)
+{
+	json_object	*o = api_user_json(u);
+	int		 on = 1;
+
+	if (o != NULL && svc_history_enabled(ctx, &on) == HF_OK)
+		json_object_object_add(o, "history_enabled",
+		    json_object_new_boolean(on));
+	return o;
+}
+
 void
 api_me_get(struct http_request *req)
 {
@@ -102,7 +117,7 @@ api_me_get(struct http_request *req)
 		    rc);
 		return;
 	}
-	http_reply(req, 200, api_user_json(&u));
+	http_reply(req, 200, me_json(&ctx, &u));
 }
 
 void
@@ -113,6 +128,11 @@ api_me_patch(struct http_request *req)
 	int		rc;
 
 	api_ctx(req, &ctx);
+	if (req->fv[2].present && (rc = svc_history_set(&ctx,
+	    req->fv[2].i != 0)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
 	rc = svc_me_update(&ctx, req->fv[0].null ? NULL : req->fv[0].s,
 	    req->fv[0].present, req->fv[1].null ? NULL : req->fv[1].s,
 	    req->fv[1].present, &u);
@@ -120,7 +140,7 @@ api_me_patch(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_user_json(&u));
+	http_reply(req, 200, me_json(&ctx, &u));
 }
 
 static int

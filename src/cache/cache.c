@@ -429,6 +429,8 @@ static const char *const scripts[S__MAX] = {
 	[S_RAISE] = cache_raise_script,
 	[S_BUMP] = cache_bump_script,
 	[S_VGET_RATE] = cache_vget_rate_script,
+	[S_HIST_RECORD] = cache_hist_record_script,
+	[S_HIST_PAGE] = cache_hist_page_script,
 };
 
 /*

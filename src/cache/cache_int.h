@@ -23,6 +23,8 @@ enum script {
 	S_RAISE,
 	S_BUMP,
 	S_VGET_RATE,
+	S_HIST_RECORD,	/* history.c (issue 14) */
+	S_HIST_PAGE,
 	S__MAX
 };
 
@@ -43,6 +45,8 @@ struct cache {
 /* the scripts of versions.c */
 extern const char cache_vget_script[], cache_vget_rate_script[],
 	    cache_bump_script[], cache_raise_script[];
+/* the scripts of history.c */
+extern const char cache_hist_record_script[], cache_hist_page_script[];
 
 int		 cache_connect(struct cache *);
 redisReply	*cache_command(struct cache *, const char *fmt, ...);

@@ -132,6 +132,9 @@ static const struct conf_key conf_keys[] = {
 	INT(assistant_retry_after_max_s, "5", 0, 30),
 	INT(assistant_daily_quota, "50", 1, 100000),
 	INT(assistant_titles_max, "5", 1, 20),
+	/* reading history (issue 14, item 3): views kept per reader */
+	INT(history_max_items, "200", 0, 10000),
+	INT(history_days, "90", 1, 3650),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

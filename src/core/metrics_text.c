@@ -224,6 +224,13 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		mx_render_counter(&t, "holdfast_write_fallback_total",
 		    "Writes the procedure left to the statement-by-statement "
 		    "path.", sum->counters[M_WRITE_FALLBACK]);
+		mx_render_counter(&t, "holdfast_db_statements_total",
+		    "Prepared statements executed.",
+		    sum->counters[M_DB_STATEMENTS]);
+		mx_render_counter(&t, "holdfast_db_writes_total",
+		    "Prepared statements executed that are not a SELECT "
+		    "(INSERT, UPDATE, DELETE, CALL).",
+		    sum->counters[M_DB_WRITES]);
 		mx_render_counter(&t, "holdfast_cache_hits_total",
 		    "Reads answered from the cache (Redis, or a worker's "
 		    "copy).", sum->counters[M_CACHE_HIT]);

@@ -32,6 +32,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_coupons,
 	db_sql_set_comments,
 	db_sql_set_assistant,
+	db_sql_set_favorites,
 	NULL
 };
 

@@ -287,6 +287,10 @@ db_execute(struct db *db, struct db_sql *id, const struct db_param *p,
 		return rc;
 	}
 	*out = st;
+	/* issue 14: what a path costs the database, on /metrics */
+	metrics_add(M_DB_STATEMENTS, 1);
+	if (strncmp(id->text, "SELECT", 6) != 0)
+		metrics_add(M_DB_WRITES, 1);
 	return HF_OK;
 }
 

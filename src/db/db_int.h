@@ -53,6 +53,8 @@ extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
 extern struct db_sql *const	db_sql_set_comments[];
 extern struct db_sql *const	db_sql_set_assistant[];
+/* issue 14: favorites, history (sql_favorites.c) */
+extern struct db_sql *const	db_sql_set_favorites[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

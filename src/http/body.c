@@ -67,7 +67,6 @@ http_body_parse(struct http_request *req)
 	const char		*text, *why;
 	size_t			 len;
 	char			 path[256];
-	int			 raw;
 
 	if (req->body_len == 0) {
 		req->json = json_object_new_object();
@@ -78,12 +77,16 @@ http_body_parse(struct http_request *req)
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	if ((raw = http_json_raw_control(req->body, req->body_len)) != 0) {
+	if (http_json_raw_control(req->body, req->body_len)) {
 		json_tokener_free(tok);
-		http_reply_err(req, HF_E_REQ_JSON, raw == 2 ? "malformed JSON: "
-		    "strings and keys are quoted with '\"'" : "malformed JSON: "
-		    "a control character inside a string must be escaped",
-		    NULL);
+		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a control "
+		    "character inside a string must be escaped", NULL);
+		return -1;
+	}
+	if (http_json_single_quote(req->body, req->body_len)) {
+		json_tokener_free(tok);
+		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a string "
+		    "takes double quotes, not single", NULL);
 		return -1;
 	}
 	/* the raw body stays as sent: it is the idempotency fingerprint */

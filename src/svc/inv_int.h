@@ -178,6 +178,9 @@ const char	*inv_trip_lines(struct svc_ctx *, const struct reserve_item *,
  * or hold (inv_check_open: INV_011 for one row). */
 int		 inv_closed(const struct stock_row *);
 int		 inv_check_open(struct svc_ctx *, const struct stock_row *);
+/* favorites.c: e-mails to readers waiting for s to be back (issue 14) */
+int		 inv_fav_back_in_stock(struct db *, struct svc_ctx *,
+		    const struct stock_row *);
 int		 inv_short(struct svc_ctx *, const char *sku,
 		    long long requested, long long available);
 /* INV_011 / INV_002 messages from the lines already in ctx (details.c) */

@@ -101,6 +101,7 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	struct location		 now;
 	long long		 on = s->on_hand + c->d_on;
 	long long		 res = s->reserved + c->d_res, pon, pres;
+	long long		 was = s->available;
 	const char		*level, *low = s->low_state, *event = NULL;
 	int			 rc;
 
@@ -178,6 +179,10 @@ inv_stock_change(struct db *db, struct svc_ctx *ctx, struct stock_row *s,
 	s->available = on - res;
 	s->level = level;
 	s->low_state = low;
+	/* back in stock: readers waiting on a favorite (favorites.c) */
+	if (was <= 0 && s->available > 0 &&
+	    (rc = inv_fav_back_in_stock(db, ctx, s)) != HF_OK)
+		return rc;
 	if (event != NULL)
 		return inv_stock_event(db, ctx, s, event);
 	return HF_OK;

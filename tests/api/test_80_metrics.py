@@ -209,6 +209,8 @@ def test_metrics_parse_as_prometheus_text_with_every_family():
         "holdfast_cache_hits_total": "counter",
         "holdfast_cache_misses_total": "counter",
         "holdfast_cache_errors_total": "counter",
+        "holdfast_db_statements_total": "counter",
+        "holdfast_db_writes_total": "counter",
         "holdfast_reservations_active": "gauge",
         "holdfast_reservations_expired_unreleased": "gauge",
         "holdfast_stock_skus": "gauge",

@@ -990,6 +990,14 @@ def route_specs(w):
     add("PUT", "/products/{id}/cover", cred="admin", args=("product",),
         raw="cover")
     add("GET", "/categories")
+    # the reader's side (issue 14): favorites, reading history
+    add("GET", "/me/favorites", cred="user", query=pg + ("after",))
+    add("PUT", "/me/favorites/{product_id}", cred="user",
+        args=("product",), body=lambda g, n: {"notify": False})
+    add("DELETE", "/me/favorites/{product_id}", cred="user",
+        args=("product",))
+    add("GET", "/me/history", cred="user", query=pg + ("after",))
+    add("DELETE", "/me/history", cred="user")
     add("GET", "/locations")
     add("POST", "/locations", cred="admin", body=lambda g, n: {"code":
         "t95-new-%s-%d" % (w.tag, n), "name": "T95 new", "kind": "pickup",

@@ -161,6 +161,11 @@ DELETE /api/v1/comments/{id}             401   200   403   200   200   200
 PATCH  /api/v1/comments/{id}             401   403   403   200   200   200
 GET    /api/v1/assistant                 401   200   200   200   200   200
 POST   /api/v1/assistant                 401   200   200   403   403   200
+GET    /api/v1/me/favorites              401   200   200   403   403   200
+PUT    /api/v1/me/favorites/{product_id} 401   200   200   403   403   200
+DELETE /api/v1/me/favorites/{product_id} 401   200   200   403   403   200
+GET    /api/v1/me/history                401   200   200   403   403   200
+DELETE /api/v1/me/history                401   200   200   403   403   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -570,6 +575,10 @@ def prepare(w, method, route, p):
             c["ctype"] = "image/png"
     elif k == ("DELETE", "/products/{id}"):
         c["path"] = path(w.product(0)[0])
+    elif k[1] == "/me/favorites/{product_id}":
+        c["path"] = path(w.stock_pid)
+        if method == "PUT":
+            c["body"] = {"notify": False}
     elif k == ("POST", "/locations"):
         c["body"] = {"code": "t96-%s-%d" % (w.tag, n), "name": "T96 new",
             "kind": "store", "priority": 500}

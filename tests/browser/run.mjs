@@ -15,6 +15,7 @@ import { registerPlaces } from './places.mjs'
 import { registerComments } from './comments.mjs'
 import { registerLendingRules } from './lending_rules.mjs'
 import { registerAssistant } from './assistant.mjs'
+import { registerFavorites } from './favorites.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -412,6 +413,8 @@ registerComments(test, { api, fill, confirmBox, signIn, snap, text, until, state
 registerLendingRules(test, { api, confirmBox, signIn, until, state, BASE, RUN })
 // the catalog assistant's chat panel (issue 14, item 5)
 registerAssistant(test, { api, fill, signIn, snap, until, state, BASE, RUN })
+// favorites and reading history (issue 14)
+registerFavorites(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 
 // ------------------------------------------------------------ runner
 
