@@ -66,6 +66,7 @@ HEADERS = {
     "db_csv.h": "db",
     "db_stock_at.h": "db",
     "db_sweep.h": "db",
+    "db_recs.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

@@ -229,4 +229,8 @@ void	api_webhook_delete(struct http_request *);
 void	api_webhook_deliveries(struct http_request *);
 void	api_stats_orders(struct http_request *);
 
+/* recs.c (issue 14 item 4) */
+void	api_recs_related(struct http_request *);
+void	api_recs_mine(struct http_request *);
+
 #endif /* HOLDFAST_API_H */

@@ -12,6 +12,7 @@
 #include "holdfast/core.h"
 #include "holdfast/db_accounts.h"
 #include "holdfast/db_inventory.h"
+#include "holdfast/db_recs.h"
 
 struct db;
 
@@ -536,5 +537,11 @@ int	 svc_product_retire(struct svc_ctx *, uint64_t, struct product *);
 int	 svc_product_cover(struct svc_ctx *, uint64_t, const char *, size_t,
 	    struct product *);
 int	 svc_categories(struct svc_ctx *, struct category_row **, size_t *);
+
+/* recs.c (issue 14 item 4): at most limit items each, best first */
+int	 svc_recs_related(struct svc_ctx *, uint64_t, long long,
+	    struct rec_item **, size_t *);
+int	 svc_recs_mine(struct svc_ctx *, long long, struct rec_item **,
+	    size_t *);
 
 #endif /* HOLDFAST_SVC_H */

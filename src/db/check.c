@@ -27,6 +27,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_stock_at,
 	db_sql_set_procs,
 	db_sql_set_sweep,
+	db_sql_set_recs,
 	NULL
 };
 

@@ -48,6 +48,7 @@ extern struct db_sql *const	db_sql_set_transfers[];
 extern struct db_sql *const	db_sql_set_stock_at[];
 extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
+extern struct db_sql *const	db_sql_set_recs[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */
