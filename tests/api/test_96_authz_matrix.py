@@ -141,6 +141,8 @@ GET    /api/v1/export/products.csv       401   403   403   403   403   200
 GET    /api/v1/export/stock.csv          401   403   403   200   200   200
 GET    /api/v1/export/ledger.csv         401   403   403   403   403   200
 GET    /api/v1/export/orders.csv         401   403   403   403   403   200
+GET    /api/v1/products/{id}/related     200   200   200   200   200   200
+GET    /api/v1/me/recommendations        401   200   200   200   200   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -511,7 +513,8 @@ def prepare(w, method, route, p):
         c["body"] = {"sku": "T96-new-%s-%d" % (w.tag, n),
             "name": "T96 new"}
     elif k in (("GET", "/products/{id}"), ("PATCH", "/products/{id}"),
-            ("PUT", "/products/{id}/cover")):
+            ("PUT", "/products/{id}/cover"),
+            ("GET", "/products/{id}/related")):
         c["path"] = path(w.stock_pid)
         if method == "PATCH":
             c["body"] = {"name": "T96 item " + w.stock_sku}
