@@ -12,6 +12,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import crypto from 'node:crypto'
 import { registerPlaces } from './places.mjs'
+import { registerRecs } from './recs.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -385,6 +386,7 @@ test('apache_smoke', async (page) => {
 
 // stock per location, transfers, stocktakes, stock at a date, CSV (issue 17)
 registerPlaces(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+registerRecs(test, { api, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
