@@ -60,10 +60,11 @@ struct db_sql db_sql_recs_related = REC_SQL(
  * user_id, user_id, limit: a reader's recommendations. The reader's
  * titles (every loan, on loan or returned, and every favorite) are the
  * seeds; a candidate scores the co-borrows it shares with them
- * (product_pairs), then whether it is in a category of theirs (the 500
- * most read there), then how many readers it has (the 200 most read
- * overall: a reader with no history still gets a list). The seeds
- * themselves are left out, and every product that is not active.
+ * (product_pairs), then whether it is in a category of theirs (the 200
+ * newest there: read off the category index alone), then how many
+ * readers it has (and the 100 most read overall are candidates too: a
+ * reader with no history still gets a list). The seeds themselves are
+ * left out, and every product that is not active.
  */
 struct db_sql db_sql_recs_for_user = REC_SQL(
     "WITH mine AS (SELECT DISTINCT product_id FROM loans "
@@ -78,11 +79,9 @@ struct db_sql db_sql_recs_for_user = REC_SQL(
     "JOIN product_pairs pp ON pp.a = seeds.product_id "
     "UNION ALL (SELECT cp.id, 0, 1 FROM cats "
     "JOIN products cp ON cp.category_id = cats.category_id "
-    "LEFT JOIN product_readers cr ON cr.product_id = cp.id "
-    "WHERE cp.status = 'active' "
-    "ORDER BY COALESCE(cr.readers, 0) DESC, cp.id LIMIT 500) "
+    "ORDER BY cp.id DESC LIMIT 200) "
     "UNION ALL (SELECT product_id, 0, 0 FROM product_readers "
-    "ORDER BY readers DESC, product_id LIMIT 200)), "
+    "ORDER BY readers DESC, product_id LIMIT 100)), "
     "g AS (SELECT id, SUM(co) AS co, MAX(cat) AS cat FROM cand "
     "GROUP BY id), "
     "r AS (SELECT g.id, g.co, g.cat, COALESCE(pr.readers, 0) AS readers "
