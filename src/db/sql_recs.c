@@ -60,9 +60,9 @@ struct db_sql db_sql_recs_related = REC_SQL(
  * user_id, user_id, limit: a reader's recommendations. The reader's
  * titles (every loan, on loan or returned, and every favorite) are the
  * seeds; a candidate scores the co-borrows it shares with them
- * (product_pairs), then whether it is in a category of theirs (the 200
+ * (product_pairs), then whether it is in a category of theirs (the 100
  * newest there: read off the category index alone), then how many
- * readers it has (and the 100 most read overall are candidates too: a
+ * readers it has (and the 50 most read overall are candidates too: a
  * reader with no history still gets a list). The seeds themselves are
  * left out, and every product that is not active.
  */
@@ -79,9 +79,9 @@ struct db_sql db_sql_recs_for_user = REC_SQL(
     "JOIN product_pairs pp ON pp.a = seeds.product_id "
     "UNION ALL (SELECT cp.id, 0, 1 FROM cats "
     "JOIN products cp ON cp.category_id = cats.category_id "
-    "ORDER BY cp.id DESC LIMIT 200) "
+    "ORDER BY cp.id DESC LIMIT 100) "
     "UNION ALL (SELECT product_id, 0, 0 FROM product_readers "
-    "ORDER BY readers DESC, product_id LIMIT 100)), "
+    "ORDER BY readers DESC, product_id LIMIT 50)), "
     "g AS (SELECT id, SUM(co) AS co, MAX(cat) AS cat FROM cand "
     "GROUP BY id), "
     "r AS (SELECT g.id, g.co, g.cat, COALESCE(pr.readers, 0) AS readers "
