@@ -17,7 +17,9 @@
 # docs/internals.md, "Issue 14: recommendations"). Below the table, the
 # same answers computed the naive way (a self-join of loans, what the
 # tables replace), timed by MariaDB itself (ANALYZE), for a typical title
-# and for the bestseller, and the cost of the trigger while seeding.
+# and for the bestseller, and the cost of the trigger while seeding. The
+# table also gives the CPU per request of the workers and of MariaDB
+# (/proc), steadier than req/s on a shared machine.
 #
 # The seed, written as MariaDB's root by INSERT ... SELECT from the
 # Sequence engine (resumable: a second run adds only what is missing):
@@ -209,9 +211,23 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK1" \
 
 declare -A R
 FAIL=0
-# measure NAME MODE URL: req/s p50 p99 of one wrk run
+# CPU ticks (utime + stime) of the pids given
+ticks() {
+	local p t=0
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || continue
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+MARIADB_PID=$(cat "$DEV_VAR/mariadb/run/mysqld.pid")
+HZ=$(getconf CLK_TCK)
+# measure NAME MODE URL: req/s p50 p99 of one wrk run, and the CPU per
+# request (microseconds) of MariaDB and of the answering processes
 measure() {
-	local out
+	local out m0 a0 m1 a1
+	m0=$(ticks "$MARIADB_PID")
+	a0=$(ticks "${APP_PIDS[@]}")
 	out=$(BENCH_MODE=$2 BENCH_LIST=$T/ids BENCH_TOKENS=$T/tokens \
 		wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --timeout 10s \
 		-s "$HERE/bench-recs.lua" "$3" 2>&1) || die "wrk failed for $1: $out"
@@ -221,6 +237,13 @@ measure() {
 		printf "%.0f %.2f %.2f %d\n", v["requests"] / (v["duration_us"] / 1e6),
 		    v["p50_us"] / 1000, v["p99_us"] / 1000,
 		    v["non2xx"] + v["connect"] + v["read"] + v["write"] + v["timeout"] }')
+	m1=$(ticks "$MARIADB_PID")
+	a1=$(ticks "${APP_PIDS[@]}")
+	R[$1.n]=$(grep -Po '^WRKRESULT requests=\K[0-9]+' <<<"$out")
+	R[$1.cdb]=$(awk -v d=$((m1 - m0)) -v n="${R[$1.n]}" -v hz="$HZ" \
+		'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / hz / n : 0) }')
+	R[$1.capp]=$(awk -v d=$((a1 - a0)) -v n="${R[$1.n]}" -v hz="$HZ" \
+		'BEGIN { printf "%.0f", (n > 0 ? d * 1e6 / hz / n : 0) }')
 	if [ "${R[$1.bad]}" != 0 ]; then
 		log "$1: ${R[$1.bad]} answers not 2xx or socket errors"
 		FAIL=1
@@ -228,11 +251,14 @@ measure() {
 }
 
 if floors_start; then
+	WORKERS=("${APP_PIDS[@]}")
+	read -r -a APP_PIDS <<<"$FCGI_FLOOR $(ps -o pid= --ppid "$FCGI_FLOOR" | tr '\n' ' ')"
 	log "floor: const (nginx return 200 '{}')"
 	measure const get "http://127.0.0.1:$NGINX_PORT/const"
 	log "floor: fcgi (nginx -> $NWORKERS minimal libfcgi processes)"
 	measure fcgi get "http://127.0.0.1:$NGINX_PORT/fcgi"
 	floors_stop
+	APP_PIDS=("${WORKERS[@]}")
 fi
 for s in root related mine; do
 	log "scenario: $s"
@@ -268,7 +294,8 @@ echo
 echo "Holdfast issue-14 recommendations benchmark, $(date -u +%FT%TZ), $(nproc) cores," \
 	"$NWORKERS workers; $NL loans ($NLOANS bench), $NP product pairs"
 echo "wrk -t$THREADS -c$CONNS -d${DUR}s via $URL; floors through a private nginx"
-printf '%-34s %9s %9s %9s %9s %9s\n' scenario req/s p50_ms p99_ms "/const" "/fcgi"
+printf '%-34s %9s %9s %9s %9s %9s %9s %9s\n' scenario req/s p50_ms p99_ms \
+	"/const" "/fcgi" "app_us" "db_us"
 for s in const fcgi root related mine; do
 	[ -n "${R[$s.rps]:-}" ] || continue
 	case $s in
@@ -278,10 +305,15 @@ for s in const fcgi root related mine; do
 	related) name="GET /products/{id}/related" ;;
 	mine) name="GET /me/recommendations" ;;
 	esac
-	printf '%-34s %9s %9s %9s %9s %9s\n' "$name" "${R[$s.rps]}" "${R[$s.p50]}" \
-		"${R[$s.p99]}" "$(ratio "${R[$s.rps]}" "${R[const.rps]:-0}")" \
-		"$(ratio "${R[$s.rps]}" "${R[fcgi.rps]:-0}")"
+	printf '%-34s %9s %9s %9s %9s %9s %9s %9s\n' "$name" "${R[$s.rps]}" \
+		"${R[$s.p50]}" "${R[$s.p99]}" \
+		"$(ratio "${R[$s.rps]}" "${R[const.rps]:-0}")" \
+		"$(ratio "${R[$s.rps]}" "${R[fcgi.rps]:-0}")" "${R[$s.capp]}" \
+		"${R[$s.cdb]}"
 done
+echo "app_us, db_us: CPU per request (microseconds) of the answering processes"
+echo "(holdfast-fcgi, or fcgifloor for the floors) and of this stack's mariadbd"
+echo "(its other clients, holdfast-notify's polls, count too)"
 echo
 echo "related, MariaDB's own time (ANALYZE, ms): kept pairs vs. a self-join of loans"
 printf '  %-34s %10s %10s\n' title kept naive
