@@ -13,8 +13,9 @@
 #define REC_PRODUCT_COLS "p.id, p.sku, p.name, " \
 	"IF(LENGTH(p.description) <= 16384, p.description, NULL) " \
 	"AS description, c.name AS category, p.price, " \
-	"IF(LENGTH(p.attributes) <= 16384, p.attributes, NULL) AS attributes, " \
-	"p.cover_url, p.status, " DB_ISO_AS("p.created_at", "created_at") \
+	"IF(LENGTH(p.attributes) <= 16384, p.attributes, NULL) " \
+	"AS attributes, p.cover_url, p.status, " \
+	DB_ISO_AS("p.created_at", "created_at") \
 	", s.product_id, p.sku, p.name, s.on_hand, s.reserved, s.available, " \
 	"s.level, s.warning_threshold, s.critical_threshold, s.location, " \
 	"s.is_active, s.low_state, " DB_ISO_AS("s.updated_at", "updated_at") \
