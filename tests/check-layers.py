@@ -71,6 +71,7 @@ HEADERS = {
     "db_sweep.h": "db",
     "db_comments.h": "db",
     "db_assistant.h": "db",
+    "db_recs.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

@@ -284,5 +284,8 @@ const char *api_fav_detail(struct http_request *, struct svc_ctx *,
 	    uint64_t, const char *, size_t *);
 void	api_history_list(struct http_request *);
 void	api_history_clear(struct http_request *);
+/* recs.c (issue 14 item 4) */
+void	api_recs_related(struct http_request *);
+void	api_recs_mine(struct http_request *);
 
 #endif /* HOLDFAST_API_H */

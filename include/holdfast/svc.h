@@ -13,6 +13,7 @@
 #include "holdfast/db_accounts.h"
 #include "holdfast/db_inventory.h"
 #include "holdfast/db_favorites.h"
+#include "holdfast/db_recs.h"
 
 struct db;
 
@@ -575,5 +576,10 @@ int	 svc_history_list(struct svc_ctx *, long long page, long long per_page,
 int	 svc_history_clear(struct svc_ctx *);
 int	 svc_history_enabled(struct svc_ctx *, int *on);
 int	 svc_history_set(struct svc_ctx *, int on);
+/* recs.c (issue 14 item 4): at most limit items each, best first */
+int	 svc_recs_related(struct svc_ctx *, uint64_t, long long,
+	    struct rec_item **, size_t *);
+int	 svc_recs_mine(struct svc_ctx *, long long, struct rec_item **,
+	    size_t *);
 
 #endif /* HOLDFAST_SVC_H */

@@ -126,6 +126,13 @@ const struct api_query_param api_query_params[] = {
 	{ api_products_list, "sort", "{\"type\":\"string\",\"enum\":["
 	    "\"name\",\"-created_at\",\"price\",\"-price\"]}",
 	    "default -created_at (newest first)" },
+	/* issue 14 item 4: capped lists, not pages */
+	{ api_recs_related, "limit", "{\"type\":\"integer\",\"minimum\":1,"
+	    "\"maximum\":50}", "how many, most co-borrowers first (default "
+	    "10); 422 REQ_010 otherwise" },
+	{ api_recs_mine, "limit", "{\"type\":\"integer\",\"minimum\":1,"
+	    "\"maximum\":50}", "how many, best first (default 10); 422 "
+	    "REQ_010 otherwise" },
 };
 
 const size_t api_nquery_params = sizeof(api_query_params) /

@@ -257,6 +257,10 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/me/history", api_history_list, PERM_USER, NONE, 0,
 	    NULL },
 	{ HTTP_DELETE, "/api/v1/me/history", api_history_clear, PERM_USER,
+	/* recommendations (issue 14 item 4): the related list is public */
+	{ HTTP_GET, "/api/v1/products/{id}/related", api_recs_related,
+	    PERM_PUBLIC, NONE, 0, NULL },
+	{ HTTP_GET, "/api/v1/me/recommendations", api_recs_mine, PERM_USER,
 	    NONE, 0, NULL },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },

@@ -33,6 +33,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_comments,
 	db_sql_set_assistant,
 	db_sql_set_favorites,
+	db_sql_set_recs,
 	NULL
 };
 

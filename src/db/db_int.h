@@ -55,6 +55,7 @@ extern struct db_sql *const	db_sql_set_comments[];
 extern struct db_sql *const	db_sql_set_assistant[];
 /* issue 14: favorites, history (sql_favorites.c) */
 extern struct db_sql *const	db_sql_set_favorites[];
+extern struct db_sql *const	db_sql_set_recs[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

@@ -984,6 +984,9 @@ def route_specs(w):
         w.new_sku(n), "name": "T95 created"}, sku_at=("sku",))
     add("GET", "/products", query=pg + ("q", "category", "status", "sort"))
     add("GET", "/products/{id}", args=("product",))
+    add("GET", "/products/{id}/related", args=("product",),
+        query=("limit",))
+    add("GET", "/me/recommendations", cred="user", query=("limit",))
     add("PATCH", "/products/{id}", cred="admin", args=("product",),
         body=lambda g, n: {"name": "T95 item %s" % w.sku[g]})
     add("DELETE", "/products/{id}", cred="admin", args=("product",))

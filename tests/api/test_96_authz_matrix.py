@@ -166,6 +166,8 @@ PUT    /api/v1/me/favorites/{product_id} 401   200   200   403   403   200
 DELETE /api/v1/me/favorites/{product_id} 401   200   200   403   403   200
 GET    /api/v1/me/history                401   200   200   403   403   200
 DELETE /api/v1/me/history                401   200   200   403   403   200
+GET    /api/v1/products/{id}/related     200   200   200   200   200   200
+GET    /api/v1/me/recommendations        401   200   200   200   200   200
 GET    /metrics                          200   200   200   200   200   200
 """
 
@@ -566,7 +568,8 @@ def prepare(w, method, route, p):
         c["body"] = {"sku": "T96-new-%s-%d" % (w.tag, n),
             "name": "T96 new"}
     elif k in (("GET", "/products/{id}"), ("PATCH", "/products/{id}"),
-            ("PUT", "/products/{id}/cover")):
+            ("PUT", "/products/{id}/cover"),
+            ("GET", "/products/{id}/related")):
         c["path"] = path(w.stock_pid)
         if method == "PATCH":
             c["body"] = {"name": "T96 item " + w.stock_sku}

@@ -16,6 +16,7 @@ import { registerComments } from './comments.mjs'
 import { registerLendingRules } from './lending_rules.mjs'
 import { registerAssistant } from './assistant.mjs'
 import { registerFavorites } from './favorites.mjs'
+import { registerRecs } from './recs.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -415,6 +416,7 @@ registerLendingRules(test, { api, confirmBox, signIn, until, state, BASE, RUN })
 registerAssistant(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 // favorites and reading history (issue 14)
 registerFavorites(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
+registerRecs(test, { api, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
