@@ -116,7 +116,7 @@ browser_tests() {
 	fi
 	log "test: browser tests (tests/browser/run.mjs, headless Chromium)"
 	set +e
-	DEV_VAR=$DEV_VAR timeout 600 node "$dir/run.mjs" \
+	DEV_VAR=$DEV_VAR timeout 900 node "$dir/run.mjs" \
 		--base-url "http://127.0.0.1:$DEV_HTTP_PORT" \
 		--apache-url "http://127.0.0.1:$DEV_APACHE_PORT" 2>&1 | tee "$blog"
 	rc=${PIPESTATUS[0]}
@@ -263,7 +263,7 @@ cmd_test() {
 		else
 			log "test: API tests (tests/api/run.py)"
 			set +e
-			HOLDFAST_DEV=$DEV HOLDFAST_CONF=$CONF timeout "${DEV_API_TIMEOUT:-1080}" python3 "$runner" \
+			HOLDFAST_DEV=$DEV HOLDFAST_CONF=$CONF timeout "${DEV_API_TIMEOUT:-1500}" python3 "$runner" \
 				--base-url "http://127.0.0.1:$DEV_HTTP_PORT" \
 				--apache-url "http://127.0.0.1:$DEV_APACHE_PORT" 2>&1 |
 				tee "$alog"
@@ -274,7 +274,7 @@ cmd_test() {
 				# killed or crashed: count the tests it reported
 				TEST_PASSED=$((TEST_PASSED + $(grep -c '^ok ' "$alog" || true)))
 				TEST_FAILED=$((TEST_FAILED + $(grep -c '^FAIL ' "$alog" || true)))
-				[ "$rc" = 124 ] && rc="124: timed out after ${DEV_API_TIMEOUT:-1080}s"
+				[ "$rc" = 124 ] && rc="124: timed out after ${DEV_API_TIMEOUT:-1500}s"
 				stage_failed "tests/api/run.py printed no 'N passed, N failed' line (exit $rc)" "$alog"
 			else
 				line=${line#*: }

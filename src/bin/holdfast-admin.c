@@ -217,7 +217,7 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	struct reconcile_report	 rep;
 	const char		*only = NULL;
 	const char		**skus = NULL;
-	size_t			 n = 0, i, j, bad = 0;
+	size_t			 n = 0, i, j, bad = 0, pbad = 0;
 	int			 rc = 0;
 
 	if (argc == 2 && strcmp(argv[0], "--sku") == 0)
@@ -251,12 +251,13 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 			bad++;
 		}
 	}
-	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
-	if (only == NULL && (bad += reconcile_points(&ctx)) > 0 &&
+	/* the SKUs' summary stays the last line (scripts read it) */
+	if (only == NULL && (pbad = reconcile_points(&ctx)) > 0 &&
 	    ctx.message != NULL)
 		fprintf(stderr, "holdfast-admin: points: %s\n", ctx.message);
+	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
 	arena_free(&a);
-	return bad == 0 ? 0 : 1;
+	return bad + pbad == 0 ? 0 : 1;
 }
 
 int
