@@ -257,6 +257,7 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/me/history", api_history_list, PERM_USER, NONE, 0,
 	    NULL },
 	{ HTTP_DELETE, "/api/v1/me/history", api_history_clear, PERM_USER,
+	    NONE, 0, NULL },
 	/* recommendations (issue 14 item 4): the related list is public */
 	{ HTTP_GET, "/api/v1/products/{id}/related", api_recs_related,
 	    PERM_PUBLIC, NONE, 0, NULL },
