@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "holdfast/core.h"
 
@@ -165,12 +166,22 @@ conf_apply(struct hf_config *cfg, const struct conf_key *k, const char *v,
 	char		*field = (char *)cfg + k->off;
 	long long	 n;
 	size_t		 i;
+	int		 d;
 
 	switch (k->type) {
 	case CONF_STR:
 		if (strlen(v) >= k->size) {
 			snprintf(err, errlen, "%s: value longer than %zu bytes",
 			    k->name, k->size - 1);
+			return -1;
+		}
+		/* the currency is checked where it is read, with its line */
+		if (strcmp(k->name, "currency") == 0 &&
+		    (d = hf_currency_digits(v)) < 0) {
+			snprintf(err, errlen, "currency: %s", d == -3 ? "a "
+			    "minor unit of 3 or 4 digits is not supported "
+			    "(money is DECIMAL(12,2))" : "not an active ISO 4217 "
+			    "code (three capitals, e.g. EUR)");
 			return -1;
 		}
 		memcpy(field, v, strlen(v) + 1);
@@ -261,12 +272,21 @@ static int
 conf_read_file(struct hf_config *cfg, const char *path, int depth, char *err,
     size_t errlen)
 {
-	FILE	*fp;
-	char	 line[1024], msg[384], *key, *value, *eq, *hash;
-	int	 lineno = 0, rc = 0;
+	FILE		*fp;
+	char		 line[1024], msg[384], *key, *value, *eq, *hash;
+	struct stat	 st;
+	int		 lineno = 0, rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* an include names a file: a directory or a device reads as empty
+	 * (the main file may be a pipe: holdfast-admin -c <(...)) */
+	if (depth > 0 && (fstat(fileno(fp), &st) != 0 ||
+	    !S_ISREG(st.st_mode))) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		fclose(fp);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
@@ -299,9 +319,14 @@ conf_read_file(struct hf_config *cfg, const char *path, int depth, char *err,
 				rc = -1;
 				break;
 			}
-			if ((rc = conf_read_file(cfg, value, depth + 1, err,
-			    errlen)) != 0)
+			/* an included file's error names the line that
+			 * included it too */
+			if ((rc = conf_read_file(cfg, value, depth + 1, msg,
+			    sizeof(msg))) != 0) {
+				snprintf(err, errlen, "%s:%d: include %s", path,
+				    lineno, msg);
 				break;
+			}
 			continue;
 		}
 		if (config_set(cfg, key, value, msg, sizeof(msg)) != 0) {
@@ -343,19 +368,11 @@ conf_read_env(struct hf_config *cfg, char *err, size_t errlen)
 int
 config_load(struct hf_config *cfg, const char *path, char *err, size_t errlen)
 {
-	int	d;
-
 	config_defaults(cfg);
 	if (path != NULL && conf_read_file(cfg, path, 0, err, errlen) != 0)
 		return -1;
 	if (conf_read_env(cfg, err, errlen) != 0)
 		return -1;
-	if ((d = hf_currency_digits(cfg->currency)) < 0) {
-		snprintf(err, errlen, "currency: %s", d == -3 ? "a minor unit "
-		    "of 3 or 4 digits is not supported (money is DECIMAL(12,2))"
-		    : "not an active ISO 4217 code (three capitals, e.g. EUR)");
-		return -1;
-	}
-	hf_currency_set(cfg->currency);
+	hf_currency_set(cfg->currency);	/* checked as it was read */
 	return 0;
 }
