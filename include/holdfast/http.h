@@ -187,8 +187,8 @@ int	 field_email_valid(const char *, size_t);
 #define HTTP_JSON_WALK_DEPTH	64	/* the parser stops at 32 already */
 #define HTTP_UTF8_REASON	"must be valid UTF-8 (no NUL, overlong form, " \
 	"surrogate or code point above U+10FFFF)"
-int	 http_json_raw_control(const char *, size_t);	/* 1: raw control in a string */
-int	 http_json_single_quote(const char *, size_t);	/* 1: a quote outside */
+/* a raw control in a string, a quote outside strings: why, or NULL */
+const char *http_json_lexical(const char *, size_t);
 const char *http_json_escapes(struct arena *, const char *body, size_t len,
 	    size_t *outlen);
 const char *http_json_check(json_object *, char *path, size_t pathlen);

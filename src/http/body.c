@@ -77,16 +77,9 @@ http_body_parse(struct http_request *req)
 		http_reply_err(req, HF_E_SYS_INTERNAL, NULL, NULL);
 		return -1;
 	}
-	if (http_json_raw_control(req->body, req->body_len)) {
+	if ((why = http_json_lexical(req->body, req->body_len)) != NULL) {
 		json_tokener_free(tok);
-		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a control "
-		    "character inside a string must be escaped", NULL);
-		return -1;
-	}
-	if (http_json_single_quote(req->body, req->body_len)) {
-		json_tokener_free(tok);
-		http_reply_err(req, HF_E_REQ_JSON, "malformed JSON: a string "
-		    "takes double quotes, not single", NULL);
+		http_reply_err(req, HF_E_REQ_JSON, why, NULL);
 		return -1;
 	}
 	/* the raw body stays as sent: it is the idempotency fingerprint */

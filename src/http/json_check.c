@@ -53,15 +53,19 @@ json_bad_escape(const char *body, size_t len, size_t i, size_t *skip)
 }
 
 /*
- * 1 if a string literal of the JSON text s[0..len) holds a raw control
- * character (RFC 8259 wants U+0000..U+001F escaped; json-c, even strict,
- * takes a raw tab or newline), else 0.
+ * What json-c, even strict, takes that RFC 8259 does not, found in one
+ * pass over the JSON text s[0..len): a raw control character inside a
+ * string literal (U+0000..U+001F must be escaped; json-c takes a raw tab
+ * or newline), or a single quote outside every string literal (json-c
+ * takes {'key': false} as {"key": false}; issue 14: a body of one boolean
+ * field showed it). Returns why (the control character first, wherever
+ * it stands), or NULL.
  */
-int
-http_json_raw_control(const char *s, size_t len)
+const char *
+http_json_lexical(const char *s, size_t len)
 {
 	size_t	i;
-	int	in_str = 0;
+	int	in_str = 0, quote = 0;
 
 	for (i = 0; i < len; i++) {
 		unsigned char	c = (unsigned char)s[i];
@@ -69,40 +73,18 @@ http_json_raw_control(const char *s, size_t len)
 		if (!in_str) {
 			if (c == '"')
 				in_str = 1;
+			else if (c == '\'')
+				quote = 1;
 		} else if (c == '\\')
 			i++;
 		else if (c == '"')
 			in_str = 0;
 		else if (c < 0x20)
-			return 1;
+			return "malformed JSON: a control character inside a "
+			    "string must be escaped";
 	}
-	return 0;
-}
-
-/*
- * 1 if the JSON text s[0..len) has a single quote outside its string
- * literals: json-c, even strict, takes {'key': false} as {"key": false},
- * which RFC 8259 does not (issue 14: a body of one boolean field showed
- * it), else 0.
- */
-int
-http_json_single_quote(const char *s, size_t len)
-{
-	size_t	i;
-	int	in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		if (!in_str) {
-			if (s[i] == '"')
-				in_str = 1;
-			else if (s[i] == '\'')
-				return 1;
-		} else if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			in_str = 0;
-	}
-	return 0;
+	return quote ? "malformed JSON: a string takes double quotes, not "
+	    "single" : NULL;
 }
 
 /*
