@@ -26,6 +26,7 @@
 #include "holdfast/orders.h"
 
 #define WEBHOOK_SECRET_PREFIX	"whsec_"
+#define EVENTS_TEXT_MAX		512	/* every name, commas */
 
 /* the SET of webhooks.events, in its order */
 const char *const webhook_events[] = {
@@ -35,6 +36,17 @@ const char *const webhook_events[] = {
 	"order.cancelled",
 	"hold.ready",
 	"loan.overdue",
+	"coupon.redeemed",
+	"coupon.exhausted",
+	"points.earned",
+	"points.expired",
+	"group.joined",
+	"group.succeeded",
+	"group.failed",
+	"slot.full",
+	"delivery.booked",
+	"order.refunded",
+	"order.returned",
 	NULL
 };
 
@@ -85,6 +97,19 @@ field_error(struct svc_ctx *ctx, const char *field, const char *reason)
 	return HF_E_REQ_FIELD;
 }
 
+/* The field error's text: every event name. */
+static const char *
+events_expected(struct svc_ctx *ctx)
+{
+	const char	*out = "one or more of";
+	size_t		 j;
+
+	for (j = 0; webhook_events[j] != NULL; j++)
+		out = arena_printf(ctx->arena, "%s%s %s", out, j > 0 ? "," :
+		    "", webhook_events[j]);
+	return out;
+}
+
 /* The events as the SET stores them: known names, each once, in order. */
 static const char *
 events_text(struct svc_ctx *ctx, const char **events, size_t n)
@@ -102,13 +127,13 @@ events_text(struct svc_ctx *ctx, const char **events, size_t n)
 			return NULL;
 		want[j] = 1;
 	}
-	if ((out = arena_alloc(ctx->arena, 128)) == NULL)
+	if ((out = arena_alloc(ctx->arena, EVENTS_TEXT_MAX)) == NULL)
 		return NULL;
 	out[0] = '\0';
 	for (j = 0; webhook_events[j] != NULL; j++)
 		if (want[j])
-			len += (size_t)snprintf(out + len, 128 - len, "%s%s",
-			    len > 0 ? "," : "", webhook_events[j]);
+			len += (size_t)snprintf(out + len, EVENTS_TEXT_MAX - len,
+			    "%s%s", len > 0 ? "," : "", webhook_events[j]);
 	return out;
 }
 
@@ -172,9 +197,7 @@ svc_webhook_create(struct svc_ctx *ctx, const struct webhook_new *in,
 		    "https:// URL of at most 2048 bytes");
 	}
 	if ((t.events = events_text(ctx, in->events, in->nevents)) == NULL)
-		return field_error(ctx, "events", "one or more of stock.low, "
-		    "stock.out, order.paid, order.cancelled, hold.ready, "
-		    "loan.overdue");
+		return field_error(ctx, "events", events_expected(ctx));
 	if (in->secret != NULL) {
 		for (s = in->secret; *s > 0x20 && *s < 0x7f; s++)
 			;
