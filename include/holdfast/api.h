@@ -180,6 +180,7 @@ void	api_coupon_create(struct http_request *);
 void	api_coupons_list(struct http_request *);
 void	api_coupon_get(struct http_request *);
 void	api_coupon_patch(struct http_request *);
+void	api_coupons_reconcile(struct http_request *);
 
 /* points.c: a user's points (issue 15) */
 extern const struct body_schema	schema_points_adjust;

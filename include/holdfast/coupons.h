@@ -40,6 +40,10 @@ int	 svc_coupons_list(struct svc_ctx *, long long page, long long per_page,
 	    struct coupon_campaign **, size_t *, long long *total);
 int	 svc_coupon_set_active(struct svc_ctx *, uint64_t id, int active,
 	    struct coupon_campaign *);
+/* reconcile: the campaigns (one, or all when campaign_id is 0) that
+ * disagree with their rows, out of checked */
+int	 svc_coupons_reconcile(struct svc_ctx *, uint64_t campaign_id,
+	    struct coupon_check **bad, size_t *nbad, size_t *checked);
 /* the canonical form of a code (capitals) or NULL when it is not one */
 const char *coupon_code_canon(struct arena *, const char *);
 

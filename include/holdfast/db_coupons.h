@@ -56,6 +56,17 @@ struct coupon_redemption {
 	uint64_t	 id;
 	uint64_t	 campaign_id;
 	const char	*status;
+	const char	*code, *discount;	/* money text */
+};
+
+/* db_sql_coupon_reconcile: a campaign beside the rows it must equal */
+struct coupon_check {
+	uint64_t	 campaign_id;
+	long long	 total, reserved, used;
+	long long	 rows_reserved, rows_used;
+	long long	 orders_off;	/* redemptions that disagree */
+	long long	 orders_missing;	/* orders with a code, no row */
+	long long	 codes_over;	/* single-use codes held twice */
 };
 
 extern struct db_sql	db_sql_coupon_insert;
@@ -76,5 +87,7 @@ extern struct db_sql	db_sql_coupon_order_set;
 extern struct db_sql	db_sql_coupon_of_order;
 extern struct db_sql	db_sql_coupon_lock;
 extern struct db_sql	db_sql_coupon_end;
+extern struct db_sql	db_sql_coupon_unused;
+extern struct db_sql	db_sql_coupon_reconcile;
 
 #endif /* HOLDFAST_DB_COUPONS_H */

@@ -119,6 +119,7 @@ struct delivery_filter {
 	long long	 page, per_page;
 };
 
+#define WEBHOOK_NEVENTS	17	/* names in webhook_events (022_events.sql) */
 extern const char *const webhook_events[];	/* NULL-terminated */
 
 int	 svc_webhook_create(struct svc_ctx *, const struct webhook_new *,

@@ -184,3 +184,49 @@ api_coupon_patch(struct http_request *req)
 	http_reply(req, 200, hf_fields_json(coupon_fields,
 	    HF_NITEMS(coupon_fields), &c));
 }
+
+static const struct hf_field check_fields[] = {
+	HF_FIELD(struct coupon_check, campaign_id, HF_K_U64),
+	HF_FIELD(struct coupon_check, total, HF_K_INT),
+	HF_FIELD(struct coupon_check, reserved, HF_K_INT),
+	HF_FIELD(struct coupon_check, used, HF_K_INT),
+	HF_FIELD(struct coupon_check, rows_reserved, HF_K_INT),
+	HF_FIELD(struct coupon_check, rows_used, HF_K_INT),
+	HF_FIELD(struct coupon_check, orders_off, HF_K_INT),
+	HF_FIELD(struct coupon_check, orders_missing, HF_K_INT),
+	HF_FIELD(struct coupon_check, codes_over, HF_K_INT),
+};
+
+/* GET /coupons/reconcile[?campaign_id=N]: {ok, checked, mismatches} */
+void
+api_coupons_reconcile(struct http_request *req)
+{
+	struct svc_ctx		 ctx;
+	struct coupon_check	*bad;
+	size_t			 nbad, checked;
+	const char		*v = http_query(req, "campaign_id");
+	long long		 cid = 0;
+	json_object		*o;
+	int			 rc;
+
+	if (v != NULL && *v != '\0' && (hf_parse_ll(v, 1, INT64_MAX, &cid) !=
+	    0 || v[0] < '1' || v[0] > '9')) {
+		api_bad_query(req, "campaign_id", "a campaign's id, 1 to "
+		    "9223372036854775807, no sign or leading zero");
+		return;
+	}
+	api_ctx(req, &ctx);
+	if ((rc = svc_coupons_reconcile(&ctx, (uint64_t)cid, &bad, &nbad,
+	    &checked)) != HF_OK) {
+		api_fail(req, &ctx, rc);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(nbad == 0));
+	json_object_object_add(o, "checked",
+	    json_object_new_int64((long long)checked));
+	json_object_object_add(o, "mismatches",
+	    hf_fields_json_array(check_fields, HF_NITEMS(check_fields), bad,
+	    sizeof(*bad), nbad));
+	http_reply(req, 200, o);
+}

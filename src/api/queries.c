@@ -102,6 +102,8 @@ const struct api_query_param api_query_params[] = {
 	{ api_points_user, "after", ROW_ID, AFTER_TEXT },
 	{ api_points_reconcile, "user_id", ROW_ID, "one user's account "
 	    "(else every account)" },
+	{ api_coupons_reconcile, "campaign_id", ROW_ID, "one campaign "
+	    "(else every campaign)" },
 	/* the discussion (issue 14): pages of top-level comments */
 	{ api_comments_list, "page", NULL, NULL },
 	{ api_comments_list, "per_page", NULL, NULL },

@@ -214,6 +214,8 @@ const struct route api_routes[] = {
 	    0, &schema_coupon_create },
 	{ HTTP_GET, "/api/v1/coupons", api_coupons_list, PERM_ADMIN, NONE, 0,
 	    NULL },
+	{ HTTP_GET, "/api/v1/coupons/reconcile", api_coupons_reconcile,
+	    PERM_ADMIN, NONE, 0, NULL },
 	{ HTTP_GET, "/api/v1/coupons/{id}", api_coupon_get, PERM_ADMIN, NONE,
 	    0, NULL },
 	{ HTTP_PATCH, "/api/v1/coupons/{id}", api_coupon_patch, PERM_ADMIN,

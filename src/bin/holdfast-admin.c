@@ -10,6 +10,7 @@
 #include "holdfast/backup.h"
 #include "holdfast/db.h"
 #include "holdfast/points.h"
+#include "holdfast/coupons.h"
 #include "holdfast/svc.h"
 
 static void
@@ -207,6 +208,29 @@ reconcile_points(struct svc_ctx *ctx)
 	return n;
 }
 
+static int
+reconcile_coupons(struct svc_ctx *ctx)
+{
+	struct coupon_check	*bad;
+	size_t			 n, checked, i;
+
+	if (svc_coupons_reconcile(ctx, 0, &bad, &n, &checked) != HF_OK) {
+		ctx->message = svc_db_error(ctx->app);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		printf("MISMATCH coupons campaign %llu: total %lld reserved "
+		    "%lld used %lld, rows %lld/%lld, orders that disagree "
+		    "%lld, orders without a row %lld, single-use codes held "
+		    "twice %lld\n", (unsigned long long)bad[i].campaign_id,
+		    bad[i].total, bad[i].reserved, bad[i].used,
+		    bad[i].rows_reserved, bad[i].rows_used, bad[i].orders_off,
+		    bad[i].orders_missing, bad[i].codes_over);
+	printf("reconcile: %zu coupon campaign(s) checked, %zu mismatch(es)\n",
+	    checked, n);
+	return n;
+}
+
 /* Invariants 1 to 4 for one SKU or all; one line per mismatch. */
 static int
 cmd_reconcile(struct app *app, int argc, char **argv)
@@ -217,7 +241,7 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	struct reconcile_report	 rep;
 	const char		*only = NULL;
 	const char		**skus = NULL;
-	size_t			 n = 0, i, j, bad = 0, pbad = 0;
+	size_t			 n = 0, i, j, bad = 0, pbad = 0, cbad = 0;
 	int			 rc = 0;
 
 	if (argc == 2 && strcmp(argv[0], "--sku") == 0)
@@ -255,9 +279,13 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	if (only == NULL && (pbad = reconcile_points(&ctx)) > 0 &&
 	    ctx.message != NULL)
 		fprintf(stderr, "holdfast-admin: points: %s\n", ctx.message);
+	ctx.message = NULL;
+	if (only == NULL && (cbad = reconcile_coupons(&ctx)) > 0 &&
+	    ctx.message != NULL)
+		fprintf(stderr, "holdfast-admin: coupons: %s\n", ctx.message);
 	printf("reconcile: %zu SKU(s) checked, %zu mismatch(es)\n", n, bad);
 	arena_free(&a);
-	return bad + pbad == 0 ? 0 : 1;
+	return bad + pbad + cbad == 0 ? 0 : 1;
 }
 
 int

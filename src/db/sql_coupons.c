@@ -34,6 +34,20 @@ static const struct hf_field redemption_map[] = {
 	HF_FIELD(struct coupon_redemption, id, HF_K_U64),
 	HF_FIELD(struct coupon_redemption, campaign_id, HF_K_U64),
 	HF_FIELD(struct coupon_redemption, status, HF_K_STR),
+	HF_FIELD(struct coupon_redemption, code, HF_K_STR),
+	HF_FIELD(struct coupon_redemption, discount, HF_K_MONEY),
+};
+
+static const struct hf_field check_map[] = {
+	HF_FIELD(struct coupon_check, campaign_id, HF_K_U64),
+	HF_FIELD(struct coupon_check, total, HF_K_INT),
+	HF_FIELD(struct coupon_check, reserved, HF_K_INT),
+	HF_FIELD(struct coupon_check, used, HF_K_INT),
+	HF_FIELD(struct coupon_check, rows_reserved, HF_K_INT),
+	HF_FIELD(struct coupon_check, rows_used, HF_K_INT),
+	HF_FIELD(struct coupon_check, orders_off, HF_K_INT),
+	HF_FIELD(struct coupon_check, orders_missing, HF_K_INT),
+	HF_FIELD(struct coupon_check, codes_over, HF_K_INT),
 };
 
 #define COUPON_COLS "c.id, c.name, c.kind, c.value, c.min_spend, " \
@@ -119,14 +133,47 @@ struct db_sql db_sql_coupon_order_set = DB_SQL(
     "total = total - ? WHERE id = ?");
 /* order_id (no lock: the campaign's comes first) */
 struct db_sql db_sql_coupon_of_order = DB_SQL_MAP(
-    "SELECT id, campaign_id, status FROM coupon_redemptions "
-    "WHERE order_id = ?", redemption_map, struct coupon_redemption);
+    "SELECT id, campaign_id, status, code, discount FROM "
+    "coupon_redemptions WHERE order_id = ?", redemption_map,
+    struct coupon_redemption);
 struct db_sql db_sql_coupon_lock = DB_SQL_COUNT(
     "SELECT id AS n FROM coupon_campaigns WHERE id = ? FOR UPDATE");
 /* status (used or released), order_id: the reserved one only */
 struct db_sql db_sql_coupon_end = DB_SQL(
     "UPDATE coupon_redemptions SET status = ?, ended_at = NOW(3) "
     "WHERE order_id = ? AND status = 'reserved'");
+
+/* campaign_id: the coupons not used yet (after its counts changed) */
+struct db_sql db_sql_coupon_unused = DB_SQL_COUNT(
+    "SELECT total - used AS n FROM coupon_campaigns WHERE id = ?");
+/*
+ * 0 or a campaign id, the same: every campaign (or one) beside the rows
+ * its counts must equal. An order's redemption must agree with it:
+ * reserved while the order is unpaid, used once it was paid (whatever
+ * came after), its code and discount the order's; an order that names a
+ * code must have one; a single-use code is held by one order at most.
+ */
+struct db_sql db_sql_coupon_reconcile = DB_SQL_MAP(
+    "SELECT c.id AS campaign_id, c.total, c.reserved, c.used, "
+    "(SELECT COUNT(*) FROM coupon_redemptions r WHERE r.campaign_id = "
+    "c.id AND r.status = 'reserved') AS rows_reserved, "
+    "(SELECT COUNT(*) FROM coupon_redemptions r WHERE r.campaign_id = "
+    "c.id AND r.status = 'used') AS rows_used, "
+    "(SELECT COUNT(*) FROM coupon_redemptions r JOIN orders o ON o.id = "
+    "r.order_id WHERE r.campaign_id = c.id AND ((r.status = 'reserved') "
+    "<> (o.status = 'pending_payment') OR (r.status = 'used') <> "
+    "(o.paid_at IS NOT NULL) OR o.coupon_code IS NULL OR o.coupon_code "
+    "<> r.code OR o.coupon_discount <> r.discount)) AS orders_off, "
+    "(SELECT COUNT(*) FROM orders o JOIN coupon_codes k ON k.code = "
+    "o.coupon_code WHERE k.campaign_id = c.id AND NOT EXISTS (SELECT 1 "
+    "FROM coupon_redemptions r WHERE r.order_id = o.id)) "
+    "AS orders_missing, "
+    "(SELECT COUNT(*) FROM coupon_codes k WHERE k.campaign_id = c.id AND "
+    "k.single_use = 1 AND (SELECT COUNT(*) FROM coupon_redemptions r "
+    "WHERE r.code = k.code AND r.status <> 'released') > 1) "
+    "AS codes_over "
+    "FROM coupon_campaigns c WHERE ? = 0 OR c.id = ? ORDER BY c.id",
+    check_map, struct coupon_check);
 
 struct db_sql *const db_sql_set_coupons[] = {
 	&db_sql_coupon_insert,
@@ -147,5 +194,7 @@ struct db_sql *const db_sql_set_coupons[] = {
 	&db_sql_coupon_of_order,
 	&db_sql_coupon_lock,
 	&db_sql_coupon_end,
+	&db_sql_coupon_unused,
+	&db_sql_coupon_reconcile,
 	NULL
 };

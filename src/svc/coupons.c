@@ -12,12 +12,17 @@
  * The discount comes off the total, which the payment callback must then
  * match. Paying uses the coupon, cancelling or expiring releases it; a
  * refund keeps it used (the coupon was spent on a sale that happened).
+ * Using one writes coupon.redeemed, and using a campaign's last one
+ * coupon.exhausted, in the payment's transaction. Reconcile
+ * (svc_coupons_reconcile) checks the counts against the rows and the
+ * rows against their orders.
  */
 #include <string.h>
 
 #include "holdfast/db.h"
 #include "holdfast/orders.h"
 #include "holdfast/coupons.h"
+#include "holdfast/outbox.h"
 
 /* Capitals of [A-Za-z0-9_-]{1,32}, or NULL (spaces, Unicode, ...). */
 const char *
@@ -325,6 +330,57 @@ coupon_order_reserve(struct db *db, struct svc_ctx *ctx, uint64_t oid,
 	return HF_OK;
 }
 
+/* The data of coupon.redeemed and coupon.exhausted. */
+struct coupon_event {
+	uint64_t	 campaign_id;
+	const char	*code;
+	long long	 order_id;	/* HF_NULL_INT: exhausted */
+	const char	*discount;	/* NULL: exhausted */
+};
+
+static const struct hf_field coupon_event_fields[] = {
+	HF_FIELD(struct coupon_event, campaign_id, HF_K_U64),
+	HF_FIELDF(struct coupon_event, code, HF_K_STR, HF_F_NULL),
+	HF_FIELDF(struct coupon_event, order_id, HF_K_INT, HF_F_NULL),
+	HF_FIELDF(struct coupon_event, discount, HF_K_MONEY, HF_F_NULL),
+};
+
+static int
+coupon_event(struct db *db, struct svc_ctx *ctx, const char *type,
+    const struct coupon_event *e)
+{
+	return outbox_event_text(db, type, hf_fields_text(ctx->arena,
+	    coupon_event_fields, HF_NITEMS(coupon_event_fields), e),
+	    ctx->request_id);
+}
+
+/* A paid order's coupon: coupon.redeemed, then coupon.exhausted when it
+ * was the campaign's last (under the campaign's lock: once). */
+static int
+coupon_used(struct db *db, struct svc_ctx *ctx, const struct order *o,
+    const struct coupon_redemption *r)
+{
+	struct coupon_event	e;
+	struct db_param		p[1];
+	long long		unused;
+	int			rc;
+
+	e.campaign_id = r->campaign_id;
+	e.code = r->code;
+	e.order_id = (long long)o->id;
+	e.discount = r->discount;
+	if ((rc = coupon_event(db, ctx, "coupon.redeemed", &e)) != HF_OK)
+		return rc;
+	p[0] = DB_INT((long long)r->campaign_id);
+	unused = db_count_of(db, ctx->arena, &db_sql_coupon_unused, p, 1, &rc);
+	if (rc != HF_OK || unused != 0)
+		return rc;
+	e.code = NULL;
+	e.order_id = HF_NULL_INT;
+	e.discount = NULL;
+	return coupon_event(db, ctx, "coupon.exhausted", &e);
+}
+
 /* The order was paid (the coupon is used) or ended unpaid (released). */
 int
 coupon_order_end(struct db *db, struct svc_ctx *ctx, const struct order *o,
@@ -353,5 +409,8 @@ coupon_order_end(struct db *db, struct svc_ctx *ctx, const struct order *o,
 	p[0] = DB_INT(-1);
 	p[1] = DB_INT(paid ? 1 : 0);
 	p[2] = DB_INT((long long)r.campaign_id);
-	return db_exec(db, &db_sql_coupon_counts, p, 3, NULL, NULL);
+	if ((rc = db_exec(db, &db_sql_coupon_counts, p, 3, NULL, NULL)) !=
+	    HF_OK)
+		return rc;
+	return paid ? coupon_used(db, ctx, o, &r) : HF_OK;
 }

@@ -16,12 +16,15 @@
  * them when cancelled or expired, gives them back when refunded; a
  * fulfilled order earns points_earn_rate points per whole currency unit
  * paid, taken back (as far as they are left) when it is refunded.
+ * Earning (an order, a check-in) writes a points.earned event and the
+ * sweep a points.expired one, in the change's transaction.
  */
 #include <string.h>
 
 #include "holdfast/db.h"
 #include "holdfast/orders.h"
 #include "holdfast/points.h"
+#include "holdfast/outbox.h"
 #include "inv_int.h"
 
 #define PTS_LOTS_AT_ONCE	32
@@ -46,6 +49,49 @@ struct pts_move {
 	uint64_t	 order_id;	/* 0: none */
 	const char	*reason;
 };
+
+/* The data of a points.earned or points.expired event. */
+struct pts_event {
+	uint64_t	 user_id;
+	const char	*kind;		/* earn, checkin, expire */
+	long long	 points, balance;	/* how many (> 0), after */
+	long long	 order_id;	/* HF_NULL_INT: none */
+	const char	*reason;
+};
+
+static const struct hf_field pts_event_fields[] = {
+	HF_FIELD(struct pts_event, user_id, HF_K_U64),
+	HF_FIELD(struct pts_event, kind, HF_K_STR),
+	HF_FIELD(struct pts_event, points, HF_K_INT),
+	HF_FIELD(struct pts_event, balance, HF_K_INT),
+	HF_FIELDF(struct pts_event, order_id, HF_K_INT, HF_F_NULL),
+	HF_FIELD(struct pts_event, reason, HF_K_STR),
+};
+
+/* points.earned (earn, checkin) or points.expired, in m's transaction */
+static int
+pts_event(struct db *db, struct svc_ctx *ctx, const struct points_account *a,
+    const struct pts_move *m)
+{
+	struct pts_event	e;
+	const char		*type;
+
+	if (strcmp(m->kind, "earn") == 0 || strcmp(m->kind, "checkin") == 0)
+		type = "points.earned";
+	else if (strcmp(m->kind, "expire") == 0)
+		type = "points.expired";
+	else
+		return HF_OK;
+	e.user_id = a->user_id;
+	e.kind = m->kind;
+	e.points = m->delta < 0 ? -m->delta : m->delta;
+	e.balance = a->balance;
+	e.order_id = m->order_id != 0 ? (long long)m->order_id : HF_NULL_INT;
+	e.reason = m->reason != NULL ? m->reason : m->kind;
+	return outbox_event_text(db, type, hf_fields_text(ctx->arena,
+	    pts_event_fields, HF_NITEMS(pts_event_fields), &e),
+	    ctx->request_id);
+}
 
 /*
  * Locks user_id's account into *a, making it (at 0) the first time. The
@@ -150,6 +196,8 @@ pts_apply(struct db *db, struct svc_ctx *ctx, struct points_account *a,
 		return rc;
 	a->balance = nb;
 	a->reserved = nr;
+	if ((rc = pts_event(db, ctx, a, m)) != HF_OK)
+		return rc;
 	if (m->delta > 0) {
 		p[0] = DB_INT((long long)a->user_id);
 		p[1] = DB_INT((long long)lid);
@@ -549,34 +597,4 @@ svc_points_expire_due(struct app *app, int batch, int dry_run,
 	*expired = st.done;
 	*skipped = st.skipped;
 	return rc;
-}
-
-/* --- reconcile ------------------------------------------------------- */
-
-int
-svc_points_reconcile(struct svc_ctx *ctx, uint64_t uid,
-    struct points_check **bad, size_t *nbad, size_t *checked)
-{
-	struct points_check	*rows;
-	struct db_param		 p[2];
-	size_t			 n, i, k = 0;
-	int			 rc;
-
-	p[0] = DB_INT((long long)uid);
-	p[1] = DB_INT((long long)uid);
-	if ((rc = db_rows(ctx->app->db, ctx->arena, &db_sql_points_reconcile,
-	    p, 2, &rows, &n)) != HF_OK)
-		return rc;
-	for (i = 0; i < n; i++)
-		if (rows[i].balance != rows[i].ledger_balance ||
-		    rows[i].reserved != rows[i].ledger_reserved ||
-		    rows[i].balance != rows[i].last_balance ||
-		    rows[i].reserved != rows[i].last_reserved ||
-		    rows[i].reserved != rows[i].orders_reserved ||
-		    rows[i].balance != rows[i].lots_remaining)
-			rows[k++] = rows[i];
-	*bad = rows;
-	*nbad = k;
-	*checked = n;
-	return HF_OK;
 }

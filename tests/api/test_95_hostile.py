@@ -1142,6 +1142,7 @@ def route_specs(w):
     add("POST", "/users/{id}/points", cred="admin", args=("target_user",),
         body=lambda g, n: {"delta": 1, "reason": "t95"})
     add("GET", "/points/reconcile", cred="admin", query=("user_id",))
+    add("GET", "/coupons/reconcile", cred="admin", query=("campaign_id",))
     # the discussion (issue 14, item 2)
     add("POST", "/products/{id}/comments", cred="user", args=("product",),
         body=lambda g, n: {"body": "t95 comment", "parent_id":

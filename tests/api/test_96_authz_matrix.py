@@ -153,6 +153,7 @@ POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
 GET    /api/v1/users/{id}/points         401   403   403   403   403   200
 POST   /api/v1/users/{id}/points         401   403   403   403   403   200
 GET    /api/v1/points/reconcile          401   403   403   403   403   200
+GET    /api/v1/coupons/reconcile         401   403   403   403   403   200
 POST   /api/v1/products/{id}/comments    401   201   201   403   403   201
 GET    /api/v1/products/{id}/comments    200   200   200   200   200   200
 PUT    /api/v1/comments/{id}/like        401   200   200   403   403   200

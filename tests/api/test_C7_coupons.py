@@ -40,11 +40,20 @@ def order(items, code=None, token=None, points=None):
     return hf.call("POST", "/api/v1/orders", body, token=token or shop.biz())
 
 
+def reconciled(cid):
+    r = hf.call("GET", "/api/v1/coupons/reconcile?campaign_id=%d" % cid,
+        token=hf.inv_admin())
+    data = hf.expect_success(r)
+    hf.check(data["ok"] and data["checked"] == 1,
+        "coupon reconcile of campaign %d: %r" % (cid, data))
+
+
 def counts(cid):
     c = hf.expect_success(hf.call("GET", "/api/v1/coupons/%d" % cid,
         token=hf.inv_admin()))
     hf.expect_eq((c["reserved"], c["used"]), (c["rows_reserved"],
         c["rows_used"]), "campaign counts equal its redemption rows")
+    reconciled(cid)
     return c["reserved"], c["used"], c["total"]
 
 
