@@ -1,7 +1,6 @@
 /*
  * group_orders.c: a group buy's orders (issue 15 item 4): the hooks the
- * order flow calls inside its transaction (orders.c, order_state.c), and
- * holdfast-expire's step that fails the groups past their deadline.
+ * order flow calls inside its transaction (orders.c, order_state.c).
  *
  * A join is an order of one unit at the group's price. Its seat is taken
  * under the group's row lock (and its campaign's, so that the limit per
@@ -11,8 +10,8 @@
  * (holdfast-expire's reservation sweep must not end it); the payment that
  * brings the paid members to the size commits every member's reservation
  * (a deduct naming each order) and writes group.succeeded. Failing a
- * group locks every member's order first, then their stock and
- * reservations, then the group: the same order as paying one.
+ * group is group_expire.c. Nothing here calls the order files (they
+ * call it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,16 +21,7 @@
 #include "holdfast/outbox.h"
 #include "holdfast/groups.h"
 #include "inv_int.h"
-#include "ord_int.h"
-
-/* The data of a group.* event. */
-struct grp_event {
-	uint64_t	 group_id, campaign_id;
-	long long	 size, joined, paid;
-	long long	 order_id;	/* group.joined: the seat's order */
-	const char	*orders;	/* JSON array of order ids, or NULL */
-	const char	*refund_due;	/* group.failed: those paid */
-};
+#include "grp_int.h"
 
 static const struct hf_field grp_event_fields[] = {
 	HF_FIELD(struct grp_event, group_id, HF_K_U64),
@@ -44,8 +34,8 @@ static const struct hf_field grp_event_fields[] = {
 	HF_FIELDF(struct grp_event, refund_due, HF_K_JSON, HF_F_NULL),
 };
 
-static int
-grp_event(struct db *db, struct svc_ctx *ctx, const char *type,
+int
+grp_event_write(struct db *db, struct svc_ctx *ctx, const char *type,
     const struct grp_event *e)
 {
 	const char	*data;
@@ -57,8 +47,8 @@ grp_event(struct db *db, struct svc_ctx *ctx, const char *type,
 }
 
 /* Appends id to a JSON array text being built ("[" to start). */
-static const char *
-ids_add(struct arena *a, const char *t, uint64_t id)
+const char *
+grp_ids_add(struct arena *a, const char *t, uint64_t id)
 {
 	if (t == NULL)
 		return NULL;
@@ -66,8 +56,8 @@ ids_add(struct arena *a, const char *t, uint64_t id)
 	    (unsigned long long)id);
 }
 
-static const char *
-ids_end(struct arena *a, const char *t)
+const char *
+grp_ids_end(struct arena *a, const char *t)
 {
 	return t != NULL ? arena_printf(a, "%s]", t) : NULL;
 }
@@ -79,8 +69,8 @@ refuse(struct svc_ctx *ctx, int code, const char *msg)
 	return code;
 }
 
-static int
-member_set(struct db *db, uint64_t oid, const char *from, const char *to)
+int
+grp_member_set(struct db *db, uint64_t oid, const char *from, const char *to)
 {
 	struct db_param	p[4];
 
@@ -91,8 +81,8 @@ member_set(struct db *db, uint64_t oid, const char *from, const char *to)
 	return db_exec(db, &db_sql_grp_member_set, p, 4, NULL, NULL);
 }
 
-static int
-counts(struct db *db, uint64_t gid, long long joined, long long paid)
+int
+grp_counts(struct db *db, uint64_t gid, long long joined, long long paid)
 {
 	struct db_param	p[3];
 
@@ -103,8 +93,8 @@ counts(struct db *db, uint64_t gid, long long joined, long long paid)
 }
 
 /* The seat of order oid (*found 0: none). No lock. */
-static int
-member_of(struct db *db, struct arena *a, uint64_t oid,
+int
+grp_member_of(struct db *db, struct arena *a, uint64_t oid,
     struct grp_member *m, int *found)
 {
 	struct db_param	p[1] = { DB_INT((long long)oid) };
@@ -112,8 +102,8 @@ member_of(struct db *db, struct arena *a, uint64_t oid,
 	return db_row(db, a, &db_sql_grp_member_of, p, 1, m, found);
 }
 
-static int
-group_lock(struct db *db, struct arena *a, uint64_t gid, struct grp_lock *lk,
+int
+grp_lock_row(struct db *db, struct arena *a, uint64_t gid, struct grp_lock *lk,
     int *found)
 {
 	struct db_param	p[1] = { DB_INT((long long)gid) };
@@ -158,7 +148,7 @@ grp_order_reserve(struct db *db, struct svc_ctx *ctx, uint64_t oid,
 			    "deadline has passed");
 		}
 	} else {
-		if ((rc = group_lock(db, ctx->arena, j->group_id, &lk,
+		if ((rc = grp_lock_row(db, ctx->arena, j->group_id, &lk,
 		    &found)) != HF_OK)
 			return rc;
 		if (!found)
@@ -205,7 +195,7 @@ grp_order_reserve(struct db *db, struct svc_ctx *ctx, uint64_t oid,
 	p[2] = DB_INT((long long)lk.campaign_id);
 	p[3] = DB_STR(ctx->who->actor);
 	if ((rc = db_exec(db, &db_sql_grp_member_insert, p, 4, NULL, NULL)) !=
-	    HF_OK || (rc = counts(db, gid, 1, 0)) != HF_OK)
+	    HF_OK || (rc = grp_counts(db, gid, 1, 0)) != HF_OK)
 		return rc;
 	price = arena_printf(ctx->arena, "%lld.%02lld", lk.price_cents / 100,
 	    lk.price_cents % 100);
@@ -239,7 +229,7 @@ grp_order_reserve(struct db *db, struct svc_ctx *ctx, uint64_t oid,
 	e.orders = e.refund_due = NULL;
 	svc_details_clear(ctx);
 	j->out_group = gid;
-	return grp_event(db, ctx, "group.joined", &e);
+	return grp_event_write(db, ctx, "group.joined", &e);
 }
 
 /* --- paying ---------------------------------------------------------- */
@@ -253,10 +243,11 @@ commit_member(struct db *db, struct svc_ctx *ctx, const struct grp_member *m)
 {
 	struct reservation	*res;
 	struct stock_row	 s;
-	const char		*oid = order_id_text(ctx->arena, m->order_id);
+	const char		*oid;
 	size_t			 i, n;
 	int			 rc;
 
+	oid = arena_printf(ctx->arena, "%llu", (unsigned long long)m->order_id);
 	if ((rc = inv_lock_ref_lines(db, ctx, m->reference_id, &res, &n)) !=
 	    HF_OK)
 		return rc;
@@ -291,10 +282,10 @@ grp_order_paid(struct db *db, struct svc_ctx *ctx, const struct order *o,
 	int			 found, rc;
 
 	*defer = 0;
-	if ((rc = member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
+	if ((rc = grp_member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
 	    !found)
 		return rc;
-	if ((rc = group_lock(db, ctx->arena, m.group_id, &lk, &found)) !=
+	if ((rc = grp_lock_row(db, ctx->arena, m.group_id, &lk, &found)) !=
 	    HF_OK)
 		return rc;
 	if (!found || strcmp(lk.state, "open") != 0 ||
@@ -304,8 +295,8 @@ grp_order_paid(struct db *db, struct svc_ctx *ctx, const struct order *o,
 		return refuse(ctx, HF_E_GRP_CLOSED, "this order's group is "
 		    "no longer open");
 	}
-	if ((rc = member_set(db, o->id, "pending", "paid")) != HF_OK ||
-	    (rc = counts(db, m.group_id, 0, 1)) != HF_OK)
+	if ((rc = grp_member_set(db, o->id, "pending", "paid")) != HF_OK ||
+	    (rc = grp_counts(db, m.group_id, 0, 1)) != HF_OK)
 		return rc;
 	if (lk.paid + 1 < lk.size) {
 		p[0] = DB_INT((long long)o->id);
@@ -323,10 +314,10 @@ grp_order_paid(struct db *db, struct svc_ctx *ctx, const struct order *o,
 		if (ms[i].order_id != o->id &&
 		    (rc = commit_member(db, ctx, &ms[i])) != HF_OK)
 			return rc;
-		if ((rc = member_set(db, ms[i].order_id, "paid",
+		if ((rc = grp_member_set(db, ms[i].order_id, "paid",
 		    "succeeded")) != HF_OK)
 			return rc;
-		ids = ids_add(ctx->arena, ids, ms[i].order_id);
+		ids = grp_ids_add(ctx->arena, ids, ms[i].order_id);
 	}
 	p[0] = DB_STR("succeeded");
 	p[1] = DB_STR("succeeded");
@@ -340,10 +331,10 @@ grp_order_paid(struct db *db, struct svc_ctx *ctx, const struct order *o,
 	e.campaign_id = m.campaign_id;
 	e.size = e.joined = e.paid = lk.size;
 	e.order_id = HF_NULL_INT;
-	if ((e.orders = ids_end(ctx->arena, ids)) == NULL)
+	if ((e.orders = grp_ids_end(ctx->arena, ids)) == NULL)
 		return HF_E_SYS_INTERNAL;
 	e.refund_due = NULL;
-	return grp_event(db, ctx, "group.succeeded", &e);
+	return grp_event_write(db, ctx, "group.succeeded", &e);
 }
 
 /*
@@ -358,16 +349,16 @@ grp_order_end(struct db *db, struct svc_ctx *ctx, const struct order *o,
 	struct grp_lock		lk;
 	int			found, rc;
 
-	if ((rc = member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
+	if ((rc = grp_member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
 	    !found || strcmp(m.state, "pending") != 0)
 		return rc;
-	if ((rc = group_lock(db, ctx->arena, m.group_id, &lk, &found)) !=
+	if ((rc = grp_lock_row(db, ctx->arena, m.group_id, &lk, &found)) !=
 	    HF_OK)
 		return rc;
-	if ((rc = member_set(db, o->id, "pending", strcmp(to, "expired") ==
+	if ((rc = grp_member_set(db, o->id, "pending", strcmp(to, "expired") ==
 	    0 ? "expired" : "cancelled")) != HF_OK)
 		return rc;
-	return counts(db, m.group_id, -1, 0);
+	return grp_counts(db, m.group_id, -1, 0);
 }
 
 /*
@@ -380,7 +371,7 @@ grp_order_settled(struct db *db, struct svc_ctx *ctx, const struct order *o)
 	struct grp_member	m;
 	int			found, rc;
 
-	if ((rc = member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
+	if ((rc = grp_member_of(db, ctx->arena, o->id, &m, &found)) != HF_OK ||
 	    !found || strcmp(m.state, "succeeded") == 0)
 		return rc;
 	svc_details_clear(ctx);
@@ -390,126 +381,4 @@ grp_order_settled(struct db *db, struct svc_ctx *ctx, const struct order *o)
 	return refuse(ctx, HF_E_GRP_PENDING, arena_printf(ctx->arena, "order "
 	    "%llu is a seat of group %llu, which has not succeeded",
 	    (unsigned long long)o->id, (unsigned long long)m.group_id));
-}
-
-/* --- the deadline (holdfast-expire) ---------------------------------- */
-
-/* An open seat: it holds a unit (pending or paid). */
-static int
-seat_open(const struct grp_member *m)
-{
-	return strcmp(m->state, "pending") == 0 ||
-	    strcmp(m->state, "paid") == 0;
-}
-
-/*
- * Fails group t->id if it is still open past its deadline: every member
- * order is cancelled (its units released, naming it), each paid seat
- * marked refund_due, group.failed written. Locks: the members' orders
- * (order id order), their stock and reservations, then the group; a seat
- * taken meanwhile (not among the locked) leaves it to the next run.
- */
-static int
-fail_fn(struct db *db, void *arg)
-{
-	struct sweep_item	 *t = arg;
-	struct svc_ctx		 *ctx = t->ctx;
-	struct grp_member	 *ms, *now;
-	struct order		 *os;
-	struct reservation	**res;
-	struct grp_lock		  lk;
-	struct grp_event	  e;
-	struct db_param		  p[4];
-	const char		 *ids = "[", *due = "[";
-	size_t			 *nres, i, k, n, nnow;
-	int			  found, rc;
-
-	t->done = 0;
-	p[0] = DB_INT((long long)t->id);
-	if ((rc = db_rows(db, ctx->arena, &db_sql_grp_members, p, 1, &ms,
-	    &n)) != HF_OK)
-		return rc;
-	if ((os = arena_calloc(ctx->arena, n + 1, sizeof(*os))) == NULL ||
-	    (res = arena_calloc(ctx->arena, n + 1, sizeof(*res))) == NULL ||
-	    (nres = arena_calloc(ctx->arena, n + 1, sizeof(*nres))) == NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < n; i++)
-		if (seat_open(&ms[i]) && (rc = order_load(db, ctx->arena,
-		    ms[i].order_id, 1, &os[i])) != HF_OK)
-			return rc;
-	for (i = 0; i < n; i++)
-		if (seat_open(&ms[i]) && (rc = inv_lock_ref_lines(db, ctx,
-		    os[i].reference_id, &res[i], &nres[i])) != HF_OK)
-			return rc;
-	if ((rc = group_lock(db, ctx->arena, t->id, &lk, &found)) != HF_OK ||
-	    !found)
-		return rc;
-	if (strcmp(lk.state, "open") != 0 || !lk.past)
-		return HF_OK;	/* another run, or a payment, ended it */
-	/* the seats again, under the group's lock */
-	if ((rc = db_rows(db, ctx->arena, &db_sql_grp_members, p, 1, &now,
-	    &nnow)) != HF_OK)
-		return rc;
-	for (k = 0; k < nnow; k++) {
-		for (i = 0; i < n; i++)
-			if (ms[i].order_id == now[k].order_id)
-				break;
-		if (seat_open(&now[k]) && (i == n || !seat_open(&ms[i])))
-			return HF_OK;	/* not locked: the next run */
-	}
-	for (k = 0; k < nnow; k++) {
-		if (!seat_open(&now[k]))
-			continue;
-		for (i = 0; i < n && ms[i].order_id != now[k].order_id; i++)
-			;
-		if (strcmp(now[k].state, "paid") == 0) {
-			if ((rc = member_set(db, now[k].order_id, "paid",
-			    "refund_due")) != HF_OK)
-				return rc;
-			due = ids_add(ctx->arena, due, now[k].order_id);
-		} else if ((rc = member_set(db, now[k].order_id, "pending",
-		    "cancelled")) != HF_OK)
-			return rc;
-		ids = ids_add(ctx->arena, ids, now[k].order_id);
-		if (strcmp(os[i].status, "pending_payment") != 0 &&
-		    strcmp(os[i].status, "paid") != 0)
-			continue;	/* cannot be: a seat is open */
-		if ((rc = order_end_unpaid(db, ctx, &os[i], res[i], nres[i],
-		    "cancelled")) != HF_OK)
-			return rc;
-	}
-	p[0] = DB_STR("failed");
-	p[1] = DB_STR("failed");
-	p[2] = DB_STR("failed");
-	p[3] = DB_INT((long long)t->id);
-	if ((rc = db_exec(db, &db_sql_grp_set_state, p, 4, NULL, NULL)) !=
-	    HF_OK)
-		return rc;
-	memset(&e, 0, sizeof(e));
-	e.group_id = t->id;
-	e.campaign_id = lk.campaign_id;
-	e.size = lk.size;
-	e.joined = lk.joined;
-	e.paid = lk.paid;
-	e.order_id = HF_NULL_INT;
-	if ((e.orders = ids_end(ctx->arena, ids)) == NULL ||
-	    (e.refund_due = ids_end(ctx->arena, due)) == NULL)
-		return HF_E_SYS_INTERNAL;
-	if ((rc = grp_event(db, ctx, "group.failed", &e)) != HF_OK)
-		return rc;
-	t->done = 1;
-	return HF_OK;
-}
-
-int
-svc_grp_fail_due(struct app *app, int batch, int dry_run, unsigned *failed,
-    unsigned *skipped)
-{
-	struct sweep_stats	st;
-	int			rc;
-
-	rc = svc_sweep(app, &db_sql_grp_due, batch, dry_run, fail_fn, &st);
-	*failed = st.done;
-	*skipped = st.skipped;
-	return rc;
 }
