@@ -224,6 +224,14 @@ def test_deadline_first_fails_the_group_with_two_expire_runs():
     hf.expect_error(hf.call("POST", API + "/group-members/%d/refunded"
         % seats[3]["order"]["id"], token=hf.inv_admin()), 409, "GRP_007")
     hf.expect_error(shop.act(paid[1], "refund"), 409, "ORD_005")
+    # a late payment of an unpaid seat of the failed group moves nothing
+    r = pay(seats[3]["order"])
+    hf.expect_not_5xx(r)
+    hf.check(r.status == 409, "late payment: %d %s" % (r.status,
+        r.body[:200]))
+    hf.expect_eq((shop.get_order(seats[3]["order"]["id"])["status"],
+        group(gid)["paid"], shop.stock(sku)), ("cancelled", 0, (20, 0, 20)),
+        "nothing moved")
     shop.reconciled(sku)
 
 
@@ -348,4 +356,43 @@ def test_campaigns_refusals_and_who_may_do_what():
     hf.check(len(lst["items"]) <= 5 and lst["total"] >= 1, "list")
     r = hf.call("GET", API + "/group-members", token=shop.biz())
     hf.expect_eq(r.status, 403, "seats are the admin's")
+    shop.reconciled(sku)
+
+
+def test_payments_racing_the_deadline_step_end_consistent():
+    sku = shop.product(10, "10.00")
+    c = campaign(sku, group_size=6, group_price="4.00")
+    a = hf.expect_success(start(c["id"], key(1)), 201)
+    gid = a["id"]
+    seats = [a] + [hf.expect_success(join(gid, key(i)), 201)
+        for i in (2, 3, 4, 5)]
+    hf.expect_status(pay(seats[0]["order"]), 200)
+    _past_deadline(gid)
+    # the step and four payments at once: whichever wins each order's
+    # row, every unit ends free and every seat paid in time is refund_due
+    procs = [hf.start_program("holdfast-expire") for _ in range(2)]
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        rs = list(ex.map(lambda s: pay(s["order"]), seats[1:]))
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        hf.check(p.returncode == 0, "holdfast-expire: %s %s" % (out, err))
+    for r in rs:
+        hf.expect_not_5xx(r)
+        hf.check(r.status in (200, 409), "payment: %d" % r.status)
+    # a payment that won its row before the step: its seat is refund_due
+    hf.expect_eq(group(gid)["state"], "failed", "failed")
+    for s in seats:
+        oid = s["order"]["id"]
+        st = seat(oid)["state"]
+        hf.check(st in ("refund_due", "cancelled"), "seat %d: %s"
+            % (oid, st))
+        hf.expect_eq(shop.get_order(oid)["status"], "cancelled",
+            "order %d" % oid)
+    paid = int(hf.db_rows("SELECT COUNT(*) FROM payments WHERE order_id IN "
+        "(%s) AND outcome = 'applied'" % ",".join(str(s["order"]["id"])
+        for s in seats))[0][0])
+    due = int(hf.db_rows("SELECT COUNT(*) FROM group_members WHERE "
+        "group_id = %d AND state = 'refund_due'" % gid)[0][0])
+    hf.expect_eq(due, paid, "every applied payment is a refund due")
+    hf.expect_eq(shop.stock(sku), (10, 0, 10), "every unit free")
     shop.reconciled(sku)
