@@ -186,7 +186,7 @@ order_finish_all(struct db *db, struct svc_ctx *ctx, const struct order *o,
  * Ends a locked unpaid order without payment: "cancelled" or "expired".
  * Its reservations that are still active are released (or expired), and
  * an order.cancelled event says which it was. (A group's failure ends
- * its paid, undeducted seats here too: group_orders.c.)
+ * its paid, undeducted seats here too: group_expire.c.)
  */
 int
 order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
