@@ -181,6 +181,19 @@ void	api_coupons_list(struct http_request *);
 void	api_coupon_get(struct http_request *);
 void	api_coupon_patch(struct http_request *);
 void	api_coupons_reconcile(struct http_request *);
+/* groups.c: group buys (issue 15) */
+extern const struct body_schema	schema_grp_create, schema_grp_patch;
+void	api_grp_create(struct http_request *);
+void	api_grp_campaigns_list(struct http_request *);
+void	api_grp_campaign_get(struct http_request *);
+void	api_grp_campaign_patch(struct http_request *);
+void	api_grp_list(struct http_request *);
+void	api_grp_get(struct http_request *);
+void	api_grp_start(struct http_request *);
+void	api_grp_join(struct http_request *);
+void	api_grp_members_list(struct http_request *);
+void	api_grp_member_refunded(struct http_request *);
+json_object *api_grp_on_order(struct svc_ctx *, json_object *, uint64_t);
 
 /* points.c: a user's points (issue 15) */
 extern const struct body_schema	schema_points_adjust;

@@ -221,6 +221,14 @@ enum hf_err {
 	HF_E_CPN_EXHAUSTED,	/* CPN_005 409 */
 	HF_E_CPN_LIMIT,		/* CPN_006 409 */
 	HF_E_CPN_TAKEN,		/* CPN_007 409 */
+	/* group buys (issue 15, shop) */
+	HF_E_GRP_NO_CAMPAIGN,	/* GRP_001 404 */
+	HF_E_GRP_NO_GROUP,	/* GRP_002 404 */
+	HF_E_GRP_CLOSED,	/* GRP_003 409 */
+	HF_E_GRP_FULL,		/* GRP_004 409 */
+	HF_E_GRP_LIMIT,		/* GRP_005 409 */
+	HF_E_GRP_PENDING,	/* GRP_006 409 */
+	HF_E_GRP_NOT_DUE,	/* GRP_007 409 */
 	HF_E__MAX
 };
 

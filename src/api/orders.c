@@ -163,7 +163,7 @@ api_order_get(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, order_json(&o, 1));
+	http_reply(req, 200, api_grp_on_order(&ctx, order_json(&o, 1), o.id));
 }
 
 static void

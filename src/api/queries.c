@@ -93,6 +93,20 @@ const struct api_query_param api_query_params[] = {
 	{ api_webhook_deliveries, "after", ROW_ID, AFTER_TEXT },
 	{ api_coupons_list, "page", NULL, NULL },
 	{ api_coupons_list, "per_page", NULL, NULL },
+	/* group buys (issue 15) */
+	{ api_grp_campaigns_list, "page", NULL, NULL },
+	{ api_grp_campaigns_list, "per_page", NULL, NULL },
+	{ api_grp_list, "page", NULL, NULL },
+	{ api_grp_list, "per_page", NULL, NULL },
+	{ api_grp_list, "state", "{\"type\":\"string\",\"enum\":["
+	    "\"open\",\"succeeded\",\"failed\"]}", "the groups in this state" },
+	{ api_grp_members_list, "page", NULL, NULL },
+	{ api_grp_members_list, "per_page", NULL, NULL },
+	{ api_grp_members_list, "state", "{\"type\":\"string\",\"enum\":["
+	    "\"pending\",\"paid\",\"succeeded\",\"cancelled\","
+	    "\"expired\",\"refund_due\",\"refunded\"]}",
+	    "the seats in this state (refund_due: a failed group's paid "
+	    "seats)" },
 	/* points (issue 15): the ledger of the account, newest first */
 	{ api_points_me, "page", NULL, NULL },
 	{ api_points_me, "per_page", NULL, NULL },

@@ -15,6 +15,7 @@
 #include "holdfast/lending.h"
 #include "holdfast/orders.h"
 #include "holdfast/points.h"
+#include "holdfast/groups.h"
 #include "holdfast/svc.h"
 
 #define EXPIRE_ROUNDS	100
@@ -27,8 +28,9 @@ usage(FILE *fp)
 	    "[--quiet]\n"
 	    "       holdfast-expire --help | --version\n"
 	    "\n"
-	    "Expires unpaid orders past their TTL, holds past their pickup\n"
-	    "window and reservations past expires_at (cron, every minute).\n"
+	    "Fails group buys past their deadline, expires unpaid orders\n"
+	    "past their TTL, holds past their pickup window and reservations\n"
+	    "past expires_at (cron, every minute).\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
 	    "                     /etc/holdfast/holdfast.conf)\n"
@@ -94,6 +96,32 @@ expire_orders(struct app *app, long long batch, int dry_run,
 	return 0;
 }
 
+/*
+ * Group buys past their deadline (issue 15), before the orders: each
+ * group fails in one transaction under its members' order rows and its
+ * own row, so a second copy finds it ended and skips it.
+ */
+static int
+expire_groups(struct app *app, long long batch, int dry_run,
+    unsigned *failed)
+{
+	unsigned	f, s;
+	int		n, round;
+
+	for (round = 0; round < EXPIRE_ROUNDS; round++) {
+		n = svc_grp_fail_due(app, (int)batch, dry_run, &f, &s);
+		if (n < 0) {
+			fprintf(stderr, "holdfast-expire: groups: %s: %s\n",
+			    hf_err_message(-n), svc_db_error(app));
+			return -1;
+		}
+		*failed += f;
+		if (dry_run || n < batch)
+			break;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,7 +129,7 @@ main(int argc, char **argv)
 	struct lend_run	run;
 	char		err[512];
 	unsigned	released = 0, skipped = 0, r, s, lots = 0;
-	unsigned	orders_expired = 0, orders_skipped = 0;
+	unsigned	orders_expired = 0, orders_skipped = 0, groups = 0;
 	long long	batch = 500;
 	const char	*conf = NULL;
 	int		dry_run = 0, quiet = 0, i, n, round, arg;
@@ -130,6 +158,10 @@ main(int argc, char **argv)
 	}
 	log_quiet_on_stderr();
 	svc_init();
+	if (expire_groups(&app, batch, dry_run, &groups) != 0) {
+		app_free(&app);
+		return 1;
+	}
 	if (expire_orders(&app, batch, dry_run, &orders_expired,
 	    &orders_skipped) != 0) {
 		app_free(&app);
@@ -189,6 +221,8 @@ main(int argc, char **argv)
 		    orders_skipped);
 		printf("points: %s %u lot(s)\n", dry_run ? "would expire" :
 		    "expired", lots);
+		printf("groups: %s %u\n", dry_run ? "would fail" : "failed",
+		    groups);
 	}
 	if (released + skipped + run.expired + run.passed + orders_expired +
 	    orders_skipped > 0)

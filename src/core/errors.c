@@ -161,6 +161,17 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_CPN_LIMIT] = { 409, "CPN_006", "coupon limit per customer "
 	    "reached" },
 	[HF_E_CPN_TAKEN] = { 409, "CPN_007", "coupon code already exists" },
+	/* group buys (issue 15, shop) */
+	[HF_E_GRP_NO_CAMPAIGN] = { 404, "GRP_001", "no such group buy" },
+	[HF_E_GRP_NO_GROUP] = { 404, "GRP_002", "no such group" },
+	[HF_E_GRP_CLOSED] = { 409, "GRP_003",
+	    "the group buy or group is closed" },
+	[HF_E_GRP_FULL] = { 409, "GRP_004", "the group is full" },
+	[HF_E_GRP_LIMIT] = { 409, "GRP_005", "group seats per customer "
+	    "reached" },
+	[HF_E_GRP_PENDING] = { 409, "GRP_006",
+	    "the order's group has not succeeded" },
+	[HF_E_GRP_NOT_DUE] = { 409, "GRP_007", "no refund is due" },
 };
 
 static const struct hf_err_info *

@@ -28,5 +28,12 @@ char	*order_id_text(struct arena *, uint64_t id);
  */
 int	 order_pay(struct db *, struct svc_ctx *, struct order *,
 	    int *refusal);
+/*
+ * Ends a locked order without (or, a failed group's seat, before) its
+ * units leaving: to "cancelled" or "expired", its active reservations
+ * res (n; NULL: locked here) released, order.cancelled written.
+ */
+int	 order_end_unpaid(struct db *, struct svc_ctx *, struct order *,
+	    struct reservation *, size_t, const char *to);
 
 #endif /* HOLDFAST_ORD_INT_H */

@@ -27,6 +27,7 @@
 #include "holdfast/outbox.h"
 #include "holdfast/coupons.h"
 #include "holdfast/points.h"
+#include "holdfast/groups.h"
 #include "inv_int.h"
 #include "ord_int.h"
 
@@ -184,9 +185,10 @@ order_finish_all(struct db *db, struct svc_ctx *ctx, const struct order *o,
 /*
  * Ends a locked unpaid order without payment: "cancelled" or "expired".
  * Its reservations that are still active are released (or expired), and
- * an order.cancelled event says which it was.
+ * an order.cancelled event says which it was. (A group's failure ends
+ * its paid, undeducted seats here too: group_expire.c.)
  */
-static int
+int
 order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
     struct reservation *res, size_t n, const char *to)
 {
@@ -203,7 +205,8 @@ order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
 	/* the campaign's row, then the points account (the order of
 	 * placing it) */
 	if ((rc = coupon_order_end(db, ctx, o, 0)) != HF_OK ||
-	    (rc = points_order_unpaid(db, ctx, o, to)) != HF_OK)
+	    (rc = points_order_unpaid(db, ctx, o, to)) != HF_OK ||
+	    (rc = grp_order_end(db, ctx, o, to)) != HF_OK)
 		return rc;
 	return order_event(db, ctx, o, "order.cancelled");
 }
@@ -221,7 +224,7 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 {
 	struct reservation	*res;
 	size_t			 n;
-	int			 rc;
+	int			 rc, defer;
 
 	if (strcmp(o->status, "expired") == 0) {
 		*refusal = order_refuse(ctx, o, HF_E_ORD_EXPIRED, "pay");
@@ -244,7 +247,11 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 		    o->expires_at);
 		return HF_OK;
 	}
-	if ((rc = order_finish_all(db, ctx, o, res, n, "committed",
+	/* a group's seat keeps its units reserved until the group
+	 * succeeds (group_orders.c) */
+	if ((rc = grp_order_paid(db, ctx, o, &defer)) != HF_OK)
+		return rc;
+	if (!defer && (rc = order_finish_all(db, ctx, o, res, n, "committed",
 	    "paid")) != HF_OK)
 		return rc;
 	if ((rc = order_set_status(db, o, "paid")) != HF_OK)
@@ -348,7 +355,8 @@ act_fn(struct db *db, void *arg)
 		    strcmp(o.status, "fulfilled") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_REFUNDABLE,
 			    action);
-		if ((rc = order_restock(db, ctx, &o)) == HF_OK &&
+		if ((rc = grp_order_settled(db, ctx, &o)) == HF_OK &&
+		    (rc = order_restock(db, ctx, &o)) == HF_OK &&
 		    (rc = points_order_refunded(db, ctx, &o)) == HF_OK)
 			rc = order_set_status(db, &o, "refunded");
 		break;
@@ -356,7 +364,8 @@ act_fn(struct db *db, void *arg)
 		if (strcmp(o.status, "paid") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_FULFILLABLE,
 			    action);
-		if ((rc = points_order_fulfilled(db, ctx, &o)) == HF_OK)
+		if ((rc = grp_order_settled(db, ctx, &o)) == HF_OK &&
+		    (rc = points_order_fulfilled(db, ctx, &o)) == HF_OK)
 			rc = order_set_status(db, &o, "fulfilled");
 		break;
 	default:

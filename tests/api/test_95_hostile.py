@@ -756,6 +756,20 @@ def _coupon(w):
     return _ok(r, 201)
 
 
+def _group_buy(w):
+    """A group buy of the admin's (issue 15) on a product of its own with
+    room for every case, and a group of it started by the admin: (campaign
+    id, group id, the group's first seat's order id, the SKU)."""
+    sku = "T95G-%s" % hf.unique_sku("g")
+    _product(w, sku, 100000, price="2.00")
+    c = _ok(hf.call("POST", API + "/group-buys", {"name": "t95", "sku": sku,
+        "group_size": 1000, "group_price": "1.00", "deadline":
+        "2099-01-01T00:00:00Z", "per_user": 0}, token=w.admin), 201)
+    g = _ok(hf.call("POST", API + "/group-buys/%d/groups" % c["id"],
+        token=w.admin), 201)
+    return c["id"], g["id"], g["order"]["id"], sku
+
+
 def build_world():
     w = World()
     w.admin = hf.inv_admin()
@@ -776,6 +790,11 @@ def build_world():
     _ok(hf.call("DELETE", API + "/api-keys/%d" % kd, token=w.admin))
     w.webhook = {"G": _webhook(w)["id"], "S": _webhook(w)["id"]}
     w.coupon = {"G": _coupon(w)["id"], "S": _coupon(w)["id"]}
+    gb = {"G": _group_buy(w), "S": _group_buy(w)}
+    w.group_buy = {k: v[0] for k, v in gb.items()}
+    w.group = {k: v[1] for k, v in gb.items()}
+    w.seat = {k: v[2] for k, v in gb.items()}
+    w.group_skus = [v[3] for v in gb.values()]
     # locations last in allocation order, so nothing else lands there
     w.location = {}
     for k in ("G", "S"):
@@ -790,7 +809,7 @@ def build_world():
     s = {"A": "Hq95-SA-%s" % t, "L": "Hq95-SL-%s" % t,
         "H": "Hq95-SH-%s" % t, "P": "Hq95-SP-%s" % t}
     w.guarded_skus = list(g.values())
-    w.scratch_skus = list(s.values())
+    w.scratch_skus = list(s.values()) + w.group_skus
     pa = _product(w, g["A"], 20, location="t95-loc", price="2.50")
     _product(w, g["B"], 10, price="3.00")
     _product(w, g["C"], 3)
@@ -887,6 +906,8 @@ def snapshot(w):
         return {k: d.get(k) for k in keep if k in d}
     snap["reservation"] = obj("/reservations/%d" % w.res["G"])
     snap["order"] = obj("/orders/%d" % w.order["G"])
+    d = _data("/groups/%d" % w.group["G"], w.admin)
+    snap["group"] = {k: d.get(k) for k in ("state", "joined", "paid")}
     snap["loan"] = obj("/loans/%d" % w.loan["G"])
     snap["hold"] = obj("/holds/%d" % w.hold["G"])
     snap["product"] = obj("/products/%d" % w.product["G"])
@@ -1134,6 +1155,23 @@ def route_specs(w):
     add("GET", "/coupons/{id}", cred="admin", args=("coupon",))
     add("PATCH", "/coupons/{id}", cred="admin", args=("coupon",),
         body=lambda g, n: {"active": True})
+    # group buys (issue 15, item 4)
+    add("POST", "/group-buys", cred="admin", body=lambda g, n: {"name":
+        "t95", "sku": w.group_skus[0], "group_size": 2, "group_price":
+        "1.00", "deadline": "2099-01-01T00:00:00Z", "per_user": 0})
+    add("GET", "/group-buys", cred="user", query=pg)
+    add("GET", "/group-buys/{id}", cred="user", args=("group_buy",))
+    add("PATCH", "/group-buys/{id}", cred="admin", args=("group_buy",),
+        body=lambda g, n: {"active": True})
+    add("POST", "/group-buys/{id}/groups", cred="user",
+        args=("group_buy",))
+    add("GET", "/group-buys/{id}/groups", cred="user", args=("group_buy",),
+        query=pg + ("state",))
+    add("GET", "/groups/{id}", cred="user", args=("group",))
+    add("POST", "/groups/{id}/join", cred="user", args=("group",))
+    add("GET", "/group-members", cred="admin", query=pg + ("state",))
+    add("POST", "/group-members/{id}/refunded", cred="admin",
+        args=("seat",))
     # points (issue 15, item 3)
     add("GET", "/me/points", cred="user", query=pg + ("after",))
     add("POST", "/me/points/checkin", cred="user")
@@ -1164,6 +1202,7 @@ def arg_value(w, kind, grp):
         "loan": w.loan, "hold": w.hold, "order": w.order,
         "paid_order": w.paid_order, "webhook": w.webhook,
         "coupon": w.coupon,
+        "group_buy": w.group_buy, "group": w.group, "seat": w.seat,
         "location": w.location, "transfer": w.transfer,
         "stocktake": w.stocktake, "comment": w.comment}
     return str(table[kind][grp])

@@ -148,6 +148,16 @@ POST   /api/v1/coupons                   401   403   403   403   403   201
 GET    /api/v1/coupons                   401   403   403   403   403   200
 GET    /api/v1/coupons/{id}              401   403   403   403   403   200
 PATCH  /api/v1/coupons/{id}              401   403   403   403   403   200
+POST   /api/v1/group-buys                401   403   403   403   403   201
+GET    /api/v1/group-buys                401   200   200   200   200   200
+GET    /api/v1/group-buys/{id}           401   200   200   200   200   200
+PATCH  /api/v1/group-buys/{id}           401   403   403   403   403   200
+POST   /api/v1/group-buys/{id}/groups    401   201   201   201   201   201
+GET    /api/v1/group-buys/{id}/groups    401   200   200   200   200   200
+GET    /api/v1/groups/{id}               401   200   200   200   200   200
+POST   /api/v1/groups/{id}/join          401   201   201   201   201   201
+GET    /api/v1/group-members             401   403   403   403   403   200
+POST   /api/v1/group-members/{id}/refunded 401 403  403   403   403   409
 GET    /api/v1/me/points                 401   200   200   403   403   200
 POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
 GET    /api/v1/users/{id}/points         401   403   403   403   403   200
@@ -360,6 +370,21 @@ class World:
             "fixed", "value": "1.00", "ends_at": "2099-01-01T00:00:00Z",
             "total": 5, "codes": [code]}, token=self.key)
         return _ok(r, 201)["id"]
+
+    def group_buy(self):
+        """A fresh group buy (issue 15) on a product of 100 units."""
+        _, sku = self.product(100)
+        r = hf.call("POST", API + "/group-buys", {"name": "t96", "sku": sku,
+            "group_size": 50, "group_price": "1.00", "deadline":
+            "2099-01-01T00:00:00Z", "per_user": 0}, token=self.key)
+        return _ok(r, 201)["id"]
+
+    def group(self):
+        """A fresh open group, started by the admin: (group, its order)."""
+        r = hf.call("POST", API + "/group-buys/%d/groups" % self.group_buy(),
+            token=self.key)
+        d = _ok(r, 201)
+        return d["id"], d["order"]["id"]
 
     def webhook(self):
         r = hf.call("POST", API + "/webhooks", {"url": PUBLIC_IP_HOOK,
@@ -748,6 +773,20 @@ def prepare(w, method, route, p):
         c["path"] = path(w.coupon())
         if method == "PATCH":
             c["body"] = {"active": True}
+    elif k == ("POST", "/group-buys"):
+        c["body"] = {"name": "t96", "sku": w.stock_sku, "group_size": 2,
+            "group_price": "1.00", "deadline": "2099-01-01T00:00:00Z"}
+    elif k in (("GET", "/group-buys/{id}"), ("PATCH", "/group-buys/{id}"),
+            ("POST", "/group-buys/{id}/groups"),
+            ("GET", "/group-buys/{id}/groups")):
+        c["path"] = path(w.group_buy())
+        if method == "PATCH":
+            c["body"] = {"active": True}
+    elif k in (("GET", "/groups/{id}"), ("POST", "/groups/{id}/join")):
+        c["path"] = path(w.group()[0])
+    elif k == ("POST", "/group-members/{id}/refunded"):
+        # a pending seat: the admin passes and is told no refund is due
+        c["path"] = path(w.group()[1])
     elif k == ("POST", "/webhooks"):
         c["body"] = {"url": PUBLIC_IP_HOOK, "events": ["loan.overdue"]}
         c["after"] = "webhook"
