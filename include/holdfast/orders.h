@@ -15,6 +15,8 @@
 #include "holdfast/db_orders.h"
 #include "holdfast/svc.h"
 
+struct dlv_choice;
+
 #define ORDER_MAX_LINES		100
 #define ORDER_NOTE_MAX		1000
 
@@ -31,6 +33,7 @@ struct order_new {
 	const char		*note;		/* may be NULL */
 	long long		 points;	/* to pay with; 0: none */
 	const char		*coupon;	/* a code, or NULL */
+	const struct dlv_choice	*delivery;	/* delivery.h, or NULL */
 };
 
 enum order_action {

@@ -161,6 +161,24 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	[HF_E_CPN_LIMIT] = { 409, "CPN_006", "coupon limit per customer "
 	    "reached" },
 	[HF_E_CPN_TAKEN] = { 409, "CPN_007", "coupon code already exists" },
+	[HF_E_DLV_NO_ADDRESS] = { 404, "DLV_001", "no such saved address" },
+	[HF_E_DLV_NO_AREA] = { 404, "DLV_002",
+	    "no such delivery area (or it is not served)" },
+	[HF_E_DLV_NO_POINT] = { 404, "DLV_003",
+	    "no such pickup point (or it is closed)" },
+	[HF_E_DLV_NO_SLOT] = { 404, "DLV_004", "no such time slot" },
+	[HF_E_DLV_SLOT_MISMATCH] = { 422, "DLV_005",
+	    "the slot is not for this area or pickup point" },
+	[HF_E_DLV_SLOT_CLOSED] = { 409, "DLV_006",
+	    "the slot is closed (started or stopped)" },
+	[HF_E_DLV_SLOT_FULL] = { 409, "DLV_007", "the slot is full" },
+	[HF_E_DLV_MIN_ORDER] = { 422, "DLV_008",
+	    "the area's minimum order is not met" },
+	[HF_E_DLV_NAME_TAKEN] = { 409, "DLV_009", "the name is taken" },
+	[HF_E_DLV_CAPACITY] = { 409, "DLV_010",
+	    "the capacity is below the places taken" },
+	[HF_E_DLV_ADDRESSES_MAX] = { 409, "DLV_011",
+	    "too many saved addresses" },
 };
 
 static const struct hf_err_info *

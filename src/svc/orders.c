@@ -21,6 +21,7 @@
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
 #include "holdfast/coupons.h"
+#include "holdfast/delivery.h"
 #include "holdfast/points.h"
 #include "inv_int.h"
 #include "ord_int.h"
@@ -225,6 +226,9 @@ create_fn(struct db *db, void *arg)
 	if ((rc = db_exec(db, &db_sql_order_set_total, p, 2, NULL, NULL)) !=
 	    HF_OK)
 		return rc;
+	if (t->in->delivery != NULL && (rc = dlv_order_reserve(db, ctx, oid,
+	    t->in->delivery, total)) != HF_OK)
+		return rc;
 	if (t->in->coupon != NULL && (rc = coupon_order_reserve(db, ctx, oid,
 	    t->in->coupon, total, &discount)) != HF_OK)
 		return rc;
@@ -305,7 +309,8 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	t.out = out;
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
-	if (svc_unkeyed(idem) && in->points == 0 && in->coupon == NULL)
+	if (svc_unkeyed(idem) && in->points == 0 && in->coupon == NULL &&
+	    in->delivery == NULL)
 		t.trip = inv_trip_lines(ctx, t.lines, t.n);
 	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
 	    &t.done, create_fn, &t);
