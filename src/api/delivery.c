@@ -321,11 +321,13 @@ api_dlv_addresses_list(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct dlv_address	*rows = NULL;
 	size_t			 n = 0;
+	int			 rc;
 
 	if (reader(req, &ctx) != 0)
 		return;
-	reply_items(req, &ctx, svc_dlv_addresses_list(&ctx, &rows, &n),
-	    address_fields, HF_NITEMS(address_fields), rows, sizeof(*rows), n);
+	rc = svc_dlv_addresses_list(&ctx, &rows, &n);
+	reply_items(req, &ctx, rc, address_fields, HF_NITEMS(address_fields),
+	    rows, sizeof(*rows), n);
 }
 
 void
