@@ -420,3 +420,26 @@ def test_admin_areas_points_slots():
         hf.check(r.status in (401, 403), "area by %r: %d" % (tok2,
             r.status))
     shop.reconciled(sku)
+
+
+def test_idempotent_replay_holds_one_place():
+    p = point()
+    s = slot(3, point_id=p["id"])
+    sku = shop.product(5, "4.00")
+    key = {"Idempotency-Key": "dlv-" + uuid.uuid4().hex}
+    body = {"items": [{"sku": sku, "quantity": 1}], "delivery":
+        by_point(p["id"], s["id"])}
+    r1 = hf.call("POST", API + "/orders", body, token=shop.biz(),
+        headers=key)
+    o1 = hf.expect_success(r1, 201)
+    r2 = hf.call("POST", API + "/orders", body, token=shop.biz(),
+        headers=key)
+    o2 = hf.expect_success(r2, 201)
+    hf.expect_eq((o2["id"], o2["delivery"]), (o1["id"], o1["delivery"]),
+        "the same answer, with its delivery")
+    hf.expect_eq(counts(s["id"]), (1, 0, 3), "one place held")
+    # an order without a choice shows "delivery": null
+    o = hf.expect_success(order([(sku, 1)], shop.biz()), 201)
+    hf.expect_eq(o["delivery"], None, "no choice")
+    hf.expect_eq(shop.get_order(o["id"])["delivery"], None, "read back")
+    shop.reconciled(sku)
