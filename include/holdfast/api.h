@@ -195,6 +195,31 @@ void	api_grp_members_list(struct http_request *);
 void	api_grp_member_refunded(struct http_request *);
 json_object *api_grp_on_order(struct svc_ctx *, json_object *, uint64_t);
 
+/* delivery.c: delivery and pickup (issue 15) */
+struct dlv_choice;
+extern const struct body_schema	schema_dlv_area_create, schema_dlv_area_patch,
+				schema_dlv_point_create, schema_dlv_point_patch,
+				schema_dlv_address_create,
+				schema_dlv_address_patch,
+				schema_dlv_slot_create, schema_dlv_slot_patch;
+void	api_dlv_area_create(struct http_request *);
+void	api_dlv_area_patch(struct http_request *);
+void	api_dlv_areas_list(struct http_request *);
+void	api_dlv_point_create(struct http_request *);
+void	api_dlv_point_patch(struct http_request *);
+void	api_dlv_points_list(struct http_request *);
+void	api_dlv_addresses_list(struct http_request *);
+void	api_dlv_address_create(struct http_request *);
+void	api_dlv_address_patch(struct http_request *);
+void	api_dlv_address_delete(struct http_request *);
+void	api_dlv_slot_create(struct http_request *);
+void	api_dlv_slot_patch(struct http_request *);
+void	api_dlv_slot_get(struct http_request *);
+void	api_dlv_slots_list(struct http_request *);
+int	api_dlv_choice(struct http_request *, const struct field_value *,
+	    struct dlv_choice *);
+void	api_dlv_order_add(struct http_request *, json_object *, uint64_t);
+
 /* points.c: a user's points (issue 15) */
 extern const struct body_schema	schema_points_adjust;
 void	api_points_me(struct http_request *);

@@ -16,6 +16,7 @@
 #include "holdfast/svc.h"
 
 struct grp_join;
+struct dlv_choice;
 
 #define ORDER_MAX_LINES		100
 #define ORDER_NOTE_MAX		1000
@@ -34,6 +35,7 @@ struct order_new {
 	long long		 points;	/* to pay with; 0: none */
 	const char		*coupon;	/* a code, or NULL */
 	struct grp_join		*group;		/* a group's seat, or NULL */
+	const struct dlv_choice	*delivery;	/* delivery.h, or NULL */
 };
 
 enum order_action {

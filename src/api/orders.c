@@ -8,11 +8,12 @@
 
 #include "holdfast/api.h"
 #include "holdfast/orders.h"
+#include "holdfast/delivery.h"
 
 static const char *const order_statuses[] = { "pending_payment", "paid",
     "cancelled", "expired", "refunded", "fulfilled", NULL };
 
-enum { OC_ITEMS, OC_NOTE, OC_POINTS, OC_COUPON };
+enum { OC_ITEMS, OC_NOTE, OC_POINTS, OC_COUPON, OC_DELIVERY };
 
 static const struct field f_order_create[] = {
 	[OC_ITEMS] = { "items", FIELD_ARRAY, FIELD_REQUIRED, 1, ORDER_MAX_LINES,
@@ -25,6 +26,9 @@ static const struct field f_order_create[] = {
 	/* a coupon code (issue 15): one coupon reserved with the order */
 	[OC_COUPON] = { "coupon", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL,
 	    NULL, NULL },
+	/* delivery or pickup with a slot (issue 15): api/delivery.c */
+	[OC_DELIVERY] = { "delivery", FIELD_OBJECT, FIELD_NULLABLE, 0, 512,
+	    NULL, NULL, NULL },
 };
 
 const struct body_schema schema_order_create = SCHEMA(f_order_create);
@@ -93,8 +97,10 @@ order_json(const struct order *o, int with_lines)
 static json_object *
 one_json(struct http_request *req, void *arg)
 {
-	(void)req;
-	return order_json(arg, 1);
+	json_object	*j = order_json(arg, 1);
+
+	api_dlv_order_add(req, j, ((struct order *)arg)->id);
+	return j;
 }
 
 void
@@ -105,12 +111,15 @@ api_order_create(struct http_request *req)
 	struct order_new	 in;
 	struct order		 out;
 	struct idem		 idem;
+	struct dlv_choice	 dc;
 	struct api_render	 render = { req, 201, one_json, &out };
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
-	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0)
+	if (api_lines(req, &fv[OC_ITEMS], &in.items, &in.nitems) != 0 ||
+	    api_dlv_choice(req, &fv[OC_DELIVERY], &dc) != 0)
 		return;
+	in.delivery = dc.method != NULL ? &dc : NULL;
 	in.points = fv[OC_POINTS].present ? fv[OC_POINTS].i : 0;
 	in.coupon = fv[OC_COUPON].present && !fv[OC_COUPON].null ?
 	    fv[OC_COUPON].s : NULL;
@@ -163,7 +172,7 @@ api_order_get(struct http_request *req)
 		api_fail(req, &ctx, rc);
 		return;
 	}
-	http_reply(req, 200, api_grp_on_order(&ctx, order_json(&o, 1), o.id));
+	http_reply(req, 200, api_grp_on_order(&ctx, one_json(req, &o), o.id));
 }
 
 static void

@@ -107,6 +107,13 @@ const struct api_query_param api_query_params[] = {
 	    "\"expired\",\"refund_due\",\"refunded\"]}",
 	    "the seats in this state (refund_due: a failed group's paid "
 	    "seats)" },
+	/* delivery slots (issue 15): by start */
+	{ api_dlv_slots_list, "page", NULL, NULL },
+	{ api_dlv_slots_list, "per_page", NULL, NULL },
+	{ api_dlv_slots_list, "area_id", ROW_ID, "the slots of this delivery "
+	    "area" },
+	{ api_dlv_slots_list, "pickup_point_id", ROW_ID, "the slots of this "
+	    "pickup point" },
 	/* points (issue 15): the ledger of the account, newest first */
 	{ api_points_me, "page", NULL, NULL },
 	{ api_points_me, "per_page", NULL, NULL },

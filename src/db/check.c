@@ -31,6 +31,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_points,
 	db_sql_set_coupons,
 	db_sql_set_groups,
+	db_sql_set_delivery,
 	db_sql_set_comments,
 	db_sql_set_assistant,
 	db_sql_set_favorites,

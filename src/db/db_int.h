@@ -50,6 +50,7 @@ extern struct db_sql *const	db_sql_set_stock_at[];
 extern struct db_sql *const	db_sql_set_points[];
 extern struct db_sql *const	db_sql_set_coupons[];
 extern struct db_sql *const	db_sql_set_groups[];
+extern struct db_sql *const	db_sql_set_delivery[];
 extern struct db_sql *const	db_sql_set_procs[];
 extern struct db_sql *const	db_sql_set_sweep[];
 extern struct db_sql *const	db_sql_set_comments[];

@@ -26,6 +26,7 @@
 #include "holdfast/orders.h"
 #include "holdfast/outbox.h"
 #include "holdfast/coupons.h"
+#include "holdfast/delivery.h"
 #include "holdfast/points.h"
 #include "holdfast/groups.h"
 #include "inv_int.h"
@@ -202,11 +203,12 @@ order_end_unpaid(struct db *db, struct svc_ctx *ctx, struct order *o,
 		return rc;
 	if ((rc = order_set_status(db, o, to)) != HF_OK)
 		return rc;
-	/* the campaign's row, then the points account (the order of
-	 * placing it) */
-	if ((rc = coupon_order_end(db, ctx, o, 0)) != HF_OK ||
-	    (rc = points_order_unpaid(db, ctx, o, to)) != HF_OK ||
-	    (rc = grp_order_end(db, ctx, o, to)) != HF_OK)
+	/* the group's row, the slot's, the campaign's, then the points
+	 * account (the order of placing it) */
+	if ((rc = grp_order_end(db, ctx, o, to)) != HF_OK ||
+	    (rc = dlv_order_end(db, ctx, o, 0)) != HF_OK ||
+	    (rc = coupon_order_end(db, ctx, o, 0)) != HF_OK ||
+	    (rc = points_order_unpaid(db, ctx, o, to)) != HF_OK)
 		return rc;
 	return order_event(db, ctx, o, "order.cancelled");
 }
@@ -256,7 +258,8 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 		return rc;
 	if ((rc = order_set_status(db, o, "paid")) != HF_OK)
 		return rc;
-	if ((rc = coupon_order_end(db, ctx, o, 1)) != HF_OK ||
+	if ((rc = dlv_order_end(db, ctx, o, 1)) != HF_OK ||
+	    (rc = coupon_order_end(db, ctx, o, 1)) != HF_OK ||
 	    (rc = points_order_paid(db, ctx, o)) != HF_OK)
 		return rc;
 	return order_event(db, ctx, o, "order.paid");

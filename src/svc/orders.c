@@ -21,6 +21,7 @@
 #include "holdfast/db_orders.h"
 #include "holdfast/orders.h"
 #include "holdfast/coupons.h"
+#include "holdfast/delivery.h"
 #include "holdfast/points.h"
 #include "holdfast/groups.h"
 #include "inv_int.h"
@@ -229,6 +230,9 @@ create_fn(struct db *db, void *arg)
 	if (t->in->group != NULL && (rc = grp_order_reserve(db, ctx, oid,
 	    t->in->group)) != HF_OK)
 		return rc;
+	if (t->in->delivery != NULL && (rc = dlv_order_reserve(db, ctx, oid,
+	    t->in->delivery, total)) != HF_OK)
+		return rc;
 	if (t->in->coupon != NULL && (rc = coupon_order_reserve(db, ctx, oid,
 	    t->in->coupon, total, &discount)) != HF_OK)
 		return rc;
@@ -310,7 +314,7 @@ svc_order_create(struct svc_ctx *ctx, const struct order_new *in,
 	/* the plain case in one round trip (a request that stores its
 	 * answer under an Idempotency-Key takes the C path) */
 	if (svc_unkeyed(idem) && in->points == 0 && in->coupon == NULL &&
-	    in->group == NULL)
+	    in->group == NULL && in->delivery == NULL)
 		t.trip = inv_trip_lines(ctx, t.lines, t.n);
 	return svc_write(ctx, t.trip != NULL ? create_trip_fn : NULL, &t,
 	    &t.done, create_fn, &t);

@@ -768,6 +768,23 @@ def _group_buy(w):
     g = _ok(hf.call("POST", API + "/group-buys/%d/groups" % c["id"],
         token=w.admin), 201)
     return c["id"], g["id"], g["order"]["id"], sku
+def _dlv(w):
+    """Delivery (issue 15): an area, a pickup point, a slot of each and an
+    address of the user, per group."""
+    n = uuid.uuid4().hex[:10]
+    adm = w.admin
+    a = _ok(hf.call("POST", API + "/delivery-areas", {"name": "t95-a-" + n,
+        "fee": "1.00"}, token=adm), 201)["id"]
+    p = _ok(hf.call("POST", API + "/pickup-points", {"name": "t95-p-" + n,
+        "address": "t95 street"}, token=adm), 201)["id"]
+    s = _ok(hf.call("POST", API + "/delivery-slots", {"area_id": a,
+        "starts_at": "2099-01-01T10:00:00Z", "ends_at":
+        "2099-01-01T12:00:00Z", "capacity": 5}, token=adm), 201)["id"]
+    ad = _ok(hf.call("POST", API + "/me/addresses", {"area_id": a,
+        "label": "t95", "recipient": "T95", "phone": "12345", "line1":
+        "t95 street", "city": "t95", "postcode": "T95"},
+        token=w.user["access"]), 201)["id"]
+    return a, p, s, ad
 
 
 def build_world():
@@ -795,6 +812,11 @@ def build_world():
     w.group = {k: v[1] for k, v in gb.items()}
     w.seat = {k: v[2] for k, v in gb.items()}
     w.group_skus = [v[3] for v in gb.values()]
+    dg, ds = _dlv(w), _dlv(w)
+    w.dlv_area = {"G": dg[0], "S": ds[0]}
+    w.dlv_point = {"G": dg[1], "S": ds[1]}
+    w.dlv_slot = {"G": dg[2], "S": ds[2]}
+    w.address = {"G": dg[3], "S": ds[3]}
     # locations last in allocation order, so nothing else lands there
     w.location = {}
     for k in ("G", "S"):
@@ -1172,6 +1194,31 @@ def route_specs(w):
     add("GET", "/group-members", cred="admin", query=pg + ("state",))
     add("POST", "/group-members/{id}/refunded", cred="admin",
         args=("seat",))
+    # delivery and pickup (issue 15, item 5)
+    add("GET", "/delivery-areas")
+    add("POST", "/delivery-areas", cred="admin", body=lambda g, n: {"name":
+        "t95-%s-%d-%s" % (g, n, w.tag), "fee": "1.00"})
+    add("PATCH", "/delivery-areas/{id}", cred="admin", args=("dlv_area",),
+        body=lambda g, n: {"fee": "1.00"})
+    add("GET", "/pickup-points")
+    add("POST", "/pickup-points", cred="admin", body=lambda g, n: {"name":
+        "t95-%s-%d-%s" % (g, n, w.tag), "address": "t95"})
+    add("PATCH", "/pickup-points/{id}", cred="admin", args=("dlv_point",),
+        body=lambda g, n: {"hours": "9-5"})
+    add("GET", "/delivery-slots", query=pg + ("area_id", "pickup_point_id"))
+    add("POST", "/delivery-slots", cred="admin", body=lambda g, n:
+        {"area_id": w.dlv_area[g], "starts_at": "2099-01-02T10:00:00Z",
+        "ends_at": "2099-01-02T12:00:00Z", "capacity": 3})
+    add("GET", "/delivery-slots/{id}", args=("dlv_slot",))
+    add("PATCH", "/delivery-slots/{id}", cred="admin", args=("dlv_slot",),
+        body=lambda g, n: {"capacity": 5})
+    add("GET", "/me/addresses", cred="user")
+    add("POST", "/me/addresses", cred="user", body=lambda g, n: {"area_id":
+        w.dlv_area[g], "label": "t95", "recipient": "T95", "phone": "12345",
+        "line1": "t95", "city": "t95", "postcode": "T95"})
+    add("PATCH", "/me/addresses/{id}", cred="user", args=("address",),
+        body=lambda g, n: {"label": "t95"})
+    add("DELETE", "/me/addresses/{id}", cred="user", args=("address",))
     # points (issue 15, item 3)
     add("GET", "/me/points", cred="user", query=pg + ("after",))
     add("POST", "/me/points/checkin", cred="user")
@@ -1203,6 +1250,9 @@ def arg_value(w, kind, grp):
         "paid_order": w.paid_order, "webhook": w.webhook,
         "coupon": w.coupon,
         "group_buy": w.group_buy, "group": w.group, "seat": w.seat,
+        "coupon": w.coupon, "dlv_area": w.dlv_area,
+        "dlv_point": w.dlv_point, "dlv_slot": w.dlv_slot,
+        "address": w.address,
         "location": w.location, "transfer": w.transfer,
         "stocktake": w.stocktake, "comment": w.comment}
     return str(table[kind][grp])

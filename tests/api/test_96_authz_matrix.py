@@ -158,6 +158,20 @@ GET    /api/v1/groups/{id}               401   200   200   200   200   200
 POST   /api/v1/groups/{id}/join          401   201   201   201   201   201
 GET    /api/v1/group-members             401   403   403   403   403   200
 POST   /api/v1/group-members/{id}/refunded 401 403  403   403   403   409
+GET    /api/v1/delivery-areas            200   200   200   200   200   200
+POST   /api/v1/delivery-areas            401   403   403   403   403   201
+PATCH  /api/v1/delivery-areas/{id}       401   403   403   403   403   200
+GET    /api/v1/pickup-points             200   200   200   200   200   200
+POST   /api/v1/pickup-points             401   403   403   403   403   201
+PATCH  /api/v1/pickup-points/{id}        401   403   403   403   403   200
+GET    /api/v1/delivery-slots            200   200   200   200   200   200
+POST   /api/v1/delivery-slots            401   403   403   403   403   201
+GET    /api/v1/delivery-slots/{id}       200   200   200   200   200   200
+PATCH  /api/v1/delivery-slots/{id}       401   403   403   403   403   200
+GET    /api/v1/me/addresses              401   +     -     403   403   -
+POST   /api/v1/me/addresses              401   201   201   403   403   201
+PATCH  /api/v1/me/addresses/{id}         401   200   404   403   403   404
+DELETE /api/v1/me/addresses/{id}         401   200   404   403   403   404
 GET    /api/v1/me/points                 401   200   200   403   403   200
 POST   /api/v1/me/points/checkin         401   201|409 201|409 403 403 201|409
 GET    /api/v1/users/{id}/points         401   403   403   403   403   200
@@ -385,6 +399,39 @@ class World:
             token=self.key)
         d = _ok(r, 201)
         return d["id"], d["order"]["id"]
+    # ---- delivery and pickup (issue 15): admin objects; an address of u1
+    def dlv_area(self):
+        r = hf.call("POST", API + "/delivery-areas", {"name": "t96-a-%s-%d"
+            % (self.tag, self.next()), "fee": "1.00"}, token=self.key)
+        return _ok(r, 201)["id"]
+
+    def dlv_point(self):
+        r = hf.call("POST", API + "/pickup-points", {"name": "t96-p-%s-%d"
+            % (self.tag, self.next()), "address": "t96"}, token=self.key)
+        return _ok(r, 201)["id"]
+
+    def dlv_slot(self):
+        r = hf.call("POST", API + "/delivery-slots", {"area_id":
+            self.dlv_area(), "starts_at": "2099-01-01T10:00:00Z",
+            "ends_at": "2099-01-01T12:00:00Z", "capacity": 5},
+            token=self.key)
+        return _ok(r, 201)["id"]
+
+    def address(self, area_id=None):
+        if area_id is None:
+            if not getattr(self, "area_id", None):
+                self.area_id = self.dlv_area()
+            area_id = self.area_id
+        r = hf.call("POST", API + "/me/addresses", {"area_id": area_id,
+            "label": "t96", "recipient": "T96", "phone": "12345", "line1":
+            "t96", "city": "t96", "postcode": "T96"},
+            token=self.u1["access"])
+        return _ok(r, 201)["id"]
+
+    def address_label(self, aid):
+        rows = hf.db_rows("SELECT label FROM delivery_addresses WHERE id = %d"
+            % aid)
+        return rows[0][0] if rows else None
 
     def webhook(self):
         r = hf.call("POST", API + "/webhooks", {"url": PUBLIC_IP_HOOK,
@@ -787,6 +834,45 @@ def prepare(w, method, route, p):
     elif k == ("POST", "/group-members/{id}/refunded"):
         # a pending seat: the admin passes and is told no refund is due
         c["path"] = path(w.group()[1])
+    elif k == ("POST", "/delivery-areas"):
+        c["body"] = {"name": "t96-a-%s-%d" % (w.tag, n), "fee": "1.00"}
+    elif k == ("POST", "/pickup-points"):
+        c["body"] = {"name": "t96-p-%s-%d" % (w.tag, n), "address": "t96"}
+    elif k == ("POST", "/delivery-slots"):
+        if not getattr(w, "area_id", None):
+            w.area_id = w.dlv_area()
+        c["body"] = {"area_id": w.area_id, "starts_at":
+            "2099-01-01T10:00:00Z", "ends_at": "2099-01-01T12:00:00Z",
+            "capacity": 5}
+    elif k == ("PATCH", "/delivery-areas/{id}"):
+        c["path"] = path(w.dlv_area())
+        c["body"] = {"fee": "2.00"}
+    elif k == ("PATCH", "/pickup-points/{id}"):
+        c["path"] = path(w.dlv_point())
+        c["body"] = {"hours": "9-5"}
+    elif k in (("GET", "/delivery-slots/{id}"),
+            ("PATCH", "/delivery-slots/{id}")):
+        c["path"] = path(w.dlv_slot())
+        if method == "PATCH":
+            c["body"] = {"capacity": 6}
+    elif k == ("GET", "/me/addresses"):
+        if not getattr(w, "addr_id", None):
+            w.addr_id = w.address()
+        c["see"] = w.addr_id
+    elif k == ("POST", "/me/addresses"):
+        if not getattr(w, "area_id", None):
+            w.area_id = w.dlv_area()
+        c["body"] = {"area_id": w.area_id, "label": "t96", "recipient":
+            "T96", "phone": "12345", "line1": "t96", "city": "t96",
+            "postcode": "T96"}
+    elif k in (("PATCH", "/me/addresses/{id}"),
+            ("DELETE", "/me/addresses/{id}")):
+        aid = w.address()
+        c["path"] = path(aid)
+        if method == "PATCH":
+            c["body"] = {"label": "t96-changed"}
+        c["still"] = ("address %d unchanged" % aid,
+            lambda: w.address_label(aid) == "t96")
     elif k == ("POST", "/webhooks"):
         c["body"] = {"url": PUBLIC_IP_HOOK, "events": ["loan.overdue"]}
         c["after"] = "webhook"

@@ -18,6 +18,7 @@ import { registerAssistant } from './assistant.mjs'
 import { registerFavorites } from './favorites.mjs'
 import { registerRecs } from './recs.mjs'
 import { registerGroups } from './groups.mjs'
+import { registerDelivery } from './delivery.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -420,6 +421,7 @@ registerFavorites(test, { api, fill, confirmBox, signIn, snap, text, until, stat
 registerRecs(test, { api, signIn, snap, until, state, BASE, RUN })
 // group buys (issue 15, item 4)
 registerGroups(test, { api, fill, signIn, snap, until, state, BASE, RUN })
+registerDelivery(test, { api, signIn, snap, text, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
