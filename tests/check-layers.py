@@ -72,6 +72,7 @@ HEADERS = {
     "db_comments.h": "db",
     "db_assistant.h": "db",
     "db_recs.h": "db",
+    "db_refunds.h": "db",  # issue 15 item 6
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -80,6 +81,7 @@ HEADERS = {
     "orders.h": "svc",
     "points.h": "svc",
     "coupons.h": "svc",
+    "refunds.h": "svc",
     "outbox.h": "svc",
     "backup.h": "svc",
     "transfers.h": "svc",

@@ -29,4 +29,8 @@ char	*order_id_text(struct arena *, uint64_t id);
 int	 order_pay(struct db *, struct svc_ctx *, struct order *,
 	    int *refusal);
 
+/* refunds.c: POST /orders/{id}/refund, the whole refund (issue 15) */
+int	 refund_order_whole(struct db *, struct svc_ctx *,
+	    const struct order *);
+
 #endif /* HOLDFAST_ORD_INT_H */
