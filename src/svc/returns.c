@@ -172,58 +172,6 @@ svc_return_create(struct svc_ctx *ctx, uint64_t order_id,
 /* --- the read side ---------------------------------------------------- */
 
 int
-rfd_money_load(struct db *db, struct svc_ctx *ctx, const struct order *o,
-    struct order_money *m)
-{
-	struct rfd_state	 st;
-	struct db_param		 p[1];
-	long long		 paid = 0, left;
-	size_t			 i;
-	int			 rc;
-
-	memset(m, 0, sizeof(*m));
-	m->order_id = o->id;
-	m->status = o->status;
-	m->total = o->total;
-	m->currency = o->currency;
-	if ((rc = rfd_state_load(db, ctx, o->id, &st)) != HF_OK)
-		return rc;
-	p[0] = DB_INT((long long)o->id);
-	if ((rc = db_rows(db, ctx->arena, &db_sql_payments_of_order, p, 1,
-	    &m->payments, &m->npayments)) != HF_OK ||
-	    (rc = db_rows(db, ctx->arena, &db_sql_refunds_of, p, 1,
-	    &m->refunds, &m->nrefunds)) != HF_OK ||
-	    (rc = db_rows(db, ctx->arena, &db_sql_refund_lines_of, p, 1,
-	    &m->refund_lines, &m->nrefund_lines)) != HF_OK ||
-	    (rc = db_rows(db, ctx->arena, &db_sql_returns_of, p, 1,
-	    &m->returns, &m->nreturns)) != HF_OK)
-		return rc;
-	for (i = 0; i < m->npayments; i++)
-		if (strcmp(m->payments[i].outcome, "applied") == 0)
-			paid += refund_cents(m->payments[i].amount);
-	left = strcmp(o->status, "paid") == 0 || strcmp(o->status,
-	    "fulfilled") == 0 ? o->total_cents - st.sums.cents : 0;
-	m->paid = refund_money(ctx->arena, paid);
-	m->refunded = refund_money(ctx->arena, st.sums.cents);
-	m->refundable = refund_money(ctx->arena, left > 0 ? left : 0);
-	if ((m->lines = arena_calloc(ctx->arena, st.nleft + 1,
-	    sizeof(*m->lines))) == NULL)
-		return HF_E_SYS_INTERNAL;
-	for (i = 0; i < st.nleft; i++) {
-		m->lines[i].sku = st.left[i].sku;
-		m->lines[i].quantity = st.left[i].quantity;
-		m->lines[i].refunded = st.left[i].refunded;
-		m->lines[i].restocked = st.left[i].restocked;
-		m->lines[i].returned = st.left[i].returned;
-		m->lines[i].returnable = o->fulfilled_at == NULL ? 0 :
-		    st.left[i].quantity - st.left[i].restocked -
-		    st.left[i].returned;
-	}
-	m->nlines = st.nleft;
-	return HF_OK;
-}
-
-int
 svc_order_money(struct svc_ctx *ctx, uint64_t order_id,
     struct order_money *out)
 {

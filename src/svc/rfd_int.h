@@ -39,7 +39,7 @@ int		 rfd_not_on_order(struct svc_ctx *, const struct order *,
 		    size_t i, const char *sku);
 int		 rfd_over(struct svc_ctx *, int code, const char *sku,
 		    const char *what, long long left);
-/* returns.c: an order's money as the replies show it (o loaded) */
+/* an order's money as the replies show it (o loaded) */
 int		 rfd_money_load(struct db *, struct svc_ctx *,
 		    const struct order *, struct order_money *);
 
