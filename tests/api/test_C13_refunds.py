@@ -329,3 +329,60 @@ def test_idempotent_refund_is_made_once():
         headers=hdr)
     hf.expect_eq((r2.status, r2.body), (r1.status, r1.body), "replayed")
     hf.expect_eq(_money(o["id"])["refunded"], "1.00", "made once")
+
+
+def test_partial_and_whole_refunds_at_once_add_up_to_the_total():
+    sku = shop.product(5, "10.00")
+    o = _paid([(sku, 1)], fulfil=True)
+
+    def one(i):
+        if i == 5:
+            return shop.act(o["id"], "refund")
+        return _refund(o["id"], {"amount": "3.00", "reason": "race %d" % i})
+    with concurrent.futures.ThreadPoolExecutor(12) as ex:
+        rs = list(ex.map(one, range(12)))
+    for r in rs:
+        hf.check(r.status in (200, 201, 409), "a refund in the race: %d"
+            % r.status, r)
+    m = _money(o["id"])
+    hf.expect_eq((m["status"], m["refunded"]), ("refunded", "10.00"),
+        "refunded exactly the total")
+    total = hf.db_rows("SELECT SUM(amount) FROM order_refunds WHERE "
+        "order_id = %d" % o["id"])[0][0]
+    hf.expect_eq(str(total), "10.00", "the rows add up to the total")
+    # the whole refund took the unit back (its contract); only once
+    hf.expect_eq(shop.stock(sku), (5, 0, 5), "the unit back once")
+    shop.reconciled(sku)
+
+
+def test_returns_at_once_never_exceed_what_was_fulfilled():
+    sku = shop.product(10, "1.00")
+    o = _paid([(sku, 3)], fulfil=True)
+    with concurrent.futures.ThreadPoolExecutor(16) as ex:
+        rs = list(ex.map(lambda i: _return(o["id"], [{"sku": sku,
+            "quantity": 1, "sellable": i % 2 == 0}]), range(16)))
+    ok = [r for r in rs if r.status == 201]
+    hf.expect_eq(len(ok), 3, "returns that went")
+    for r in rs:
+        if r.status != 201:
+            hf.expect_error(r, 409, "RFD_005")
+    m = _money(o["id"])
+    back = sum(x["quantity"] for x in m["returns"] if x["sellable"])
+    hf.expect_eq(m["lines"][0]["returned"], 3, "three back")
+    hf.expect_eq(shop.stock(sku), (7 + back, 0, 7 + back),
+        "the sellable ones on the shelf, the rest written off")
+    shop.reconciled(sku)
+
+
+def test_a_refund_of_more_lines_than_allowed_is_refused():
+    sku = shop.product(5, "1.00")
+    o = _paid([(sku, 1)])
+    lines = [{"sku": sku, "quantity": 1}] * 101
+    r = _refund(o["id"], {"lines": lines, "reason": "too many"})
+    hf.expect_field_error(r, 422, "REQ_010", "lines")
+    r = _refund(o["id"], {"lines": [{"sku": sku, "quantity": 1}] * 2,
+        "reason": "one line twice"})
+    hf.expect_error(r, 409, "RFD_002")
+    r = _refund(o["id"], {"amount": "1.00", "reason": "r" * 256})
+    hf.expect_field_error(r, 422, "REQ_010", "reason")
+    hf.expect_eq(_money(o["id"])["refunded"], "0.00", "nothing refunded")
