@@ -19,7 +19,7 @@ struct refund_item {
 	const char	*sku;
 	long long	 quantity;
 	int		 sellable;	/* returns only */
-	const char	*reason;	/* returns: why unsellable; may be NULL */
+	const char	*reason;	/* returns: why unsellable, or NULL */
 };
 
 /* POST /orders/{id}/refunds: by lines, by amount, or both */

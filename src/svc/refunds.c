@@ -448,7 +448,8 @@ refund_fn(struct db *db, void *arg)
 	const struct order_line	*l;
 	struct rfd_state	 st;
 	struct order		 o;
-	long long		*qty, *back, worth = 0, left, cents, given, taken;
+	long long		*qty, *back, worth = 0, left, cents;
+	long long		 given, taken;
 	uint64_t		 rid;
 	size_t			 i, k;
 	int			 rc, paid, whole;
