@@ -74,6 +74,7 @@ HEADERS = {
     "db_comments.h": "db",
     "db_assistant.h": "db",
     "db_recs.h": "db",
+    "db_refunds.h": "db",  # issue 15 item 6
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",
@@ -84,6 +85,7 @@ HEADERS = {
     "coupons.h": "svc",
     "groups.h": "svc",
     "delivery.h": "svc",
+    "refunds.h": "svc",
     "outbox.h": "svc",
     "backup.h": "svc",
     "transfers.h": "svc",

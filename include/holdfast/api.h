@@ -227,6 +227,14 @@ void	api_points_user(struct http_request *);
 void	api_points_checkin(struct http_request *);
 void	api_points_adjust(struct http_request *);
 void	api_points_reconcile(struct http_request *);
+/* refunds.c: refunds, returns, payments (issue 15 item 6) */
+extern const struct body_schema	schema_refund, schema_return;
+void	api_refund_create(struct http_request *);
+void	api_return_create(struct http_request *);
+void	api_order_payments(struct http_request *);
+void	api_payments_list(struct http_request *);
+void	api_payment_get(struct http_request *);
+void	api_payments_report(struct http_request *);
 
 /* stock_at.c: /stock and /stock/{sku} with ?at, ?ledger_id or ?location */
 int	api_stock_at_asked(struct http_request *);

@@ -49,6 +49,9 @@ int	 points_order_unpaid(struct db *, struct svc_ctx *,
 	    const struct order *, const char *to);
 int	 points_order_refunded(struct db *, struct svc_ctx *,
 	    const struct order *);
+int	 points_order_refund_part(struct db *, struct svc_ctx *,
+	    const struct order *, long long give, long long take,
+	    long long *given, long long *taken);
 int	 points_order_fulfilled(struct db *, struct svc_ctx *,
 	    const struct order *);
 

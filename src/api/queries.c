@@ -125,6 +125,18 @@ const struct api_query_param api_query_params[] = {
 	    "(else every account)" },
 	{ api_coupons_reconcile, "campaign_id", ROW_ID, "one campaign "
 	    "(else every campaign)" },
+	/* payments (issue 15 item 6): newest first */
+	{ api_payments_list, "page", NULL, NULL },
+	{ api_payments_list, "per_page", NULL, NULL },
+	{ api_payments_list, "after", ROW_ID, AFTER_TEXT },
+	{ api_payments_list, "order_id", ROW_ID, "one order's payments" },
+	{ api_payments_list, "outcome", "{\"type\":\"string\",\"enum\":["
+	    "\"applied\",\"rejected\",\"duplicate\"]}", "only the "
+	    "notifications that had this outcome" },
+	{ api_payments_report, "page", NULL, NULL },
+	{ api_payments_report, "per_page", NULL, NULL },
+	{ api_payments_report, "after", ROW_ID, "keyset paging: the data.next "
+	    "of the page before (an order id, newest first)" },
 	/* the discussion (issue 14): pages of top-level comments */
 	{ api_comments_list, "page", NULL, NULL },
 	{ api_comments_list, "per_page", NULL, NULL },

@@ -190,6 +190,18 @@ static const struct hf_err_info hf_errs[HF_E__MAX] = {
 	    "the capacity is below the places taken" },
 	[HF_E_DLV_ADDRESSES_MAX] = { 409, "DLV_011",
 	    "too many saved addresses" },
+	/* refunds and returns (issue 15, shop) */
+	[HF_E_RFD_OVER_PAID] = { 409, "RFD_001",
+	    "refund exceeds what is left of the amount paid" },
+	[HF_E_RFD_OVER_LINE] = { 409, "RFD_002",
+	    "refund exceeds what is left of the line" },
+	[HF_E_RFD_NOT_ON_ORDER] = { 422, "RFD_003", "SKU not on this order" },
+	[HF_E_RFD_NOT_FULFILLED] = { 409, "RFD_004",
+	    "order not fulfilled: nothing to return" },
+	[HF_E_RFD_OVER_FULFILLED] = { 409, "RFD_005",
+	    "return exceeds what was fulfilled and is still out" },
+	[HF_E_RFD_PAYMENT_NOT_FOUND] = { 404, "RFD_006",
+	    "payment not found" },
 };
 
 static const struct hf_err_info *

@@ -48,6 +48,7 @@ extern struct db_sql *const	db_sql_set_system[];
 extern struct db_sql *const	db_sql_set_transfers[];
 extern struct db_sql *const	db_sql_set_stock_at[];
 extern struct db_sql *const	db_sql_set_points[];
+extern struct db_sql *const	db_sql_set_refunds[];
 extern struct db_sql *const	db_sql_set_coupons[];
 extern struct db_sql *const	db_sql_set_groups[];
 extern struct db_sql *const	db_sql_set_delivery[];

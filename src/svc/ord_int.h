@@ -36,4 +36,8 @@ int	 order_pay(struct db *, struct svc_ctx *, struct order *,
 int	 order_end_unpaid(struct db *, struct svc_ctx *, struct order *,
 	    struct reservation *, size_t, const char *to);
 
+/* refunds.c: POST /orders/{id}/refund, the whole refund (issue 15) */
+int	 refund_order_whole(struct db *, struct svc_ctx *,
+	    const struct order *);
+
 #endif /* HOLDFAST_ORD_INT_H */

@@ -3,7 +3,8 @@
  *
  *	pending_payment -> paid -> fulfilled
  *	pending_payment -> cancelled | expired	(its units released)
- *	paid | fulfilled -> refunded		(its units restocked)
+ *	paid | fulfilled -> refunded		(its units restocked:
+ *						 refunds.c, issue 15)
  *
  * by POST /orders/{id}/pay|cancel|refund|fulfill (svc_order_act), by the
  * payment callback (payments.c calls order_pay) and by holdfast-expire
@@ -265,39 +266,6 @@ order_pay(struct db *db, struct svc_ctx *ctx, struct order *o, int *refusal)
 	return order_event(db, ctx, o, "order.paid");
 }
 
-/*
- * Refund: every line comes back as a restock naming the order, where it
- * left (or the default location when that one was closed since).
- */
-static int
-order_restock(struct db *db, struct svc_ctx *ctx, const struct order *o)
-{
-	const struct location	*lo;
-	struct stock_row	 s;
-	struct change		 c;
-	size_t			 i;
-	int			 rc;
-
-	memset(&c, 0, sizeof(c));
-	c.type = "restock";
-	c.ref_type = "order";
-	c.ref_id = order_id_text(ctx->arena, o->id);
-	c.reason = "refund";
-	for (i = 0; i < o->nlines; i++) {	/* lines come in SKU order */
-		if ((rc = inv_stock_lock(db, ctx->arena, NULL,
-		    o->lines[i].product_id, &s)) != HF_OK)
-			return rc;
-		c.d_on = o->lines[i].quantity;
-		if ((rc = inv_location_back(db, ctx, o->lines[i].location_id,
-		    &lo)) != HF_OK)
-			return rc;
-		c.location_id = lo->id;
-		if ((rc = inv_stock_change(db, ctx, &s, &c, NULL)) != HF_OK)
-			return rc;
-	}
-	return HF_OK;
-}
-
 /* --- transitions ------------------------------------------------------ */
 
 struct act_txn {
@@ -358,9 +326,10 @@ act_fn(struct db *db, void *arg)
 		    strcmp(o.status, "fulfilled") != 0)
 			return order_refuse(ctx, &o, HF_E_ORD_NOT_REFUNDABLE,
 			    action);
+		/* a group's seat only once its group succeeded; refunds.c:
+		 * what is left, units and points back */
 		if ((rc = grp_order_settled(db, ctx, &o)) == HF_OK &&
-		    (rc = order_restock(db, ctx, &o)) == HF_OK &&
-		    (rc = points_order_refunded(db, ctx, &o)) == HF_OK)
+		    (rc = refund_order_whole(db, ctx, &o)) == HF_OK)
 			rc = order_set_status(db, &o, "refunded");
 		break;
 	case ORDER_FULFILL:

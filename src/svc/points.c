@@ -333,36 +333,48 @@ int
 points_order_refunded(struct db *db, struct svc_ctx *ctx,
     const struct order *o)
 {
+	long long	given, taken;
+
+	return points_order_refund_part(db, ctx, o, o->points_used,
+	    o->points_earned, &given, &taken);
+}
+
+/* Part of a refund (refunds.c): give back points spent on o, take back
+ * up to take of those it earned; *given, *taken what was. */
+int
+points_order_refund_part(struct db *db, struct svc_ctx *ctx,
+    const struct order *o, long long give, long long want, long long *given,
+    long long *taken)
+{
 	struct points_account	a;
 	struct pts_move		m;
-	long long		take;
+	long long		take = want;
 	int			rc;
 
-	if (o->user_id == HF_NULL_INT ||
-	    (o->points_used <= 0 && o->points_earned <= 0))
+	*given = *taken = 0;
+	if (o->user_id == HF_NULL_INT || (give <= 0 && want <= 0))
 		return HF_OK;
 	if ((rc = pts_lock(db, ctx, (uint64_t)o->user_id, &a)) != HF_OK)
 		return rc;
 	memset(&m, 0, sizeof(m));
 	m.order_id = o->id;
-	if (o->points_used > 0) {
+	if (give > 0) {
 		m.kind = "return";
-		m.delta = o->points_used;
+		m.delta = *given = give;
 		m.reason = "order refunded: points spent on it";
 		if ((rc = pts_apply(db, ctx, &a, &m, 0)) != HF_OK)
 			return rc;
 	}
-	take = o->points_earned;
 	if (take > a.balance - a.reserved)
 		take = a.balance - a.reserved;
 	if (take <= 0)
 		return HF_OK;
 	m.kind = "revoke";
 	m.delta = -take;
-	m.reason = take == o->points_earned ? "order refunded: points it "
-	    "earned" : arena_printf(ctx->arena, "order refunded: points it "
-	    "earned (%lld of %lld: the rest were spent)", take,
-	    o->points_earned);
+	*taken = take;
+	m.reason = take == want ? "order refunded: points it earned" :
+	    arena_printf(ctx->arena, "order refunded: points it earned "
+	    "(%lld of %lld: the rest were spent)", take, want);
 	return pts_apply(db, ctx, &a, &m, 0);
 }
 

@@ -872,6 +872,10 @@ def build_world():
     w.order_res = [x["reservation_id"] for x in lines
         if isinstance(x.get("reservation_id"), int)]
     hf.check(w.order_res, "the guarded order lists no reservation_id")
+    # a payment to read (issue 15 item 6): the newest, if any
+    r = hf.call("GET", API + "/payments?per_page=1", token=w.admin)
+    items = _ok(r).get("items") or [{"id": 1}]
+    w.payment = {"G": items[0]["id"], "S": items[0]["id"]}
     _, w.biz2 = _api_key(w.admin, "business")
     w.loan = {"G": _loan(w, g["C"], w.borrower["G"])["id"],
         "S": _loan(w, s["L"], w.borrower["S"])["id"]}
@@ -1228,6 +1232,20 @@ def route_specs(w):
         body=lambda g, n: {"delta": 1, "reason": "t95"})
     add("GET", "/points/reconcile", cred="admin", query=("user_id",))
     add("GET", "/coupons/reconcile", cred="admin", query=("campaign_id",))
+    # refunds, returns and payments (issue 15, item 6)
+    add("POST", "/orders/{id}/refunds", cred="admin", args=("paid_order",),
+        body=lambda g, n: {"lines": [{"sku": w.order_sku[g], "quantity":
+        1}], "amount": "0.01", "reason": "t95", "provider_reference":
+        "t95-%d" % n}, sku_at=("lines", 0, "sku"))
+    add("POST", "/orders/{id}/returns", cred="biz", args=("paid_order",),
+        body=lambda g, n: {"lines": [{"sku": w.order_sku[g], "quantity": 1,
+        "sellable": n % 2 == 0, "reason": "t95"}], "note": "t95"},
+        sku_at=("lines", 0, "sku"))
+    add("GET", "/orders/{id}/payments", cred="biz", args=("order",))
+    add("GET", "/payments", cred="biz", query=pg + ("after", "order_id",
+        "outcome"))
+    add("GET", "/payments/{id}", cred="biz", args=("payment",))
+    add("GET", "/reports/payments", cred="biz", query=pg + ("after",))
     # the discussion (issue 14, item 2)
     add("POST", "/products/{id}/comments", cred="user", args=("product",),
         body=lambda g, n: {"body": "t95 comment", "parent_id":
@@ -1253,6 +1271,7 @@ def arg_value(w, kind, grp):
         "coupon": w.coupon, "dlv_area": w.dlv_area,
         "dlv_point": w.dlv_point, "dlv_slot": w.dlv_slot,
         "address": w.address,
+        "coupon": w.coupon, "payment": w.payment,
         "location": w.location, "transfer": w.transfer,
         "stocktake": w.stocktake, "comment": w.comment}
     return str(table[kind][grp])

@@ -178,6 +178,12 @@ GET    /api/v1/users/{id}/points         401   403   403   403   403   200
 POST   /api/v1/users/{id}/points         401   403   403   403   403   200
 GET    /api/v1/points/reconcile          401   403   403   403   403   200
 GET    /api/v1/coupons/reconcile         401   403   403   403   403   200
+POST   /api/v1/orders/{id}/refunds       401   403   403   403   403   201
+POST   /api/v1/orders/{id}/returns       401   403   403   201   201   201
+GET    /api/v1/orders/{id}/payments      401   403   403   200   200   200
+GET    /api/v1/payments                  401   403   403   200   200   200
+GET    /api/v1/payments/{id}             401   403   403   200   200   200
+GET    /api/v1/reports/payments          401   403   403   200   200   200
 POST   /api/v1/products/{id}/comments    401   201   201   403   403   201
 GET    /api/v1/products/{id}/comments    200   200   200   200   200   200
 PUT    /api/v1/comments/{id}/like        401   200   200   403   403   200
@@ -330,6 +336,34 @@ class World:
             _ok(hf.call("POST", API + "/orders/%d/pay" % o["id"],
                 token=self.biz))
         return o
+
+    def fulfilled(self):
+        """A paid and fulfilled order of user (issue 15 item 6)."""
+        o = self.order(paid=True)
+        _ok(hf.call("POST", API + "/orders/%d/fulfill" % o["id"],
+            token=self.biz))
+        return o
+
+    def money(self, oid):
+        """(refunded, units returned) of an order."""
+        d = _data(hf.call("GET", API + "/orders/%d/payments" % oid,
+            token=self.key))
+        if not isinstance(d, dict):
+            return None
+        return d.get("refunded"), sum(x["quantity"] for x in
+            d.get("returns") or [])
+
+    def payment(self):
+        """The id of an applied payment of a fresh order."""
+        o = self.order()
+        raw = json.dumps({"order_id": o["id"], "amount": o["total"],
+            "currency": o["currency"], "provider_txn_id": "t96p-%s-%d"
+            % (self.tag, self.next()), "status": "paid"}).encode()
+        _ok(hf.request("POST", API + "/payments/notify", raw, headers={
+            "Content-Type": "application/json", "X-Signature": _sign(raw)}))
+        d = _data(hf.call("GET", API + "/payments?order_id=%d" % o["id"],
+            token=self.key))
+        return d["items"][0]["id"]
 
     def order_status(self, oid):
         d = _data(hf.call("GET", API + "/orders/%d" % oid, token=self.key))
@@ -804,6 +838,23 @@ def prepare(w, method, route, p):
         c["path"] = path(oid)
         c["still"] = ("order %d paid" % oid,
             lambda: w.order_status(oid) == "paid")
+    elif k == ("POST", "/orders/{id}/refunds"):
+        oid = w.order(paid=True)["id"]
+        c["path"] = path(oid)
+        c["body"] = {"amount": "0.01", "reason": "t96"}
+        c["still"] = ("order %d not refunded" % oid,
+            lambda: (w.money(oid) or (None,))[0] == "0.00")
+    elif k == ("POST", "/orders/{id}/returns"):
+        oid = w.fulfilled()["id"]
+        c["path"] = path(oid)
+        c["body"] = {"lines": [{"sku": w.shop_sku, "quantity": 1,
+            "sellable": True}]}
+        c["still"] = ("order %d nothing returned" % oid,
+            lambda: (w.money(oid) or (None, None))[1] == 0)
+    elif k == ("GET", "/orders/{id}/payments"):
+        c["path"] = path(w.order_id)
+    elif k == ("GET", "/payments/{id}"):
+        c["path"] = path(w.payment())
     elif k == ("POST", "/payments/notify"):
         o = w.order()
         raw = json.dumps({"order_id": o["id"], "amount": o["total"],

@@ -19,6 +19,7 @@ import { registerFavorites } from './favorites.mjs'
 import { registerRecs } from './recs.mjs'
 import { registerGroups } from './groups.mjs'
 import { registerDelivery } from './delivery.mjs'
+import { registerRefunds } from './refunds.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -422,6 +423,8 @@ registerRecs(test, { api, signIn, snap, until, state, BASE, RUN })
 // group buys (issue 15, item 4)
 registerGroups(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 registerDelivery(test, { api, signIn, snap, text, until, state, BASE, RUN })
+// refunds, returns and payments (issue 15, item 6)
+registerRefunds(test, { api, fill, confirmBox, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
