@@ -17,6 +17,7 @@ import { registerLendingRules } from './lending_rules.mjs'
 import { registerAssistant } from './assistant.mjs'
 import { registerFavorites } from './favorites.mjs'
 import { registerRecs } from './recs.mjs'
+import { registerShop } from './shop.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -417,6 +418,8 @@ registerAssistant(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 // favorites and reading history (issue 14)
 registerFavorites(test, { api, fill, confirmBox, signIn, snap, text, until, state, BASE, APACHE, RUN })
 registerRecs(test, { api, signIn, snap, until, state, BASE, RUN })
+// the shop: coupons, points, checkout, statistics charts (issue 15, item 7)
+registerShop(test, { api, fill, confirmBox, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
