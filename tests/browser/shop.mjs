@@ -91,6 +91,18 @@ export function registerShop(test, h) {
     await page.locator(`[data-test="coupon-${c.id}"]`).click()
     await page.locator('[data-test="coupon-left"]').getByText('1', { exact: true }).waitFor()
     await snap(page, 'shop_admin_coupons')
+    // edit: a new name, 3 coupons, 2 a customer
+    await page.locator('.el-drawer__close-btn:visible').click()
+    await page.locator('[data-test="coupon-detail"]').waitFor({ state: 'hidden' })
+    await page.locator(`[data-test="coupon-edit-${c.id}"]`).click()
+    await fill(page, 'e-name', `Browser ${RUN} edited`)
+    await fillNumber(page, 'e-total', 3)
+    await fillNumber(page, 'e-per-user', 2)
+    await page.locator('[data-test="e-submit"]').click()
+    await page.locator('.el-message--success').getByText(`Browser ${RUN} edited saved`).waitFor()
+    await page.locator(`[data-test="coupon-count-${c.id}"]`).getByText('1 / 0 / 3').waitFor()
+    const c3 = await api('GET', `/coupons/${c.id}`, { token: state.token })
+    eq([c3.name, c3.total, c3.per_user, c3.used, c3.reserved, c3.kind, c3.value, c3.ends_at], [`Browser ${RUN} edited`, 3, 2, 1, 0, 'fixed', '5.00', c.ends_at], 'the campaign after the edit')
     // points: find the shopper, give 300, take 50, reconcile
     await page.goto(`${BASE}/desk/points`)
     await fill(page, 'pa-q', shopper.email)
