@@ -38,10 +38,9 @@ export function registerShop(test, h) {
 
   // the admin: a campaign made in the console, stopped and restarted; an
   // order holds one coupon, the desk pays it and the count moves to used;
-  // a user's points adjusted, and the reconcile
-  test('shop_admin_coupons_points', async (page) => {
+  // the campaign edited
+  test('shop_admin_coupons', async (page) => {
     const admin = await user('shopadmin', 'admin')
-    const shopper = await user('pointsadm')
     const code = `BRW${RUN}OFF`.toUpperCase()
     const sku = `BRW-C-${RUN}`
     await api('POST', '/products', { token: state.token, body: { sku, name: `Coupon item ${RUN}`, price: '30.00', initial_quantity: 4 } })
@@ -103,7 +102,15 @@ export function registerShop(test, h) {
     await page.locator(`[data-test="coupon-count-${c.id}"]`).getByText('1 / 0 / 3').waitFor()
     const c3 = await api('GET', `/coupons/${c.id}`, { token: state.token })
     eq([c3.name, c3.total, c3.per_user, c3.used, c3.reserved, c3.kind, c3.value, c3.ends_at], [`Browser ${RUN} edited`, 3, 2, 1, 0, 'fixed', '5.00', c.ends_at], 'the campaign after the edit')
-    // points: find the shopper, give 300, take 50, reconcile
+    const rs = await api('GET', `/stock/${enc(sku)}/reconcile`, { token: state.token })
+    if (!rs.ok) throw new Error(`reconcile of ${sku}: ${JSON.stringify(rs)}`)
+  }, { shot: 'shop_admin_coupon_edited' })
+
+  // the admin: a user's points found, adjusted both ways, reconciled
+  test('shop_admin_points', async (page) => {
+    const admin = await user('pointsdesk', 'admin')
+    const shopper = await user('pointsadm')
+    await signIn(page, BASE, admin.email, admin.password)
     await page.goto(`${BASE}/desk/points`)
     await fill(page, 'pa-q', shopper.email)
     await page.locator('[data-test="pa-search"]').click()
@@ -127,8 +134,6 @@ export function registerShop(test, h) {
     await page.locator('[data-test="pa-recon-text"]').getByText(/^Reconciled: \d+ accounts? checked, 0 mismatches$/).waitFor()
     const r = await api('GET', '/points/reconcile', { token: state.token })
     if (!r.ok) throw new Error(`points reconcile: ${JSON.stringify(r)}`)
-    const rs = await api('GET', `/stock/${enc(sku)}/reconcile`, { token: state.token })
-    if (!rs.ok) throw new Error(`reconcile of ${sku}: ${JSON.stringify(rs)}`)
   }, { shot: 'shop_admin_points' })
 
   // the shopper: from the product page to the checkout with a coupon and
