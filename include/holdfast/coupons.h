@@ -44,6 +44,19 @@ int	 svc_coupon_set_active(struct svc_ctx *, uint64_t id, int active,
  * disagree with their rows, out of checked */
 int	 svc_coupons_reconcile(struct svc_ctx *, uint64_t campaign_id,
 	    struct coupon_check **bad, size_t *nbad, size_t *checked);
+
+/* PATCH /coupons/{id} (issue 15 item 7, the console's edit): each field
+ * NULL or has_* 0 to keep it; total never below what is held and used */
+struct coupon_edit {
+	const char	*name;
+	const char	*ends_at;	/* database form */
+	int		 has_total, has_per_user, has_active;
+	long long	 total, per_user;
+	int		 active;
+};
+
+int	 svc_coupon_update(struct svc_ctx *, uint64_t id,
+	    const struct coupon_edit *, struct coupon_campaign *);
 /* the canonical form of a code (capitals) or NULL when it is not one */
 const char *coupon_code_canon(struct arena *, const char *);
 

@@ -77,6 +77,7 @@ extern struct db_sql	db_sql_coupon_get;
 extern struct db_sql	db_sql_coupons_list;
 extern struct db_sql	db_sql_coupons_count;
 extern struct db_sql	db_sql_coupon_set_active;
+extern struct db_sql	db_sql_coupon_lock_held, db_sql_coupon_update;
 extern struct db_sql	db_sql_coupon_code_lock;
 extern struct db_sql	db_sql_coupon_code_taken;
 extern struct db_sql	db_sql_coupon_actor_count;

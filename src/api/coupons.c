@@ -1,6 +1,7 @@
 /*
  * coupons.c: coupon campaigns (issue 15 item 2), admin only: POST and GET
- * /coupons, GET and PATCH /coupons/{id}. An order names a code in POST
+ * /coupons, GET and PATCH /coupons/{id} (active, name, ends_at, total,
+ * per_user: the console's edit, item 7). An order names a code in POST
  * /orders ("coupon"); see src/svc/coupons.c for the rules.
  */
 #include <string.h>
@@ -39,8 +40,15 @@ static const struct field f_coupon_create[] = {
 };
 const struct body_schema schema_coupon_create = SCHEMA(f_coupon_create);
 
+/* at least one of them (the console's edit, issue 15 item 7) */
+enum { CP_ACTIVE, CP_NAME, CP_ENDS, CP_TOTAL, CP_PER_USER };
 static const struct field f_coupon_patch[] = {
-	{ "active", FIELD_BOOL, FIELD_REQUIRED, 0, 0, NULL, NULL, NULL },
+	[CP_ACTIVE] = { "active", FIELD_BOOL, 0, 0, 0, NULL, NULL, NULL },
+	[CP_NAME] = { "name", FIELD_STRING, 0, 1, 100, NULL, NULL, NULL },
+	[CP_ENDS] = { "ends_at", FIELD_STRING, 0, 1, 40, NULL, NULL, NULL },
+	[CP_TOTAL] = { "total", FIELD_INT, 0, 1, 1000000, NULL, NULL, NULL },
+	[CP_PER_USER] = { "per_user", FIELD_INT, 0, 0, 1000000, NULL, NULL,
+	    NULL },
 };
 const struct body_schema schema_coupon_patch = SCHEMA(f_coupon_patch);
 
@@ -168,16 +176,38 @@ api_coupon_get(struct http_request *req)
 void
 api_coupon_patch(struct http_request *req)
 {
-	struct svc_ctx		ctx;
-	struct coupon_campaign	c;
-	uint64_t		id;
-	int			rc;
+	struct field_value	*fv = req->fv;
+	struct svc_ctx		 ctx;
+	struct coupon_campaign	 c;
+	struct coupon_edit	 in;
+	uint64_t		 id;
+	int			 rc;
 
 	if (api_id_arg(req, 0, &id) != 0)
 		return;
+	memset(&in, 0, sizeof(in));
+	if (!fv[CP_ACTIVE].present && !fv[CP_NAME].present &&
+	    !fv[CP_ENDS].present && !fv[CP_TOTAL].present &&
+	    !fv[CP_PER_USER].present) {
+		api_bad_query(req, "active", "one of active, name, ends_at, "
+		    "total, per_user");
+		return;
+	}
+	if (fv[CP_ENDS].present && (in.ends_at = api_time_param(req,
+	    fv[CP_ENDS].s)) == NULL) {
+		api_bad_query(req, "ends_at", "ISO 8601 UTC, e.g. "
+		    "2026-11-21T10:00:00Z");
+		return;
+	}
+	in.name = fv[CP_NAME].present ? fv[CP_NAME].s : NULL;
+	in.has_active = fv[CP_ACTIVE].present;
+	in.active = in.has_active && fv[CP_ACTIVE].i;
+	in.has_total = fv[CP_TOTAL].present;
+	in.total = fv[CP_TOTAL].i;
+	in.has_per_user = fv[CP_PER_USER].present;
+	in.per_user = fv[CP_PER_USER].i;
 	api_ctx(req, &ctx);
-	if ((rc = svc_coupon_set_active(&ctx, id, (int)req->fv[0].i, &c)) !=
-	    HF_OK) {
+	if ((rc = svc_coupon_update(&ctx, id, &in, &c)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;
 	}

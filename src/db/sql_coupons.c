@@ -91,6 +91,16 @@ struct db_sql db_sql_coupons_count = DB_SQL_COUNT(
 /* active, id */
 struct db_sql db_sql_coupon_set_active = DB_SQL(
     "UPDATE coupon_campaigns SET active = ? WHERE id = ?");
+/* id: what its coupons hold (reserved + used), the row locked (PATCH) */
+struct db_sql db_sql_coupon_lock_held = DB_SQL_COUNT(
+    "SELECT reserved + used AS n FROM coupon_campaigns WHERE id = ? "
+    "FOR UPDATE");
+/* name, ends_at, total, per_user, active (each NULL: kept), id */
+struct db_sql db_sql_coupon_update = DB_SQL(
+    "UPDATE coupon_campaigns SET name = COALESCE(?, name), "
+    "ends_at = COALESCE(?, ends_at), total = COALESCE(?, total), "
+    "per_user = COALESCE(?, per_user), active = COALESCE(?, active) "
+    "WHERE id = ?");
 /* code: the code's row and its campaign's, locked in that order */
 struct db_sql db_sql_coupon_code_lock = DB_SQL_MAP(
     "SELECT k.code, k.campaign_id, k.single_use, c.kind, "
@@ -184,6 +194,8 @@ struct db_sql *const db_sql_set_coupons[] = {
 	&db_sql_coupons_list,
 	&db_sql_coupons_count,
 	&db_sql_coupon_set_active,
+	&db_sql_coupon_lock_held,
+	&db_sql_coupon_update,
 	&db_sql_coupon_code_lock,
 	&db_sql_coupon_code_taken,
 	&db_sql_coupon_actor_count,

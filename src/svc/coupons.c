@@ -208,6 +208,62 @@ svc_coupon_set_active(struct svc_ctx *ctx, uint64_t id, int active,
 	return svc_coupon_get(ctx, id, out);
 }
 
+struct edit_txn {
+	struct svc_ctx			*ctx;
+	uint64_t			 id;
+	const struct coupon_edit	*in;
+};
+
+/* Under the campaign's row lock: the new total covers what is held. */
+static int
+edit_fn(struct db *db, void *arg)
+{
+	struct edit_txn			*t = arg;
+	struct svc_ctx			*ctx = t->ctx;
+	const struct coupon_edit	*in = t->in;
+	struct db_param			 p[6];
+	long long			 held;
+	int				 rc;
+
+	p[0] = DB_INT((long long)t->id);
+	held = db_count_of(db, ctx->arena, &db_sql_coupon_lock_held, p, 1,
+	    &rc);
+	if (rc != HF_OK)
+		return rc;
+	if (in->has_total && in->total < held) {
+		ctx->field = "total";
+		ctx->reason = arena_printf(ctx->arena, "at least %lld, the "
+		    "coupons held by orders and used", held);
+		return HF_E_REQ_FIELD;
+	}
+	p[0] = DB_STR_OR_NULL(in->name);
+	p[1] = DB_STR_OR_NULL(in->ends_at);
+	p[2] = in->has_total ? DB_INT(in->total) : DB_NULL;
+	p[3] = in->has_per_user ? DB_INT(in->per_user) : DB_NULL;
+	p[4] = in->has_active ? DB_INT(in->active) : DB_NULL;
+	p[5] = DB_INT((long long)t->id);
+	if ((rc = db_exec(db, &db_sql_coupon_update, p, 6, NULL, NULL)) !=
+	    HF_OK)
+		return rc;
+	return svc_audit_text(db, ctx, "coupon.update", "coupon", t->id,
+	    NULL, NULL);
+}
+
+/* A campaign's name, end, count, per-customer limit or active flag. */
+int
+svc_coupon_update(struct svc_ctx *ctx, uint64_t id,
+    const struct coupon_edit *in, struct coupon_campaign *out)
+{
+	struct edit_txn	t = { ctx, id, in };
+	int		rc;
+
+	if ((rc = svc_coupon_get(ctx, id, out)) != HF_OK)
+		return rc;
+	if ((rc = svc_txn(ctx, edit_fn, &t)) != HF_OK)
+		return rc;
+	return svc_coupon_get(ctx, id, out);
+}
+
 /* --- the order's side ------------------------------------------------ */
 
 static int

@@ -20,6 +20,7 @@ import { registerRecs } from './recs.mjs'
 import { registerGroups } from './groups.mjs'
 import { registerDelivery } from './delivery.mjs'
 import { registerRefunds } from './refunds.mjs'
+import { registerShop } from './shop.mjs'
 
 const args = process.argv.slice(2)
 const opt = (name, dflt) => {
@@ -425,6 +426,8 @@ registerGroups(test, { api, fill, signIn, snap, until, state, BASE, RUN })
 registerDelivery(test, { api, signIn, snap, text, until, state, BASE, RUN })
 // refunds, returns and payments (issue 15, item 6)
 registerRefunds(test, { api, fill, confirmBox, signIn, snap, until, state, BASE, RUN })
+// the shop: coupons, points, checkout, statistics charts (issue 15, item 7)
+registerShop(test, { api, fill, confirmBox, signIn, snap, until, state, BASE, RUN })
 
 // ------------------------------------------------------------ runner
 
