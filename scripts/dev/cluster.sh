@@ -172,6 +172,41 @@ START SLAVE;
 EOF
 }
 
+cl_db_id() { echo "${1#db}"; }
+
+# cl_rebuild_replica REPLICA PRIMARY: REPLICA's data thrown away and made
+# again from a consistent dump of PRIMARY (its users, the holdfast
+# database, at one GTID position), then following PRIMARY from there. An
+# old primary comes back this way: it may hold commits no client was told
+# of, which must not reach anyone.
+cl_rebuild_replica() {
+	local r=$1 p=$2 dump=$CL/$1/rebuild.sql
+	log "cluster: rebuilding $r as a replica of $p"
+	cl_kill_host "$r"
+	rm -rf "${CL:?}/$r/data" "${CL:?}/$r/binlog" "$CL/$r/.replica-of" \
+		"$CL/$r/.primary"
+	cl_db_start "$r" "$(cl_db_id "$r")"
+	{
+		echo "SET SESSION sql_log_bin = 0;"
+		# the database at one GTID position, then the cluster's users as
+		# SHOW CREATE USER and SHOW GRANTS give them (mariadb-dump
+		# --system=users trips on the server's utf8mb4_unicode_ci:
+		# "Illegal mix of collations")
+		mariadb-dump --defaults-file="$CL/$p/my.cnf" -uroot \
+			--single-transaction --gtid --master-data=1 --routines \
+			--triggers --events --databases holdfast
+		for u in holdfast holdfast_owner repl; do
+			cl_db_sql "$p" -e "SHOW CREATE USER '$u'@'$CL_NET.%'" | sed 's/$/;/'
+			cl_db_sql "$p" -e "SHOW GRANTS FOR '$u'@'$CL_NET.%'" | sed 's/$/;/'
+		done
+	} >"$dump" || die "cluster: dumping $p failed"
+	cl_db_sql "$r" <"$dump" || die "cluster: loading $p's dump into $r failed"
+	rm -f "$dump"
+	cl_replicate "$r" "$p"
+	cl_db_sql "$p" -e 'SET GLOBAL rpl_semi_sync_master_enabled = ON'
+	echo "$p" >"$CL/$r/.replica-of"
+}
+
 # cl_replica_caught_up REPLICA [SECONDS]: its SQL thread has applied all
 # the primary's GTIDs
 cl_replica_caught_up() {
@@ -322,7 +357,7 @@ cl_secrets() {
 }
 
 cluster_up() {
-	local t0
+	local t0 replica
 	t0=$(now)
 	[ "$(id -u)" = 0 ] || die "./dev cluster needs root (network namespaces)"
 	ensure_packages
@@ -336,12 +371,20 @@ cluster_up() {
 	cl_secrets
 	cl_net_up
 	echo "$CL_PRIMARY" >"$CL/primary"
-	cl_db_start db1 1
-	cl_db_start db2 2
-	if [ "$CL_PRIMARY" = db1 ] && [ ! -f "$CL/db2/.replicating" ]; then
+	replica=$(cl_other "$CL_PRIMARY")
+	cl_db_start "$CL_PRIMARY" "$(cl_db_id "$CL_PRIMARY")"
+	if [ ! -f "$CL/$CL_PRIMARY/.primary" ]; then
+		# a new cluster: both empty, the replica follows from the start
+		cl_db_start "$replica" "$(cl_db_id "$replica")"
 		cl_db_users
-		cl_replicate db2 db1
-		touch "$CL/db2/.replicating"
+		cl_replicate "$replica" "$CL_PRIMARY"
+		echo "$CL_PRIMARY" >"$CL/$replica/.replica-of"
+		touch "$CL/$CL_PRIMARY/.primary"
+	elif [ "$(cat "$CL/$replica/.replica-of" 2>/dev/null)" != "$CL_PRIMARY" ]; then
+		# the old primary after a failover: rebuilt, never reused
+		cl_rebuild_replica "$replica" "$CL_PRIMARY"
+	else
+		cl_db_start "$replica" "$(cl_db_id "$replica")"
 	fi
 	cl_redis_start
 	cl_app_conf app1
@@ -385,12 +428,119 @@ cluster_status() {
 	return $rc
 }
 
+# --------------------------------------------------------------- failover
+
+# cluster_failover: the primary is lost; the replica becomes the primary
+# and the app hosts are pointed at it (README "Scale-out: failover"):
+#   1. fence the old primary (its namespace's processes killed: it can
+#      take no write a client would believe acknowledged);
+#   2. wait until the replica has applied every transaction it received
+#      (semi-sync AFTER_SYNC: every acknowledged commit is among them);
+#   3. stop replication, forget the old primary, make it writable;
+#   4. point each app host's holdfast.conf at it and restart its pool.
+# The old primary never comes back as it is (it may hold commits no
+# client was told of): rebuild it as a replica of the new one.
+cluster_failover() {
+	local old new io h
+	cl_env
+	old=$CL_PRIMARY new=$(cl_other "$CL_PRIMARY")
+	cl_db_ping "$new" || die "cluster: failover: $new is down too"
+	cl_kill_host "$old"
+	io=$(cl_db_sql "$new" -e 'SHOW SLAVE STATUS\G' |
+		sed -n 's/^ *Gtid_IO_Pos: //p')
+	if [ -n "$io" ] && [ "$(cl_db_sql "$new" -e \
+		"SELECT MASTER_GTID_WAIT('$io', 60)")" != 0 ]; then
+		die "cluster: failover: $new did not apply its relay log ($io) in 60 s"
+	fi
+	# no replica left: commits must not wait for one (degraded until a
+	# replica is attached again)
+	cl_db_sql "$new" <<EOF || die "cluster: failover: promoting $new failed"
+STOP SLAVE;
+RESET SLAVE ALL;
+SET GLOBAL rpl_semi_sync_master_enabled = OFF;
+SET GLOBAL read_only = OFF;
+EOF
+	echo "$new" >"$CL/primary"
+	touch "$CL/$new/.primary"
+	rm -f "$CL/$new/.replica-of" "$CL/$old/.primary"
+	CL_PRIMARY=$new
+	cl_env
+	log "cluster: failover: $new is the primary (applied up to ${io:-nothing}); restarting the app hosts"
+	for h in app1 app2; do
+		cl_app_stop "$h"
+		cl_app_start "$h"
+	done
+}
+
+# cluster_host kill|start HOST: crash a host (every process of its
+# namespace, KILL) or start what it runs again
+cluster_host() {
+	local act=$1 h=${2:-}
+	cl_env
+	cl_addr "$h" >/dev/null
+	case $act in
+	kill) cl_kill_host "$h"; log "cluster: $h killed" ;;
+	start)
+		case $h in
+		app1 | app2) cl_app_start "$h" ;;
+		db1) cl_db_start db1 1 ;;
+		db2) cl_db_start db2 2 ;;
+		redis) cl_redis_start ;;
+		lb) cl_lb_start ;;
+		*) die "cluster: nothing to start on $h" ;;
+		esac ;;
+	esac
+}
+
+# --------------------------------------------------------------- tests
+
+# cluster_test: the cluster up (from nothing if need be), then from its
+# client namespace the black-box smoke set through the front nginx
+# (CLUSTER_SMOKE: tests/api files) and tests/cluster; last line
+# "N passed, N failed"
+cluster_test() {
+	local t0 v out rc=0 p=0 f=0 line
+	t0=$(now)
+	cluster_up >&2
+	cl_env
+	v=$CL/view
+	mkdir -p "$v/mariadb"
+	ln -sfn ../app1/holdfast.conf "$v/holdfast.conf"
+	ln -sfn "../../$CL_PRIMARY/my.cnf" "$v/mariadb/my.cnf"
+	ln -sfn ../secrets "$v/secrets"
+	out=$CL/test.log
+	: >"$out"
+	for k in ${CLUSTER_SMOKE:-test_10_system test_70_products test_71_reserv test_76_catalog test_82_pay}; do
+		cl_in client env DEV_VAR="$v" python3 "$REPO/tests/api/run.py" \
+			--base-url "http://$CL_LB_ADDR" -k "$k" >>"$out" 2>&1 || rc=1
+	done
+	cl_in client env DEV_VAR="$v" HOLDFAST_CLUSTER_DEV="$DEV" \
+		HOLDFAST_CLUSTER_VAR="$DEV_VAR" \
+		python3 "$REPO/tests/api/run.py" --dir "$REPO/tests/cluster" \
+		--base-url "http://$CL_LB_ADDR" >>"$out" 2>&1 || rc=1
+	grep -E '^(ok|FAIL|skip) ' "$out" | grep -v '^ok ' || true
+	while read -r line; do
+		p=$((p + $(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')))
+		f=$((f + $(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')))
+	done < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out")
+	log "cluster test: done in $(since "$t0") (log: $out)"
+	echo "$p passed, $f failed"
+	[ "$rc" = 0 ] && [ "$f" = 0 ]
+}
+
 cmd_cluster() {
 	set_env
 	case ${1:-} in
 	up) cluster_up ;;
 	down) cluster_down ;;
 	status) cluster_status ;;
+	failover) cluster_failover ;;
+	rebuild)
+		cl_env
+		cl_net_up
+		cl_rebuild_replica "$(cl_other "$CL_PRIMARY")" "$CL_PRIMARY" ;;
+	kill | start) cluster_host "$@" ;;
+	test) cluster_test ;;
 	*) usage; exit 2 ;;
 	esac
 }
