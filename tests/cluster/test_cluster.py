@@ -178,7 +178,9 @@ class ReserveLoad:
             f.result(timeout=300)
         self.ex.shutdown()
 
-    def check(self):
+    def check(self, what):
+        print("# %s: %d reservations acknowledged, %d retries (503, 502, "
+            "no answer)" % (what, len(self.acked), self.retries), flush=True)
         hf.check(not self.errors, "refused or lost requests: %r"
             % self.errors[:5])
         ids = sorted(v[0] for v in self.acked.values())
@@ -205,7 +207,7 @@ def test_killing_an_app_host_under_load_loses_no_acknowledged_write():
         time.sleep(3)
     hf.check(len(load.acked) >= 50, "only %d reservations acknowledged"
         % len(load.acked))
-    load.check()
+    load.check("app host killed")
 
 
 def test_failover_under_load_loses_no_acknowledged_write():
@@ -218,4 +220,4 @@ def test_failover_under_load_loses_no_acknowledged_write():
     hf.check(before > 0 and len(load.acked) > before, "acknowledged "
         "before %d, in all %d" % (before, len(load.acked)))
     hf.check("is the primary" in out, out[-300:])
-    load.check()
+    load.check("primary killed, failover")
