@@ -34,6 +34,7 @@ db_free(struct db *db)
 	if (db == NULL)
 		return;
 	db_disconnect(db);
+	free(db->own_cfg);
 	free(db);
 }
 
@@ -48,6 +49,13 @@ int
 db_connected(const struct db *db)
 {
 	return db->conn != NULL;
+}
+
+/* 1 inside db_txn (issue 16: a read there must stay on this link) */
+int
+db_in_txn(const struct db *db)
+{
+	return db->in_txn;
 }
 
 unsigned
