@@ -77,7 +77,7 @@ def _product(pid, token=None):
 
 
 def _rename(pid, name, token):
-    r = hf.patch("/api/v1/products/%s" % pid, {"name": name},
+    r = hf.call("PATCH", "/api/v1/products/%s" % pid, {"name": name},
         token=token)
     hf.expect_success(r)
 
