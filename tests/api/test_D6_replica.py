@@ -50,8 +50,8 @@ def _replica_dir():
     return os.path.dirname(os.path.dirname(sock))
 
 
-def _replica_sql(sql, db="holdfast"):
-    cnf = os.path.join(_replica_dir(), "my.cnf")
+def _replica_sql(sql, db="holdfast", rdir=None):
+    cnf = os.path.join(rdir or _replica_dir(), "my.cnf")
     p = subprocess.run(["mariadb", "--defaults-file=" + cnf, "-uroot", db,
         "-N", "-B", "-e", sql], capture_output=True, text=True, timeout=60)
     if p.returncode != 0:
@@ -252,6 +252,7 @@ def test_failover_after_killing_the_primary_keeps_every_acked_reservation():
     conf = os.environ.get("HOLDFAST_CONF") or os.path.join(hf.dev_var(),
         "holdfast.conf")
     token = hf.inv_business()
+    rdir = _replica_dir()
     skus = [hf.new_product(100000)["sku"] for _ in range(3)]
     stop, acked, errors = threading.Event(), [], []
     threads = [threading.Thread(target=_reserve_load,
@@ -293,7 +294,9 @@ def test_failover_after_killing_the_primary_keeps_every_acked_reservation():
     ids = [rid for _, rid in acked]
     hf.check(len(set(ids)) == len(ids), "a reservation id answered twice")
     found = _replica_sql("SELECT COUNT(*) FROM reservations WHERE id IN "
-        "(%s)" % ",".join(str(int(i)) for i in ids))
+        "(%s)" % ",".join(str(int(i)) for i in ids), rdir=rdir)
+    hf.check(hf.conf_values()["db_socket"].startswith(rdir),
+        "the app's db_socket is not the promoted replica's")
     hf.expect_eq(int(found[0][0]), len(ids), "acknowledged reservations "
         "on the promoted replica (of %d acked, %d errors during the kill)"
         % (len(ids), len(errors)))
