@@ -274,6 +274,8 @@ def test_failover_after_killing_the_primary_keeps_every_acked_reservation():
             t.join(60)
     hf.check(n_at_kill >= 40, "load did not run")
 
+    print("# failover: %d reservation(s) acknowledged (%d at the kill), "
+        "%d refused or cut" % (len(acked), n_at_kill, len(errors)))
     # the documented procedure: promote, point the config at it, reload
     env = dict(os.environ, HOLDFAST_CONF=conf, HOLDFAST_DB_USER="root",
         HOLDFAST_DB_PASSWORD="")
