@@ -51,13 +51,6 @@ db_connected(const struct db *db)
 	return db->conn != NULL;
 }
 
-/* 1 inside db_txn (issue 16: a read there must stay on this link) */
-int
-db_in_txn(const struct db *db)
-{
-	return db->in_txn;
-}
-
 unsigned
 db_deadlock_retries_total(const struct db *db)
 {

@@ -42,6 +42,13 @@ db_replica_new(const struct hf_config *cfg)
 	return db;
 }
 
+/* 1 inside db_txn (issue 16: a read there must stay on this link) */
+int
+db_in_txn(const struct db *db)
+{
+	return db->in_txn;
+}
+
 static int
 gtid_of(struct db *db, struct arena *a, struct db_sql *q, const char **pos)
 {
