@@ -72,6 +72,7 @@ HEADERS = {
     "db_comments.h": "db",
     "db_assistant.h": "db",
     "db_recs.h": "db",
+    "db_replica.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

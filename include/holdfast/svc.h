@@ -118,7 +118,20 @@ struct svc_ctx {
 	uint64_t		 shared_txn;
 	struct location		 shared[4];
 	size_t			 nshared;
+	/* issue 16: where this request's catalog reads go (replica.c) */
+	int			 read_route;	/* SVC_READ_* */
 };
+
+/* replica.c (issue 16): the server for a catalog read, and its gauges */
+#define SVC_READ_UNDECIDED	0
+#define SVC_READ_REPLICA	1
+#define SVC_READ_PRIMARY	2
+struct metrics_gauges;
+struct db	*svc_read_db(struct svc_ctx *);
+void		 svc_replica_gauges(struct app *, struct arena *,
+		    struct metrics_gauges *);
+int		 svc_product_read(struct svc_ctx *, uint64_t id,
+		    struct product *);
 
 /* details.c: what a refusal names (struct svc_detail, svc_line). */
 void	 svc_details_clear(struct svc_ctx *);

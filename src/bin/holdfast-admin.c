@@ -9,6 +9,7 @@
 #include "holdfast/app.h"
 #include "holdfast/backup.h"
 #include "holdfast/db.h"
+#include "holdfast/db_replica.h"
 #include "holdfast/points.h"
 #include "holdfast/coupons.h"
 #include "holdfast/svc.h"
@@ -26,6 +27,7 @@ usage_to(FILE *fp)
 	    "       holdfast-admin [-c FILE] check-sql\n"
 	    "       holdfast-admin [-c FILE] backup DIR\n"
 	    "       holdfast-admin [-c FILE] restore DIR\n"
+	    "       holdfast-admin [-c FILE] promote [--wait SECONDS]\n"
 	    "       holdfast-admin --help | --version\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
@@ -40,6 +42,13 @@ usage_to(FILE *fp)
 	    "into DIR (new or empty).\n"
 	    "restore DIR replaces the database with the backup's, unpacks the\n"
 	    "covers, migrates and empties the cache; stop the pool first.\n"
+	    "promote makes the replica (db_replica_host/port/socket) the\n"
+	    "primary after the primary is lost: it applies every event the\n"
+	    "replica received (semi-sync: every acknowledged write), forgets\n"
+	    "the primary and turns read_only off. It needs a MariaDB account\n"
+	    "with REPLICATION SLAVE ADMIN and READ_ONLY ADMIN (HOLDFAST_DB_USER).\n"
+	    "Then point db_host/db_port/db_socket at it and restart the pool\n"
+	    "(README \"Scale-out: replicas and failover\").\n"
 	    "See holdfast-admin(8).\n");
 }
 
@@ -288,6 +297,43 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	return bad + pbad + cbad == 0 ? 0 : 1;
 }
 
+static void
+promote_line(void *arg, const char *line)
+{
+	fprintf(arg, "promote: %s\n", line);
+}
+
+/* issue 16, item 4: the replica made the primary (db/replica.c) */
+static int
+cmd_promote(struct app *app, int argc, char **argv)
+{
+	long long	wait_s = 60;
+
+	if (argc == 2 && strcmp(argv[0], "--wait") == 0) {
+		if (hf_parse_ll(argv[1], 1, 3600, &wait_s) != 0) {
+			usage();
+			return 2;
+		}
+	} else if (argc != 0) {
+		usage();
+		return 2;
+	}
+	if (app->replica == NULL) {
+		fprintf(stderr, "holdfast-admin: promote: no db_replica_host "
+		    "or db_replica_socket in the configuration\n");
+		return 1;
+	}
+	if (db_replica_promote(app->replica, (int)wait_s, promote_line,
+	    stdout) != HF_OK) {
+		fprintf(stderr, "holdfast-admin: promote: %s\n",
+		    db_last_error(app->replica));
+		return 1;
+	}
+	printf("promote: next: point db_host/db_port (or db_socket) at this "
+	    "server, drop db_replica_*, restart the pool\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -333,6 +379,8 @@ main(int argc, char **argv)
 		rc = cmd_check_sql(&app);
 	else if (strcmp(argv[1], "backup") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 0);
+	else if (strcmp(argv[1], "promote") == 0)
+		rc = cmd_promote(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "restore") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 1);
 	else {

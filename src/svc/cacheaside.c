@@ -230,6 +230,7 @@ touched_run(struct svc_ctx *ctx, int (*run)(struct db *, db_txn_fn, void *),
 	ctx->touched_all = 0;
 	ctx->touched_list = 0;
 	rc = run(ctx->app->db, fn, arg);
+	ctx->read_route = SVC_READ_PRIMARY;	/* issue 16: read it back */
 	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
 		invalidate(ctx);
 	ctx->ntouched = 0;

@@ -121,6 +121,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	long long		 cap, seen = (f->page - 1) * f->per_page;
 	size_t			 nq = 0, i;
 	int			 rc, found;
+	struct db		*rdb;
 
 	*out = NULL;
 	*n = 0;
@@ -132,10 +133,11 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		return HF_E_REQ_FIELD;
 	}
 	memset(&cat, 0, sizeof(cat));
+	rdb = svc_read_db(ctx);	/* issue 16: the replica, when it may */
 	if (f->category != NULL) {
 		p[0] = DB_STR(f->category);
 		p[1] = DB_STR(f->category);
-		if ((rc = db_row(ctx->app->db, ctx->arena,
+		if ((rc = db_row(rdb, ctx->arena,
 		    &db_sql_category_find, p, 2, &cat, &found)) != HF_OK)
 			return rc;
 		if (!found)
@@ -159,7 +161,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	p[nq + 3] = DB_INT(seen);
 	if (q != NULL) {
 		/* one statement: the page and the number of all matches */
-		if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+		if ((rc = db_rows(rdb, ctx->arena, list_sql(f->sort,
 		    1), p, nq + 4, &hits, n)) != HF_OK)
 			return rc;
 		if (*n > 0) {
@@ -173,7 +175,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		}
 		if (seen == 0)
 			return HF_OK;	/* no match at all */
-	} else if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+	} else if ((rc = db_rows(rdb, ctx->arena, list_sql(f->sort,
 	    0), p, nq + 4, out, n)) != HF_OK)
 		return rc;
 	/* a page that is not full tells the number itself */
@@ -184,7 +186,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	/* a count that stops past the cap: exact only below it */
 	cap = seen + f->per_page > COUNT_CAP ? seen + f->per_page : COUNT_CAP;
 	p[nq + 2] = DB_INT(cap + 1);
-	*total = db_count_of(ctx->app->db, ctx->arena, q != NULL ?
+	*total = db_count_of(rdb, ctx->arena, q != NULL ?
 	    &db_sql_search_count : &db_sql_products_count, p, nq + 3, &rc);
 	if (rc != HF_OK)
 		return rc;
@@ -419,6 +421,6 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 int
 svc_categories(struct svc_ctx *ctx, struct category_row **out, size_t *n)
 {
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_categories_list,
+	return db_rows(svc_read_db(ctx), ctx->arena, &db_sql_categories_list,
 	    NULL, 0, out, n);
 }

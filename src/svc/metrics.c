@@ -35,4 +35,5 @@ svc_metrics_gauges(struct app *app, struct arena *a,
 		g->skus_out = row.skus_out;
 	}
 	g->redis_up = cache_ping(app->cache) == HF_OK;
+	svc_replica_gauges(app, a, g);
 }
