@@ -331,6 +331,9 @@ struct hf_config {
 	/* reading history (issue 14, item 3) */
 	int	 history_max_items;	/* views kept per reader; 0: none */
 	int	 history_days;		/* and none older */
+	/* scale-out (issue 16, item 2) */
+	char	 host_name[128];	/* /metrics' host label; "": hostname */
+	int	 cache_lost_poll_ms;	/* cache_lost read interval; 0: off */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

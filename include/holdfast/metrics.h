@@ -80,6 +80,10 @@ struct metrics_gauges {
 	long long	 skus_warning;
 	long long	 skus_critical;
 	long long	 skus_out;
+	/* issue 16: which host answered (per-host scrape), and the shared
+	 * generation of lost cache invalidations (-1: not known) */
+	const char	*host;
+	long long	 cache_lost_gen;
 };
 
 void	 metrics_gauges_unknown(struct metrics_gauges *);

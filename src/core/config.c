@@ -136,6 +136,11 @@ static const struct conf_key conf_keys[] = {
 	/* reading history (issue 14, item 3): views kept per reader */
 	INT(history_max_items, "200", 0, 10000),
 	INT(history_days, "90", 1, 3650),
+	/* scale-out (issue 16, item 2): this host's name on /metrics, and
+	 * how often a worker reads the shared generation of lost cache
+	 * invalidations (0: never) */
+	STR(host_name, "", 0),
+	INT(cache_lost_poll_ms, "1000", 0, 600000),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -34,6 +34,7 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_assistant,
 	db_sql_set_favorites,
 	db_sql_set_recs,
+	db_sql_set_hoststate,
 	NULL
 };
 

@@ -56,6 +56,8 @@ extern struct db_sql *const	db_sql_set_assistant[];
 /* issue 14: favorites, history (sql_favorites.c) */
 extern struct db_sql *const	db_sql_set_favorites[];
 extern struct db_sql *const	db_sql_set_recs[];
+/* issue 16: covers, lost invalidations (sql_hoststate.c) */
+extern struct db_sql *const	db_sql_set_hoststate[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */
