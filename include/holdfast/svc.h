@@ -592,5 +592,7 @@ int	 svc_cover_get(struct svc_ctx *, const char *file, const char **bytes,
 	    size_t *len, const char **media_type);
 void	 svc_lost_poll(struct app *, struct arena *);
 void	 svc_lost_record(struct app *, const char *rid);
+int	 svc_covers_import(struct app *, long *added, long *bad, char *err,
+	    size_t errlen);
 
 #endif /* HOLDFAST_SVC_H */

@@ -15,9 +15,11 @@
  * cache_lost_poll_ms and acts on once (cache_lost_apply: one epoch bump
  * per generation, hf:lost in Redis).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -221,4 +223,86 @@ svc_lost_record(struct app *app, const char *rid)
 		log_error(rid, "cache: a lost invalidation could not be "
 		    "recorded in the database either: %s",
 		    db_last_error(app->db));
+}
+
+/*
+ * Puts every cover of this host's upload_dir/covers that the database
+ * lacks into it: covers stored before sql/026 (each host had its own),
+ * and those a backup from before it unpacked (backup_restore calls this
+ * after migrating). A file whose bytes do not hash to its name, or whose
+ * type is not its extension, is skipped. *added counts the rows put in,
+ * *bad the files skipped. 0, or -1 with err set.
+ */
+int
+svc_covers_import(struct app *app, long *added, long *bad, char *err,
+    size_t errlen)
+{
+	struct db_param	 p[4];
+	struct dirent	*e;
+	struct stat	 st;
+	DIR		*d;
+	FILE		*fp;
+	char		 dir[300], path[600], hash[HF_SHA256_HEX];
+	char		*buf = NULL;
+	const char	*dot, *type;
+	uint64_t	 n;
+	size_t		 len;
+	int		 rc = 0;
+
+	*added = *bad = 0;
+	snprintf(dir, sizeof(dir), "%s/covers", app->cfg.upload_dir);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* no cover yet */
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		if ((dot = strchr(e->d_name, '.')) == NULL ||
+		    dot - e->d_name != 64 || strchr(dot + 1, '.') != NULL ||
+		    cover_media_type(dot + 1, strlen(dot + 1)) == NULL)
+			continue;	/* ".", "..", a temporary file */
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size <= 0 || st.st_size > 16 * 1024 * 1024 ||
+		    (fp = fopen(path, "rb")) == NULL) {
+			(*bad)++;
+			continue;
+		}
+		len = (size_t)st.st_size;
+		free(buf);
+		if ((buf = malloc(len)) == NULL) {
+			fclose(fp);
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		if (fread(buf, 1, len, fp) != len) {
+			fclose(fp);
+			(*bad)++;
+			continue;
+		}
+		fclose(fp);
+		hf_sha256_hex(hash, buf, len);
+		type = hf_image_type(buf, len);
+		if (strncmp(hash, e->d_name, 64) != 0 || type == NULL ||
+		    strcmp(type, dot + 1) != 0) {
+			(*bad)++;
+			continue;
+		}
+		p[0] = DB_STR(hash);
+		p[1] = DB_STR(type);
+		p[2] = DB_INT((long long)len);
+		p[3] = DB_STRN(buf, len);
+		if (db_exec(app->db, &db_sql_cover_put, p, 4, &n, NULL) !=
+		    HF_OK) {
+			snprintf(err, errlen, "%s: %s", e->d_name,
+			    db_last_error(app->db));
+			rc = -1;
+		} else if (n > 0)
+			(*added)++;
+	}
+	free(buf);
+	closedir(d);
+	return rc;
 }
