@@ -151,6 +151,27 @@ def test_a_cover_another_host_stored_is_served_by_this_one():
     hf.expect_eq(r.body, b"", "HEAD body")
 
 
+def test_apache_serves_a_cover_another_host_stored_too():
+    base = hf.apache_url()
+    png = hf.png_bytes("d5 apache %s" % hf.unique_word("a"))
+    sha = hashlib.sha256(png).hexdigest()
+    hf.db_rows("INSERT INTO covers (sha256, type, size, bytes) VALUES "
+        "(%s, 'png', %d, 0x%s)" % (hf.sql_str(sha), len(png), png.hex()))
+    url = "/uploads/covers/%s.png" % sha
+    name = sha + ".png"
+    before = _worker_fetches(name)
+    _expect_image(hf.request("GET", url, base=base), png, "image/png",
+        "GET %s through Apache (stored by another host)" % url)
+    with open(_cover_path(name), "rb") as f:
+        hf.check(f.read() == png, "the file Apache's worker cached differs")
+    _expect_image(hf.request("GET", url, base=base), png, "image/png",
+        "GET %s through Apache again" % url)
+    hf.expect_eq(_worker_fetches(name) - before, 1, "worker answers for "
+        "two reads through Apache (the second from disk)")
+    r = hf.request("GET", "/uploads/covers/%s.png" % ("0" * 64), base=base)
+    hf.expect_error(r, 404, "REQ_011")
+
+
 def test_names_that_are_not_a_stored_cover_are_404_and_write_nothing():
     png = hf.png_bytes("d5 names %s" % hf.unique_word("n"))
     p = hf.new_product(0, token=_admin())
