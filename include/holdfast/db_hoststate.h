@@ -8,6 +8,12 @@
 
 #include "holdfast/db.h"
 
+/* A cover's row (db_sql_cover_get; the bytes are read with db_query,
+ * which gives their length). */
+struct cover_row {
+	const char	*type, *bytes;
+};
+
 /* sha256, type, size, bytes: a second PUT of the same image is no change */
 extern struct db_sql	db_sql_cover_put;
 /* type, bytes of sha256 (db_query: the bytes with their length) */

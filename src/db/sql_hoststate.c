@@ -11,10 +11,18 @@
 struct db_sql db_sql_cover_put = DB_SQL(
     "INSERT IGNORE INTO covers (sha256, type, size, bytes) "
     "VALUES (?, ?, ?, ?)");
-struct db_sql db_sql_cover_get = DB_SQL(
-    "SELECT type, bytes FROM covers WHERE sha256 = ?");
-struct db_sql db_sql_lost_get = DB_SQL(
-    "SELECT gen FROM cache_lost WHERE id = 1");
+/* read with db_query (the bytes with their length); the map is what
+ * check-sql compares the columns with */
+static const struct hf_field cover_map[] = {
+	HF_FIELD(struct cover_row, type, HF_K_STR),
+	HF_FIELD(struct cover_row, bytes, HF_K_STR),
+};
+
+struct db_sql db_sql_cover_get = DB_SQL_MAP(
+    "SELECT type, bytes FROM covers WHERE sha256 = ?", cover_map,
+    struct cover_row);
+struct db_sql db_sql_lost_get = DB_SQL_COUNT(
+    "SELECT gen AS n FROM cache_lost WHERE id = 1");
 struct db_sql db_sql_lost_bump = DB_SQL(
     "UPDATE cache_lost SET gen = gen + 1, at = UTC_TIMESTAMP(6) "
     "WHERE id = 1");
