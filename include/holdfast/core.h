@@ -337,6 +337,9 @@ struct hf_config {
 	char	 db_replica_socket[256];
 	int	 db_replica_reads;	/* 0 off, 1 on */
 	int	 db_replica_wait_ms;	/* MASTER_GTID_WAIT, then primary */
+	/* scale-out (issue 16, item 2) */
+	char	 host_name[128];	/* /metrics' host label; "": hostname */
+	int	 cache_lost_poll_ms;	/* cache_lost read interval; 0: off */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

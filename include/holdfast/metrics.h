@@ -88,6 +88,10 @@ struct metrics_gauges {
 	long long	 replica_lag_trx;
 	int		 replica_io_running;
 	int		 replica_sql_running;
+	/* issue 16: which host answered (per-host scrape), and the shared
+	 * generation of lost cache invalidations (-1: not known) */
+	const char	*host;
+	long long	 cache_lost_gen;
 };
 
 void	 metrics_gauges_unknown(struct metrics_gauges *);

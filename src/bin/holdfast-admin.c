@@ -28,6 +28,7 @@ usage_to(FILE *fp)
 	    "       holdfast-admin [-c FILE] backup DIR\n"
 	    "       holdfast-admin [-c FILE] restore DIR\n"
 	    "       holdfast-admin [-c FILE] promote [--wait SECONDS]\n"
+	    "       holdfast-admin [-c FILE] import-covers\n"
 	    "       holdfast-admin --help | --version\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
@@ -49,6 +50,8 @@ usage_to(FILE *fp)
 	    "with REPLICATION SLAVE ADMIN and READ_ONLY ADMIN (HOLDFAST_DB_USER).\n"
 	    "Then point db_host/db_port/db_socket at it and restart the pool\n"
 	    "(README \"Scale-out: replicas and failover\").\n"
+	    "import-covers puts the covers of this host's upload_dir that\n"
+	    "the database lacks into it (once per host after sql/026).\n"
 	    "See holdfast-admin(8).\n");
 }
 
@@ -76,6 +79,23 @@ cmd_backup(struct app *app, int argc, char **argv, int restore)
 	printf("%s: %s\n", restore ? "restored from" : "backup written to",
 	    argv[0]);
 	return 0;
+}
+
+/* Issue 16: this host's cover files into the database (README
+ * "Scale-out: shared state"). */
+static int
+cmd_import_covers(struct app *app)
+{
+	char	err[512];
+	long	added, bad;
+
+	if (svc_covers_import(app, &added, &bad, err, sizeof(err)) != 0) {
+		fprintf(stderr, "holdfast-admin: import-covers: %s\n", err);
+		return 1;
+	}
+	printf("covers: %ld put into the database, %ld files skipped (not "
+	    "named by their SHA-256 and type)\n", added, bad);
+	return bad > 0 ? 1 : 0;
 }
 
 static void
@@ -383,6 +403,8 @@ main(int argc, char **argv)
 		rc = cmd_promote(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "restore") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 1);
+	else if (strcmp(argv[1], "import-covers") == 0 && argc == 2)
+		rc = cmd_import_covers(&app);
 	else {
 		usage();
 		rc = 2;

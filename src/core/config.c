@@ -143,6 +143,11 @@ static const struct conf_key conf_keys[] = {
 	STR(db_replica_socket, "", 0),
 	ENUM(db_replica_reads, "off", conf_onoff),
 	INT(db_replica_wait_ms, "250", 0, 10000),
+	/* scale-out (issue 16, item 2): this host's name on /metrics, and
+	 * how often a worker reads the shared generation of lost cache
+	 * invalidations (0: never) */
+	STR(host_name, "", 0),
+	INT(cache_lost_poll_ms, "1000", 0, 600000),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -37,6 +37,8 @@ metrics_gauges_unknown(struct metrics_gauges *g)
 	g->replica_lag_trx = -1;
 	g->replica_io_running = -1;
 	g->replica_sql_running = -1;
+	g->host = NULL;
+	g->cache_lost_gen = -1;
 }
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -175,9 +177,39 @@ mx_render_gauge(struct hf_buf *t, const char *name, const char *help,
 	hf_buf_printf(t, "%s %lld\n", name, v);
 }
 
+/*
+ * Issue 16: the host that answered, as a label a per-host scrape keeps
+ * (README "Scale-out: shared state"). A label value escapes a backslash, "
+ * and newline; other bytes below 0x20 become '?'.
+ */
+static void
+mx_render_host(struct hf_buf *t, const char *host)
+{
+	const char	*p;
+
+	mx_family(t, "holdfast_host_info", "gauge",
+	    "1, labelled with the host whose workers these figures are "
+	    "(host_name, else the hostname): scrape every host.");
+	hf_buf_printf(t, "holdfast_host_info{host=\"");
+	for (p = host != NULL ? host : ""; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			hf_buf_printf(t, "\\%c", *p);
+		else if (*p == '\n')
+			hf_buf_printf(t, "\\n");
+		else
+			hf_buf_printf(t, "%c", (unsigned char)*p < 0x20 ?
+			    '?' : *p);
+	}
+	hf_buf_printf(t, "\"} 1\n");
+}
+
 static void
 mx_render_gauges(struct hf_buf *t, const struct metrics_gauges *g)
 {
+	mx_render_host(t, g->host);
+	mx_render_gauge(t, "holdfast_cache_lost_generation",
+	    "Cache invalidations that could not reach Redis, on every host "
+	    "(the database's cache_lost.gen).", g->cache_lost_gen);
 	mx_family(t, "holdfast_up", "gauge",
 	    "Whether a dependency answered this scrape (1) or not (0).");
 	hf_buf_printf(t, "holdfast_up{dependency=\"database\"} %d\n"

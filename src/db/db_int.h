@@ -59,6 +59,8 @@ extern struct db_sql *const	db_sql_set_favorites[];
 extern struct db_sql *const	db_sql_set_recs[];
 /* issue 16: replica reads and failover (sql_replica.c) */
 extern struct db_sql *const	db_sql_set_replica[];
+/* issue 16: covers, lost invalidations (sql_hoststate.c) */
+extern struct db_sql *const	db_sql_set_hoststate[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

@@ -211,8 +211,10 @@ invalidate(struct svc_ctx *ctx)
 	for (i = 0; i < n; i++)
 		if (keys[i] == NULL)
 			return;
-	/* a failure marks the cache lost: it bumps the epoch on return */
-	cache_bump(ctx->app->cache, keys, n);
+	/* a failure marks the cache lost: it bumps the epoch on return;
+	 * the database's generation tells the other hosts (issue 16) */
+	if (cache_bump(ctx->app->cache, keys, n) != HF_OK)
+		svc_lost_record(ctx->app, ctx->request_id);
 }
 
 /*

@@ -357,7 +357,8 @@ svc_product_retire(struct svc_ctx *ctx, uint64_t id, struct product *out)
 }
 
 /*
- * Stores an image under upload_dir/covers with a content-addressed name
+ * Stores an image (the database's covers, and upload_dir/covers as this
+ * host's cache: svc_cover_store) under a content-addressed name
  * (the SHA-256 of its bytes) and points the product at it. The type comes
  * from the magic bytes only. Returns HF_E_REQ_MEDIA_TYPE for anything but
  * PNG, JPEG or WebP.
@@ -369,49 +370,17 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 	const struct hf_config	*cfg = &ctx->app->cfg;
 	struct update_txn	 t = { .ctx = ctx, .id = id, .out = out };
 	const char		*type = hf_image_type(body, len);
-	char			 hash[HF_SHA256_HEX], dir[300], path[400];
-	char			 tmp[420];
-	ssize_t			 w;
-	size_t			 done = 0;
-	int			 fd;
+	char			 hash[HF_SHA256_HEX];
+	int			 rc;
 
 	if (type == NULL) {
 		ctx->message = "the body is not a PNG, JPEG or WebP image";
 		return HF_E_REQ_MEDIA_TYPE;
 	}
 	hf_sha256_hex(hash, body, len);
-	snprintf(dir, sizeof(dir), "%s/covers", cfg->upload_dir);
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, hash, type);
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		log_error(ctx->request_id, "cover: mkdir %s: %s", dir,
-		    strerror(errno));
-		return HF_E_SYS_INTERNAL;
-	}
-	if (access(path, F_OK) != 0) {
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644)) < 0) {
-			log_error(ctx->request_id, "cover: open %s: %s", tmp,
-			    strerror(errno));
-			return HF_E_SYS_INTERNAL;
-		}
-		while (done < len) {
-			if ((w = write(fd, body + done, len - done)) <= 0) {
-				if (w < 0 && errno == EINTR)
-					continue;
-				close(fd);
-				unlink(tmp);
-				return HF_E_SYS_INTERNAL;
-			}
-			done += (size_t)w;
-		}
-		if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-			unlink(tmp);
-			log_error(ctx->request_id, "cover: write %s: %s", path,
-			    strerror(errno));
-			return HF_E_SYS_INTERNAL;
-		}
-	}
+	/* issue 16: in the database for every host, then this host's disk */
+	if ((rc = svc_cover_store(ctx, hash, type, body, len)) != HF_OK)
+		return rc;
 	t.cover_url = arena_printf(ctx->arena, "%s/covers/%s.%s",
 	    cfg->upload_url, hash, type);
 	return svc_txn(ctx, product_update_fn, &t);
