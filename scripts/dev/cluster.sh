@@ -240,13 +240,25 @@ cl_redis_cli() {
 
 # --------------------------------------------------------------- app hosts
 
+# The replica's address for the app hosts' catalog reads, or "" while
+# there is none (after a failover, until the old primary is rebuilt)
+cl_replica_addr() {
+	local r
+	r=$(cl_other "$CL_PRIMARY")
+	[ "$(cat "$CL/$r/.replica-of" 2>/dev/null)" = "$CL_PRIMARY" ] &&
+		cl_addr "$r"
+	return 0
+}
+
 # cl_app_conf HOST: HOST's holdfast.conf, pointing at the current primary
+# (and its replica)
 cl_app_conf() {
 	local h=$1
 	(
 		# shellcheck disable=SC2034
 		DEV_VAR=$CL/$h CONF=$CL/$h/holdfast.conf LOGDIR=$CL/$h/log \
-			RUN=$CL/$h/run CL_REDIS_PASSWORD=$(secret redis_password)
+			RUN=$CL/$h/run CL_REDIS_PASSWORD=$(secret redis_password) \
+			CL_HOST=$h CL_REPLICA_ADDR=$(cl_replica_addr)
 		mkdir -p "$RUN" "$LOGDIR"
 		chmod 755 "$DEV_VAR" "$RUN"
 		chown "$RUN_USER:$RUN_USER" "$LOGDIR"
@@ -441,31 +453,29 @@ cluster_status() {
 # The old primary never comes back as it is (it may hold commits no
 # client was told of): rebuild it as a replica of the new one.
 cluster_failover() {
-	local old new io h
+	local old new h
 	cl_env
 	old=$CL_PRIMARY new=$(cl_other "$CL_PRIMARY")
 	cl_db_ping "$new" || die "cluster: failover: $new is down too"
 	cl_kill_host "$old"
-	io=$(cl_db_sql "$new" -e 'SHOW SLAVE STATUS\G' |
-		sed -n 's/^ *Gtid_IO_Pos: //p')
-	if [ -n "$io" ] && [ "$(cl_db_sql "$new" -e \
-		"SELECT MASTER_GTID_WAIT('$io', 60)")" != 0 ]; then
-		die "cluster: failover: $new did not apply its relay log ($io) in 60 s"
-	fi
+	# holdfast-admin promote (README "Failover: the procedure"), as root
+	# over the replica's socket: it applies every event the replica
+	# received, then STOP SLAVE, RESET SLAVE ALL, read_only off
+	sed -e "s|^db_replica_host = .*|db_replica_socket = $CL/$new/run/mysqld.sock|" \
+		"$CL/app1/holdfast.conf" >"$CL/promote.conf"
+	HOLDFAST_CONF=$CL/promote.conf HOLDFAST_DB_USER=root \
+		"$ADMIN_BIN" promote --wait 60 >"$CL/promote.log" 2>&1 ||
+		die "cluster: failover: holdfast-admin promote failed: $(tail -n 5 "$CL/promote.log")"
 	# no replica left: commits must not wait for one (degraded until a
 	# replica is attached again)
-	cl_db_sql "$new" <<EOF || die "cluster: failover: promoting $new failed"
-STOP SLAVE;
-RESET SLAVE ALL;
-SET GLOBAL rpl_semi_sync_master_enabled = OFF;
-SET GLOBAL read_only = OFF;
-EOF
+	cl_db_sql "$new" -e 'SET GLOBAL rpl_semi_sync_master_enabled = OFF' ||
+		die "cluster: failover: semi-sync off on $new failed"
 	echo "$new" >"$CL/primary"
 	touch "$CL/$new/.primary"
-	rm -f "$CL/$new/.replica-of" "$CL/$old/.primary"
+	rm -f "$CL/$new/.replica-of" "$CL/$old/.primary" "$CL/$old/.replica-of"
 	CL_PRIMARY=$new
 	cl_env
-	log "cluster: failover: $new is the primary (applied up to ${io:-nothing}); restarting the app hosts"
+	log "cluster: failover: $new is the primary ($(grep -m1 'promote:' "$CL/promote.log")); restarting the app hosts"
 	for h in app1 app2; do
 		cl_app_stop "$h"
 		cl_app_start "$h"
