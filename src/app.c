@@ -7,6 +7,7 @@
 #include "holdfast/app.h"
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
+#include "holdfast/db_replica.h"
 #include "holdfast/notify.h"
 #include "revision.h"
 
@@ -62,6 +63,8 @@ app_init(struct app *app, const char *conf_path, char *err, size_t errlen)
 		return -1;
 	}
 	app->db = db_new(&app->cfg);
+	/* issue 16: connected at its first read (svc/replica.c) */
+	app->replica = db_replica_new(&app->cfg);
 	app->cache = cache_new(&app->cfg);
 	app->notify = notify_new(&app->cfg);
 	if (app->db == NULL || app->cache == NULL || app->notify == NULL) {
@@ -81,6 +84,8 @@ void
 app_free(struct app *app)
 {
 	db_free(app->db);
+	db_free(app->replica);
+	app->replica = NULL;
 	cache_free(app->cache);
 	notify_free(app->notify);
 	app->db = NULL;

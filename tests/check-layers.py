@@ -65,6 +65,7 @@ HEADERS = {
     "db_stocktakes.h": "db",
     "db_csv.h": "db",
     "db_favorites.h": "db",  # issue 14
+    "db_hoststate.h": "db",  # issue 16
     "db_stock_at.h": "db",
     "db_points.h": "db",
     "db_coupons.h": "db",
@@ -75,6 +76,7 @@ HEADERS = {
     "db_assistant.h": "db",
     "db_recs.h": "db",
     "db_refunds.h": "db",  # issue 15 item 6
+    "db_replica.h": "db",
     "cache.h": "cache",
     "notify.h": "notify",
     "app.h": "app",

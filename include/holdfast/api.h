@@ -334,5 +334,7 @@ void	api_history_clear(struct http_request *);
 /* recs.c (issue 14 item 4) */
 void	api_recs_related(struct http_request *);
 void	api_recs_mine(struct http_request *);
+/* covers.c (issue 16, item 2) */
+void	api_cover_get(struct http_request *);
 
 #endif /* HOLDFAST_API_H */

@@ -16,6 +16,7 @@ struct notifier;
 struct app {
 	struct hf_config	 cfg;
 	struct db		*db;
+	struct db		*replica;	/* issue 16: NULL without one */
 	struct cache		*cache;
 	struct notifier		*notify;	/* one curl handle */
 	int64_t			 started_at;	/* unix seconds */

@@ -118,4 +118,10 @@ int	 cache_hist_page(struct cache *, struct arena *, const char *list_key,
 	    long long *total);
 int	 cache_hist_clear(struct cache *, const char *list_key);
 
+/*
+ * Issue 16: bumps the epoch once for a generation of lost invalidations
+ * (the database's) that Redis has not acted on yet (hf:lost).
+ */
+int	 cache_lost_apply(struct cache *, const char *gen, int *bumped);
+
 #endif /* HOLDFAST_CACHE_H */

@@ -358,6 +358,15 @@ struct hf_config {
 	/* reading history (issue 14, item 3) */
 	int	 history_max_items;	/* views kept per reader; 0: none */
 	int	 history_days;		/* and none older */
+	/* issue 16: a replica for catalog reads (db/replica.c) */
+	char	 db_replica_host[256];	/* "" and no socket: none */
+	int	 db_replica_port;
+	char	 db_replica_socket[256];
+	int	 db_replica_reads;	/* 0 off, 1 on */
+	int	 db_replica_wait_ms;	/* MASTER_GTID_WAIT, then primary */
+	/* scale-out (issue 16, item 2) */
+	char	 host_name[128];	/* /metrics' host label; "": hostname */
+	int	 cache_lost_poll_ms;	/* cache_lost read interval; 0: off */
 };
 
 /* Which webhook targets beyond public addresses are allowed. */

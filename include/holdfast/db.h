@@ -160,6 +160,7 @@ int		 db_connect(struct db *);
 void		 db_disconnect(struct db *);
 int		 db_ensure(struct db *);
 int		 db_connected(const struct db *);
+int		 db_in_txn(const struct db *);
 int		 db_ping(struct db *);
 const char	*db_last_error(const struct db *);
 

@@ -39,6 +39,8 @@ enum metric_counter {
 	M_LCACHE_BYTES,		/* gauge (metrics_set): their bytes */
 	M_DB_STATEMENTS,	/* prepared statements executed (issue 14) */
 	M_DB_WRITES,		/* of them, not a SELECT: a write or a CALL */
+	M_DB_REPLICA_READS,	/* issue 16: requests read from the replica */
+	M_DB_REPLICA_FALLBACKS,	/* ... that went to the primary instead */
 	M__MAX
 };
 
@@ -80,6 +82,16 @@ struct metrics_gauges {
 	long long	 skus_warning;
 	long long	 skus_critical;
 	long long	 skus_out;
+	/* issue 16: the replica; replica_up -1 when none is configured */
+	int		 replica_up;
+	long long	 replica_lag_seconds;
+	long long	 replica_lag_trx;
+	int		 replica_io_running;
+	int		 replica_sql_running;
+	/* issue 16: which host answered (per-host scrape), and the shared
+	 * generation of lost cache invalidations (-1: not known) */
+	const char	*host;
+	long long	 cache_lost_gen;
 };
 
 void	 metrics_gauges_unknown(struct metrics_gauges *);

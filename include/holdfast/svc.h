@@ -118,7 +118,20 @@ struct svc_ctx {
 	uint64_t		 shared_txn;
 	struct location		 shared[4];
 	size_t			 nshared;
+	/* issue 16: where this request's catalog reads go (replica.c) */
+	int			 read_route;	/* SVC_READ_* */
 };
+
+/* replica.c (issue 16): the server for a catalog read, and its gauges */
+#define SVC_READ_UNDECIDED	0
+#define SVC_READ_REPLICA	1
+#define SVC_READ_PRIMARY	2
+struct metrics_gauges;
+struct db	*svc_read_db(struct svc_ctx *);
+void		 svc_replica_gauges(struct app *, struct arena *,
+		    struct metrics_gauges *);
+int		 svc_product_read(struct svc_ctx *, uint64_t id,
+		    struct product *);
 
 /* details.c: what a refusal names (struct svc_detail, svc_line). */
 void	 svc_details_clear(struct svc_ctx *);
@@ -581,5 +594,18 @@ int	 svc_recs_related(struct svc_ctx *, uint64_t, long long,
 	    struct rec_item **, size_t *);
 int	 svc_recs_mine(struct svc_ctx *, long long, struct rec_item **,
 	    size_t *);
+/*
+ * hoststate.c (issue 16, item 2): covers in the database, cached on each
+ * host's disk; the generation of lost cache invalidations every host
+ * reads (README "Scale-out: shared state").
+ */
+int	 svc_cover_store(struct svc_ctx *, const char *hash, const char *type,
+	    const char *body, size_t len);
+int	 svc_cover_get(struct svc_ctx *, const char *file, const char **bytes,
+	    size_t *len, const char **media_type);
+void	 svc_lost_poll(struct app *, struct arena *);
+void	 svc_lost_record(struct app *, const char *rid);
+int	 svc_covers_import(struct app *, long *added, long *bad, char *err,
+	    size_t errlen);
 
 #endif /* HOLDFAST_SVC_H */

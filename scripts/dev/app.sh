@@ -52,11 +52,13 @@ make_secrets() {
 	chmod 600 "$SECRETS"/*
 }
 
-# render_holdfast_conf: DEV_VAR/holdfast.conf, conf/holdfast.conf.example
-# with each "#KEY = default" line that conf/dev/holdfast.conf sets turned
-# into "KEY = VALUE"
+# render_holdfast_conf [TEMPLATE]: DEV_VAR/holdfast.conf (CONF),
+# conf/holdfast.conf.example with each "#KEY = default" line that
+# conf/dev/TEMPLATE (holdfast.conf; ./dev cluster: cluster-holdfast.conf)
+# sets turned into "KEY = VALUE"
 render_holdfast_conf() {
 	local src=$REPO/conf/holdfast.conf.example tmp key val line sets expr=()
+	local tpl=${1:-holdfast.conf}
 	local DB_APP_PASSWORD JWT_SECRET PAYMENT_SECRET AI_KEY
 	[ -f "$src" ] || die "missing $src"
 	tmp=$CONF.tmp
@@ -68,7 +70,7 @@ render_holdfast_conf() {
 	# the workers' shared counters: run/ is root's, so made for them here
 	mkdir -p "$RUN" && touch "$RUN/metrics"
 	chown "$RUN_USER:$RUN_USER" "$RUN/metrics" && chmod 600 "$RUN/metrics"
-	sets=$(template holdfast.conf -)
+	sets=$(template "$tpl" -)
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		case $line in

@@ -10,7 +10,7 @@ PKGS=(build-essential autoconf automake libtool pkg-config
       libmariadb-dev mariadb-server mariadb-client
       libhiredis-dev redis-server libcurl4-openssl-dev libssl-dev libcrypt-dev
       nginx apache2 wrk check valgrind curl python3
-      clang libclang-rt-dev)
+      clang libclang-rt-dev iproute2)
 
 ensure_packages() {
 	local missing=() p st t0 made_policy=0 rc=0

@@ -42,6 +42,12 @@ cmd_up() {
 	start_smtp
 	start_ai
 	render_holdfast_conf
+	# issue 16: a replica this DEV_VAR runs (or DEV_REPLICA=1) stays
+	# attached, and the app keeps reading from it
+	if replica_wanted; then
+		start_replica
+		replica_conf_apply on
+	fi
 	migrate
 	demo_admin
 	start_pool
@@ -67,6 +73,7 @@ cmd_down() {
 	stop_smtp
 	stop_ai
 	stop_redis
+	stop_replica
 	stop_mariadb
 	log "down: $DEV_VAR stopped in $(since "$t0")"
 }

@@ -231,6 +231,8 @@ guard_rate_read(struct app *app, const struct http_request *req,
 	long long		 id;
 
 	svc_rate_read_drop();
+	/* issue 16: a lost invalidation another host recorded, first */
+	svc_lost_poll(app, req->arena);
 	if (rt != NULL && rt->method == HTTP_GET && a != NULL) {
 		if (rt->handler == api_product_get &&
 		    !hf_parse_ll(a, 1, INT64_MAX, &id))

@@ -180,6 +180,15 @@ oa_success(const struct route *r)
 		type = "application/json";
 		s = oa_obj(oa_typed("object", 0), "required",
 		    oa_strs("openapi", "info", "paths", NULL), NULL);
+	} else if (r->handler == api_cover_get) {
+		/* issue 16: a cover's bytes, by the type its name ends in */
+		s = oa_typed("string", 0);
+		return oa_obj(NULL, "description", oa_str("the cover's bytes "
+		    "(named by their SHA-256: they never change)"), "content",
+		    oa_obj(NULL, "image/png", oa_obj(NULL, "schema", s, NULL),
+		    "image/jpeg", oa_obj(NULL, "schema", json_object_get(s),
+		    NULL), "image/webp", oa_obj(NULL, "schema",
+		    json_object_get(s), NULL), NULL), NULL);
 	} else if (strncmp(r->pattern, "/api/", 5) != 0) {
 		what = "plain text (the Prometheus scrape)";
 		type = "text/plain";

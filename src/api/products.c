@@ -131,7 +131,7 @@ fill_product(struct svc_ctx *ctx, void *arg, size_t *len, int *rc)
 
 	json_object	*o;
 
-	if ((*rc = svc_product_get(ctx, *(uint64_t *)arg, &p)) != HF_OK)
+	if ((*rc = svc_product_read(ctx, *(uint64_t *)arg, &p)) != HF_OK)
 		return NULL;
 	if ((o = api_product_json(&p)) != NULL &&
 	    (*rc = api_fav_count_add(ctx, p.id, o)) != HF_OK) {

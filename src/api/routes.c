@@ -328,6 +328,9 @@ const struct route api_routes[] = {
 	    PERM_PUBLIC, NONE, 0, NULL },
 	{ HTTP_GET, "/api/v1/me/recommendations", api_recs_mine, PERM_USER,
 	    NONE, 0, NULL },
+	/* covers from the database, for a host without them (issue 16) */
+	{ HTTP_GET, "/api/v1/covers/{file}", api_cover_get, PERM_PUBLIC,
+	    NONE, 0, NULL },
 
 	{ HTTP_GET, "/metrics", api_metrics, PERM_LOCAL, NONE, 0, NULL },
 };

@@ -9,6 +9,7 @@
 #include "holdfast/app.h"
 #include "holdfast/backup.h"
 #include "holdfast/db.h"
+#include "holdfast/db_replica.h"
 #include "holdfast/points.h"
 #include "holdfast/coupons.h"
 #include "holdfast/svc.h"
@@ -26,6 +27,8 @@ usage_to(FILE *fp)
 	    "       holdfast-admin [-c FILE] check-sql\n"
 	    "       holdfast-admin [-c FILE] backup DIR\n"
 	    "       holdfast-admin [-c FILE] restore DIR\n"
+	    "       holdfast-admin [-c FILE] promote [--wait SECONDS]\n"
+	    "       holdfast-admin [-c FILE] import-covers\n"
 	    "       holdfast-admin --help | --version\n"
 	    "\n"
 	    "  -c, --config FILE  configuration (default $HOLDFAST_CONF, else\n"
@@ -40,6 +43,15 @@ usage_to(FILE *fp)
 	    "into DIR (new or empty).\n"
 	    "restore DIR replaces the database with the backup's, unpacks the\n"
 	    "covers, migrates and empties the cache; stop the pool first.\n"
+	    "promote makes the replica (db_replica_host/port/socket) the\n"
+	    "primary after the primary is lost: it applies every event the\n"
+	    "replica received (semi-sync: every acknowledged write), forgets\n"
+	    "the primary and turns read_only off. It needs a MariaDB account\n"
+	    "with REPLICATION SLAVE ADMIN and READ_ONLY ADMIN (HOLDFAST_DB_USER).\n"
+	    "Then point db_host/db_port/db_socket at it and restart the pool\n"
+	    "(README \"Scale-out: replicas and failover\").\n"
+	    "import-covers puts the covers of this host's upload_dir that\n"
+	    "the database lacks into it (once per host after sql/026).\n"
 	    "See holdfast-admin(8).\n");
 }
 
@@ -67,6 +79,23 @@ cmd_backup(struct app *app, int argc, char **argv, int restore)
 	printf("%s: %s\n", restore ? "restored from" : "backup written to",
 	    argv[0]);
 	return 0;
+}
+
+/* Issue 16: this host's cover files into the database (README
+ * "Scale-out: shared state"). */
+static int
+cmd_import_covers(struct app *app)
+{
+	char	err[512];
+	long	added, bad;
+
+	if (svc_covers_import(app, &added, &bad, err, sizeof(err)) != 0) {
+		fprintf(stderr, "holdfast-admin: import-covers: %s\n", err);
+		return 1;
+	}
+	printf("covers: %ld put into the database, %ld files skipped (not "
+	    "named by their SHA-256 and type)\n", added, bad);
+	return bad > 0 ? 1 : 0;
 }
 
 static void
@@ -288,6 +317,43 @@ cmd_reconcile(struct app *app, int argc, char **argv)
 	return bad + pbad + cbad == 0 ? 0 : 1;
 }
 
+static void
+promote_line(void *arg, const char *line)
+{
+	fprintf(arg, "promote: %s\n", line);
+}
+
+/* issue 16, item 4: the replica made the primary (db/replica.c) */
+static int
+cmd_promote(struct app *app, int argc, char **argv)
+{
+	long long	wait_s = 60;
+
+	if (argc == 2 && strcmp(argv[0], "--wait") == 0) {
+		if (hf_parse_ll(argv[1], 1, 3600, &wait_s) != 0) {
+			usage();
+			return 2;
+		}
+	} else if (argc != 0) {
+		usage();
+		return 2;
+	}
+	if (app->replica == NULL) {
+		fprintf(stderr, "holdfast-admin: promote: no db_replica_host "
+		    "or db_replica_socket in the configuration\n");
+		return 1;
+	}
+	if (db_replica_promote(app->replica, (int)wait_s, promote_line,
+	    stdout) != HF_OK) {
+		fprintf(stderr, "holdfast-admin: promote: %s\n",
+		    db_last_error(app->replica));
+		return 1;
+	}
+	printf("promote: next: point db_host/db_port (or db_socket) at this "
+	    "server, drop db_replica_*, restart the pool\n");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -333,8 +399,12 @@ main(int argc, char **argv)
 		rc = cmd_check_sql(&app);
 	else if (strcmp(argv[1], "backup") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 0);
+	else if (strcmp(argv[1], "promote") == 0)
+		rc = cmd_promote(&app, argc - 2, argv + 2);
 	else if (strcmp(argv[1], "restore") == 0)
 		rc = cmd_backup(&app, argc - 2, argv + 2, 1);
+	else if (strcmp(argv[1], "import-covers") == 0 && argc == 2)
+		rc = cmd_import_covers(&app);
 	else {
 		usage();
 		rc = 2;

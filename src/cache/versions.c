@@ -325,3 +325,34 @@ cache_gen_raise(struct cache *c, const char *key, const char *gen,
 	metrics_cache_lost_bump();
 	return HF_E_SYS_UNAVAILABLE;
 }
+
+/*
+ * Issue 16: the generation of lost invalidations every host shares (the
+ * database's cache_lost.gen, README "Scale-out: shared state"). hf:lost is
+ * the generation the epoch was last bumped for: a worker that reads
+ * another one bumps the epoch once and records it, so the workers of
+ * every host that read the same generation bump the epoch once between
+ * them. Any other value (hf:lost lost with Redis, a database restored to
+ * an older generation) also bumps it: orphaning every entry is always
+ * safe. No hf:lost is generation 0 (nothing was ever lost). *bumped is 1
+ * when this call bumped the epoch.
+ */
+int
+cache_lost_apply(struct cache *c, const char *gen, int *bumped)
+{
+	redisReply	*r;
+	int		 rc;
+
+	*bumped = 0;
+	if ((r = cache_command(c, "EVAL %s 0 %s",
+	    "if (redis.call('GET', 'hf:lost') or '0') == ARGV[1] then "
+	    "return 0 end "
+	    "redis.call('SET', 'hf:lost', ARGV[1]) "
+	    "redis.call('INCR', 'hf:epoch') return 1", gen)) == NULL)
+		return HF_E_SYS_UNAVAILABLE;
+	rc = r->type == REDIS_REPLY_INTEGER ? HF_OK : HF_E_SYS_UNAVAILABLE;
+	if (rc == HF_OK)
+		*bumped = r->integer == 1;
+	freeReplyObject(r);
+	return rc;
+}

@@ -43,6 +43,7 @@ static const char *const conf_levels[] = { "debug", "info", "warn", "error",
     NULL };
 /* indexed by enum hf_private_targets */
 static const char *const conf_private[] = { "no", "loopback", "yes", NULL };
+static const char *const conf_onoff[] = { "off", "on", NULL };
 
 #define STR(k, d, s) { #k, CONF_STR, offsetof(struct hf_config, k), \
 	sizeof(((struct hf_config *)0)->k), (d), 0, 0, NULL, (s) }
@@ -136,6 +137,17 @@ static const struct conf_key conf_keys[] = {
 	/* reading history (issue 14, item 3): views kept per reader */
 	INT(history_max_items, "200", 0, 10000),
 	INT(history_days, "90", 1, 3650),
+	/* replica reads (issue 16, item 3: README "Scale-out: replicas") */
+	STR(db_replica_host, "", 0),
+	INT(db_replica_port, "3306", 1, 65535),
+	STR(db_replica_socket, "", 0),
+	ENUM(db_replica_reads, "off", conf_onoff),
+	INT(db_replica_wait_ms, "250", 0, 10000),
+	/* scale-out (issue 16, item 2): this host's name on /metrics, and
+	 * how often a worker reads the shared generation of lost cache
+	 * invalidations (0: never) */
+	STR(host_name, "", 0),
+	INT(cache_lost_poll_ms, "1000", 0, 600000),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

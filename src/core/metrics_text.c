@@ -32,6 +32,13 @@ metrics_gauges_unknown(struct metrics_gauges *g)
 	g->skus_warning = -1;
 	g->skus_critical = -1;
 	g->skus_out = -1;
+	g->replica_up = -1;
+	g->replica_lag_seconds = -1;
+	g->replica_lag_trx = -1;
+	g->replica_io_running = -1;
+	g->replica_sql_running = -1;
+	g->host = NULL;
+	g->cache_lost_gen = -1;
 }
 
 /* A label value: backslash, double quote and newline escaped. */
@@ -170,9 +177,39 @@ mx_render_gauge(struct hf_buf *t, const char *name, const char *help,
 	hf_buf_printf(t, "%s %lld\n", name, v);
 }
 
+/*
+ * Issue 16: the host that answered, as a label a per-host scrape keeps
+ * (README "Scale-out: shared state"). A label value escapes a backslash, "
+ * and newline; other bytes below 0x20 become '?'.
+ */
+static void
+mx_render_host(struct hf_buf *t, const char *host)
+{
+	const char	*p;
+
+	mx_family(t, "holdfast_host_info", "gauge",
+	    "1, labelled with the host whose workers these figures are "
+	    "(host_name, else the hostname): scrape every host.");
+	hf_buf_printf(t, "holdfast_host_info{host=\"");
+	for (p = host != NULL ? host : ""; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			hf_buf_printf(t, "\\%c", *p);
+		else if (*p == '\n')
+			hf_buf_printf(t, "\\n");
+		else
+			hf_buf_printf(t, "%c", (unsigned char)*p < 0x20 ?
+			    '?' : *p);
+	}
+	hf_buf_printf(t, "\"} 1\n");
+}
+
 static void
 mx_render_gauges(struct hf_buf *t, const struct metrics_gauges *g)
 {
+	mx_render_host(t, g->host);
+	mx_render_gauge(t, "holdfast_cache_lost_generation",
+	    "Cache invalidations that could not reach Redis, on every host "
+	    "(the database's cache_lost.gen).", g->cache_lost_gen);
 	mx_family(t, "holdfast_up", "gauge",
 	    "Whether a dependency answered this scrape (1) or not (0).");
 	hf_buf_printf(t, "holdfast_up{dependency=\"database\"} %d\n"
@@ -191,6 +228,32 @@ mx_render_gauges(struct hf_buf *t, const struct metrics_gauges *g)
 	    "holdfast_stock_skus{level=\"critical\"} %lld\n"
 	    "holdfast_stock_skus{level=\"out\"} %lld\n", g->skus_warning,
 	    g->skus_critical, g->skus_out);
+}
+
+/* issue 16: the replica's state, when one is configured */
+static void
+mx_render_replica(struct hf_buf *t, const struct metrics_gauges *g)
+{
+	if (g->replica_up < 0)
+		return;
+	mx_family(t, "holdfast_db_replica_up", "gauge",
+	    "Whether the replica answered this scrape (1) or not (0).");
+	hf_buf_printf(t, "holdfast_db_replica_up %d\n", g->replica_up);
+	if (g->replica_up == 0)
+		return;
+	mx_family(t, "holdfast_db_replica_lag_seconds", "gauge",
+	    "The replica's Seconds_Behind_Master; -1 when it cannot say "
+	    "(a thread stopped, or no SLAVE MONITOR privilege).");
+	hf_buf_printf(t, "holdfast_db_replica_lag_seconds %lld\n",
+	    g->replica_lag_seconds);
+	mx_render_gauge(t, "holdfast_db_replica_lag_transactions",
+	    "Transactions in the primary's binary log the replica has not "
+	    "applied yet (GTID sequence numbers).", g->replica_lag_trx);
+	mx_family(t, "holdfast_db_replica_thread_running", "gauge",
+	    "The replica's I/O and SQL threads running (1) or not (0).");
+	hf_buf_printf(t, "holdfast_db_replica_thread_running{thread=\"io\"} "
+	    "%d\nholdfast_db_replica_thread_running{thread=\"sql\"} %d\n",
+	    g->replica_io_running > 0, g->replica_sql_running > 0);
 }
 
 /*
@@ -231,6 +294,13 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		    "Prepared statements executed that are not a SELECT "
 		    "(INSERT, UPDATE, DELETE, CALL).",
 		    sum->counters[M_DB_WRITES]);
+		mx_render_counter(&t, "holdfast_db_replica_reads_total",
+		    "Requests whose catalog reads the replica answered "
+		    "(issue 16).", sum->counters[M_DB_REPLICA_READS]);
+		mx_render_counter(&t, "holdfast_db_replica_fallbacks_total",
+		    "Catalog reads the primary answered because the replica "
+		    "was behind, down or unreachable.",
+		    sum->counters[M_DB_REPLICA_FALLBACKS]);
 		mx_render_counter(&t, "holdfast_cache_hits_total",
 		    "Reads answered from the cache (Redis, or a worker's "
 		    "copy).", sum->counters[M_CACHE_HIT]);
@@ -272,6 +342,7 @@ metrics_render(struct arena *a, const struct metrics_gauges *g, size_t *len)
 		    (long long)sum->alive);
 	}
 	mx_render_gauges(&t, g);
+	mx_render_replica(&t, g);
 	if (t.toobig)
 		return NULL;
 	*len = t.len;

@@ -37,6 +37,8 @@ struct db_sql *const *const db_sql_sets[] = {
 	db_sql_set_favorites,
 	db_sql_set_recs,
 	db_sql_set_refunds,
+	db_sql_set_replica,
+	db_sql_set_hoststate,
 	NULL
 };
 

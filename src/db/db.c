@@ -34,6 +34,7 @@ db_free(struct db *db)
 	if (db == NULL)
 		return;
 	db_disconnect(db);
+	free(db->own_cfg);
 	free(db);
 }
 

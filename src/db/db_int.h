@@ -16,6 +16,7 @@ struct db {
 	uint64_t		 txn_seq;	/* transactions begun, retries too */
 	unsigned		 deadlock_retries;
 	char			 err[512];
+	struct hf_config	*own_cfg;	/* a replica's copy (replica.c) */
 };
 
 #define DB_MAX_PARAMS	128	/* bound parameters of one statement */
@@ -59,6 +60,10 @@ extern struct db_sql *const	db_sql_set_assistant[];
 /* issue 14: favorites, history (sql_favorites.c) */
 extern struct db_sql *const	db_sql_set_favorites[];
 extern struct db_sql *const	db_sql_set_recs[];
+/* issue 16: replica reads and failover (sql_replica.c) */
+extern struct db_sql *const	db_sql_set_replica[];
+/* issue 16: covers, lost invalidations (sql_hoststate.c) */
+extern struct db_sql *const	db_sql_set_hoststate[];
 extern struct db_sql *const *const	db_sql_sets[];
 
 #endif /* HOLDFAST_DB_INT_H */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "holdfast/http.h"
 #include "http_int.h"
@@ -114,12 +115,14 @@ http_writev(struct http_request *req, int status, const char *content_type,
 	/*
 	 * The last line of defence: no answer carries bytes that are not
 	 * UTF-8, whatever a handler echoed or an old row holds. Each part
-	 * is whole JSON text or ASCII, so each is repaired on its own.
+	 * is whole JSON text or ASCII, so each is repaired on its own. An
+	 * image (a cover from the database, issue 16) is bytes, not text.
 	 */
 	for (i = 0; i < nparts; i++) {
 		part[i] = parts[i];
 		clean[i] = NULL;
-		if (part[i].len > 0 && !hf_utf8_valid(part[i].data,
+		if (part[i].len > 0 && strncmp(content_type, "image/", 6) != 0 &&
+		    !hf_utf8_valid(part[i].data,
 		    part[i].len) && (clean[i] = malloc(part[i].len * 3)) !=
 		    NULL) {
 			log_warn(req->request_id, "reply part of %zu bytes was "

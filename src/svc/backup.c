@@ -23,6 +23,7 @@
 #include "holdfast/backup.h"
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
+#include "holdfast/svc.h"
 
 #define BACKUP_SQL	"holdfast.sql"
 #define BACKUP_UPLOADS	"uploads.tar"
@@ -398,6 +399,7 @@ backup_restore(struct app *app, const char *dir, char *err, size_t errlen)
 	    (char *)cfg->upload_dir, "-xf", tar, NULL };
 	struct stat		 st;
 	char			 abs[PATH_MAX];
+	long			 added, bad;
 	int			 rc;
 
 	if (!backup_safe_name(cfg->db_name)) {
@@ -442,6 +444,13 @@ backup_restore(struct app *app, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "migrating the restored database failed");
 		return -1;
 	}
+	/* issue 16: covers of a backup from before sql/026 (files only) */
+	if (svc_covers_import(app, &added, &bad, err, errlen) != 0)
+		return -1;
+	if (added > 0 || bad > 0)
+		fprintf(stderr, "holdfast-admin: covers: %ld put into the "
+		    "database from the backup's files, %ld skipped\n", added,
+		    bad);
 	/* every cached answer predates the restore */
 	if (cache_bump_epoch(app->cache) != 0)
 		fprintf(stderr, "holdfast-admin: warning: Redis not reachable "

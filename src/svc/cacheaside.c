@@ -211,8 +211,10 @@ invalidate(struct svc_ctx *ctx)
 	for (i = 0; i < n; i++)
 		if (keys[i] == NULL)
 			return;
-	/* a failure marks the cache lost: it bumps the epoch on return */
-	cache_bump(ctx->app->cache, keys, n);
+	/* a failure marks the cache lost: it bumps the epoch on return;
+	 * the database's generation tells the other hosts (issue 16) */
+	if (cache_bump(ctx->app->cache, keys, n) != HF_OK)
+		svc_lost_record(ctx->app, ctx->request_id);
 }
 
 /*
@@ -230,6 +232,7 @@ touched_run(struct svc_ctx *ctx, int (*run)(struct db *, db_txn_fn, void *),
 	ctx->touched_all = 0;
 	ctx->touched_list = 0;
 	rc = run(ctx->app->db, fn, arg);
+	ctx->read_route = SVC_READ_PRIMARY;	/* issue 16: read it back */
 	if (rc == HF_OK && (ctx->ntouched > 0 || ctx->touched_all))
 		invalidate(ctx);
 	ctx->ntouched = 0;

@@ -121,6 +121,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	long long		 cap, seen = (f->page - 1) * f->per_page;
 	size_t			 nq = 0, i;
 	int			 rc, found;
+	struct db		*rdb;
 
 	*out = NULL;
 	*n = 0;
@@ -132,10 +133,11 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		return HF_E_REQ_FIELD;
 	}
 	memset(&cat, 0, sizeof(cat));
+	rdb = svc_read_db(ctx);	/* issue 16: the replica, when it may */
 	if (f->category != NULL) {
 		p[0] = DB_STR(f->category);
 		p[1] = DB_STR(f->category);
-		if ((rc = db_row(ctx->app->db, ctx->arena,
+		if ((rc = db_row(rdb, ctx->arena,
 		    &db_sql_category_find, p, 2, &cat, &found)) != HF_OK)
 			return rc;
 		if (!found)
@@ -159,7 +161,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	p[nq + 3] = DB_INT(seen);
 	if (q != NULL) {
 		/* one statement: the page and the number of all matches */
-		if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+		if ((rc = db_rows(rdb, ctx->arena, list_sql(f->sort,
 		    1), p, nq + 4, &hits, n)) != HF_OK)
 			return rc;
 		if (*n > 0) {
@@ -173,7 +175,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 		}
 		if (seen == 0)
 			return HF_OK;	/* no match at all */
-	} else if ((rc = db_rows(ctx->app->db, ctx->arena, list_sql(f->sort,
+	} else if ((rc = db_rows(rdb, ctx->arena, list_sql(f->sort,
 	    0), p, nq + 4, out, n)) != HF_OK)
 		return rc;
 	/* a page that is not full tells the number itself */
@@ -184,7 +186,7 @@ svc_products_list(struct svc_ctx *ctx, const struct product_filter *f,
 	/* a count that stops past the cap: exact only below it */
 	cap = seen + f->per_page > COUNT_CAP ? seen + f->per_page : COUNT_CAP;
 	p[nq + 2] = DB_INT(cap + 1);
-	*total = db_count_of(ctx->app->db, ctx->arena, q != NULL ?
+	*total = db_count_of(rdb, ctx->arena, q != NULL ?
 	    &db_sql_search_count : &db_sql_products_count, p, nq + 3, &rc);
 	if (rc != HF_OK)
 		return rc;
@@ -355,7 +357,8 @@ svc_product_retire(struct svc_ctx *ctx, uint64_t id, struct product *out)
 }
 
 /*
- * Stores an image under upload_dir/covers with a content-addressed name
+ * Stores an image (the database's covers, and upload_dir/covers as this
+ * host's cache: svc_cover_store) under a content-addressed name
  * (the SHA-256 of its bytes) and points the product at it. The type comes
  * from the magic bytes only. Returns HF_E_REQ_MEDIA_TYPE for anything but
  * PNG, JPEG or WebP.
@@ -367,49 +370,17 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 	const struct hf_config	*cfg = &ctx->app->cfg;
 	struct update_txn	 t = { .ctx = ctx, .id = id, .out = out };
 	const char		*type = hf_image_type(body, len);
-	char			 hash[HF_SHA256_HEX], dir[300], path[400];
-	char			 tmp[420];
-	ssize_t			 w;
-	size_t			 done = 0;
-	int			 fd;
+	char			 hash[HF_SHA256_HEX];
+	int			 rc;
 
 	if (type == NULL) {
 		ctx->message = "the body is not a PNG, JPEG or WebP image";
 		return HF_E_REQ_MEDIA_TYPE;
 	}
 	hf_sha256_hex(hash, body, len);
-	snprintf(dir, sizeof(dir), "%s/covers", cfg->upload_dir);
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, hash, type);
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		log_error(ctx->request_id, "cover: mkdir %s: %s", dir,
-		    strerror(errno));
-		return HF_E_SYS_INTERNAL;
-	}
-	if (access(path, F_OK) != 0) {
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644)) < 0) {
-			log_error(ctx->request_id, "cover: open %s: %s", tmp,
-			    strerror(errno));
-			return HF_E_SYS_INTERNAL;
-		}
-		while (done < len) {
-			if ((w = write(fd, body + done, len - done)) <= 0) {
-				if (w < 0 && errno == EINTR)
-					continue;
-				close(fd);
-				unlink(tmp);
-				return HF_E_SYS_INTERNAL;
-			}
-			done += (size_t)w;
-		}
-		if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-			unlink(tmp);
-			log_error(ctx->request_id, "cover: write %s: %s", path,
-			    strerror(errno));
-			return HF_E_SYS_INTERNAL;
-		}
-	}
+	/* issue 16: in the database for every host, then this host's disk */
+	if ((rc = svc_cover_store(ctx, hash, type, body, len)) != HF_OK)
+		return rc;
 	t.cover_url = arena_printf(ctx->arena, "%s/covers/%s.%s",
 	    cfg->upload_url, hash, type);
 	return svc_txn(ctx, product_update_fn, &t);
@@ -419,6 +390,6 @@ svc_product_cover(struct svc_ctx *ctx, uint64_t id, const char *body,
 int
 svc_categories(struct svc_ctx *ctx, struct category_row **out, size_t *n)
 {
-	return db_rows(ctx->app->db, ctx->arena, &db_sql_categories_list,
+	return db_rows(svc_read_db(ctx), ctx->arena, &db_sql_categories_list,
 	    NULL, 0, out, n);
 }

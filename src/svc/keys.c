@@ -220,6 +220,7 @@ svc_key_revoke(struct svc_ctx *ctx, uint64_t id)
 	if ((rc = db_txn(ctx->app->db, key_revoke_fn, &t)) != HF_OK)
 		return rc;
 	/* every worker's memory of keys is stale from here on */
-	cache_bump(ctx->app->cache, gen, 1);
+	if (cache_bump(ctx->app->cache, gen, 1) != HF_OK)
+		svc_lost_record(ctx->app, ctx->request_id);	/* issue 16 */
 	return HF_OK;
 }

@@ -28,6 +28,13 @@ svc_product_get(struct svc_ctx *ctx, uint64_t id, struct product *p)
 	return product_load(ctx->app->db, ctx->arena, id, p);
 }
 
+/* The same for GET: from the replica when it may answer (replica.c). */
+int
+svc_product_read(struct svc_ctx *ctx, uint64_t id, struct product *p)
+{
+	return product_load(svc_read_db(ctx), ctx->arena, id, p);
+}
+
 /*
  * A category's slug: lower-case letters and digits (and any byte of a
  * multi-byte character), every other run of bytes one dash, none at

@@ -127,8 +127,10 @@ acct_gen_publish(struct app *app, struct arena *a, uint64_t id)
 		return;
 	}
 	snprintf(gen, sizeof(gen), "%lld", v.n);
-	if (cache_gen_raise(app->cache, key, gen, USER_GEN_TTL, 1) != HF_OK)
+	if (cache_gen_raise(app->cache, key, gen, USER_GEN_TTL, 1) != HF_OK) {
 		metrics_cache_lost_bump();
+		svc_lost_record(app, NULL);	/* the other hosts: issue 16 */
+	}
 }
 
 static void

@@ -2,6 +2,7 @@
 """Black-box API test runner for Holdfast.
 
     tests/api/run.py [--base-url URL] [--apache-url URL] [-k SUBSTRING] [--list]
+                     [--dir DIR]
 
 Runs every test_* function of tests/api/test_*.py (files in name order,
 functions in the order they are written) against a running stack: nginx at
@@ -29,15 +30,16 @@ sys.path.insert(0, HERE)
 import hf  # noqa: E402
 
 
-def discover():
-    """Return [(id, name, function)] for every test, or a loader failure
-    as a test that fails with the import error."""
+def discover(where=HERE):
+    """Return [(id, name, function)] for every test of where (this
+    directory, or --dir: tests/cluster), or a loader failure as a test
+    that fails with the import error."""
     tests = []
-    for fname in sorted(os.listdir(HERE)):
+    for fname in sorted(os.listdir(where)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
         modname = fname[:-3]
-        path = os.path.join(HERE, fname)
+        path = os.path.join(where, fname)
         try:
             spec = importlib.util.spec_from_file_location(modname, path)
             mod = importlib.util.module_from_spec(spec)
@@ -77,12 +79,18 @@ def main():
         "SUBSTRING (repeat -k for any of several)")
     ap.add_argument("--list", action="store_true",
         help="list the tests and exit")
+    ap.add_argument("--dir", default=HERE, help="the directory of the "
+        "test_*.py files (default: this one; ./dev cluster test: "
+        "tests/cluster)")
     args = ap.parse_args()
 
     hf.configure(args.base_url, args.apache_url,
         os.environ.get("HOLDFAST_DEV", ""))
 
-    tests = discover()
+    where = os.path.abspath(args.dir)
+    if where != HERE:
+        sys.path.insert(0, where)
+    tests = discover(where)
     if args.substrings:
         tests = [t for t in tests if any(k in t[0] for k in args.substrings)]
     if args.list:

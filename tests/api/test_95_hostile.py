@@ -561,6 +561,12 @@ def check_answer(case, a):
             a.body.decode("utf-8")
         except UnicodeDecodeError as e:
             probs.append(("non-JSON", "an export is not UTF-8: %s" % e))
+    elif case.api and case.method != "HEAD" and a.status == 200 and \
+            case.route.endswith(" " + API + "/covers/{file}"):
+        # a cover's bytes (issue 16)
+        ct = a.headers.get("content-type", "")
+        if ct not in ("image/png", "image/jpeg", "image/webp"):
+            probs.append(("non-JSON", "a cover's Content-Type %r" % ct))
     elif case.api and case.method != "HEAD":
         ct = a.headers.get("content-type", "")
         if ct.split(";")[0].strip().lower() != "application/json":
@@ -904,6 +910,12 @@ def build_world():
         r = hf.call("POST", API + "/products/%d/comments" % w.product[k],
             {"body": "t95 " + k}, token=w.user["access"])
         w.comment[k] = _ok(r, 201)["id"]
+    # issue 16: a cover in the database, for GET /covers/{file}
+    r = hf.request("PUT", API + "/products/%d/cover" % w.product["S"],
+        body=hf.png_bytes("t95-cover16-%s" % uuid.uuid4().hex),
+        headers=hf.auth_header(w.admin), content_type="image/png")
+    f = _ok(r)["cover_url"].rsplit("/", 1)[1]
+    w.cover = {"G": f, "S": f}
     return w
 
 
@@ -1040,6 +1052,8 @@ def route_specs(w):
     add("PUT", "/products/{id}/cover", cred="admin", args=("product",),
         raw="cover")
     add("GET", "/categories")
+    # a cover from the database (issue 16): public, bytes when found
+    add("GET", "/covers/{file}", args=("cover",))
     # the reader's side (issue 14): favorites, reading history
     add("GET", "/me/favorites", cred="user", query=pg + ("after",))
     add("PUT", "/me/favorites/{product_id}", cred="user",
@@ -1273,7 +1287,7 @@ def arg_value(w, kind, grp):
         "address": w.address,
         "coupon": w.coupon, "payment": w.payment,
         "location": w.location, "transfer": w.transfer,
-        "stocktake": w.stocktake, "comment": w.comment}
+        "stocktake": w.stocktake, "comment": w.comment, "cover": w.cover}
     return str(table[kind][grp])
 
 
@@ -1905,6 +1919,9 @@ class Gen:
         if kind in ("sku", "location"):
             self.gen_odd_skus(r, kind)
             return
+        if kind == "cover":
+            self.gen_odd_covers(r)
+            return
         always = ("-1", "%00", "..", "%2e%2e", "18446744073709551616")
         for v in always:
             self.req("odd_ids", "id %r" % v, r, path_vals=[v],
@@ -1933,6 +1950,20 @@ class Gen:
         wrapped = str(int(x) + 2 ** 64)
         self.req("odd_ids", "id + 2^64", r, grp=grp, path_vals=[wrapped],
             expect="any" if reads else "refuse")
+
+    def gen_odd_covers(self, r):
+        """Other spellings of a cover's file name (issue 16): none is
+        another cover, none reaches past the covers."""
+        x = arg_value(self.w, "cover", "G")
+        h, ext = x.split(".", 1)
+        for v in (h.upper() + "." + ext, h + ".PNG", h + ".jpg",
+                h + ".gif", h, h + "." + ext + ".png", h[:-1] + "." + ext,
+                h + "0." + ext, "../" + x, "%2e%2e%2f" + x, x + "%00",
+                x + "%2F", "..", "%2e%2e", "-1", "0",
+                "..%2F..%2F..%2Fetc%2Fpasswd", "%FF." + ext, "\xff",
+                "0" * 64 + "." + ext, "9" * 400):
+            self.req("odd_ids", "cover %r" % v, r, path_vals=[v.encode(
+                "latin-1")], expect="any")
 
     def gen_odd_skus(self, r, kind="sku"):
         reads = r["method"] == "GET"
