@@ -21,9 +21,10 @@
  * returned than was fulfilled and is still out.
  *
  * The whole refund (POST /orders/{id}/refund, order_state.c) is
- * refund_order_whole: what is left of the money, every unit still out
- * back on the shelf (fulfilled or not: its contract since issue 6), the
- * points as before.
+ * refund_order_whole: what is left of the money, the points as before,
+ * and the units of a paid order back on the shelf; a fulfilled order's
+ * goods are with the customer, so they come back only through a return
+ * (issue 15: "refunding fulfilled goods does not put them back").
  *
  * Lock order: the order row, the stock rows (SKU order), the points
  * account.
@@ -290,8 +291,8 @@ rfd_record(struct db *db, struct svc_ctx *ctx, const struct order *o,
 /*
  * The whole refund of a locked paid or fulfilled order (order_state.c,
  * POST /orders/{id}/refund; the caller then sets it refunded): what is
- * left of the money, every unit still out back on the shelf, the points
- * that are left.
+ * left of the money, the points that are left, and (not yet fulfilled)
+ * every unit still out back on the shelf.
  */
 int
 refund_order_whole(struct db *db, struct svc_ctx *ctx, const struct order *o)
@@ -311,8 +312,8 @@ refund_order_whole(struct db *db, struct svc_ctx *ctx, const struct order *o)
 		return HF_E_SYS_INTERNAL;
 	for (k = 0; k < st.nleft; k++) {	/* SKU order */
 		lines[k] = st.left[k].quantity - st.left[k].refunded;
-		back[k] = st.left[k].quantity - st.left[k].restocked -
-		    st.left[k].returned;
+		back[k] = o->fulfilled_at != NULL ? 0 : st.left[k].quantity -
+		    st.left[k].restocked - st.left[k].returned;
 		if ((l = rfd_line(o, st.left[k].product_id)) == NULL)
 			return HF_E_SYS_INTERNAL;
 		if ((rc = rfd_restock(db, ctx, o, l, back[k], "refund",

@@ -158,7 +158,7 @@ def test_cancel_releases_and_illegal_transitions_name_the_state():
     shop.reconciled(sku)
 
 
-def test_pay_commits_fulfill_then_refund_restocks():
+def test_pay_commits_fulfill_then_refund_then_return_restocks():
     a = shop.product(6, "10.00")
     b = shop.product(6, "0.99")
     o = shop.order([(a, 2), (b, 3)])
@@ -193,13 +193,22 @@ def test_pay_commits_fulfill_then_refund_restocks():
     done = hf.expect_success(r)
     hf.expect_eq(done["status"], "refunded", "status after refund", r)
     hf.check(done["refunded_at"] is not None, "refunded_at not set", r)
+    # fulfilled goods are with the customer: the refund gives money back,
+    # not units (issue 15); the return brings them back
+    hf.expect_eq((shop.stock(a), shop.stock(b)), ((4, 0, 4), (3, 0, 3)),
+        "stock after the refund of fulfilled goods")
+    hf.expect_eq([x for x in shop.order_ledger(o["id"]) if x["type"] ==
+        "restock"], [], "no restock row for the refund")
+    r = hf.call("POST", "/api/v1/orders/%d/returns" % o["id"], {"lines":
+        [{"sku": a, "quantity": 2, "sellable": True}, {"sku": b,
+        "quantity": 3, "sellable": True}]}, token=shop.biz())
+    hf.expect_success(r, 201)
     hf.expect_eq((shop.stock(a), shop.stock(b)), ((6, 0, 6), (6, 0, 6)),
-        "stock after the refund")
+        "stock after the return")
     restocks = [x for x in shop.order_ledger(o["id"]) if x["type"] ==
         "restock"]
-    hf.expect_eq(sorted((x["sku"], x["on_hand_delta"], x["reason"]) for x in
-        restocks), sorted([(a, 2, "refund"), (b, 3, "refund")]),
-        "restock rows naming the order")
+    hf.expect_eq(sorted((x["sku"], x["on_hand_delta"]) for x in
+        restocks), sorted([(a, 2), (b, 3)]), "restock rows naming the order")
     hf.expect_error(shop.act(o["id"], "refund"), 409, "ORD_005")
     shop.reconciled(a, b)
 

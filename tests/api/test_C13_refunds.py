@@ -219,10 +219,13 @@ def test_refunds_and_returns_refused_exactly():
         "sellable": True}, {"sku": sku, "quantity": 2, "sellable": False}]),
         409, "RFD_005")
     hf.expect_eq(shop.stock(sku), (3, 0, 3), "nothing moved")
-    # the whole refund of fulfilled goods takes them back (its contract);
-    # then nothing is left to return
+    # the whole refund of fulfilled goods gives money back, not units
+    # (issue 15); the two still out can come back, a third cannot
     hf.expect_success(shop.act(o["id"], "refund"))
-    hf.expect_eq(shop.stock(sku), (5, 0, 5), "whole refund")
+    hf.expect_eq(shop.stock(sku), (3, 0, 3), "whole refund: no unit back")
+    hf.expect_success(_return(o["id"], [{"sku": sku, "quantity": 2,
+        "sellable": True}]), 201)
+    hf.expect_eq(shop.stock(sku), (5, 0, 5), "the return")
     hf.expect_error(_return(o["id"], [{"sku": sku, "quantity": 1,
         "sellable": True}]), 409, "RFD_005")
     shop.reconciled(sku, other)
@@ -350,8 +353,8 @@ def test_partial_and_whole_refunds_at_once_add_up_to_the_total():
     total = hf.db_rows("SELECT SUM(amount) FROM order_refunds WHERE "
         "order_id = %d" % o["id"])[0][0]
     hf.expect_eq(str(total), "10.00", "the rows add up to the total")
-    # the whole refund took the unit back (its contract); only once
-    hf.expect_eq(shop.stock(sku), (5, 0, 5), "the unit back once")
+    # fulfilled: no refund, whole or partial, put the unit back
+    hf.expect_eq(shop.stock(sku), (4, 0, 4), "the unit stays out")
     shop.reconciled(sku)
 
 
