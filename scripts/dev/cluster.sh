@@ -129,7 +129,9 @@ cl_db_start() {
 			die "cluster: mariadb-install-db ($h) failed: $(tail -n 5 "$CL_DB_DIR/log/install-db.log")"
 	fi
 	rm -f "$CL_DB_DIR/run/mysqld.sock"
-	cl_in "$h" nohup /usr/sbin/mariadbd --defaults-file="$CL_DB_DIR/my.cnf" \
+	# not through cl_in: a function sent to the background leaves a shell
+	# waiting as mariadbd's parent
+	ip netns exec "$(cl_ns "$h")" nohup /usr/sbin/mariadbd --defaults-file="$CL_DB_DIR/my.cnf" \
 		>"$CL_DB_DIR/log/stdout.log" 2>&1 </dev/null &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
