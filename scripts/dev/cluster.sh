@@ -160,6 +160,15 @@ GRANT REPLICATION SLAVE, REPLICATION CLIENT, SLAVE MONITOR ON *.* TO 'repl'@'$ne
 EOF
 }
 
+# The app reads the replica's lag for /metrics (SHOW SLAVE STATUS):
+# SLAVE MONITOR for its user, given on the primary (it replicates) after
+# every migrate: holdfast-admin grant sets the user's grants
+cl_db_grant_monitor() {
+	cl_db_sql "$CL_PRIMARY" -e \
+		"GRANT SLAVE MONITOR ON *.* TO 'holdfast'@'$CL_NET.%'" ||
+		die "cluster: GRANT SLAVE MONITOR failed"
+}
+
 # cl_replicate REPLICA PRIMARY: REPLICA follows PRIMARY by GTID
 cl_replicate() {
 	local repl
@@ -272,7 +281,11 @@ cl_app_start() {
 	local h=$1 addr pidf i
 	addr=$(cl_addr "$h") pidf=$CL/$h/run/fcgi.pid
 	cl_app_conf "$h"
-	pid_is "$(readpid "$pidf")" multiwatch && return 0
+	if pid_is "$(readpid "$pidf")" multiwatch; then
+		# a new config (a failover, a rebuilt replica): restart the pool
+		[ "$CL/$h/holdfast.conf" -nt "$pidf" ] || return 0
+		cl_app_stop "$h"
+	fi
 	# FCGI_WEB_SERVER_ADDRS: libfcgi answers only the front nginx
 	cl_in "$h" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
 		HOLDFAST_CONF="$CL/$h/holdfast.conf" \
@@ -347,6 +360,7 @@ cl_migrate() {
 		HOLDFAST_DB_USER=holdfast_owner HOLDFAST_DB_PASSWORD="$owner" \
 		"$ADMIN_BIN" grant holdfast "$CL_NET.%" >>"$out" 2>&1 ||
 		{ tail -n 20 "$out" >&2; die "cluster: grant failed"; }
+	cl_db_grant_monitor
 }
 
 cl_demo_admin() {

@@ -115,6 +115,52 @@ def test_a_cover_uploaded_through_one_host_is_served_through_the_other():
                 % (base, url, len(g.body), len(img)))
 
 
+# ---------------------------------------------------------------- replica
+
+def _host_metric(h, name):
+    """The value of metric line name on app host h's /metrics (through
+    the front's port for that host; nginx lets the client namespace
+    through, the worker wants loopback or an admin: the admin key)."""
+    r = hf.request("GET", "/metrics", base=HOST_URL[h],
+        headers=hf.auth_header(hf.inv_admin()))
+    hf.expect_status(r, 200)
+    for line in r.text.split("\n"):
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise hf.TestFailure("%s: no %s in /metrics" % (h, name))
+
+
+def test_a_write_then_a_read_never_reads_older_with_replica_reads_on():
+    """Replica reads on (cluster-holdfast.conf): a rename through one app
+    host, then the product and the search through the other, 20 rounds:
+    every read shows the write; the replica answered reads meanwhile and
+    its lag is on /metrics."""
+    admin = hf.inv_admin()
+    p = hf.new_product(5, token=admin)
+    before = sum(_host_metric(h, "holdfast_db_replica_reads_total")
+        for h in HOST_URL)
+    for i in range(20):
+        w, rd = ("app1", "app2") if i % 2 == 0 else ("app2", "app1")
+        name = "Cluster RYW %d %s" % (i, uuid.uuid4().hex[:8])
+        r = hf.request("PATCH", "/api/v1/products/%d" % p["id"],
+            {"name": name}, base=HOST_URL[w],
+            headers=hf.auth_header(admin))
+        hf.expect_success(r)
+        g = hf.request("GET", "/api/v1/products/%d" % p["id"],
+            base=HOST_URL[rd])
+        hf.expect_eq(hf.expect_success(g)["name"], name, "round %d: "
+            "written through %s, read through %s" % (i, w, rd), g)
+        s = hf.request("GET", "/api/v1/stock/%s" % p["sku"],
+            base=HOST_URL[rd], headers=hf.auth_header(admin))
+        hf.expect_success(s)
+    after = sum(_host_metric(h, "holdfast_db_replica_reads_total")
+        for h in HOST_URL)
+    hf.check(after > before, "no read was answered by the replica "
+        "(holdfast_db_replica_reads_total %s -> %s)" % (before, after))
+    lag = _host_metric("app1", "holdfast_db_replica_lag_seconds")
+    hf.check(lag >= 0, "replica lag on /metrics: %s" % lag)
+
+
 # ---------------------------------------------------------------- load
 
 class ReserveLoad:
@@ -221,3 +267,4 @@ def test_failover_under_load_loses_no_acknowledged_write():
         "before %d, in all %d" % (before, len(load.acked)))
     hf.check("is the primary" in out, out[-300:])
     load.check("primary killed, failover")
+
