@@ -252,8 +252,9 @@ cmd_test() {
 			[ -f "$BUILD/test-suite.log" ] && tail -n 60 "$BUILD/test-suite.log" >&2
 		fi
 
-		# 2b. the fuzzers (tests/fuzz), each for a bounded time
-		fuzz_tests
+		# 2b. the fuzzers (tests/fuzz), each for a bounded time, in the
+		# background beside the API tests (fuzz_collect below)
+		fuzz_start
 
 		# 3. black-box API tests through nginx and Apache
 		runner=$REPO/tests/api/run.py
@@ -287,6 +288,8 @@ cmd_test() {
 				fi
 			fi
 		fi
+
+		fuzz_collect
 
 		# a run cut short (a timeout) can leave a server a fault test
 		# stopped: bring the stack back before the browser stage
