@@ -86,6 +86,7 @@ HEADERS = {
     "points.h": "svc",
     "coupons.h": "svc",
     "groups.h": "svc",
+    "hoststate.h": "svc",
     "delivery.h": "svc",
     "refunds.h": "svc",
     "outbox.h": "svc",

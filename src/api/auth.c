@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "holdfast/api.h"
+#include "holdfast/hoststate.h"
 
 static const struct field f_register[] = {
 	{ "email", FIELD_EMAIL, FIELD_REQUIRED, 3, 254, NULL, NULL, NULL },

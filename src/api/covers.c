@@ -8,6 +8,7 @@
  */
 #include "holdfast/api.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 void
 api_cover_get(struct http_request *req)

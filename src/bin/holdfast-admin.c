@@ -13,6 +13,7 @@
 #include "holdfast/points.h"
 #include "holdfast/coupons.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 static void
 usage_to(FILE *fp)

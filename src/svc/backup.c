@@ -24,6 +24,7 @@
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 #define BACKUP_SQL	"holdfast.sql"
 #define BACKUP_UPLOADS	"uploads.tar"

@@ -18,6 +18,7 @@
 #include "holdfast/db.h"
 #include "holdfast/metrics.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 struct cache_kind_info {
 	const char	*name;		/* key component */

@@ -12,6 +12,7 @@
 
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 #include "inv_int.h"
 #include "lend_int.h"
 

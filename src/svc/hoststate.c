@@ -28,6 +28,7 @@
 #include "holdfast/db_hoststate.h"
 #include "holdfast/metrics.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 /*
  * Writes the cover into this host's cache (upload_dir/covers/<hash>.<type>)

@@ -9,6 +9,7 @@
 #include "holdfast/cache.h"
 #include "holdfast/db.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 
 #define KEY_PREFIX	"hfk_"
 

@@ -14,6 +14,7 @@
 #include "holdfast/metrics.h"
 #include "holdfast/outbox.h"
 #include "holdfast/svc.h"
+#include "holdfast/hoststate.h"
 #include "acct_int.h"
 
 /* A user in the audit log: never its password hash. */
