@@ -40,6 +40,8 @@ int		 api_sku_query(struct http_request *, const char *,
 void		 api_bad_query(struct http_request *, const char *,
 		    const char *);
 int		 api_id_arg(struct http_request *, size_t, uint64_t *);
+int		 api_id_query(struct http_request *, const char *,
+		    const char *, uint64_t *);
 const char	*api_time_param(struct http_request *, const char *);
 json_object	*api_list(json_object *, long long, long long, long long);
 /* the history lists' keyset paging (issue 13, common.c) */

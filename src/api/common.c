@@ -270,6 +270,31 @@ api_bad_query(struct http_request *req, const char *name, const char *why)
 	    "%s: %s", name, why), details);
 }
 
+/*
+ * ?name=N, an optional id: 1 to 2^63-1 in plain digits, or absent or empty
+ * (*id 0). Anything else replies 422 naming the field ("what, 1 to ...":
+ * what is e.g. "a user's id") and returns -1.
+ */
+int
+api_id_query(struct http_request *req, const char *name, const char *what,
+    uint64_t *id)
+{
+	const char	*v = http_query(req, name);
+	long long	 n = 0;
+
+	*id = 0;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (hf_parse_ll(v, 1, INT64_MAX, &n) != 0 || v[0] < '1' ||
+	    v[0] > '9') {
+		api_bad_query(req, name, arena_printf(req->arena, "%s, 1 to "
+		    "9223372036854775807, no sign or leading zero", what));
+		return -1;
+	}
+	*id = (uint64_t)n;
+	return 0;
+}
+
 /* An id path argument (1..2^63-1); replies 404 and returns -1 if not. */
 int
 api_id_arg(struct http_request *req, size_t i, uint64_t *id)

@@ -234,19 +234,14 @@ api_coupons_reconcile(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct coupon_check	*bad;
 	size_t			 nbad, checked;
-	const char		*v = http_query(req, "campaign_id");
-	long long		 cid = 0;
+	uint64_t		 cid;
 	json_object		*o;
 	int			 rc;
 
-	if (v != NULL && *v != '\0' && (hf_parse_ll(v, 1, INT64_MAX, &cid) !=
-	    0 || v[0] < '1' || v[0] > '9')) {
-		api_bad_query(req, "campaign_id", "a campaign's id, 1 to "
-		    "9223372036854775807, no sign or leading zero");
+	if (api_id_query(req, "campaign_id", "a campaign's id", &cid) != 0)
 		return;
-	}
 	api_ctx(req, &ctx);
-	if ((rc = svc_coupons_reconcile(&ctx, (uint64_t)cid, &bad, &nbad,
+	if ((rc = svc_coupons_reconcile(&ctx, cid, &bad, &nbad,
 	    &checked)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;

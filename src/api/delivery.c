@@ -437,26 +437,6 @@ api_dlv_slot_get(struct http_request *req)
 	    slot_fields, HF_NITEMS(slot_fields), &out);
 }
 
-/* ?name=N: an id, 1 to 2^63-1, or absent (0); -1 after a 422 */
-static int
-id_query(struct http_request *req, const char *name, uint64_t *id)
-{
-	const char	*v = http_query(req, name);
-	long long	 n = 0;
-
-	*id = 0;
-	if (v == NULL || *v == '\0')
-		return 0;
-	if (hf_parse_ll(v, 1, INT64_MAX, &n) != 0 || v[0] < '1' ||
-	    v[0] > '9') {
-		api_bad_query(req, name, "an id, 1 to 9223372036854775807, no "
-		    "sign or leading zero");
-		return -1;
-	}
-	*id = (uint64_t)n;
-	return 0;
-}
-
 /* Anyone: the open slots to come; an admin: every slot. By start. */
 void
 api_dlv_slots_list(struct http_request *req)
@@ -470,8 +450,9 @@ api_dlv_slots_list(struct http_request *req)
 
 	memset(&f, 0, sizeof(f));
 	if (api_paging(req, &f.page, &f.per_page) != 0 ||
-	    id_query(req, "area_id", &f.area_id) != 0 ||
-	    id_query(req, "pickup_point_id", &f.pickup_point_id) != 0)
+	    api_id_query(req, "area_id", "an id", &f.area_id) != 0 ||
+	    api_id_query(req, "pickup_point_id", "an id",
+	    &f.pickup_point_id) != 0)
 		return;
 	api_ctx(req, &ctx);
 	f.all = ctx.who->role == ROLE_ADMIN;

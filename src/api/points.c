@@ -167,19 +167,14 @@ api_points_reconcile(struct http_request *req)
 	struct svc_ctx		 ctx;
 	struct points_check	*bad;
 	size_t			 nbad, checked;
-	const char		*v = http_query(req, "user_id");
-	long long		 uid = 0;
+	uint64_t		 uid;
 	json_object		*o;
 	int			 rc;
 
-	if (v != NULL && *v != '\0' && (hf_parse_ll(v, 1, INT64_MAX, &uid) !=
-	    0 || v[0] < '1' || v[0] > '9')) {
-		api_bad_query(req, "user_id", "a user's id, 1 to "
-		    "9223372036854775807, no sign or leading zero");
+	if (api_id_query(req, "user_id", "a user's id", &uid) != 0)
 		return;
-	}
 	api_ctx(req, &ctx);
-	if ((rc = svc_points_reconcile(&ctx, (uint64_t)uid, &bad, &nbad,
+	if ((rc = svc_points_reconcile(&ctx, uid, &bad, &nbad,
 	    &checked)) != HF_OK) {
 		api_fail(req, &ctx, rc);
 		return;

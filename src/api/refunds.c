@@ -312,8 +312,6 @@ api_payments_list(struct http_request *req)
 	struct payment_filter	 f;
 	struct payment_row	*rows;
 	struct svc_keyset	 ks;
-	const char		*v = http_query(req, "order_id");
-	long long		 oid = 0;
 	size_t			 n = 0;
 	int			 rc;
 
@@ -321,13 +319,8 @@ api_payments_list(struct http_request *req)
 	if (api_keyset(req, &f.page, &f.per_page, &ks) != 0 ||
 	    api_enum_param(req, "outcome", outcomes, &f.outcome) != 0)
 		return;
-	if (v != NULL && *v != '\0' && (hf_parse_ll(v, 1, INT64_MAX, &oid) !=
-	    0 || v[0] < '1' || v[0] > '9')) {
-		api_bad_query(req, "order_id", "an order's id, 1 to "
-		    "9223372036854775807, no sign or leading zero");
+	if (api_id_query(req, "order_id", "an order's id", &f.order_id) != 0)
 		return;
-	}
-	f.order_id = (uint64_t)oid;
 	api_ctx(req, &ctx);
 	if ((rc = svc_payments_list(&ctx, &f, &rows, &n, &ks)) != HF_OK) {
 		api_fail(req, &ctx, rc);
