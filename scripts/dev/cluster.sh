@@ -186,33 +186,18 @@ EOF
 cl_db_id() { echo "${1#db}"; }
 
 # cl_rebuild_replica REPLICA PRIMARY: REPLICA's data thrown away and made
-# again from a consistent dump of PRIMARY (its users, the holdfast
-# database, at one GTID position), then following PRIMARY from there. An
-# old primary comes back this way: it may hold commits no client was told
+# again from a consistent dump of PRIMARY at one GTID position (rpl_seed,
+# scripts/dev/replica.sh), then following PRIMARY from there. An old
+# primary comes back this way: it may hold commits no client was told
 # of, which must not reach anyone.
 cl_rebuild_replica() {
-	local r=$1 p=$2 dump=$CL/$1/rebuild.sql
+	local r=$1 p=$2
 	log "cluster: rebuilding $r as a replica of $p"
 	cl_kill_host "$r"
 	rm -rf "${CL:?}/$r/data" "${CL:?}/$r/binlog" "$CL/$r/.replica-of" \
-		"$CL/$r/.primary"
+		"$CL/$r/.primary" "$CL/$r/seeded"
 	cl_db_start "$r" "$(cl_db_id "$r")"
-	{
-		echo "SET SESSION sql_log_bin = 0;"
-		# the database at one GTID position, then the cluster's users as
-		# SHOW CREATE USER and SHOW GRANTS give them (mariadb-dump
-		# --system=users trips on the server's utf8mb4_unicode_ci:
-		# "Illegal mix of collations")
-		mariadb-dump --defaults-file="$CL/$p/my.cnf" -uroot \
-			--single-transaction --gtid --master-data=1 --routines \
-			--triggers --events --databases holdfast
-		for u in holdfast holdfast_owner repl; do
-			cl_db_sql "$p" -e "SHOW CREATE USER '$u'@'$CL_NET.%'" | sed 's/$/;/'
-			cl_db_sql "$p" -e "SHOW GRANTS FOR '$u'@'$CL_NET.%'" | sed 's/$/;/'
-		done
-	} >"$dump" || die "cluster: dumping $p failed"
-	cl_db_sql "$r" <"$dump" || die "cluster: loading $p's dump into $r failed"
-	rm -f "$dump"
+	rpl_seed "$CL/$p/my.cnf" "$CL/$r"
 	cl_replicate "$r" "$p"
 	cl_db_sql "$p" -e 'SET GLOBAL rpl_semi_sync_master_enabled = ON'
 	echo "$p" >"$CL/$r/.replica-of"
