@@ -58,6 +58,8 @@ export function registerDelivery(test, h) {
     await page.goto(`${BASE}/`)
     await page.evaluate(() => { localStorage.clear(); sessionStorage.clear() })
     await signIn(page, BASE, u.email, u.password)
+    // signIn returns once any "who" shows: wait for the reader's own
+    await page.locator('[data-test="who"]', { hasText: 'Dee Livery' }).waitFor()
     await page.goto(`${BASE}/me/delivery`)
     await page.locator('[data-test="my-delivery"]').waitFor()
     await page.selectOption('[data-test="addr-area"]', String(area.id))
